@@ -1,0 +1,195 @@
+//! The HTTP client of the municipal API: rustls (TLS 1.2 minimum), timeouts on everything, gzip
+//! negotiated by hand so the bytes that cross the (costly) network can be counted exactly.
+//! Plain http is accepted only to loopback, for tests and the demo.
+
+use std::io::Read;
+use std::time::Duration;
+
+use reqwest::header::{ACCEPT_ENCODING, CONTENT_ENCODING, ETAG, IF_NONE_MATCH, RETRY_AFTER};
+use reqwest::{StatusCode, Url};
+use serde::de::DeserializeOwned;
+
+use crate::error::{Error, Result};
+
+/// A body larger than this (after decompression) is refused: no catalogue is this big, and a
+/// hostile or broken server must not exhaust a cheap phone's memory.
+const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    pub connect_timeout: Duration,
+    /// Whole-request timeout, body included.
+    pub request_timeout: Duration,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        HttpSettings { connect_timeout: Duration::from_secs(10), request_timeout: Duration::from_secs(30) }
+    }
+}
+
+pub struct ApiClient {
+    http: reqwest::Client,
+    base: Url,
+}
+
+/// A successful or not-modified answer, with what it cost on the wire.
+pub enum Fetched<T> {
+    NotModified { wire_bytes: u64 },
+    Fresh { value: T, etag: Option<String>, wire_bytes: u64 },
+}
+
+/// Check a server URL: https anywhere, plain http only to this machine.
+pub fn parse_base_url(url: &str) -> Result<Url> {
+    let mut base = Url::parse(url).map_err(|e| Error::validation("server_url", e.to_string()))?;
+    let loopback = matches!(base.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"))
+        || base.host_str().is_some_and(|h| h.starts_with("127."));
+    match base.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        "http" => {
+            return Err(Error::validation("server_url", "plain http is only allowed to loopback; use https"))
+        }
+        other => return Err(Error::validation("server_url", format!("unsupported scheme {other}"))),
+    }
+    if !base.path().ends_with('/') {
+        let path = format!("{}/", base.path());
+        base.set_path(&path);
+    }
+    Ok(base)
+}
+
+impl ApiClient {
+    pub fn new(server_url: &str, settings: &HttpSettings) -> Result<Self> {
+        let base = parse_base_url(server_url)?;
+        // rustls needs a process-wide crypto provider; ring builds everywhere the app ships
+        // (Android NDK, iOS) without cmake. A second install is a harmless no-op.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .connect_timeout(settings.connect_timeout)
+            .timeout(settings.request_timeout)
+            .tls_version_min(reqwest::tls::Version::TLS_1_2)
+            .user_agent(concat!("baladiya-core/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::Network(e.without_url().to_string()))?;
+        Ok(ApiClient { http, base })
+    }
+
+    pub fn base_url(&self) -> &Url {
+        &self.base
+    }
+
+    /// GET `path` (relative to the base URL) as JSON, conditional on `etag` when given.
+    pub async fn get_json<T: DeserializeOwned>(&self, path: &str, etag: Option<&str>) -> Result<Fetched<T>> {
+        let url = self.base.join(path).map_err(|e| Error::validation("path", e.to_string()))?;
+        let mut req = self.http.get(url).header(ACCEPT_ENCODING, "gzip");
+        if let Some(tag) = etag {
+            req = req.header(IF_NONE_MATCH, tag);
+        }
+        let mut resp = req.send().await.map_err(transport_error)?;
+        let status = resp.status();
+        let mut wire_bytes = head_bytes(&resp);
+        if status == StatusCode::NOT_MODIFIED {
+            return Ok(Fetched::NotModified { wire_bytes });
+        }
+        if !status.is_success() {
+            return Err(status_error(&resp));
+        }
+        let etag = resp.headers().get(ETAG).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let gzipped = resp
+            .headers()
+            .get(CONTENT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("gzip"));
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(transport_error)? {
+            if body.len() + chunk.len() > MAX_BODY_BYTES {
+                return Err(Error::MalformedResponse("response body too large".into()));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        wire_bytes += body.len() as u64;
+        if gzipped {
+            body = gunzip(&body)?;
+        }
+        let value = serde_json::from_slice(&body).map_err(|e| json_error(&e))?;
+        Ok(Fetched::Fresh { value, etag, wire_bytes })
+    }
+}
+
+/// Bytes of the status line and headers as HTTP/1.1 sends them.
+fn head_bytes(resp: &reqwest::Response) -> u64 {
+    let status = resp.status();
+    let line = "HTTP/1.1 ".len() + 3 + 1 + status.canonical_reason().unwrap_or("").len() + 2;
+    let headers: usize = resp.headers().iter().map(|(k, v)| k.as_str().len() + 2 + v.len() + 2).sum();
+    (line + headers + 2) as u64
+}
+
+fn gunzip(body: &[u8]) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(body)
+        .take(MAX_BODY_BYTES as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(|_| Error::MalformedResponse("corrupt gzip body".into()))?;
+    if out.len() > MAX_BODY_BYTES {
+        return Err(Error::MalformedResponse("response body too large".into()));
+    }
+    Ok(out)
+}
+
+/// serde_json's message may quote the offending value; keep only the kind of fault and where.
+fn json_error(e: &serde_json::Error) -> Error {
+    let kind = match e.classify() {
+        serde_json::error::Category::Io => "unreadable",
+        serde_json::error::Category::Syntax => "invalid JSON",
+        serde_json::error::Category::Data => "unexpected JSON shape",
+        serde_json::error::Category::Eof => "truncated JSON",
+    };
+    Error::MalformedResponse(format!("{kind} at line {} column {}", e.line(), e.column()))
+}
+
+fn transport_error(e: reqwest::Error) -> Error {
+    if e.is_timeout() {
+        Error::Timeout
+    } else if e.is_connect() {
+        Error::Offline
+    } else {
+        Error::Network(e.without_url().to_string())
+    }
+}
+
+fn status_error(resp: &reqwest::Response) -> Error {
+    let status = resp.status();
+    match status {
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Error::Unauthorized,
+        StatusCode::NOT_FOUND => Error::NotFound(resp.url().path().to_owned()),
+        StatusCode::TOO_MANY_REQUESTS => Error::Throttled { retry_after: retry_after(resp) },
+        _ => Error::Server { status: status.as_u16() },
+    }
+}
+
+/// `Retry-After` in seconds (the HTTP-date form is rare from our servers; a minute is assumed).
+fn retry_after(resp: &reqwest::Response) -> Duration {
+    resp.headers()
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
+        .unwrap_or(Duration::from_secs(60))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_may_use_plain_http() {
+        assert!(parse_base_url("https://api.gaza-city.org").is_ok());
+        assert!(parse_base_url("http://127.0.0.1:8080").is_ok());
+        assert!(parse_base_url("http://localhost:1").is_ok());
+        assert!(matches!(parse_base_url("http://example.org"), Err(Error::Validation { .. })));
+        assert!(matches!(parse_base_url("ftp://127.0.0.1"), Err(Error::Validation { .. })));
+        assert!(matches!(parse_base_url("not a url"), Err(Error::Validation { .. })));
+        assert_eq!(parse_base_url("https://x.org/api").unwrap().as_str(), "https://x.org/api/");
+    }
+}

@@ -1,0 +1,114 @@
+//! Keeping the search index (`guide_fts`) in step with the stored catalogue. Every write of a service
+//! or violation goes through here inside the same transaction, so the index can never disagree with
+//! what is shown.
+
+use baladiya_wire::{Service, Violation};
+use rusqlite::{params, OptionalExtension, Transaction};
+
+use crate::error::Result;
+use crate::text::index_text;
+
+pub const KIND_SERVICE: &str = "service";
+pub const KIND_VIOLATION: &str = "violation";
+
+/// The three ranked fields of a document: title, keywords, body.
+struct Fields {
+    title: String,
+    keywords: String,
+    body: String,
+}
+
+fn service_fields(s: &Service) -> Fields {
+    let mut body = vec![s.summary.ar.as_str(), s.summary.en.as_str()];
+    for step in &s.steps {
+        body.extend([step.ar.as_str(), step.en.as_str()]);
+    }
+    for doc in &s.documents {
+        body.extend([doc.name.ar.as_str(), doc.name.en.as_str()]);
+    }
+    Fields {
+        title: format!("{} {}", s.title.ar, s.title.en),
+        keywords: s.keywords.join(" "),
+        body: body.join(" "),
+    }
+}
+
+fn violation_fields(v: &Violation) -> Fields {
+    Fields {
+        title: format!("{} {}", v.offence.ar, v.offence.en),
+        keywords: v.keywords.join(" "),
+        body: format!("{} {}", v.legal_basis.ar, v.legal_basis.en),
+    }
+}
+
+/// The index row of a document is tied to its table row: a service's rowid, or minus a
+/// violation's, so updates and removals are key lookups rather than scans. The row must exist.
+fn doc_rowid(tx: &Transaction<'_>, kind: &str, id: &str) -> Result<Option<i64>> {
+    let sql = if kind == KIND_SERVICE {
+        "SELECT rowid FROM services WHERE id = ?1"
+    } else {
+        "SELECT -rowid FROM violations WHERE id = ?1"
+    };
+    Ok(tx.prepare_cached(sql)?.query_row([id], |r| r.get(0)).optional()?)
+}
+
+fn put(tx: &Transaction<'_>, kind: &str, id: &str, f: &Fields) -> Result<()> {
+    let Some(rowid) = doc_rowid(tx, kind, id)? else { return Ok(()) };
+    tx.prepare_cached("DELETE FROM guide_fts WHERE rowid = ?1")?.execute([rowid])?;
+    tx.prepare_cached(
+        "INSERT INTO guide_fts (rowid, title, keywords, body, kind, ref_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        rowid,
+        index_text(&f.title),
+        index_text(&f.keywords),
+        index_text(&f.body),
+        kind,
+        id
+    ])?;
+    Ok(())
+}
+
+/// Index a stored service (call after writing its row).
+pub fn put_service(tx: &Transaction<'_>, s: &Service) -> Result<()> {
+    put(tx, KIND_SERVICE, &s.id, &service_fields(s))
+}
+
+/// Index a stored violation (call after writing its row).
+pub fn put_violation(tx: &Transaction<'_>, v: &Violation) -> Result<()> {
+    put(tx, KIND_VIOLATION, &v.id, &violation_fields(v))
+}
+
+/// Drop a document from the index (call before deleting its row).
+pub fn remove(tx: &Transaction<'_>, kind: &str, id: &str) -> Result<()> {
+    if let Some(rowid) = doc_rowid(tx, kind, id)? {
+        tx.prepare_cached("DELETE FROM guide_fts WHERE rowid = ?1")?.execute([rowid])?;
+    }
+    Ok(())
+}
+
+pub fn clear(tx: &Transaction<'_>) -> Result<()> {
+    tx.execute("DELETE FROM guide_fts", [])?;
+    Ok(())
+}
+
+/// Rebuild the whole index from the stored documents (schema migration 2, and repair).
+pub fn rebuild(tx: &Transaction<'_>) -> Result<()> {
+    clear(tx)?;
+    let services: Vec<String> =
+        tx.prepare("SELECT doc FROM services")?.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    for doc in services {
+        // A document we cannot read is skipped rather than failing the whole upgrade.
+        if let Ok(s) = serde_json::from_str::<Service>(&doc) {
+            put_service(tx, &s)?;
+        }
+    }
+    let violations: Vec<String> =
+        tx.prepare("SELECT doc FROM violations")?.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    for doc in violations {
+        if let Ok(v) = serde_json::from_str::<Violation>(&doc) {
+            put_violation(tx, &v)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,20 @@
+//! Baladiya's client core: everything the apps do, without any platform or FFI code.
+//!
+//! - [`client::Baladiya`]: the object shells hold (through the bindings crate).
+//! - [`guide`]: the offline procedures and violations guide, its sync and search.
+//! - [`store`]: the SQLite database and its migrations.
+//! - [`api`]: the HTTP client of the municipal API.
+//! - [`text`]: Arabic-aware folding for search and digit input.
+
+pub mod api;
+pub mod client;
+pub mod error;
+pub mod guide;
+pub mod store;
+pub mod text;
+
+pub use baladiya_wire as wire;
+pub use client::{Baladiya, Config};
+pub use error::{Error, Result};
+pub use guide::search::{Highlight, HitField, HitKind, Lang, SearchHit};
+pub use guide::sync::GuideSyncReport;

@@ -1,0 +1,49 @@
+//! Schema migrations keyed on `PRAGMA user_version`, one numbered SQL file each, applied in one
+//! transaction per step so a power cut mid-upgrade leaves the previous version intact.
+
+use rusqlite::{Connection, Transaction};
+
+use crate::error::{Error, Result};
+
+type Backfill = fn(&Transaction<'_>) -> Result<()>;
+
+struct Migration {
+    version: u32,
+    sql: &'static str,
+    /// Work SQL alone cannot do (folding text in Rust), run in the same transaction.
+    backfill: Option<Backfill>,
+}
+
+const MIGRATIONS: &[Migration] = &[
+    Migration { version: 1, sql: include_str!("../../migrations/001_guide.sql"), backfill: None },
+    Migration {
+        version: 2,
+        sql: include_str!("../../migrations/002_guide_search.sql"),
+        backfill: Some(crate::guide::index::rebuild),
+    },
+];
+
+/// The schema version this build writes.
+pub const LATEST: u32 = 2;
+
+/// Bring the database up to `target` (normally [`LATEST`]). Refuses a database from a newer app,
+/// which would otherwise be silently damaged.
+pub fn migrate_to(conn: &mut Connection, target: u32) -> Result<()> {
+    let current: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if current > LATEST {
+        return Err(Error::Storage(format!(
+            "database schema {current} is newer than this app understands ({LATEST})"
+        )));
+    }
+    for m in MIGRATIONS.iter().filter(|m| m.version > current && m.version <= target) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(m.sql)?;
+        if let Some(backfill) = m.backfill {
+            backfill(&tx)?;
+        }
+        tx.pragma_update(None, "user_version", m.version)?;
+        tx.commit()?;
+        tracing::info!(version = m.version, "migrated store");
+    }
+    Ok(())
+}

@@ -1,0 +1,218 @@
+//! Arabic-aware text folding for search. Normalise for search, never for display: every token keeps
+//! the byte ranges of the original text it came from, so hits can be highlighted in what the user sees.
+//!
+//! Folded as equal: alef forms (أ إ آ ٱ → ا), ة → ه, ى/ی → ي, ؤ → و, ئ → ي, ک → ك; harakat, Quranic marks
+//! and tatweel are dropped; Arabic-Indic (٠-٩) and Eastern Arabic-Indic (۰-۹) digits become ASCII;
+//! other scripts are lower-cased.
+
+use std::ops::Range;
+
+/// What a character becomes under search folding.
+enum Fold {
+    /// Not part of any token: a separator.
+    Separator,
+    /// Invisible for search (harakat, tatweel): does not split a word.
+    Drop,
+    /// Part of a word, folded to this character.
+    Char(char),
+}
+
+fn fold_char(c: char) -> Fold {
+    match c {
+        // Harakat, Quranic annotation marks, superscript alef, tatweel.
+        '\u{064B}'..='\u{065F}' | '\u{0670}' | '\u{06D6}'..='\u{06ED}' | '\u{0640}' => Fold::Drop,
+        '\u{200C}' | '\u{200D}' | '\u{200E}' | '\u{200F}' | '\u{061C}' => Fold::Drop,
+        'أ' | 'إ' | 'آ' | 'ٱ' | 'ٲ' | 'ٳ' => Fold::Char('ا'),
+        'ة' => Fold::Char('ه'),
+        'ى' | 'ی' | 'ئ' => Fold::Char('ي'),
+        'ؤ' => Fold::Char('و'),
+        'ک' => Fold::Char('ك'),
+        '\u{0660}'..='\u{0669}' => Fold::Char(char::from(b'0' + (c as u32 - 0x0660) as u8)),
+        '\u{06F0}'..='\u{06F9}' => Fold::Char(char::from(b'0' + (c as u32 - 0x06F0) as u8)),
+        c if c.is_alphanumeric() => Fold::Char(c),
+        // Combining marks of other scripts (é typed as e + ́) vanish like harakat.
+        '\u{0300}'..='\u{036F}' => Fold::Drop,
+        _ => Fold::Separator,
+    }
+}
+
+/// One word of a text, folded for search, remembering where each folded char came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    /// The folded word.
+    pub text: String,
+    /// For each char of `text`, the byte range in the original it came from (including any
+    /// harakat that follow it, so highlighting never cuts a letter from its marks).
+    pub origin: Vec<Range<usize>>,
+}
+
+impl Token {
+    /// Byte range in the original text of folded chars `chars`.
+    pub fn original_range(&self, chars: Range<usize>) -> Range<usize> {
+        let start = self.origin[chars.start].start;
+        let end = self.origin[chars.end - 1].end;
+        start..end
+    }
+
+    pub fn char_len(&self) -> usize {
+        self.origin.len()
+    }
+}
+
+/// Split `text` into folded tokens.
+pub fn tokenize(text: &str) -> Vec<Token> {
+    let mut tokens = Vec::new();
+    let mut current: Option<Token> = None;
+    for (at, c) in text.char_indices() {
+        let end = at + c.len_utf8();
+        match fold_char(c) {
+            Fold::Separator => {
+                if let Some(t) = current.take() {
+                    tokens.push(t);
+                }
+            }
+            Fold::Drop => {
+                // Marks belong to the letter before them.
+                if let Some(last) = current.as_mut().and_then(|t| t.origin.last_mut()) {
+                    last.end = end;
+                }
+            }
+            Fold::Char(f) => {
+                let token = current.get_or_insert_with(|| Token { text: String::new(), origin: Vec::new() });
+                for lower in f.to_lowercase() {
+                    token.text.push(lower);
+                    token.origin.push(at..end);
+                }
+            }
+        }
+    }
+    tokens.extend(current);
+    tokens
+}
+
+/// The folded form of a whole text: its tokens joined by single spaces.
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for t in tokenize(text) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&t.text);
+    }
+    out
+}
+
+/// Attached particles and the article that may stand before an Arabic word: و ف ب ل ك, ال, and
+/// their combinations. Longest first so the most specific strip wins.
+const PREFIXES: [&str; 11] = ["وال", "بال", "فال", "كال", "لل", "ال", "و", "ف", "ب", "ل", "ك"];
+
+/// The shortest stem (in chars) left after removing a prefix; shorter stems match too much.
+const MIN_STEM_CHARS: usize = 3;
+
+/// Forms of a folded word without its attached prefixes, each with the number of chars stripped.
+/// The word itself is not included. `والمياه` gives `المياه` (1) and `مياه` (3).
+pub fn stems(word: &str) -> Vec<(usize, &str)> {
+    let mut out: Vec<(usize, &str)> = Vec::new();
+    for p in PREFIXES {
+        if let Some(rest) = word.strip_prefix(p) {
+            if rest.chars().count() >= MIN_STEM_CHARS && !out.iter().any(|(_, s)| *s == rest) {
+                out.push((p.chars().count(), rest));
+            }
+        }
+    }
+    out
+}
+
+/// The text stored in the search index for one field: every word plus its stems, so a query for
+/// `مياه` finds `والمياه` and a query for `المياه` (whose stem is `مياه`) finds `مياه`.
+pub fn index_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 2);
+    for t in tokenize(text) {
+        push_word(&mut out, &t.text);
+        for (_, stem) in stems(&t.text) {
+            push_word(&mut out, stem);
+        }
+    }
+    out
+}
+
+fn push_word(out: &mut String, w: &str) {
+    if !out.is_empty() {
+        out.push(' ');
+    }
+    out.push_str(w);
+}
+
+/// Optimal-string-alignment distance bounded by 1: is `a` one edit (insert, delete, substitute, or
+/// swap of neighbours) away from `b`? Cheap enough to run over a vocabulary slice.
+pub fn within_one_edit(a: &str, b: &str) -> bool {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let (la, lb) = (a.len(), b.len());
+    if la.abs_diff(lb) > 1 {
+        return false;
+    }
+    let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    if prefix == la && la == lb {
+        return true;
+    }
+    let (ra, rb) = (&a[prefix..], &b[prefix..]);
+    match la.cmp(&lb) {
+        std::cmp::Ordering::Equal => {
+            ra[1..] == rb[1..] || (ra.len() >= 2 && ra[0] == rb[1] && ra[1] == rb[0] && ra[2..] == rb[2..])
+        }
+        std::cmp::Ordering::Less => ra == &rb[1..],
+        std::cmp::Ordering::Greater => &ra[1..] == rb,
+    }
+}
+
+/// Parse digits typed in any of the three digit sets; other characters are ignored by the caller.
+pub fn ascii_digits(text: &str) -> String {
+    text.chars()
+        .filter_map(|c| match fold_char(c) {
+            Fold::Char(d) if d.is_ascii_digit() => Some(d),
+            _ => None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_arabic_variants() {
+        assert_eq!(fold("أَحْمَد"), "احمد");
+        assert_eq!(fold("مدرسة"), "مدرسه");
+        assert_eq!(fold("مستشفى"), "مستشفي");
+        assert_eq!(fold("بـــلـــدية"), "بلديه");
+        assert_eq!(fold("٠١٢٣ ۴۵۶"), "0123 456");
+        assert_eq!(fold("Building-Permit"), "building permit");
+    }
+
+    #[test]
+    fn origin_covers_marks() {
+        let text = "رُخصة";
+        let t = &tokenize(text)[0];
+        assert_eq!(t.text, "رخصه");
+        assert_eq!(&text[t.original_range(0..1)], "رُ");
+        assert_eq!(&text[t.original_range(0..4)], text);
+    }
+
+    #[test]
+    fn stems_strip_particles() {
+        let s: Vec<&str> = stems("والمياه").into_iter().map(|(_, s)| s).collect();
+        assert_eq!(s, vec!["مياه", "المياه"]);
+        assert!(stems("بلد").is_empty());
+    }
+
+    #[test]
+    fn one_edit() {
+        assert!(within_one_edit("permit", "permt"));
+        assert!(within_one_edit("permit", "pemrit"));
+        assert!(within_one_edit("permit", "permits"));
+        assert!(within_one_edit("رخصه", "رخسه"));
+        assert!(!within_one_edit("permit", "prmt"));
+        assert!(!within_one_edit("abc", "xyz"));
+    }
+}
