@@ -1,1 +1,175 @@
+//! The reference municipal API of Baladiya.
+//!
+//! - `GET /healthz`
+//! - `GET /api/v1/guide[?since=N]`: the procedures and violations guide (ETag, 304, gzip, deltas)
+//! - `PUT|DELETE /api/v1/staff/guide/services/{id}` and `/violations/{id}`: staff edits
+//!
+//! SQLite (embedded) under a data directory. Logs name the route template, never the concrete path
+//! or query, so account numbers and tracking ids added later cannot leak into logs.
 
+mod catalogue;
+mod conditional;
+mod db;
+mod error;
+mod guide;
+mod staff;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, put};
+use axum::Router;
+use tokio::sync::RwLock;
+
+pub use db::Db;
+
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub data_dir: PathBuf,
+    /// Load the sample catalogue into an empty database.
+    pub demo: bool,
+    /// Bearer token of the staff API; `None` disables it.
+    pub staff_token: Option<String>,
+}
+
+pub struct AppState {
+    db: Db,
+    staff_token: Option<String>,
+    /// The whole catalogue, serialised and compressed for its current version.
+    full_guide: RwLock<Option<Arc<conditional::Representation>>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("database: {0}")]
+    Db(#[from] rusqlite::Error),
+    #[error("sample data: {0}")]
+    Sample(String),
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Open the database (seeding the sample catalogue when asked) and build the router.
+pub fn app(config: &ServerConfig) -> Result<Router, ServerError> {
+    let db = Db::open(&config.data_dir)?;
+    if config.demo {
+        let seed = catalogue::sample().map_err(|e| ServerError::Sample(e.to_string()))?;
+        let seeded = db
+            .with(|c| catalogue::seed_if_empty(c, &seed))
+            .map_err(|e| ServerError::Sample(e.to_string()))?;
+        if seeded {
+            tracing::info!(
+                services = seed.services.len(),
+                violations = seed.violations.len(),
+                "loaded sample catalogue"
+            );
+        }
+    }
+    let state =
+        Arc::new(AppState { db, staff_token: config.staff_token.clone(), full_guide: RwLock::new(None) });
+    Ok(Router::new()
+        .route("/healthz", get(healthz))
+        .route("/api/v1/guide", get(guide::get_guide))
+        .route("/api/v1/staff/guide/services/{id}", put(staff::put_service).delete(staff::delete_service))
+        .route(
+            "/api/v1/staff/guide/violations/{id}",
+            put(staff::put_violation).delete(staff::delete_violation),
+        )
+        .layer(middleware::from_fn(log_request))
+        .with_state(state))
+}
+
+async fn healthz(State(state): State<Arc<AppState>>) -> Result<&'static str, error::ApiError> {
+    state.db.call(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?)).await?;
+    Ok("ok")
+}
+
+/// One structured line per request: method, route template, status, latency.
+async fn log_request(req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let route =
+        req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "-".into());
+    let started = Instant::now();
+    let resp = next.run(req).await;
+    tracing::info!(%method, %route, status = resp.status().as_u16(), ms = started.elapsed().as_secs_f64() * 1e3, "request");
+    resp
+}
+
+/// Serve on `listener` until `shutdown` resolves, then finish in-flight requests.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    config: ServerConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    let app = app(&config)?;
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+    Ok(())
+}
+
+/// A server running on its own thread and runtime, for the CLI demo and tests.
+pub struct RunningServer {
+    addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<Result<(), ServerError>>>,
+}
+
+impl RunningServer {
+    /// Start on `addr` (port 0 picks a free port) and return once it accepts connections.
+    pub fn start(config: ServerConfig, addr: SocketAddr) -> Result<Self, ServerError> {
+        let std_listener = std::net::TcpListener::bind(addr)?;
+        std_listener.set_nonblocking(true)?;
+        let addr = std_listener.local_addr()?;
+        let router = app(&config)?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::Builder::new().name("baladiya-server".into()).spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(std_listener)?;
+                axum::serve(listener, router)
+                    .with_graceful_shutdown(async move {
+                        let _ = stopped.await;
+                    })
+                    .await?;
+                Ok(())
+            })
+        })?;
+        Ok(RunningServer { addr, stop: Some(stop), thread: Some(thread) })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT/`
+    pub fn url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+
+    /// Stop accepting, finish in-flight requests, and wait for the thread.
+    pub fn stop(mut self) -> Result<(), ServerError> {
+        self.shutdown()
+    }
+
+    fn shutdown(&mut self) -> Result<(), ServerError> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match self.thread.take().map(|t| t.join()) {
+            Some(Ok(result)) => result,
+            Some(Err(_)) => Err(ServerError::Io(std::io::Error::other("server thread panicked"))),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        let _ = self.shutdown();
+    }
+}

@@ -1,0 +1,78 @@
+//! Staff-only edits of the catalogue, behind `Authorization: Bearer <staff token>`. Each edit bumps
+//! the catalogue version, so clients' next sync brings it as a delta.
+
+use std::sync::Arc;
+
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use axum::Json;
+use baladiya_wire::{Service, Violation};
+use serde_json::{json, Value};
+use subtle::ConstantTimeEq;
+
+use crate::catalogue::{self, Kind};
+use crate::error::ApiError;
+use crate::AppState;
+
+/// Proof that the request carries the staff token (compared in constant time).
+pub struct Staff;
+
+impl FromRequestParts<Arc<AppState>> for Staff {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+        let Some(expected) = state.staff_token.as_deref() else {
+            return Err(ApiError::StaffDisabled);
+        };
+        let given = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        if bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
+            Ok(Staff)
+        } else {
+            Err(ApiError::Unauthorized)
+        }
+    }
+}
+
+pub async fn put_service(
+    _: Staff,
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    Json(service): Json<Service>,
+) -> Result<Json<Value>, ApiError> {
+    let version = state.db.call(move |c| catalogue::put_service(c, &id, service)).await?;
+    Ok(Json(json!({ "version": version })))
+}
+
+pub async fn put_violation(
+    _: Staff,
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    Json(violation): Json<Violation>,
+) -> Result<Json<Value>, ApiError> {
+    let version = state.db.call(move |c| catalogue::put_violation(c, &id, violation)).await?;
+    Ok(Json(json!({ "version": version })))
+}
+
+pub async fn delete_service(
+    _: Staff,
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let version = state.db.call(move |c| catalogue::remove(c, Kind::Service, &id)).await?;
+    Ok((StatusCode::OK, Json(json!({ "version": version }))))
+}
+
+pub async fn delete_violation(
+    _: Staff,
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let version = state.db.call(move |c| catalogue::remove(c, Kind::Violation, &id)).await?;
+    Ok((StatusCode::OK, Json(json!({ "version": version }))))
+}
