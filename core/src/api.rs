@@ -59,12 +59,16 @@ pub fn parse_base_url(url: &str) -> Result<Url> {
     Ok(base)
 }
 
+/// rustls needs a process-wide crypto provider before any client is built; ring builds everywhere
+/// the app ships (Android NDK, iOS) without cmake. Installing twice is a harmless no-op.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 impl ApiClient {
     pub fn new(server_url: &str, settings: &HttpSettings) -> Result<Self> {
         let base = parse_base_url(server_url)?;
-        // rustls needs a process-wide crypto provider; ring builds everywhere the app ships
-        // (Android NDK, iOS) without cmake. A second install is a harmless no-op.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        install_crypto_provider();
         let http = reqwest::Client::builder()
             .connect_timeout(settings.connect_timeout)
             .timeout(settings.request_timeout)

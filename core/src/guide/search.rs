@@ -17,6 +17,8 @@ use crate::text::{stems, tokenize, within_one_edit};
 
 /// BM25 weights of title, keywords and body.
 const RANK: &str = "bm25(guide_fts, 50.0, 10.0, 1.0)";
+/// How many BM25-ordered candidates are re-ranked.
+const RANK_WINDOW: usize = 50;
 /// Words shorter than this are not typo-corrected: too many neighbours.
 const FUZZY_MIN_CHARS: usize = 5;
 /// At most this many corrections are tried per word.
@@ -93,12 +95,45 @@ fn fts_expression(words: &[QueryWord]) -> String {
         .join(" AND ")
 }
 
-fn matching_docs(conn: &Connection, words: &[QueryWord], limit: usize) -> Result<Vec<(String, String)>> {
-    let sql = format!("SELECT kind, ref_id FROM guide_fts WHERE guide_fts MATCH ?1 ORDER BY {RANK} LIMIT ?2");
+/// A document FTS5 found, with its indexed (folded) title and keywords for re-ranking.
+struct Candidate {
+    kind: String,
+    id: String,
+    title: String,
+    keywords: String,
+}
+
+fn matching_docs(conn: &Connection, words: &[QueryWord], limit: usize) -> Result<Vec<Candidate>> {
+    let sql = format!(
+        "SELECT kind, ref_id, title, keywords FROM guide_fts WHERE guide_fts MATCH ?1 ORDER BY {RANK} LIMIT ?2"
+    );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows =
-        stmt.query_map(params![fts_expression(words), limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let rows = stmt.query_map(params![fts_expression(words), limit as i64], |r| {
+        Ok(Candidate { kind: r.get(0)?, id: r.get(1)?, title: r.get(2)?, keywords: r.get(3)? })
+    })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Does some term of `w` occur among the space-separated indexed `words`?
+fn word_in(w: &QueryWord, words: &str) -> bool {
+    words
+        .split(' ')
+        .any(|token| w.terms.iter().any(|t| token == t || (w.prefix && token.starts_with(t.as_str()))))
+}
+
+/// Order candidates: all words in the title first, then all in title and keywords, then the rest;
+/// within a tier a shorter title (a closer match) first; BM25 order breaks ties (sort is stable).
+fn rank(candidates: &mut [Candidate], words: &[QueryWord]) {
+    candidates.sort_by_cached_key(|c| {
+        let tier = if words.iter().all(|w| word_in(w, &c.title)) {
+            0
+        } else if words.iter().all(|w| word_in(w, &c.title) || word_in(w, &c.keywords)) {
+            1
+        } else {
+            2
+        };
+        (tier, c.title.split(' ').count())
+    });
 }
 
 /// Add index terms one edit away to each long word that has no exact match. Returns false when
@@ -138,13 +173,16 @@ pub fn search(conn: &Connection, query: &str, limit: usize) -> Result<Vec<Search
     if words.is_empty() || limit == 0 {
         return Ok(Vec::new());
     }
-    let mut docs = matching_docs(conn, &words, limit)?;
+    // Rank a wider window than the page so the re-ranking can lift a closer match into it.
+    let window = limit.max(RANK_WINDOW);
+    let mut docs = matching_docs(conn, &words, window)?;
     if docs.is_empty() && add_corrections(conn, &mut words)? {
-        docs = matching_docs(conn, &words, limit)?;
+        docs = matching_docs(conn, &words, window)?;
     }
-    let mut hits = Vec::with_capacity(docs.len());
-    for (kind, id) in docs {
-        if let Some(hit) = load_hit(conn, &kind, &id, &words)? {
+    rank(&mut docs, &words);
+    let mut hits = Vec::with_capacity(limit.min(docs.len()));
+    for c in docs.iter().take(limit) {
+        if let Some(hit) = load_hit(conn, &c.kind, &c.id, &words)? {
             hits.push(hit);
         }
     }

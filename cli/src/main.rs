@@ -1,0 +1,122 @@
+//! `baladiya`: the terminal harness over the core.
+//!
+//! `baladiya demo` runs the whole story against an embedded reference server; `baladiya guide ...`
+//! talks to any server given with `--server`.
+
+mod demo;
+mod render;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use baladiya_core::{Baladiya, Config};
+use clap::{Parser, Subcommand};
+use render::Langs;
+
+#[derive(Parser)]
+#[command(name = "baladiya", version, about = "Baladiya — Gaza Municipality's citizen app, in a terminal")]
+struct Cli {
+    /// The municipal API.
+    #[arg(long, global = true, env = "BALADIYA_SERVER", default_value = "http://127.0.0.1:8080/")]
+    server: String,
+    /// Where the local database lives.
+    #[arg(long, global = true, env = "BALADIYA_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Languages to print.
+    #[arg(long, global = true, value_enum, default_value = "both")]
+    lang: Langs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the reference server with sample data in-process and walk through the app.
+    Demo,
+    /// The procedures guide.
+    #[command(subcommand)]
+    Guide(GuideCommand),
+}
+
+#[derive(Subcommand)]
+enum GuideCommand {
+    /// Bring the guide up to date (conditional, delta when possible).
+    Sync,
+    /// Search offline; Arabic spelling is forgiven.
+    Search {
+        /// Words to look for (Arabic or English).
+        #[arg(required = true, num_args = 1..)]
+        text: Vec<String>,
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+    },
+    /// Show one service in full.
+    Show { id: String },
+    /// List the violations guide.
+    Violations,
+}
+
+fn default_data_dir() -> PathBuf {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("baladiya")
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = rt.block_on(run(cli));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+    let data_dir = cli.data_dir.clone().unwrap_or_else(default_data_dir);
+    match cli.command {
+        Command::Demo => demo::run(cli.lang).await,
+        Command::Guide(cmd) => {
+            let core = Baladiya::open(Config::new(data_dir, cli.server))?;
+            guide(&core, cmd, cli.lang).await
+        }
+    }
+}
+
+async fn guide(core: &Baladiya, cmd: GuideCommand, langs: Langs) -> Result<(), Box<dyn std::error::Error>> {
+    match cmd {
+        GuideCommand::Sync => {
+            let r = core.sync_guide().await?;
+            demo::print_sync(&r);
+        }
+        GuideCommand::Search { text, limit } => {
+            let query = text.join(" ");
+            let hits = core.search_guide(&query, limit)?;
+            if hits.is_empty() {
+                println!("لا نتائج / no results");
+            }
+            for h in &hits {
+                render::hit(h, langs);
+            }
+        }
+        GuideCommand::Show { id } => render::service(core, &core.service(&id)?, langs),
+        GuideCommand::Violations => {
+            for v in core.violations()? {
+                render::violation(&v, langs);
+                println!();
+            }
+        }
+    }
+    Ok(())
+}
