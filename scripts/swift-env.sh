@@ -207,9 +207,10 @@ detect_mirror() {
   for f in /etc/apt/sources.list.d/*.sources; do
     uri=$(awk '
       function flush() {
+        if (found) return
         if (types ~ /(^|[ \t])deb([ \t]|$)/ && suites !~ /security/ && enabled !~ /^[ \t]*no/)
           { n = split(uris, u, /[ \t]+/)
-            for (i = 1; i <= n; i++) if (u[i] ~ /^https?:\/\/.*\/debian\/?$/) { print u[i]; exit } }
+            for (i = 1; i <= n; i++) if (u[i] ~ /^https?:\/\/.*\/debian\/?$/) { print u[i]; found = 1; exit } }
         types = uris = suites = enabled = ""
       }
       /^[ \t]*#/ { next }
@@ -232,15 +233,12 @@ detect_mirror() {
   echo "http://deb.debian.org/debian"
 }
 
-apt_updated=""
 host_apt_install() {  # host_apt_install <cmd> <package>
   command -v "$1" >/dev/null 2>&1 && return 0
   log "installing $2 on the host (apt-get)"
-  if [[ -z $apt_updated ]]; then apt-get update -qq >>"$SETUP_LOG" 2>&1 || true; apt_updated=1; fi
-  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$2" >>"$SETUP_LOG" 2>&1; then
-    apt-get update -qq >>"$SETUP_LOG" 2>&1
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$2" >>"$SETUP_LOG" 2>&1
-  fi
+  step "apt-get update (host)" apt-get update -qq
+  step "apt-get install $2 (host)" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -qq --no-install-recommends "$2"
 }
 
 remove_root() {
@@ -258,16 +256,23 @@ swift_works() {
   [[ $SWIFT_VERSION == *"Swift version"* ]]
 }
 
-on_setup_failure() {
-  log "setup failed; last lines of $SETUP_LOG:"
-  tail -n 40 "$SETUP_LOG" >&2 || true
+# step <description> <command...>: run with output to $SETUP_LOG; on failure
+# show the log's tail and stop.
+step() {
+  local what=$1 rc=0
+  shift
+  "$@" >>"$SETUP_LOG" 2>&1 || rc=$?
+  if ((rc != 0)); then
+    log "$what failed (exit $rc); last lines of $SETUP_LOG:"
+    tail -n 40 "$SETUP_LOG" >&2 || true
+    die "$what failed"
+  fi
 }
 
 build_root() {
   local t0 t mirror
   t0=$(now)
   : >"$SETUP_LOG"
-  trap on_setup_failure ERR
   remove_root
   host_apt_install debootstrap debootstrap
   mirror=$(detect_mirror)
@@ -275,9 +280,10 @@ build_root() {
   t=$(now)
   mkdir -p -- "$ROOT"
   if have_unshare; then
-    unshare -m --propagation private -- debootstrap --variant=minbase "$SUITE" "$ROOT" "$mirror" >>"$SETUP_LOG" 2>&1
+    step debootstrap unshare -m --propagation private -- \
+      debootstrap --variant=minbase "$SUITE" "$ROOT" "$mirror"
   else
-    debootstrap --variant=minbase "$SUITE" "$ROOT" "$mirror" >>"$SETUP_LOG" 2>&1
+    step debootstrap debootstrap --variant=minbase "$SUITE" "$ROOT" "$mirror"
   fi
   log "debootstrap done in $(( $(now) - t )) s"
   # debootstrap copies these too, but make sure name resolution works for apt.
@@ -286,18 +292,17 @@ build_root() {
 
   log "apt-get install ${PKGS[*]} inside the root (about 40 s)"
   t=$(now)
-  chroot_exec - / /bin/sh -c '
+  step "apt-get install in the root" chroot_exec - / /bin/sh -c '
       set -e
       export DEBIAN_FRONTEND=noninteractive
       apt-get -o Acquire::Retries=3 update
       apt-get -o Acquire::Retries=3 install -y --no-install-recommends "$@"
       apt-get clean
-    ' sh "${PKGS[@]}" >>"$SETUP_LOG" 2>&1
+    ' sh "${PKGS[@]}"
   log "packages installed in $(( $(now) - t )) s"
 
   swift_works || die "swift --version does not work inside the new root: $SWIFT_VERSION"
   printf 'created=%s\nmirror=%s\nsuite=%s\n%s\n' "$(date -u +%FT%TZ)" "$mirror" "$SUITE" "$SWIFT_VERSION" >"$MARKER"
-  trap - ERR
   log "root ready in $(( $(now) - t0 )) s: $(head -n1 <<<"$SWIFT_VERSION")"
 }
 

@@ -35,3 +35,12 @@ class ProbeTest {
         assertEquals(60_000L, testScheduler.currentTime)
     }
 }
+
+class ProbeFacadeTest {
+    @Test
+    fun flowFromFacade() = runBlocking {
+        val got = mutableListOf<Long>()
+        ProbeFacade.lengths(listOf("ab", "abc")).collect { got += it }
+        assertEquals(listOf(2L, 3L), got)
+    }
+}

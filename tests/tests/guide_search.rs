@@ -1,0 +1,219 @@
+//! Offline search over the synced sample catalogue: a table of cases, one or more per rule, plus
+//! ranking and highlighting. The app's data is a real SQLite file synced from the real server.
+
+use baladiya_core::wire::Service;
+use baladiya_core::{Baladiya, HitField, Lang, SearchHit};
+use baladiya_tests::{app, TestServer};
+
+enum Expect {
+    /// This id is the first hit.
+    First(&'static str),
+    /// This id is among the first n hits.
+    InTop(&'static str, usize),
+    /// Nothing matches.
+    Nothing,
+}
+use Expect::*;
+
+/// (query, expectation, the rule it checks)
+const CASES: &[(&str, Expect, &str)] = &[
+    ("رخصة بناء", First("building-permit"), "exact Arabic title"),
+    ("رخصه بناء", First("building-permit"), "ه typed for ة"),
+    ("رُخْصَةُ بِنَاءٍ", First("building-permit"), "harakat in the query"),
+    ("رخـــصة بنـــاء", First("building-permit"), "tatweel in the query"),
+    ("رخصة بنا", InTop("building-permit", 3), "prefix on the last word"),
+    ("اضافة طابق", First("additional-floor-permit"), "ا typed for إ"),
+    ("أضافة طابق", First("additional-floor-permit"), "أ typed for إ"),
+    ("آضافة طابق", First("additional-floor-permit"), "آ typed for إ"),
+    ("ٱضافة طابق", First("additional-floor-permit"), "ٱ typed for إ"),
+    ("اتمام بناء", First("completion-certificate"), "doc has إ, query has ا"),
+    ("افاده تنظيميه", First("zoning-statement"), "no hamza and ه for ة twice"),
+    ("براءه ذمه", First("clearance-certificate"), "ه for ة in both words"),
+    ("برائة ذمة", First("clearance-certificate"), "common misspelling with ئ"),
+    ("رقم مبني", First("building-number"), "ي typed for ى"),
+    ("شكوي", First("general-complaint"), "ي typed for ى, single word"),
+    ("مياه", InTop("meter-relocation", 10), "doc word has ال (المياه)"),
+    ("عداد المياه", InTop("meter-relocation", 3), "query word with ال"),
+    ("والمياه", InTop("water-reconnection", 10), "و + ال attached"),
+    ("بالحاوية", First("waste-container-request"), "ب + ال attached"),
+    ("للنفايات", InTop("waste-container-request", 5), "لل attached"),
+    ("فالرخصة هدم", First("demolition-permit"), "ف + ال attached"),
+    ("وبراءة", First("clearance-certificate"), "و attached"),
+    ("براء", First("clearance-certificate"), "prefix while typing"),
+    ("نقل ملك", InTop("meter-transfer", 3), "prefix on the second word"),
+    ("BUILDING PERMIT", First("building-permit"), "English upper case"),
+    ("clearance", First("clearance-certificate"), "English lower case"),
+    ("demol", First("demolition-permit"), "English prefix"),
+    ("demolitoin", First("demolition-permit"), "English typo: swapped letters"),
+    ("حفرايت", First("excavation-permit"), "Arabic typo: swapped letters"),
+    ("تقسيت", First("arrears-instalment"), "Arabic typo: one letter wrong"),
+    ("105", First("test-digits"), "ASCII digits find Arabic-Indic digits"),
+    ("١٠٥", First("test-digits"), "Arabic-Indic digits"),
+    ("۱۰۵", First("test-digits"), "Eastern Arabic-Indic digits"),
+    ("معاملة استثنائية", First("test-tatweel"), "tatweel and ٱ in the document"),
+    ("حرق النفايات", First("waste-burning"), "the violations guide is searched too"),
+    ("رخصة permit", InTop("building-permit", 3), "Arabic and English mixed"),
+    ("xyzzy", Nothing, "no match"),
+    ("؟!،", Nothing, "only punctuation"),
+    ("", Nothing, "empty"),
+];
+
+fn test_service(
+    base: &Service,
+    id: &str,
+    ar: &str,
+    en: &str,
+    keywords: &[&str],
+    summary_ar: &str,
+) -> Service {
+    let mut s = base.clone();
+    s.id = id.into();
+    s.title.ar = ar.into();
+    s.title.en = en.into();
+    s.keywords = keywords.iter().map(|k| k.to_string()).collect();
+    s.summary.ar = summary_ar.into();
+    s.summary.en = "A service added by the search tests.".into();
+    s.steps.truncate(1);
+    s.documents.clear();
+    s
+}
+
+/// The sample catalogue plus a few services with digits, tatweel and a ranking word.
+async fn synced_app(server: &TestServer, dir: &std::path::Path) -> Baladiya {
+    let core = app(dir, &server.url());
+    core.sync_guide().await.unwrap();
+    let base = core.service("certified-copy").unwrap();
+    for s in [
+        test_service(
+            &base,
+            "test-digits",
+            "نموذج رقم ١٠٥ لطلب الاشتراك",
+            "Subscription request form",
+            &[],
+            "نموذج",
+        ),
+        test_service(
+            &base,
+            "test-tatweel",
+            "مـــعـــاملة ٱستثنائية للمسنين",
+            "Exceptional procedure for seniors",
+            &[],
+            "خدمة",
+        ),
+        test_service(&base, "test-rank-title", "خدمة الزيتون", "Olive service", &[], "خدمة تجريبية"),
+        test_service(
+            &base,
+            "test-rank-keywords",
+            "خدمة تجريبية ثانية",
+            "Second test service",
+            &["زيتون"],
+            "خدمة",
+        ),
+        test_service(
+            &base,
+            "test-rank-body",
+            "خدمة تجريبية ثالثة",
+            "Third test service",
+            &[],
+            "تتعلق بأشجار الزيتون",
+        ),
+    ] {
+        server.put_service(&s).await;
+    }
+    core.sync_guide().await.unwrap();
+    core
+}
+
+fn ids(hits: &[SearchHit]) -> Vec<&str> {
+    hits.iter().map(|h| h.id.as_str()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn search_table() {
+    assert!(CASES.len() >= 30);
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let core = synced_app(&server, dir.path()).await;
+    let mut failures = Vec::new();
+    for (query, expect, rule) in CASES {
+        let hits = core.search_guide(query, 10).unwrap();
+        let got = ids(&hits);
+        let ok = match expect {
+            First(id) => got.first() == Some(id),
+            InTop(id, n) => got.iter().take(*n).any(|g| g == id),
+            Nothing => got.is_empty(),
+        };
+        if !ok {
+            failures.push(format!("{rule}: «{query}» gave {got:?}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        CASES.len(),
+        failures.join("\n")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn title_ranks_before_keywords_before_body() {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let core = synced_app(&server, dir.path()).await;
+    let hits = core.search_guide("زيتون", 10).unwrap();
+    assert_eq!(ids(&hits), ["test-rank-title", "test-rank-keywords", "test-rank-body"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn highlights_point_into_the_original_text() {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let core = synced_app(&server, dir.path()).await;
+    let marked = |h: &SearchHit, field: HitField, lang: Lang| -> Vec<String> {
+        let text = match (field, lang) {
+            (HitField::Title, Lang::Ar) => &h.title.ar,
+            (HitField::Title, Lang::En) => &h.title.en,
+            (HitField::Summary, Lang::Ar) => &h.summary.ar,
+            (HitField::Summary, Lang::En) => &h.summary.en,
+        };
+        h.highlights
+            .iter()
+            .filter(|x| x.field == field && x.lang == lang)
+            .map(|x| text[x.range.clone()].to_owned())
+            .collect()
+    };
+
+    // Folded query, original text with its harakat kept in the highlight.
+    let hits = core.search_guide("رخصه اضافه", 1).unwrap();
+    assert_eq!(hits[0].id, "additional-floor-permit");
+    assert_eq!(marked(&hits[0], HitField::Title, Lang::Ar), ["رُخصة", "إضافة"]);
+
+    // A word matched through its stem is highlighted without the article.
+    let hits = core.search_guide("مياه", 20).unwrap();
+    let relocation = hits.iter().find(|h| h.id == "meter-relocation").unwrap();
+    assert_eq!(marked(relocation, HitField::Title, Lang::Ar), ["مياه"]);
+
+    // A prefix highlights only what was typed; English keeps its case.
+    let hits = core.search_guide("براء", 1).unwrap();
+    assert_eq!(marked(&hits[0], HitField::Title, Lang::Ar), ["براء"]);
+    let hits = core.search_guide("clear", 1).unwrap();
+    assert_eq!(marked(&hits[0], HitField::Title, Lang::En), ["Clear"]);
+
+    // Tatweel inside a highlighted word stays inside the range.
+    let hits = core.search_guide("معامله", 1).unwrap();
+    assert_eq!(marked(&hits[0], HitField::Title, Lang::Ar), ["مـــعـــاملة"]);
+
+    // Digits typed in another script highlight the digits as written.
+    let hits = core.search_guide("105", 1).unwrap();
+    assert_eq!(marked(&hits[0], HitField::Title, Lang::Ar), ["١٠٥"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn limit_bounds_the_page() {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let core = synced_app(&server, dir.path()).await;
+    assert_eq!(core.search_guide("رخصة", 3).unwrap().len(), 3);
+    assert!(core.search_guide("رخصة", 0).unwrap().is_empty());
+}
