@@ -8,6 +8,11 @@ CREATE VIRTUAL TABLE guide_fts USING fts5(
     body,
     kind UNINDEXED,
     ref_id UNINDEXED,
+    -- What a result shows, kept beside the index so a search reads no other table.
+    title_ar UNINDEXED,
+    title_en UNINDEXED,
+    summary_ar UNINDEXED,
+    summary_en UNINDEXED,
     tokenize = 'unicode61 remove_diacritics 0',
     prefix = '2 3'
 );

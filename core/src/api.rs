@@ -3,6 +3,7 @@
 //! Plain http is accepted only to loopback, for tests and the demo.
 
 use std::io::Read;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use reqwest::header::{ACCEPT_ENCODING, CONTENT_ENCODING, ETAG, IF_NONE_MATCH, RETRY_AFTER};
@@ -29,7 +30,10 @@ impl Default for HttpSettings {
 }
 
 pub struct ApiClient {
-    http: reqwest::Client,
+    /// Built on first use: loading the platform's TLS roots costs milliseconds that opening the
+    /// app (which reads only the local store) should not pay.
+    http: OnceLock<reqwest::Client>,
+    settings: HttpSettings,
     base: Url,
 }
 
@@ -68,15 +72,22 @@ pub fn install_crypto_provider() {
 impl ApiClient {
     pub fn new(server_url: &str, settings: &HttpSettings) -> Result<Self> {
         let base = parse_base_url(server_url)?;
+        Ok(ApiClient { http: OnceLock::new(), settings: settings.clone(), base })
+    }
+
+    fn http(&self) -> Result<&reqwest::Client> {
+        if let Some(client) = self.http.get() {
+            return Ok(client);
+        }
         install_crypto_provider();
-        let http = reqwest::Client::builder()
-            .connect_timeout(settings.connect_timeout)
-            .timeout(settings.request_timeout)
+        let client = reqwest::Client::builder()
+            .connect_timeout(self.settings.connect_timeout)
+            .timeout(self.settings.request_timeout)
             .tls_version_min(reqwest::tls::Version::TLS_1_2)
             .user_agent(concat!("baladiya-core/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| Error::Network(e.without_url().to_string()))?;
-        Ok(ApiClient { http, base })
+        Ok(self.http.get_or_init(|| client))
     }
 
     pub fn base_url(&self) -> &Url {
@@ -86,7 +97,7 @@ impl ApiClient {
     /// GET `path` (relative to the base URL) as JSON, conditional on `etag` when given.
     pub async fn get_json<T: DeserializeOwned>(&self, path: &str, etag: Option<&str>) -> Result<Fetched<T>> {
         let url = self.base.join(path).map_err(|e| Error::validation("path", e.to_string()))?;
-        let mut req = self.http.get(url).header(ACCEPT_ENCODING, "gzip");
+        let mut req = self.http()?.get(url).header(ACCEPT_ENCODING, "gzip");
         if let Some(tag) = etag {
             req = req.header(IF_NONE_MATCH, tag);
         }

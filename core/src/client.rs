@@ -8,7 +8,8 @@ use baladiya_wire::{Category, Department, GuideResponse, Service, Violation};
 
 use crate::api::{ApiClient, Fetched, HttpSettings};
 use crate::error::{Error, Result};
-use crate::guide::{self, search::SearchHit, sync::GuideSyncReport};
+use crate::guide::search::{SearchHit, Vocabulary};
+use crate::guide::{self, sync::GuideSyncReport};
 use crate::store::Store;
 
 /// How the core is opened.
@@ -30,6 +31,7 @@ impl Config {
 pub struct Baladiya {
     store: Arc<Store>,
     api: ApiClient,
+    vocabulary: Vocabulary,
 }
 
 impl Baladiya {
@@ -37,7 +39,7 @@ impl Baladiya {
     pub fn open(config: Config) -> Result<Self> {
         let api = ApiClient::new(&config.server_url, &config.http)?;
         let store = Arc::new(Store::open(&config.data_dir)?);
-        Ok(Baladiya { store, api })
+        Ok(Baladiya { store, api, vocabulary: Vocabulary::default() })
     }
 
     pub fn store(&self) -> &Store {
@@ -78,7 +80,7 @@ impl Baladiya {
 
     /// Search the offline guide; never touches the network.
     pub fn search_guide(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>> {
-        self.store.read(|c| guide::search::search(c, query, limit))
+        self.store.read(|c| guide::search::search(c, &self.vocabulary, query, limit))
     }
 
     pub fn service(&self, id: &str) -> Result<Service> {

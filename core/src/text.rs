@@ -18,6 +18,13 @@ enum Fold {
 }
 
 fn fold_char(c: char) -> Fold {
+    // Fast paths for the two scripts of almost every query: ASCII and the plain Arabic letters.
+    if c.is_ascii() {
+        return if c.is_ascii_alphanumeric() { Fold::Char(c.to_ascii_lowercase()) } else { Fold::Separator };
+    }
+    if matches!(c, 'ء' | 'ا' | 'ب' | 'ت'..='غ' | 'ف'..='ه' | 'و' | 'ي') {
+        return Fold::Char(c);
+    }
     match c {
         // Harakat, Quranic annotation marks, superscript alef, tatweel.
         '\u{064B}'..='\u{065F}' | '\u{0670}' | '\u{06D6}'..='\u{06ED}' | '\u{0640}' => Fold::Drop,
@@ -59,34 +66,48 @@ impl Token {
     }
 }
 
-/// Split `text` into folded tokens.
-pub fn tokenize(text: &str) -> Vec<Token> {
-    let mut tokens = Vec::new();
-    let mut current: Option<Token> = None;
+/// Call `f` with each folded token of `text` in turn. The token is reused between calls, so a
+/// long text costs no allocation per word.
+pub fn for_each_token(text: &str, mut f: impl FnMut(&Token)) {
+    let mut token = Token { text: String::new(), origin: Vec::new() };
     for (at, c) in text.char_indices() {
         let end = at + c.len_utf8();
         match fold_char(c) {
             Fold::Separator => {
-                if let Some(t) = current.take() {
-                    tokens.push(t);
+                if !token.origin.is_empty() {
+                    f(&token);
+                    token.text.clear();
+                    token.origin.clear();
                 }
             }
             Fold::Drop => {
                 // Marks belong to the letter before them.
-                if let Some(last) = current.as_mut().and_then(|t| t.origin.last_mut()) {
+                if let Some(last) = token.origin.last_mut() {
                     last.end = end;
                 }
             }
-            Fold::Char(f) => {
-                let token = current.get_or_insert_with(|| Token { text: String::new(), origin: Vec::new() });
-                for lower in f.to_lowercase() {
-                    token.text.push(lower);
+            Fold::Char(folded) => {
+                if folded.is_ascii() || !folded.is_uppercase() {
+                    token.text.push(folded);
                     token.origin.push(at..end);
+                } else {
+                    for lower in folded.to_lowercase() {
+                        token.text.push(lower);
+                        token.origin.push(at..end);
+                    }
                 }
             }
         }
     }
-    tokens.extend(current);
+    if !token.origin.is_empty() {
+        f(&token);
+    }
+}
+
+/// Split `text` into folded tokens.
+pub fn tokenize(text: &str) -> Vec<Token> {
+    let mut tokens = Vec::new();
+    for_each_token(text, |t| tokens.push(t.clone()));
     tokens
 }
 
@@ -110,29 +131,25 @@ const PREFIXES: [&str; 11] = ["وال", "بال", "فال", "كال", "لل", "�
 const MIN_STEM_CHARS: usize = 3;
 
 /// Forms of a folded word without its attached prefixes, each with the number of chars stripped.
-/// The word itself is not included. `والمياه` gives `المياه` (1) and `مياه` (3).
-pub fn stems(word: &str) -> Vec<(usize, &str)> {
-    let mut out: Vec<(usize, &str)> = Vec::new();
-    for p in PREFIXES {
-        if let Some(rest) = word.strip_prefix(p) {
-            if rest.chars().count() >= MIN_STEM_CHARS && !out.iter().any(|(_, s)| *s == rest) {
-                out.push((p.chars().count(), rest));
-            }
-        }
-    }
-    out
+/// The word itself is not included. `والمياه` gives `مياه` (3) and `المياه` (1).
+pub fn stems(word: &str) -> impl Iterator<Item = (usize, &str)> {
+    PREFIXES.iter().filter_map(move |p| {
+        let rest = word.strip_prefix(p)?;
+        // Prefixes are Arabic letters of two bytes each.
+        (rest.chars().count() >= MIN_STEM_CHARS).then_some((p.len() / 2, rest))
+    })
 }
 
 /// The text stored in the search index for one field: every word plus its stems, so a query for
 /// `مياه` finds `والمياه` and a query for `المياه` (whose stem is `مياه`) finds `مياه`.
 pub fn index_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len() * 2);
-    for t in tokenize(text) {
+    for_each_token(text, |t| {
         push_word(&mut out, &t.text);
         for (_, stem) in stems(&t.text) {
             push_word(&mut out, stem);
         }
-    }
+    });
     out
 }
 
@@ -146,23 +163,22 @@ fn push_word(out: &mut String, w: &str) {
 /// Optimal-string-alignment distance bounded by 1: is `a` one edit (insert, delete, substitute, or
 /// swap of neighbours) away from `b`? Cheap enough to run over a vocabulary slice.
 pub fn within_one_edit(a: &str, b: &str) -> bool {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let (la, lb) = (a.len(), b.len());
-    if la.abs_diff(lb) > 1 {
+    // Byte lengths of one-edit neighbours differ by at most one char's width (4 bytes).
+    if a.len().abs_diff(b.len()) > 4 {
         return false;
     }
-    let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
-    if prefix == la && la == lb {
-        return true;
-    }
-    let (ra, rb) = (&a[prefix..], &b[prefix..]);
-    match la.cmp(&lb) {
-        std::cmp::Ordering::Equal => {
-            ra[1..] == rb[1..] || (ra.len() >= 2 && ra[0] == rb[1] && ra[1] == rb[0] && ra[2..] == rb[2..])
-        }
-        std::cmp::Ordering::Less => ra == &rb[1..],
-        std::cmp::Ordering::Greater => &ra[1..] == rb,
+    // Strip the common prefix and suffix; what is left must be one edit.
+    let prefix: usize = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).map(|(x, _)| x.len_utf8()).sum();
+    let (a, b) = (&a[prefix..], &b[prefix..]);
+    let suffix: usize =
+        a.chars().rev().zip(b.chars().rev()).take_while(|(x, y)| x == y).map(|(x, _)| x.len_utf8()).sum();
+    let (a, b) = (&a[..a.len() - suffix.min(a.len())], &b[..b.len() - suffix.min(b.len())]);
+    match (a.chars().count(), b.chars().count()) {
+        // Nothing differs, or one char was inserted, deleted or substituted.
+        (0 | 1, 0 | 1) => true,
+        // Two neighbours swapped.
+        (2, 2) => a.chars().eq(b.chars().rev()),
+        _ => false,
     }
 }
 
@@ -201,9 +217,10 @@ mod tests {
 
     #[test]
     fn stems_strip_particles() {
-        let s: Vec<&str> = stems("والمياه").into_iter().map(|(_, s)| s).collect();
-        assert_eq!(s, vec!["مياه", "المياه"]);
-        assert!(stems("بلد").is_empty());
+        let s: Vec<(usize, &str)> = stems("والمياه").collect();
+        assert_eq!(s, vec![(3, "مياه"), (1, "المياه")]);
+        assert_eq!(stems("للمياه").collect::<Vec<_>>(), vec![(2, "مياه"), (1, "لمياه")]);
+        assert_eq!(stems("بلد").count(), 0);
     }
 
     #[test]

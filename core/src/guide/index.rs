@@ -2,7 +2,7 @@
 //! or violation goes through here inside the same transaction, so the index can never disagree with
 //! what is shown.
 
-use baladiya_wire::{Service, Violation};
+use baladiya_wire::{Localized, Service, Violation};
 use rusqlite::{params, OptionalExtension, Transaction};
 
 use crate::error::Result;
@@ -11,14 +11,16 @@ use crate::text::index_text;
 pub const KIND_SERVICE: &str = "service";
 pub const KIND_VIOLATION: &str = "violation";
 
-/// The three ranked fields of a document: title, keywords, body.
-struct Fields {
+/// The three ranked fields of a document (title, keywords, body) and what a hit displays.
+struct Fields<'a> {
     title: String,
     keywords: String,
     body: String,
+    shown_title: &'a Localized,
+    shown_summary: &'a Localized,
 }
 
-fn service_fields(s: &Service) -> Fields {
+fn service_fields(s: &Service) -> Fields<'_> {
     let mut body = vec![s.summary.ar.as_str(), s.summary.en.as_str()];
     for step in &s.steps {
         body.extend([step.ar.as_str(), step.en.as_str()]);
@@ -30,14 +32,18 @@ fn service_fields(s: &Service) -> Fields {
         title: format!("{} {}", s.title.ar, s.title.en),
         keywords: s.keywords.join(" "),
         body: body.join(" "),
+        shown_title: &s.title,
+        shown_summary: &s.summary,
     }
 }
 
-fn violation_fields(v: &Violation) -> Fields {
+fn violation_fields(v: &Violation) -> Fields<'_> {
     Fields {
         title: format!("{} {}", v.offence.ar, v.offence.en),
         keywords: v.keywords.join(" "),
         body: format!("{} {}", v.legal_basis.ar, v.legal_basis.en),
+        shown_title: &v.offence,
+        shown_summary: &v.legal_basis,
     }
 }
 
@@ -52,11 +58,12 @@ fn doc_rowid(tx: &Transaction<'_>, kind: &str, id: &str) -> Result<Option<i64>> 
     Ok(tx.prepare_cached(sql)?.query_row([id], |r| r.get(0)).optional()?)
 }
 
-fn put(tx: &Transaction<'_>, kind: &str, id: &str, f: &Fields) -> Result<()> {
+fn put(tx: &Transaction<'_>, kind: &str, id: &str, f: &Fields<'_>) -> Result<()> {
     let Some(rowid) = doc_rowid(tx, kind, id)? else { return Ok(()) };
     tx.prepare_cached("DELETE FROM guide_fts WHERE rowid = ?1")?.execute([rowid])?;
     tx.prepare_cached(
-        "INSERT INTO guide_fts (rowid, title, keywords, body, kind, ref_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO guide_fts (rowid, title, keywords, body, kind, ref_id, title_ar, title_en, summary_ar, summary_en)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
     .execute(params![
         rowid,
@@ -64,7 +71,11 @@ fn put(tx: &Transaction<'_>, kind: &str, id: &str, f: &Fields) -> Result<()> {
         index_text(&f.keywords),
         index_text(&f.body),
         kind,
-        id
+        id,
+        f.shown_title.ar,
+        f.shown_title.en,
+        f.shown_summary.ar,
+        f.shown_summary.en
     ])?;
     Ok(())
 }

@@ -7,16 +7,19 @@
 //! edit away (same first letter), so a typo costs time only on a miss.
 
 use std::ops::Range;
+use std::sync::{Arc, Mutex};
 
-use baladiya_wire::{Localized, Service, Violation};
+use baladiya_wire::Localized;
 use rusqlite::{params, Connection};
 
-use super::index::{KIND_SERVICE, KIND_VIOLATION};
+use super::index::KIND_VIOLATION;
 use crate::error::Result;
-use crate::text::{stems, tokenize, within_one_edit};
+use crate::text::{for_each_token, stems, tokenize, within_one_edit};
 
 /// BM25 weights of title, keywords and body.
 const RANK: &str = "bm25(guide_fts, 50.0, 10.0, 1.0)";
+/// The last word is matched as a prefix only from this many letters on.
+const MIN_PREFIX_CHARS: usize = 2;
 /// How many BM25-ordered candidates are re-ranked.
 const RANK_WINDOW: usize = 50;
 /// Words shorter than this are not typo-corrected: too many neighbours.
@@ -76,8 +79,10 @@ fn parse(query: &str) -> Vec<QueryWord> {
         .enumerate()
         .map(|(i, t)| {
             let mut terms = vec![t.text.clone()];
-            terms.extend(stems(&t.text).into_iter().map(|(_, s)| s.to_owned()));
-            QueryWord { terms, prefix: still_typing && i + 1 == n }
+            terms.extend(stems(&t.text).map(|(_, s)| s.to_owned()));
+            // A single typed letter would match most of the catalogue: match it as a word.
+            let prefix = still_typing && i + 1 == n && t.char_len() >= MIN_PREFIX_CHARS;
+            QueryWord { terms, prefix }
         })
         .collect()
 }
@@ -95,21 +100,31 @@ fn fts_expression(words: &[QueryWord]) -> String {
         .join(" AND ")
 }
 
-/// A document FTS5 found, with its indexed (folded) title and keywords for re-ranking.
+/// A document FTS5 found: its indexed (folded) title and keywords for re-ranking, and what it shows.
 struct Candidate {
     kind: String,
     id: String,
     title: String,
     keywords: String,
+    shown_title: Localized,
+    shown_summary: Localized,
 }
 
 fn matching_docs(conn: &Connection, words: &[QueryWord], limit: usize) -> Result<Vec<Candidate>> {
     let sql = format!(
-        "SELECT kind, ref_id, title, keywords FROM guide_fts WHERE guide_fts MATCH ?1 ORDER BY {RANK} LIMIT ?2"
+        "SELECT kind, ref_id, title, keywords, title_ar, title_en, summary_ar, summary_en
+         FROM guide_fts WHERE guide_fts MATCH ?1 ORDER BY {RANK} LIMIT ?2"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params![fts_expression(words), limit as i64], |r| {
-        Ok(Candidate { kind: r.get(0)?, id: r.get(1)?, title: r.get(2)?, keywords: r.get(3)? })
+        Ok(Candidate {
+            kind: r.get(0)?,
+            id: r.get(1)?,
+            title: r.get(2)?,
+            keywords: r.get(3)?,
+            shown_title: Localized { ar: r.get(4)?, en: r.get(5)? },
+            shown_summary: Localized { ar: r.get(6)?, en: r.get(7)? },
+        })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
@@ -136,29 +151,53 @@ fn rank(candidates: &mut [Candidate], words: &[QueryWord]) {
     });
 }
 
-/// Add index terms one edit away to each long word that has no exact match. Returns false when
-/// there was nothing to correct.
-fn add_corrections(conn: &Connection, words: &mut [QueryWord]) -> Result<bool> {
+/// The index's terms, sorted, held in memory for typo correction: reading them through
+/// `fts5vocab` costs milliseconds (it counts every posting), too slow for each miss. Loaded on the
+/// first miss and kept while the catalogue version stays the same.
+#[derive(Default)]
+pub struct Vocabulary {
+    cached: Mutex<Option<(Option<i64>, Arc<Vec<String>>)>>,
+}
+
+impl Vocabulary {
+    fn terms(&self, conn: &Connection) -> Result<Arc<Vec<String>>> {
+        let version = super::local_version(conn)?;
+        let mut cached = self.cached.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((v, terms)) = cached.as_ref() {
+            if *v == version {
+                return Ok(Arc::clone(terms));
+            }
+        }
+        let mut stmt = conn.prepare_cached("SELECT term FROM guide_vocab")?;
+        let mut terms: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        terms.sort_unstable();
+        let terms = Arc::new(terms);
+        *cached = Some((version, Arc::clone(&terms)));
+        Ok(terms)
+    }
+}
+
+/// Add index terms one edit away (with the same first letter) to each long word. Returns false
+/// when no correction was found.
+fn add_corrections(conn: &Connection, vocabulary: &Vocabulary, words: &mut [QueryWord]) -> Result<bool> {
     let mut changed = false;
-    let mut stmt = conn.prepare_cached("SELECT term FROM guide_vocab WHERE term >= ?1 AND term < ?2")?;
+    let terms = vocabulary.terms(conn)?;
     for w in words.iter_mut() {
         let word = w.terms[0].clone();
         let Some(first) = word.chars().next() else { continue };
         if word.chars().count() < FUZZY_MIN_CHARS {
             continue;
         }
-        let upper = char::from_u32(first as u32 + 1).unwrap_or(char::MAX).to_string();
-        let mut found = Vec::new();
-        let mut rows = stmt.query(params![first.to_string(), upper])?;
-        while let Some(row) = rows.next()? {
-            let term: String = row.get(0)?;
-            if term != word && within_one_edit(&term, &word) {
-                found.push(term);
-                if found.len() == FUZZY_MAX_TERMS {
-                    break;
-                }
-            }
-        }
+        let mut key = [0u8; 4];
+        let first = &*first.encode_utf8(&mut key);
+        let from = terms.partition_point(|t| t.as_str() < first);
+        let found: Vec<String> = terms[from..]
+            .iter()
+            .take_while(|t| t.starts_with(first))
+            .filter(|t| **t != word && within_one_edit(t, &word))
+            .take(FUZZY_MAX_TERMS)
+            .cloned()
+            .collect();
         if !found.is_empty() {
             w.terms.extend(found);
             changed = true;
@@ -168,7 +207,12 @@ fn add_corrections(conn: &Connection, words: &mut [QueryWord]) -> Result<bool> {
 }
 
 /// Search the guide. `limit` bounds the page; results carry highlight ranges for title and summary.
-pub fn search(conn: &Connection, query: &str, limit: usize) -> Result<Vec<SearchHit>> {
+pub fn search(
+    conn: &Connection,
+    vocabulary: &Vocabulary,
+    query: &str,
+    limit: usize,
+) -> Result<Vec<SearchHit>> {
     let mut words = parse(query);
     if words.is_empty() || limit == 0 {
         return Ok(Vec::new());
@@ -176,50 +220,33 @@ pub fn search(conn: &Connection, query: &str, limit: usize) -> Result<Vec<Search
     // Rank a wider window than the page so the re-ranking can lift a closer match into it.
     let window = limit.max(RANK_WINDOW);
     let mut docs = matching_docs(conn, &words, window)?;
-    if docs.is_empty() && add_corrections(conn, &mut words)? {
+    if docs.is_empty() && add_corrections(conn, vocabulary, &mut words)? {
         docs = matching_docs(conn, &words, window)?;
     }
     rank(&mut docs, &words);
-    let mut hits = Vec::with_capacity(limit.min(docs.len()));
-    for c in docs.iter().take(limit) {
-        if let Some(hit) = load_hit(conn, &c.kind, &c.id, &words)? {
-            hits.push(hit);
-        }
-    }
-    Ok(hits)
+    Ok(docs.into_iter().take(limit).map(|c| into_hit(c, &words)).collect())
 }
 
-fn load_hit(conn: &Connection, kind: &str, id: &str, words: &[QueryWord]) -> Result<Option<SearchHit>> {
-    let (hit_kind, title, summary) = match kind {
-        KIND_SERVICE => match super::read_doc::<Service>(conn, "services", id)? {
-            Some(s) => (HitKind::Service, s.title, s.summary),
-            None => return Ok(None),
-        },
-        KIND_VIOLATION => match super::read_doc::<Violation>(conn, "violations", id)? {
-            Some(v) => (HitKind::Violation, v.offence, v.legal_basis),
-            None => return Ok(None),
-        },
-        _ => return Ok(None),
-    };
+fn into_hit(c: Candidate, words: &[QueryWord]) -> SearchHit {
+    let kind = if c.kind == KIND_VIOLATION { HitKind::Violation } else { HitKind::Service };
     let mut highlights = Vec::new();
-    for (field, text) in [(HitField::Title, &title), (HitField::Summary, &summary)] {
+    for (field, text) in [(HitField::Title, &c.shown_title), (HitField::Summary, &c.shown_summary)] {
         for (lang, s) in [(Lang::Ar, &text.ar), (Lang::En, &text.en)] {
             highlights.extend(highlight(s, words).into_iter().map(|range| Highlight { field, lang, range }));
         }
     }
-    Ok(Some(SearchHit { kind: hit_kind, id: id.to_owned(), title, summary, highlights }))
+    SearchHit { kind, id: c.id, title: c.shown_title, summary: c.shown_summary, highlights }
 }
 
 /// Byte ranges of `text` matched by the query words. A word matched through its stem is
 /// highlighted without its particle (`مياه` in `والمياه`); a prefix match only over the prefix.
 fn highlight(text: &str, words: &[QueryWord]) -> Vec<Range<usize>> {
     let mut out = Vec::new();
-    for token in tokenize(text) {
-        let mut forms = vec![(0, token.text.as_str())];
-        forms.extend(stems(&token.text));
-        let matched = words.iter().find_map(|w| {
-            w.terms.iter().find_map(|term| {
-                forms.iter().find_map(|&(skip, form)| {
+    for_each_token(text, |token| {
+        let forms = std::iter::once((0, token.text.as_str())).chain(stems(&token.text));
+        let matched = forms.into_iter().find_map(|(skip, form)| {
+            words.iter().find_map(|w| {
+                w.terms.iter().find_map(|term| {
                     if form == term {
                         Some(skip..token.char_len())
                     } else if w.prefix && form.starts_with(term.as_str()) {
@@ -233,6 +260,6 @@ fn highlight(text: &str, words: &[QueryWord]) -> Vec<Range<usize>> {
         if let Some(chars) = matched {
             out.push(token.original_range(chars));
         }
-    }
+    });
     out
 }

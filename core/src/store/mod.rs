@@ -17,8 +17,10 @@ use crate::error::{Error, Result};
 pub const FILE_NAME: &str = "baladiya.db";
 
 pub struct Store {
-    writer: Mutex<Connection>,
+    // Field order is drop order: the read-only connection must close first, so the writer closes
+    // last and checkpoints the WAL away. Otherwise the next start re-reads the whole WAL.
     reader: Mutex<Connection>,
+    writer: Mutex<Connection>,
     recovered_from: Option<PathBuf>,
 }
 
@@ -49,7 +51,7 @@ impl Store {
         let mut writer = connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE)?;
         migrations::migrate_to(&mut writer, version).map_err(OpenError::Other)?;
         let reader = connect(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-        Ok(Store { writer: Mutex::new(writer), reader: Mutex::new(reader), recovered_from: None })
+        Ok(Store { reader: Mutex::new(reader), writer: Mutex::new(writer), recovered_from: None })
     }
 
     /// Where a corrupt database was moved at open, if it was.
@@ -107,7 +109,11 @@ fn connect(path: &Path, flags: OpenFlags) -> Result<Connection, OpenError> {
     let conn = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     // FULL: power cuts are frequent where this app is used; a committed complaint must survive one.
-    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")?;
+    // journal_size_limit: after a big sync the WAL is cut back, so it never stays megabytes large.
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;
+         PRAGMA journal_size_limit = 1048576;",
+    )?;
     // Reading the schema forces SQLite to look at the file, so a corrupt one fails here.
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))?;
     Ok(conn)
