@@ -16,7 +16,7 @@ pub enum Langs {
 }
 
 impl Langs {
-    fn pick<'a>(self, text: &'a Localized) -> Vec<&'a str> {
+    fn pick(self, text: &Localized) -> Vec<&str> {
         match self {
             Langs::Ar => vec![&text.ar],
             Langs::En => vec![&text.en],

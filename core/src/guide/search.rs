@@ -156,8 +156,11 @@ fn rank(candidates: &mut [Candidate], words: &[QueryWord]) {
 /// first miss and kept while the catalogue version stays the same.
 #[derive(Default)]
 pub struct Vocabulary {
-    cached: Mutex<Option<(Option<i64>, Arc<Vec<String>>)>>,
+    /// The terms and the catalogue version they were read at.
+    cached: Mutex<Option<VersionedTerms>>,
 }
+
+type VersionedTerms = (Option<i64>, Arc<Vec<String>>);
 
 impl Vocabulary {
     fn terms(&self, conn: &Connection) -> Result<Arc<Vec<String>>> {
