@@ -77,7 +77,9 @@ set -euo pipefail
 
 SELF="$(readlink -f "${BASH_SOURCE[0]}")"
 SUITE=trixie
-PKGS=(swiftlang libc6-dev)
+# ca-certificates: the core's TLS stack loads the system's root certificates when it builds its
+# HTTP client, even for plain-http loopback tests.
+PKGS=(swiftlang libc6-dev ca-certificates)
 CHROOT_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 log() { printf '[swift-env] %s\n' "$*" >&2; }
@@ -328,7 +330,15 @@ build_root() {
   [[ -L $ROOT/etc/resolv.conf ]] || cp -f /etc/resolv.conf "$ROOT/etc/resolv.conf" 2>/dev/null || true
   [[ -s $ROOT/etc/hosts ]] || cp -f /etc/hosts "$ROOT/etc/hosts" 2>/dev/null || true
 
+  install_packages
+  swift_works || die "swift --version does not work inside the new root: $SWIFT_VERSION"
+  printf 'created=%s\nmirror=%s\nsuite=%s\npkgs=%s\n%s\n' "$(date -u +%FT%TZ)" "$mirror" "$SUITE" "${PKGS[*]}" "$SWIFT_VERSION" >"$MARKER"
+  log "root ready in $(( $(now) - t0 )) s: $(head -n1 <<<"$SWIFT_VERSION")"
+}
+
+install_packages() {
   log "apt-get install ${PKGS[*]} inside the root (about 40 s)"
+  local t
   t=$(now)
   step "apt-get install in the root" chroot_exec - / /bin/sh -c '
       set -e
@@ -338,11 +348,10 @@ build_root() {
       apt-get clean
     ' sh "${PKGS[@]}"
   log "packages installed in $(( $(now) - t )) s"
-
-  swift_works || die "swift --version does not work inside the new root: $SWIFT_VERSION"
-  printf 'created=%s\nmirror=%s\nsuite=%s\n%s\n' "$(date -u +%FT%TZ)" "$mirror" "$SUITE" "$SWIFT_VERSION" >"$MARKER"
-  log "root ready in $(( $(now) - t0 )) s: $(head -n1 <<<"$SWIFT_VERSION")"
 }
+
+# The root was made with the package list we want now.
+packages_current() { grep -qxF "pkgs=${PKGS[*]}" "$MARKER" 2>/dev/null; }
 
 # Leaves fd 9 holding a shared lock on $LOCK (so no one rebuilds the root
 # under a running command).
@@ -351,12 +360,18 @@ ensure() {
   mkdir -p -- "$(dirname -- "$ROOT")"
   exec 9>>"$LOCK"
   flock -s 9
-  if [[ -f $MARKER ]] && swift_works; then
+  if [[ -f $MARKER ]] && packages_current && swift_works; then
     log "reusing $ROOT: $(head -n1 <<<"$SWIFT_VERSION")"
     return 0
   fi
   flock -n -x 9 || { log "waiting for other users of $ROOT (lock $LOCK)"; flock -x 9; }
   if [[ -f $MARKER ]] && swift_works; then
+    if ! packages_current; then
+      log "topping up the packages of $ROOT"
+      install_packages
+      sed -i '/^pkgs=/d' "$MARKER"
+      printf 'pkgs=%s\n' "${PKGS[*]}" >>"$MARKER"
+    fi
     flock -s 9
     log "reusing $ROOT: $(head -n1 <<<"$SWIFT_VERSION")"
     return 0

@@ -86,7 +86,7 @@ impl ApiClient {
             .tls_version_min(reqwest::tls::Version::TLS_1_2)
             .user_agent(concat!("baladiya-core/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| Error::Network(e.without_url().to_string()))?;
+            .map_err(|e| Error::Network(format!("cannot set up the HTTP client: {}", causes(&e))))?;
         Ok(self.http.get_or_init(|| client))
     }
 
@@ -130,6 +130,18 @@ impl ApiClient {
         let value = serde_json::from_slice(&body).map_err(|e| json_error(&e))?;
         Ok(Fetched::Fresh { value, etag, wire_bytes })
     }
+}
+
+/// An error and its sources on one line ("builder error" alone says nothing).
+fn causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
 }
 
 /// Bytes of the status line and headers as HTTP/1.1 sends them.

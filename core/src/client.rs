@@ -8,6 +8,7 @@ use baladiya_wire::{Category, Department, GuideResponse, Service, Violation};
 
 use crate::api::{ApiClient, Fetched, HttpSettings};
 use crate::error::{Error, Result};
+use crate::events::{Event, Events, Listener};
 use crate::guide::search::{SearchHit, Vocabulary};
 use crate::guide::{self, sync::GuideSyncReport};
 use crate::store::Store;
@@ -32,6 +33,7 @@ pub struct Baladiya {
     store: Arc<Store>,
     api: ApiClient,
     vocabulary: Vocabulary,
+    events: Events,
 }
 
 impl Baladiya {
@@ -39,11 +41,20 @@ impl Baladiya {
     pub fn open(config: Config) -> Result<Self> {
         let api = ApiClient::new(&config.server_url, &config.http)?;
         let store = Arc::new(Store::open(&config.data_dir)?);
-        Ok(Baladiya { store, api, vocabulary: Vocabulary::default() })
+        Ok(Baladiya { store, api, vocabulary: Vocabulary::default(), events: Events::default() })
     }
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// Register a listener for events; the id unsubscribes it.
+    pub fn subscribe(&self, listener: Listener) -> u64 {
+        self.events.subscribe(listener)
+    }
+
+    pub fn unsubscribe(&self, id: u64) {
+        self.events.unsubscribe(id)
     }
 
     /// Bring the guide up to date: a conditional request (304 when nothing changed), a delta since
@@ -73,6 +84,7 @@ impl Baladiya {
                 .await
                 .map_err(|e| Error::Storage(format!("sync write did not finish: {e}")))??;
                 report.bytes_received = wire_bytes;
+                self.events.emit(&Event::GuideSynced(report.clone()));
                 Ok(report)
             }
         }

@@ -9,6 +9,7 @@
 pub mod api;
 pub mod client;
 pub mod error;
+pub mod events;
 pub mod guide;
 pub mod store;
 pub mod text;
@@ -16,5 +17,6 @@ pub mod text;
 pub use baladiya_wire as wire;
 pub use client::{Baladiya, Config};
 pub use error::{Error, Result};
+pub use events::Event;
 pub use guide::search::{Highlight, HitField, HitKind, Lang, SearchHit};
 pub use guide::sync::GuideSyncReport;

@@ -39,7 +39,11 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    tracing::info!(listen = %args.listen, "serving");
+    let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
+    // One plain line on stdout with the real address (the port may have been 0), for scripts and
+    // tests that start the server.
+    println!("listening on http://{addr}/");
+    tracing::info!(listen = %addr, "serving");
     match serve(listener, config, shutdown_signal()).await {
         Ok(()) => {
             tracing::info!("stopped");

@@ -1,0 +1,151 @@
+package ps.gaza.baladiya
+
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.async
+import kotlinx.coroutines.awaitAll
+import kotlinx.coroutines.flow.filterIsInstance
+import kotlinx.coroutines.flow.first
+import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withTimeout
+import kotlinx.coroutines.yield
+import org.junit.jupiter.api.AfterEach
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
+import org.junit.jupiter.api.Assertions.assertNull
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.BeforeEach
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.assertThrows
+import uniffi.baladiya_ffi.ApiException
+import uniffi.baladiya_ffi.BaladiyaEvent
+import uniffi.baladiya_ffi.HitField
+import uniffi.baladiya_ffi.HitKind
+import uniffi.baladiya_ffi.Lang
+import java.nio.file.Files
+import java.nio.file.Path
+
+/** The guide through the Kotlin facade, against the real reference server on loopback. */
+class GuideTest {
+    private lateinit var server: ReferenceServer
+    private lateinit var appDir: Path
+
+    @BeforeEach
+    fun start() {
+        server = ReferenceServer()
+        appDir = Files.createTempDirectory("baladiya-app-")
+    }
+
+    @AfterEach
+    fun stop() {
+        server.close()
+        appDir.toFile().deleteRecursively()
+    }
+
+    private suspend fun client() = BaladiyaClient.open(appDir.toString(), server.url)
+
+    @Test
+    fun `sync then search in Arabic with forgiving spelling`() = runBlocking {
+        client().use { c ->
+            assertNull(c.guideVersion())
+            val full = c.syncGuide()
+            assertTrue(full.full)
+            assertTrue(full.servicesAdded >= 40u, "services: ${full.servicesAdded}")
+            assertEquals(c.services().size, full.servicesAdded.toInt())
+
+            val again = c.syncGuide()
+            assertTrue(again.notModified)
+
+            // Typed without hamza/ta marbuta; the highlight points into the original text.
+            val hits = c.searchGuide("رخصه بناء", 5)
+            assertEquals("building-permit", hits.first().id)
+            assertEquals(HitKind.SERVICE, hits.first().kind)
+            val title = hits.first().title.ar
+            val marked = hits.first().highlights
+                .filter { it.field == HitField.TITLE && it.lang == Lang.AR }
+                .map { title.substring(it.start.toInt(), it.end.toInt()) }
+            assertEquals(listOf("رخصة", "بناء"), marked)
+
+            val english = c.searchGuide("clearence", 5) // one typo
+            assertEquals("clearance-certificate", english.first().id)
+
+            val service = c.service("building-permit")
+            assertEquals("رخصة بناء", service.title.ar)
+            assertTrue(service.steps.isNotEmpty() && service.fees.isNotEmpty())
+            assertTrue(c.violations().size >= 15)
+            assertTrue(c.departments().any { it.id == service.departmentId })
+        }
+    }
+
+    @Test
+    fun `a staff edit arrives as a delta and as a Flow event`() = runBlocking {
+        client().use { c ->
+            c.syncGuide()
+            val event = async(Dispatchers.Default) {
+                withTimeout(10_000) { c.events.filterIsInstance<BaladiyaEvent.GuideSynced>().first() }
+            }
+            yield()
+            Thread.sleep(100) // let the collector register before the change
+            val json = server.get("api/v1/guide")
+            val service = Regex("""\{"id":"clearance-certificate".*?"version":\d+\}""").find(json)!!.value
+            val edited = service.replace("\"Clearance certificate\"", "\"Clearance certificate (edited)\"")
+            assertEquals(200, server.putService("clearance-certificate", edited))
+
+            val delta = c.syncGuide()
+            assertFalse(delta.full)
+            assertEquals(1u, delta.servicesUpdated)
+            assertEquals(delta, event.await().report)
+            assertEquals("Clearance certificate (edited)", c.service("clearance-certificate").title.en)
+        }
+    }
+
+    @Test
+    fun `errors are typed and carry the library's text`() = runBlocking {
+        val invalid = assertThrows<BaladiyaException> {
+            runBlocking { BaladiyaClient.open(appDir.toString(), "http://example.org/") }
+        }
+        val validation = invalid.error as ApiException.Validation
+        assertEquals("server_url", validation.field)
+        assertTrue(invalid.message!!.contains("plain http"), invalid.message)
+
+        client().use { c ->
+            val missing = assertThrows<BaladiyaException> { runBlocking { c.service("no-such-service") } }
+            assertTrue(missing.error is ApiException.NotFound)
+            assertTrue(missing.message!!.startsWith("not found"), missing.message)
+
+            server.close()
+            val offline = assertThrows<BaladiyaException> { runBlocking { c.syncGuide() } }
+            assertTrue(offline.error is ApiException.Offline, offline.error.toString())
+            assertTrue(offline.message!!.startsWith("offline"), offline.message)
+            server = ReferenceServer() // for stop()
+        }
+    }
+
+    @Test
+    fun `a panic in the library comes back as an internal error`() = runBlocking {
+        client().use { c ->
+            val sync = assertThrows<BaladiyaException> { runBlocking { c.debugPanic() } }
+            assertTrue(sync.error is ApiException.Internal)
+            val async = assertThrows<BaladiyaException> { runBlocking { c.debugPanicAsync() } }
+            assertTrue(async.error is ApiException.Internal)
+            // The library still works afterwards.
+            assertTrue(c.syncGuide().full)
+        }
+    }
+
+    @Test
+    fun `many concurrent calls`() = runBlocking {
+        client().use { c ->
+            c.syncGuide()
+            val queries = listOf("رخصة", "مياه", "براءة ذمة", "permit", "عداد", "نفايات")
+            val expected = queries.associateWith { c.searchGuide(it, 10).map { h -> h.id } }
+            val results = (1..300).map { i ->
+                async(Dispatchers.IO) {
+                    val q = queries[i % queries.size]
+                    if (i % 50 == 0) c.syncGuide()
+                    q to c.searchGuide(q, 10).map { it.id }
+                }
+            }.awaitAll()
+            for ((q, ids) in results) assertEquals(expected[q], ids, "query $q")
+        }
+    }
+}

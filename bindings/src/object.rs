@@ -1,0 +1,141 @@
+//! The `Baladiya` object: the whole core for a shell, one method per feature.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use baladiya_core::api::HttpSettings;
+use baladiya_core::wire::{Category, Department, Service, Violation};
+use baladiya_core::{Config, GuideSyncReport};
+
+use crate::error::ApiError;
+use crate::events::{self, EventListener, Subscription};
+use crate::runtime::{guard, spawn};
+use crate::types::GuideHit;
+
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct BaladiyaConfig {
+    /// The app's private files directory.
+    pub data_dir: String,
+    /// The municipal API (https; plain http only to loopback).
+    pub server_url: String,
+    /// Whole-request timeout; 0 keeps the default (30 s).
+    #[uniffi(default = 0)]
+    pub request_timeout_ms: u64,
+}
+
+#[derive(uniffi::Object)]
+pub struct Baladiya {
+    core: Arc<baladiya_core::Baladiya>,
+}
+
+#[uniffi::export]
+impl Baladiya {
+    /// Open (or create) the local store. No network; fast enough for app start.
+    #[uniffi::constructor]
+    pub fn open(config: BaladiyaConfig) -> Result<Arc<Self>, ApiError> {
+        guard(|| {
+            let mut core_config = Config::new(config.data_dir, config.server_url);
+            if config.request_timeout_ms > 0 {
+                core_config.http = HttpSettings {
+                    request_timeout: Duration::from_millis(config.request_timeout_ms),
+                    ..HttpSettings::default()
+                };
+            }
+            let core = baladiya_core::Baladiya::open(core_config)?;
+            Ok(Arc::new(Baladiya { core: Arc::new(core) }))
+        })
+    }
+
+    /// Bring the procedures guide up to date (304 when unchanged, delta when possible).
+    pub async fn sync_guide(&self) -> Result<GuideSyncReport, ApiError> {
+        let core = Arc::clone(&self.core);
+        spawn(async move { Ok(core.sync_guide().await?) }).await
+    }
+
+    /// Search the offline guide: one page of hits with highlight ranges. Local and fast; call it
+    /// off the UI thread all the same.
+    pub fn search_guide(&self, query: String, limit: u32) -> Result<Vec<GuideHit>, ApiError> {
+        guard(|| {
+            Ok(self.core.search_guide(&query, limit as usize)?.into_iter().map(GuideHit::from).collect())
+        })
+    }
+
+    pub fn service(&self, id: String) -> Result<Service, ApiError> {
+        guard(|| Ok(self.core.service(&id)?))
+    }
+
+    /// All services, or those of one category.
+    pub fn services(&self, category_id: Option<String>) -> Result<Vec<Service>, ApiError> {
+        guard(|| Ok(self.core.services(category_id.as_deref())?))
+    }
+
+    pub fn violation(&self, id: String) -> Result<Violation, ApiError> {
+        guard(|| Ok(self.core.violation(&id)?))
+    }
+
+    pub fn violations(&self) -> Result<Vec<Violation>, ApiError> {
+        guard(|| Ok(self.core.violations()?))
+    }
+
+    pub fn departments(&self) -> Result<Vec<Department>, ApiError> {
+        guard(|| Ok(self.core.departments()?))
+    }
+
+    pub fn categories(&self) -> Result<Vec<Category>, ApiError> {
+        guard(|| Ok(self.core.categories()?))
+    }
+
+    /// The guide version held locally; `None` before the first sync.
+    pub fn guide_version(&self) -> Result<Option<i64>, ApiError> {
+        guard(|| Ok(self.core.guide_version()?))
+    }
+
+    /// Receive events until the returned subscription is cancelled or dropped.
+    pub fn subscribe(&self, listener: Arc<dyn EventListener>) -> Arc<Subscription> {
+        Arc::new(events::subscribe(&self.core, listener))
+    }
+
+    /// For tests of the FFI boundary: panics inside the library. The panic must come back to the
+    /// caller as `ApiError::Internal`, never crash the app.
+    pub fn debug_panic(&self) -> Result<(), ApiError> {
+        guard(|| panic!("debug_panic was called"))
+    }
+
+    /// The async twin of `debug_panic`: the panic happens on the library's runtime.
+    pub async fn debug_panic_async(&self) -> Result<(), ApiError> {
+        spawn(async { panic!("debug_panic_async was called") }).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panics_come_back_as_internal_errors() {
+        let dir = std::env::temp_dir().join(format!("baladiya-ffi-test-{}", std::process::id()));
+        let b = Baladiya::open(BaladiyaConfig {
+            data_dir: dir.to_string_lossy().into_owned(),
+            server_url: "http://127.0.0.1:9/".into(),
+            request_timeout_ms: 0,
+        })
+        .unwrap();
+        assert!(matches!(b.debug_panic(), Err(ApiError::Internal { .. })));
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        assert!(matches!(rt.block_on(b.debug_panic_async()), Err(ApiError::Internal { .. })));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn invalid_config_is_a_validation_error_naming_the_field() {
+        let err = Baladiya::open(BaladiyaConfig {
+            data_dir: std::env::temp_dir().to_string_lossy().into_owned(),
+            server_url: "http://example.org/".into(),
+            request_timeout_ms: 0,
+        })
+        .err()
+        .unwrap();
+        assert!(matches!(err, ApiError::Validation { ref field, .. } if field == "server_url"));
+        assert!(err.to_string().contains("plain http"));
+    }
+}

@@ -1,0 +1,67 @@
+//! Changes that happen after a call returns (a finished sync; later a complaint's new status, news)
+//! reach the app through one listener registry. Listeners are called on the thread that made the
+//! change, after the change is committed, and must return quickly.
+
+use std::sync::{Arc, Mutex};
+
+use crate::guide::sync::GuideSyncReport;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// A guide sync finished and changed something (a 304 raises nothing).
+    GuideSynced(GuideSyncReport),
+}
+
+pub type Listener = Arc<dyn Fn(&Event) + Send + Sync>;
+
+/// The registered listeners, each with the id that unsubscribes it.
+#[derive(Default)]
+pub struct Events {
+    listeners: Mutex<Vec<(u64, Listener)>>,
+    next_id: std::sync::atomic::AtomicU64,
+}
+
+impl Events {
+    pub fn subscribe(&self, listener: Listener) -> u64 {
+        let id = self.next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.lock().push((id, listener));
+        id
+    }
+
+    pub fn unsubscribe(&self, id: u64) {
+        self.lock().retain(|(i, _)| *i != id);
+    }
+
+    pub fn emit(&self, event: &Event) {
+        // Call outside the lock so a listener may (un)subscribe.
+        let listeners: Vec<Listener> = self.lock().iter().map(|(_, l)| Arc::clone(l)).collect();
+        for l in listeners {
+            l(event);
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(u64, Listener)>> {
+        self.listeners.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn unsubscribed_listeners_hear_nothing() {
+        let events = Events::default();
+        let heard = Arc::new(AtomicUsize::new(0));
+        let h = Arc::clone(&heard);
+        let id = events.subscribe(Arc::new(move |_| {
+            h.fetch_add(1, Ordering::SeqCst);
+        }));
+        let e = Event::GuideSynced(GuideSyncReport::default());
+        events.emit(&e);
+        events.unsubscribe(id);
+        events.emit(&e);
+        assert_eq!(heard.load(Ordering::SeqCst), 1);
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+#if canImport(Combine)
+import Combine
+#endif
+
+/// The view model of the guide's search screen: the query as typed, the page of hits, and what
+/// to tell the user. UI frameworks observe it (ObservableObject where Combine exists).
+@MainActor
+public final class GuideSearchModel {
+    public private(set) var query = ""
+    public private(set) var hits: [GuideHit] = []
+    public private(set) var errorText: String?
+    private let client: BaladiyaClient
+    private var running: Task<Void, Never>?
+
+    public init(client: BaladiyaClient) {
+        self.client = client
+    }
+
+    /// Call on every keystroke: the previous search is cancelled, only the latest result lands.
+    public func update(query: String) {
+        self.query = query
+        running?.cancel()
+        running = Task { [client] in
+            do {
+                let found = try await client.searchGuide(query, limit: 20)
+                guard !Task.isCancelled else { return }
+                willChange()
+                hits = found
+                errorText = nil
+            } catch {
+                guard !Task.isCancelled else { return }
+                willChange()
+                errorText = error.localizedDescription
+            }
+        }
+    }
+
+    /// Wait for the search in flight (tests, previews).
+    public func settle() async {
+        await running?.value
+    }
+
+    #if canImport(Combine)
+    public nonisolated let objectWillChange = ObservableObjectPublisher()
+    private func willChange() { objectWillChange.send() }
+    #else
+    private func willChange() {}
+    #endif
+}
+
+#if canImport(Combine)
+extension GuideSearchModel: ObservableObject {}
+#endif

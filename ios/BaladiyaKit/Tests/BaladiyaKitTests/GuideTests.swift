@@ -1,0 +1,130 @@
+import XCTest
+@testable import BaladiyaKit
+
+/// The guide through the Swift facade, against the real reference server on loopback.
+final class GuideTests: XCTestCase {
+    var server: ReferenceServer!
+    var appDir: URL!
+
+    override func setUpWithError() throws {
+        server = try ReferenceServer()
+        appDir = FileManager.default.temporaryDirectory.appendingPathComponent("baladiya-app-\(UUID().uuidString)")
+    }
+
+    override func tearDown() {
+        server.stop()
+        try? FileManager.default.removeItem(at: appDir)
+    }
+
+    func client() throws -> BaladiyaClient {
+        try BaladiyaClient(dataDir: appDir.path, serverUrl: server.url)
+    }
+
+    func testSyncThenForgivingArabicSearch() async throws {
+        let c = try client()
+        let version = try await c.guideVersion()
+        XCTAssertNil(version)
+        let full = try await c.syncGuide()
+        XCTAssertTrue(full.full)
+        XCTAssertGreaterThanOrEqual(full.servicesAdded, 40)
+        let services = try await c.services()
+        XCTAssertEqual(services.count, Int(full.servicesAdded))
+        let again = try await c.syncGuide()
+        XCTAssertTrue(again.notModified)
+
+        let hits = try await c.searchGuide("رخصه بناء", limit: 5)
+        XCTAssertEqual(hits.first?.id, "building-permit")
+        XCTAssertEqual(hits.first?.kind, .service)
+        XCTAssertEqual(hits.first?.highlighted(.title, .ar), ["رخصة", "بناء"])
+
+        let typo = try await c.searchGuide("clearence", limit: 5)
+        XCTAssertEqual(typo.first?.id, "clearance-certificate")
+        let service = try await c.service(id: "building-permit")
+        XCTAssertEqual(service.title.ar, "رخصة بناء")
+        XCTAssertFalse(service.steps.isEmpty)
+        let violations = try await c.violations()
+        XCTAssertGreaterThanOrEqual(violations.count, 15)
+    }
+
+    func testEventsArriveOnTheStream() async throws {
+        let c = try client()
+        let stream = c.events()
+        let first = Task { () -> BaladiyaEvent? in
+            for await event in stream { return event }
+            return nil
+        }
+        let report = try await c.syncGuide()
+        let event = await first.value
+        XCTAssertEqual(event, .guideSynced(report: report))
+    }
+
+    func testErrorsAreTypedWithTheLibrarysText() async throws {
+        XCTAssertThrowsError(try BaladiyaClient(dataDir: appDir.path, serverUrl: "http://example.org/")) { error in
+            guard case let ApiError.Validation(field, _, _) = error else {
+                return XCTFail("expected a validation error, got \(error)")
+            }
+            XCTAssertEqual(field, "server_url")
+            XCTAssertTrue(error.localizedDescription.contains("plain http"), error.localizedDescription)
+        }
+        let c = try client()
+        do {
+            _ = try await c.service(id: "no-such-service")
+            XCTFail("expected not found")
+        } catch ApiError.NotFound(let detail) {
+            XCTAssertTrue(detail.hasPrefix("not found"))
+        }
+        server.stop()
+        do {
+            _ = try await c.syncGuide()
+            XCTFail("expected offline")
+        } catch let error as ApiError {
+            guard case .Offline = error else { return XCTFail("expected offline, got \(error)") }
+            XCTAssertTrue(error.localizedDescription.hasPrefix("offline"), error.localizedDescription)
+        }
+    }
+
+    func testPanicsComeBackAsInternalErrors() async throws {
+        let c = try client()
+        XCTAssertThrowsError(try c.debugPanic()) { error in
+            guard case ApiError.Internal = error else { return XCTFail("got \(error)") }
+        }
+        do {
+            try await c.debugPanicAsync()
+            XCTFail("expected an error")
+        } catch ApiError.Internal {
+        }
+        let report = try await c.syncGuide()
+        XCTAssertTrue(report.full)
+    }
+
+    func testManyConcurrentCalls() async throws {
+        let c = try client()
+        _ = try await c.syncGuide()
+        let queries = ["رخصة", "مياه", "براءة ذمة", "permit", "عداد", "نفايات"]
+        var expected: [String: [String]] = [:]
+        for q in queries { expected[q] = try await c.searchGuide(q, limit: 10).map(\.id) }
+        try await withThrowingTaskGroup(of: (String, [String]).self) { group in
+            for i in 0..<300 {
+                let q = queries[i % queries.count]
+                group.addTask {
+                    if i % 50 == 0 { _ = try await c.syncGuide() }
+                    return (q, try await c.searchGuide(q, limit: 10).map(\.id))
+                }
+            }
+            for try await (q, ids) in group { XCTAssertEqual(ids, expected[q], q) }
+        }
+    }
+
+    @MainActor
+    func testSearchModelKeepsOnlyTheLatestQuery() async throws {
+        let c = try client()
+        _ = try await c.syncGuide()
+        let model = GuideSearchModel(client: c)
+        model.update(query: "ر")
+        model.update(query: "رخ")
+        model.update(query: "براءه ذمه")
+        await model.settle()
+        XCTAssertEqual(model.hits.first?.id, "clearance-certificate")
+        XCTAssertNil(model.errorText)
+    }
+}
