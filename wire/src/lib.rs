@@ -4,5 +4,7 @@
 //! side depends on the other. Only plain data lives here: no I/O, no validation beyond serde.
 
 pub mod guide;
+pub mod open311;
 
 pub use guide::*;
+pub use open311::*;
