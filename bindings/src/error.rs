@@ -58,6 +58,7 @@ impl From<Error> for ApiError {
             Error::Throttled { retry_after } => {
                 ApiError::Throttled { retry_after_secs: retry_after.as_secs().max(1), detail }
             }
+            Error::Rejected { status, .. } => ApiError::Server { status, detail },
             Error::Storage(_) => ApiError::Storage { detail },
         }
     }

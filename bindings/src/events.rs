@@ -2,18 +2,32 @@
 
 use std::sync::{Arc, Weak};
 
+use baladiya_core::complaints::ComplaintUpdate;
 use baladiya_core::{Event, GuideSyncReport};
 
 #[derive(Debug, Clone, PartialEq, uniffi::Enum)]
 pub enum BaladiyaEvent {
     /// A guide sync brought changes.
     GuideSynced { report: GuideSyncReport },
+    /// A queued complaint reached the municipality.
+    ComplaintSent { local_id: String, server_id: Option<String> },
+    /// The server refused a complaint: show the reason; the citizen may edit and resend, or cancel.
+    ComplaintNeedsAttention { local_id: String, reason: String },
+    /// A status change, note or reply on a sent complaint: one event per history entry.
+    ComplaintUpdated { local_id: String, server_id: String, update: ComplaintUpdate },
 }
 
 impl From<&Event> for BaladiyaEvent {
     fn from(e: &Event) -> Self {
-        match e {
-            Event::GuideSynced(report) => BaladiyaEvent::GuideSynced { report: report.clone() },
+        match e.clone() {
+            Event::GuideSynced(report) => BaladiyaEvent::GuideSynced { report },
+            Event::ComplaintSent { local_id, server_id } => BaladiyaEvent::ComplaintSent { local_id, server_id },
+            Event::ComplaintNeedsAttention { local_id, reason } => {
+                BaladiyaEvent::ComplaintNeedsAttention { local_id, reason }
+            }
+            Event::ComplaintUpdated { local_id, server_id, update } => {
+                BaladiyaEvent::ComplaintUpdated { local_id, server_id, update }
+            }
         }
     }
 }

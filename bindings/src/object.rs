@@ -10,7 +10,10 @@ use baladiya_core::{Config, GuideSyncReport};
 use crate::error::ApiError;
 use crate::events::{self, EventListener, Subscription};
 use crate::runtime::{guard, spawn};
-use crate::types::GuideHit;
+use crate::types::{ComplaintFlushReport, GuideHit};
+use baladiya_core::complaints::refresh::RefreshReport;
+use baladiya_core::complaints::{Complaint, ComplaintDraft};
+use baladiya_core::open311::{AttributeDef, ComplaintCategory};
 
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct BaladiyaConfig {
@@ -21,6 +24,17 @@ pub struct BaladiyaConfig {
     /// Whole-request timeout; 0 keeps the default (30 s).
     #[uniffi(default = 0)]
     pub request_timeout_ms: u64,
+    /// `ar` or `en`: the language asked of the complaints server.
+    #[uniffi(default = "ar")]
+    pub locale: String,
+    /// The Open311 api_key of this app.
+    #[uniffi(default = None)]
+    pub api_key: Option<String>,
+    /// Another GeoReport v2 endpoint for complaints; by default the server's own `open311/v2/`.
+    #[uniffi(default = None)]
+    pub open311_endpoint: Option<String>,
+    #[uniffi(default = None)]
+    pub jurisdiction_id: Option<String>,
 }
 
 #[derive(uniffi::Object)]
@@ -35,6 +49,12 @@ impl Baladiya {
     pub fn open(config: BaladiyaConfig) -> Result<Arc<Self>, ApiError> {
         guard(|| {
             let mut core_config = Config::new(config.data_dir, config.server_url);
+            core_config.open311.locale = config.locale;
+            core_config.open311.api_key = config.api_key;
+            core_config.open311.jurisdiction_id = config.jurisdiction_id;
+            if let Some(endpoint) = config.open311_endpoint {
+                core_config.open311.endpoint = endpoint;
+            }
             if config.request_timeout_ms > 0 {
                 core_config.http = HttpSettings {
                     request_timeout: Duration::from_millis(config.request_timeout_ms),
@@ -90,6 +110,58 @@ impl Baladiya {
         guard(|| Ok(self.core.guide_version()?))
     }
 
+    /// Fetch the complaint categories and definitions for offline use; returns how many.
+    pub async fn refresh_complaint_categories(&self) -> Result<u32, ApiError> {
+        let core = Arc::clone(&self.core);
+        spawn(async move { Ok(core.refresh_complaint_categories().await? as u32) }).await
+    }
+
+    pub fn complaint_categories(&self) -> Result<Vec<ComplaintCategory>, ApiError> {
+        guard(|| Ok(self.core.complaint_categories()?))
+    }
+
+    pub fn complaint_definition(&self, code: String) -> Result<Vec<AttributeDef>, ApiError> {
+        guard(|| Ok(self.core.complaint_definition(&code)?))
+    }
+
+    /// File a complaint offline: checked, photos prepared, written to the outbox; returns the
+    /// tracking number. Photo preparation takes a moment: call off the UI thread.
+    pub fn submit_complaint(&self, draft: ComplaintDraft, photos: Vec<Vec<u8>>) -> Result<String, ApiError> {
+        guard(|| Ok(self.core.submit_complaint(draft, &photos)?))
+    }
+
+    pub fn complaints(&self) -> Result<Vec<Complaint>, ApiError> {
+        guard(|| Ok(self.core.complaints()?))
+    }
+
+    pub fn complaint(&self, local_id: String) -> Result<Complaint, ApiError> {
+        guard(|| Ok(self.core.complaint(&local_id)?))
+    }
+
+    pub fn cancel_complaint(&self, local_id: String) -> Result<(), ApiError> {
+        guard(|| Ok(self.core.cancel_complaint(&local_id)?))
+    }
+
+    pub fn edit_complaint(&self, local_id: String, draft: ComplaintDraft) -> Result<(), ApiError> {
+        guard(|| Ok(self.core.edit_complaint(&local_id, draft)?))
+    }
+
+    pub fn resend_complaint(&self, local_id: String) -> Result<(), ApiError> {
+        guard(|| Ok(self.core.resend_complaint(&local_id)?))
+    }
+
+    /// Send every queued complaint now.
+    pub async fn flush_complaints(&self) -> Result<ComplaintFlushReport, ApiError> {
+        let core = Arc::clone(&self.core);
+        spawn(async move { Ok(core.flush_complaints().await?.into()) }).await
+    }
+
+    /// Bring status changes and replies (each new entry also arrives as an event).
+    pub async fn refresh_complaints(&self) -> Result<RefreshReport, ApiError> {
+        let core = Arc::clone(&self.core);
+        spawn(async move { Ok(core.refresh_complaints().await?) }).await
+    }
+
     /// Receive events until the returned subscription is cancelled or dropped.
     pub fn subscribe(&self, listener: Arc<dyn EventListener>) -> Arc<Subscription> {
         Arc::new(events::subscribe(&self.core, listener))
@@ -118,6 +190,10 @@ mod tests {
             data_dir: dir.to_string_lossy().into_owned(),
             server_url: "http://127.0.0.1:9/".into(),
             request_timeout_ms: 0,
+            locale: "ar".into(),
+            api_key: None,
+            open311_endpoint: None,
+            jurisdiction_id: None,
         })
         .unwrap();
         assert!(matches!(b.debug_panic(), Err(ApiError::Internal { .. })));
@@ -132,6 +208,10 @@ mod tests {
             data_dir: std::env::temp_dir().to_string_lossy().into_owned(),
             server_url: "http://example.org/".into(),
             request_timeout_ms: 0,
+            locale: "ar".into(),
+            api_key: None,
+            open311_endpoint: None,
+            jurisdiction_id: None,
         })
         .err()
         .unwrap();

@@ -179,3 +179,166 @@ impl From<SearchHit> for GuideHit {
         GuideHit { kind: h.kind, id: h.id, title: h.title, summary: h.summary, highlights }
     }
 }
+
+// Complaints and suggestions.
+
+use baladiya_core::complaints::flush::{FlushReport, RetryLater, SentComplaint};
+use baladiya_core::complaints::refresh::RefreshReport;
+use baladiya_core::complaints::{
+    AttributeAnswer, Complaint, ComplaintDraft, ComplaintState, ComplaintUpdate, Contact, GeoPoint,
+};
+use baladiya_core::open311::{AttributeDef, ComplaintCategory, Datatype, ListValue};
+
+#[uniffi::remote(Record)]
+pub struct GeoPoint {
+    pub lat: f64,
+    pub long: f64,
+}
+
+#[uniffi::remote(Record)]
+pub struct Contact {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+#[uniffi::remote(Record)]
+pub struct AttributeAnswer {
+    pub code: String,
+    pub values: Vec<String>,
+}
+
+#[uniffi::remote(Record)]
+pub struct ComplaintDraft {
+    pub service_code: String,
+    pub description: String,
+    pub attributes: Vec<AttributeAnswer>,
+    pub location: Option<GeoPoint>,
+    pub address: Option<String>,
+    pub contact: Option<Contact>,
+}
+
+#[uniffi::remote(Enum)]
+pub enum ComplaintState {
+    Queued,
+    Sent,
+    NeedsAttention,
+    Cancelled,
+}
+
+#[uniffi::remote(Record)]
+pub struct ComplaintUpdate {
+    pub update_id: String,
+    pub status: String,
+    pub detailed_status: Option<String>,
+    pub description: String,
+    pub media_url: Option<String>,
+    pub updated_datetime: String,
+}
+
+#[uniffi::remote(Record)]
+pub struct Complaint {
+    pub local_id: String,
+    pub draft: ComplaintDraft,
+    pub photo_count: u32,
+    pub state: ComplaintState,
+    pub attempts: u32,
+    pub next_attempt_at: Option<i64>,
+    pub last_error: Option<String>,
+    pub server_id: Option<String>,
+    pub token: Option<String>,
+    pub status: Option<String>,
+    pub detailed_status: Option<String>,
+    pub status_notes: Option<String>,
+    pub updates: Vec<ComplaintUpdate>,
+    pub created_at: i64,
+    pub sent_at: Option<i64>,
+}
+
+#[uniffi::remote(Record)]
+pub struct ComplaintCategory {
+    pub code: String,
+    pub name: String,
+    pub description: String,
+    pub group: String,
+    pub keywords: Vec<String>,
+    pub has_attributes: bool,
+}
+
+#[uniffi::remote(Enum)]
+pub enum Datatype {
+    String,
+    Number,
+    Datetime,
+    Text,
+    SingleValueList,
+    MultiValueList,
+}
+
+#[uniffi::remote(Record)]
+pub struct ListValue {
+    pub key: String,
+    pub name: String,
+}
+
+#[uniffi::remote(Record)]
+pub struct AttributeDef {
+    pub code: String,
+    pub variable: bool,
+    pub datatype: Datatype,
+    pub required: bool,
+    pub description: String,
+    pub order: i64,
+    pub values: Vec<ListValue>,
+}
+
+#[uniffi::remote(Record)]
+pub struct SentComplaint {
+    pub local_id: String,
+    pub server_id: Option<String>,
+    pub token: Option<String>,
+}
+
+#[uniffi::remote(Record)]
+pub struct RetryLater {
+    pub local_id: String,
+    pub error: String,
+    pub next_attempt_at: i64,
+}
+
+/// A refused complaint and the server's reason.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Refusal {
+    pub local_id: String,
+    pub reason: String,
+}
+
+/// What a flush did (the core's report, with refusals as records).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ComplaintFlushReport {
+    pub sent: Vec<SentComplaint>,
+    pub needs_attention: Vec<Refusal>,
+    pub retry_later: Option<RetryLater>,
+    pub remaining: u32,
+    pub out_of_time: bool,
+}
+
+impl From<FlushReport> for ComplaintFlushReport {
+    fn from(r: FlushReport) -> Self {
+        ComplaintFlushReport {
+            sent: r.sent,
+            needs_attention: r.needs_attention.into_iter().map(|(local_id, reason)| Refusal { local_id, reason }).collect(),
+            retry_later: r.retry_later,
+            remaining: r.remaining,
+            out_of_time: r.out_of_time,
+        }
+    }
+}
+
+#[uniffi::remote(Record)]
+pub struct RefreshReport {
+    pub checked: u32,
+    pub changed: u32,
+    pub new_updates: u32,
+}

@@ -3,6 +3,7 @@
 //! `baladiya demo` runs the whole story against an embedded reference server; `baladiya guide ...`
 //! talks to any server given with `--server`.
 
+mod complaint;
 mod demo;
 mod render;
 
@@ -22,6 +23,14 @@ struct Cli {
     /// Where the local database lives.
     #[arg(long, global = true, env = "BALADIYA_DATA_DIR")]
     data_dir: Option<PathBuf>,
+    /// The Open311 endpoint for complaints (default: the server's own `open311/v2/`).
+    #[arg(long, global = true, env = "BALADIYA_OPEN311")]
+    open311: Option<String>,
+    /// The Open311 api_key (the reference server's demo key is `demo-app-key`).
+    #[arg(long, global = true, env = "BALADIYA_API_KEY", default_value = "demo-app-key", hide_env_values = true)]
+    api_key: String,
+    #[arg(long, global = true, env = "BALADIYA_JURISDICTION")]
+    jurisdiction: Option<String>,
     /// Languages to print.
     #[arg(long, global = true, value_enum, default_value = "both")]
     lang: Langs,
@@ -36,6 +45,9 @@ enum Command {
     /// The procedures guide.
     #[command(subcommand)]
     Guide(GuideCommand),
+    /// Complaints and suggestions.
+    #[command(subcommand)]
+    Complaint(complaint::ComplaintCommand),
 }
 
 #[derive(Subcommand)]
@@ -83,14 +95,23 @@ fn main() -> ExitCode {
     }
 }
 
+fn config(cli: &Cli, data_dir: PathBuf) -> Config {
+    let mut config = Config::new(data_dir, cli.server.clone());
+    if let Some(endpoint) = &cli.open311 {
+        config.open311.endpoint = endpoint.clone();
+    }
+    config.open311.api_key = Some(cli.api_key.clone());
+    config.open311.jurisdiction_id = cli.jurisdiction.clone();
+    config
+}
+
 async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let data_dir = cli.data_dir.clone().unwrap_or_else(default_data_dir);
+    let cfg = config(&cli, data_dir);
     match cli.command {
         Command::Demo => demo::run(cli.lang).await,
-        Command::Guide(cmd) => {
-            let core = Baladiya::open(Config::new(data_dir, cli.server))?;
-            guide(&core, cmd, cli.lang).await
-        }
+        Command::Guide(cmd) => guide(&Baladiya::open(cfg)?, cmd, cli.lang).await,
+        Command::Complaint(cmd) => complaint::run(&Baladiya::open(cfg)?, cmd).await,
     }
 }
 

@@ -94,25 +94,19 @@ impl ApiClient {
         &self.base
     }
 
-    /// GET `path` (relative to the base URL) as JSON, conditional on `etag` when given.
-    pub async fn get_json<T: DeserializeOwned>(&self, path: &str, etag: Option<&str>) -> Result<Fetched<T>> {
+    /// A request to `path` (relative to the base URL, query string allowed).
+    pub fn request(&self, method: reqwest::Method, path: &str) -> Result<reqwest::RequestBuilder> {
         let url = self.base.join(path).map_err(|e| Error::validation("path", e.to_string()))?;
-        let mut req = self.http()?.get(url).header(ACCEPT_ENCODING, "gzip");
-        if let Some(tag) = etag {
-            req = req.header(IF_NONE_MATCH, tag);
-        }
+        Ok(self.http()?.request(method, url).header(ACCEPT_ENCODING, "gzip"))
+    }
+
+    /// Send `req` and read the whole answer, whatever its status; transport failures are errors.
+    pub async fn send(&self, req: reqwest::RequestBuilder) -> Result<RawResponse> {
         let mut resp = req.send().await.map_err(transport_error)?;
-        let status = resp.status();
         let mut wire_bytes = head_bytes(&resp);
-        if status == StatusCode::NOT_MODIFIED {
-            return Ok(Fetched::NotModified { wire_bytes });
-        }
-        if !status.is_success() {
-            return Err(status_error(&resp));
-        }
-        let etag = resp.headers().get(ETAG).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let gzipped = resp
-            .headers()
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let gzipped = headers
             .get(CONTENT_ENCODING)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.eq_ignore_ascii_case("gzip"));
@@ -127,8 +121,65 @@ impl ApiClient {
         if gzipped {
             body = gunzip(&body)?;
         }
-        let value = serde_json::from_slice(&body).map_err(|e| json_error(&e))?;
-        Ok(Fetched::Fresh { value, etag, wire_bytes })
+        Ok(RawResponse { status, headers, body, wire_bytes })
+    }
+
+    /// GET `path` (relative to the base URL) as JSON, conditional on `etag` when given.
+    pub async fn get_json<T: DeserializeOwned>(&self, path: &str, etag: Option<&str>) -> Result<Fetched<T>> {
+        let mut req = self.request(reqwest::Method::GET, path)?;
+        if let Some(tag) = etag {
+            req = req.header(IF_NONE_MATCH, tag);
+        }
+        let resp = self.send(req).await?;
+        if resp.status == StatusCode::NOT_MODIFIED {
+            return Ok(Fetched::NotModified { wire_bytes: resp.wire_bytes });
+        }
+        resp.check_status()?;
+        let etag = resp.headers.get(ETAG).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let value = resp.json()?;
+        Ok(Fetched::Fresh { value, etag, wire_bytes: resp.wire_bytes })
+    }
+}
+
+/// A whole HTTP answer, body decompressed.
+pub struct RawResponse {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Vec<u8>,
+    /// Status line, headers and body as they crossed the network.
+    pub wire_bytes: u64,
+}
+
+impl RawResponse {
+    /// The typed error for a non-success status.
+    pub fn check_status(&self) -> Result<()> {
+        if self.status.is_success() {
+            return Ok(());
+        }
+        Err(match self.status {
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Error::Unauthorized,
+            StatusCode::NOT_FOUND => Error::NotFound("the requested resource".into()),
+            StatusCode::TOO_MANY_REQUESTS => Error::Throttled { retry_after: self.retry_after() },
+            s => Error::Server { status: s.as_u16() },
+        })
+    }
+
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
+        serde_json::from_slice(&self.body).map_err(|e| json_error(&e))
+    }
+
+    /// `Retry-After` in seconds (the HTTP-date form is rare from our servers; a minute is assumed).
+    pub fn retry_after(&self) -> Duration {
+        self.retry_after_header().unwrap_or(Duration::from_secs(60))
+    }
+
+    /// `Retry-After` when the server sent it in seconds.
+    pub fn retry_after_header(&self) -> Option<Duration> {
+        self.headers
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs)
     }
 }
 
@@ -183,26 +234,6 @@ fn transport_error(e: reqwest::Error) -> Error {
     } else {
         Error::Network(e.without_url().to_string())
     }
-}
-
-fn status_error(resp: &reqwest::Response) -> Error {
-    let status = resp.status();
-    match status {
-        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Error::Unauthorized,
-        StatusCode::NOT_FOUND => Error::NotFound(resp.url().path().to_owned()),
-        StatusCode::TOO_MANY_REQUESTS => Error::Throttled { retry_after: retry_after(resp) },
-        _ => Error::Server { status: status.as_u16() },
-    }
-}
-
-/// `Retry-After` in seconds (the HTTP-date form is rare from our servers; a minute is assumed).
-fn retry_after(resp: &reqwest::Response) -> Duration {
-    resp.headers()
-        .get(RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs)
-        .unwrap_or(Duration::from_secs(60))
 }
 
 #[cfg(test)]

@@ -7,6 +7,10 @@ use std::sync::Arc;
 use baladiya_wire::{Category, Department, GuideResponse, Service, Violation};
 
 use crate::api::{ApiClient, Fetched, HttpSettings};
+use crate::clock::{Clock, SystemClock};
+use crate::complaints::{self, flush::FlushReport, refresh::RefreshReport, Area, Complaint, ComplaintDraft};
+use crate::open311::{AttributeDef, ComplaintCategory, Open311Client, Open311Config};
+use crate::photo;
 use crate::error::{Error, Result};
 use crate::events::{Event, Events, Listener};
 use crate::guide::search::{SearchHit, Vocabulary};
@@ -14,34 +18,72 @@ use crate::guide::{self, sync::GuideSyncReport};
 use crate::store::Store;
 
 /// How the core is opened.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Config {
     /// Where the app keeps its database (the app's private files directory on a phone).
     pub data_dir: PathBuf,
     /// The municipal API, e.g. `https://api.example.ps/`.
     pub server_url: String,
     pub http: HttpSettings,
+    /// Where complaints go: by default the municipal server's own Open311 endpoint; any other
+    /// city's GeoReport v2 server works too.
+    pub open311: Open311Config,
+    /// Complaints must point inside this area (or give an address).
+    pub area: Area,
+    pub clock: Arc<dyn Clock>,
 }
 
 impl Config {
     pub fn new(data_dir: impl Into<PathBuf>, server_url: impl Into<String>) -> Self {
-        Config { data_dir: data_dir.into(), server_url: server_url.into(), http: HttpSettings::default() }
+        let server_url = server_url.into();
+        let base = if server_url.ends_with('/') { server_url.clone() } else { format!("{server_url}/") };
+        Config {
+            data_dir: data_dir.into(),
+            open311: Open311Config {
+                endpoint: format!("{base}open311/v2/"),
+                jurisdiction_id: None,
+                api_key: None,
+                locale: "ar".into(),
+            },
+            server_url,
+            http: HttpSettings::default(),
+            area: Area::GAZA_CITY,
+            clock: Arc::new(SystemClock),
+        }
     }
 }
 
 pub struct Baladiya {
     store: Arc<Store>,
     api: ApiClient,
+    open311: Open311Client,
+    clock: Arc<dyn Clock>,
+    area: Area,
     vocabulary: Vocabulary,
     events: Events,
+    /// One flush at a time: a second caller waits and then finds the queue already sent.
+    flushing: tokio::sync::Mutex<()>,
+    /// The complaint a flush is sending right now (not to be edited or cancelled meanwhile).
+    in_flight: std::sync::Mutex<Option<String>>,
 }
 
 impl Baladiya {
     /// Open the store (creating and migrating it) and prepare the API client. No network.
     pub fn open(config: Config) -> Result<Self> {
         let api = ApiClient::new(&config.server_url, &config.http)?;
+        let open311 = Open311Client::new(config.open311.clone(), &config.http)?;
         let store = Arc::new(Store::open(&config.data_dir)?);
-        Ok(Baladiya { store, api, vocabulary: Vocabulary::default(), events: Events::default() })
+        Ok(Baladiya {
+            store,
+            api,
+            open311,
+            clock: config.clock,
+            area: config.area,
+            vocabulary: Vocabulary::default(),
+            events: Events::default(),
+            flushing: tokio::sync::Mutex::new(()),
+            in_flight: std::sync::Mutex::new(None),
+        })
     }
 
     pub fn store(&self) -> &Store {
@@ -124,6 +166,112 @@ impl Baladiya {
     /// The catalogue version held locally; `None` before the first successful sync.
     pub fn guide_version(&self) -> Result<Option<i64>> {
         self.store.read(guide::local_version)
+    }
+}
+
+/// Complaints and suggestions.
+impl Baladiya {
+    /// Fetch the complaint categories and their definitions into the offline cache.
+    pub async fn refresh_complaint_categories(&self) -> Result<usize> {
+        complaints::categories::refresh(&self.store, &self.open311).await
+    }
+
+    /// The cached categories (complaints and suggestions), in the server's order.
+    pub fn complaint_categories(&self) -> Result<Vec<ComplaintCategory>> {
+        self.store.read(complaints::categories::list)
+    }
+
+    /// The attributes to fill in for one category (empty when it has none).
+    pub fn complaint_definition(&self, code: &str) -> Result<Vec<AttributeDef>> {
+        match self.store.read(|c| complaints::categories::get(c, code))? {
+            Some((_, definition)) => Ok(definition.unwrap_or_default()),
+            None => Err(Error::NotFound(format!("category {code}"))),
+        }
+    }
+
+    /// File a complaint with no network: check it against the cached definition, prepare the
+    /// photos (downscaled, re-encoded, metadata stripped), and write it to the outbox with them in
+    /// one transaction. Returns the tracking number at once; sending happens on `flush`.
+    pub fn submit_complaint(&self, draft: ComplaintDraft, photos: &[Vec<u8>]) -> Result<String> {
+        let draft = self.checked(draft)?;
+        if photos.len() > photo::MAX_PHOTOS {
+            return Err(Error::validation("photos", format!("at most {} photos", photo::MAX_PHOTOS)));
+        }
+        let prepared = photos.iter().map(|p| photo::prepare(p).map(|x| x.jpeg)).collect::<Result<Vec<_>>>()?;
+        let now = self.clock.now_ms();
+        self.store.write(|tx| complaints::outbox::insert(tx, &draft, &prepared, now))
+    }
+
+    fn checked(&self, draft: ComplaintDraft) -> Result<ComplaintDraft> {
+        let (known, entry) = self.store.read(|c| {
+            Ok((complaints::categories::any_cached(c)?, complaints::categories::get(c, draft.service_code.trim())?))
+        })?;
+        let (category, definition) = match &entry {
+            Some((c, d)) => (Some(c), d.as_deref()),
+            None => (None, None),
+        };
+        complaints::validate::check(draft, known, category, definition, &self.area)
+    }
+
+    /// Every complaint on this phone, newest first, with its state and history.
+    pub fn complaints(&self) -> Result<Vec<Complaint>> {
+        self.store.read(complaints::outbox::list)
+    }
+
+    pub fn complaint(&self, local_id: &str) -> Result<Complaint> {
+        self.store.read(|c| complaints::outbox::get(c, local_id))
+    }
+
+    /// Withdraw a complaint that has not left the phone (or that the server refused).
+    pub fn cancel_complaint(&self, local_id: &str) -> Result<()> {
+        self.not_in_flight(local_id)?;
+        self.store.write(|tx| complaints::outbox::cancel(tx, local_id))
+    }
+
+    /// Replace a refused (or not yet attempted) complaint's draft and queue it again.
+    pub fn edit_complaint(&self, local_id: &str, draft: ComplaintDraft) -> Result<()> {
+        self.not_in_flight(local_id)?;
+        let draft = self.checked(draft)?;
+        self.store.write(|tx| complaints::outbox::replace_draft(tx, local_id, &draft))
+    }
+
+    /// Queue a refused complaint again unchanged.
+    pub fn resend_complaint(&self, local_id: &str) -> Result<()> {
+        self.not_in_flight(local_id)?;
+        self.store.write(|tx| complaints::outbox::requeue(tx, local_id))
+    }
+
+    fn not_in_flight(&self, local_id: &str) -> Result<()> {
+        let busy = self.in_flight.lock().unwrap_or_else(|p| p.into_inner()).as_deref() == Some(local_id);
+        if busy {
+            return Err(Error::validation("local_id", "being sent right now"));
+        }
+        Ok(())
+    }
+
+    /// Send every queued complaint now (the citizen asked, or the network came back).
+    pub async fn flush_complaints(&self) -> Result<FlushReport> {
+        self.flush(true, None).await
+    }
+
+    /// Send what is due by its retry schedule, stopping at `deadline_ms` on the core's clock.
+    pub async fn flush(&self, force: bool, deadline_ms: Option<i64>) -> Result<FlushReport> {
+        let _one_at_a_time = self.flushing.lock().await;
+        complaints::flush::Flusher {
+            store: &self.store,
+            client: &self.open311,
+            clock: self.clock.as_ref(),
+            events: &self.events,
+            in_flight: &self.in_flight,
+        }
+        .run(force, deadline_ms)
+        .await
+    }
+
+    /// Bring status changes and replies for the citizen's sent complaints; raises one event per
+    /// new history entry.
+    pub async fn refresh_complaints(&self) -> Result<RefreshReport> {
+        complaints::refresh::refresh(&self.store, &self.open311, self.clock.as_ref(), &self.events).await
     }
 }
 

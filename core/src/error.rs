@@ -31,6 +31,10 @@ pub enum Error {
     Unauthorized,
     #[error("too many attempts; retry in {} s", retry_after.as_secs())]
     Throttled { retry_after: Duration },
+    /// The server refused this submission for good (a 4xx with its reason); sending it again
+    /// unchanged will not help.
+    #[error("refused by the server: {reason}")]
+    Rejected { status: u16, reason: String },
     /// The local database failed.
     #[error("storage error: {0}")]
     Storage(String),

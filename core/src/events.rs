@@ -4,12 +4,19 @@
 
 use std::sync::{Arc, Mutex};
 
+use crate::complaints::ComplaintUpdate;
 use crate::guide::sync::GuideSyncReport;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     /// A guide sync finished and changed something (a 304 raises nothing).
     GuideSynced(GuideSyncReport),
+    /// A queued complaint reached the municipality.
+    ComplaintSent { local_id: String, server_id: Option<String> },
+    /// The server refused a complaint; the citizen can fix and resend it, or cancel it.
+    ComplaintNeedsAttention { local_id: String, reason: String },
+    /// A status change, note or reply on a sent complaint (one event per history entry).
+    ComplaintUpdated { local_id: String, server_id: String, update: ComplaintUpdate },
 }
 
 pub type Listener = Arc<dyn Fn(&Event) + Send + Sync>;

@@ -8,9 +8,13 @@
 
 pub mod api;
 pub mod client;
+pub mod clock;
+pub mod complaints;
 pub mod error;
 pub mod events;
 pub mod guide;
+pub mod open311;
+pub mod photo;
 pub mod store;
 pub mod text;
 

@@ -8,7 +8,8 @@ use rusqlite::Connection;
 
 use crate::error::ApiError;
 
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/001_catalogue.sql")];
+const MIGRATIONS: &[&str] =
+    &[include_str!("../migrations/001_catalogue.sql"), include_str!("../migrations/002_open311.sql")];
 
 #[derive(Clone)]
 pub struct Db {

@@ -3,6 +3,8 @@
 //! - `GET /healthz`
 //! - `GET /api/v1/guide[?since=N]`: the procedures and violations guide (ETag, 304, gzip, deltas)
 //! - `PUT|DELETE /api/v1/staff/guide/services/{id}` and `/violations/{id}`: staff edits
+//! - `/open311/v2/…`: Open311 GeoReport v2 complaints and suggestions, and
+//!   `/api/v1/staff/requests…`: the staff workflow over them (see [`open311`])
 //!
 //! SQLite (embedded) under a data directory. Logs name the route template, never the concrete path
 //! or query, so account numbers and tracking ids added later cannot leak into logs.
@@ -12,6 +14,7 @@ mod conditional;
 mod db;
 mod error;
 mod guide;
+pub mod open311;
 mod staff;
 
 use std::future::Future;
@@ -28,6 +31,7 @@ use axum::Router;
 use tokio::sync::RwLock;
 
 pub use db::Db;
+pub use open311::Open311Config;
 
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
@@ -55,8 +59,15 @@ pub enum ServerError {
     Io(#[from] std::io::Error),
 }
 
-/// Open the database (seeding the sample catalogue when asked) and build the router.
+/// Open the database (seeding the sample catalogue when asked) and build the router, with the
+/// default Open311 settings (jurisdiction `gaza.ps`; with `demo`, the demo API key and department
+/// tokens).
 pub fn app(config: &ServerConfig) -> Result<Router, ServerError> {
+    app_with(config, &Open311Config::default())
+}
+
+/// [`app`] with Open311 settings of its own.
+pub fn app_with(config: &ServerConfig, open311: &Open311Config) -> Result<Router, ServerError> {
     let db = Db::open(&config.data_dir)?;
     if config.demo {
         let seed = catalogue::sample().map_err(|e| ServerError::Sample(e.to_string()))?;
@@ -71,6 +82,8 @@ pub fn app(config: &ServerConfig) -> Result<Router, ServerError> {
             );
         }
     }
+    let complaints = open311::router(db.clone(), config.demo, config.staff_token.as_deref(), open311)
+        .map_err(ServerError::Sample)?;
     let state =
         Arc::new(AppState { db, staff_token: config.staff_token.clone(), full_guide: RwLock::new(None) });
     Ok(Router::new()
@@ -81,8 +94,9 @@ pub fn app(config: &ServerConfig) -> Result<Router, ServerError> {
             "/api/v1/staff/guide/violations/{id}",
             put(staff::put_violation).delete(staff::delete_violation),
         )
-        .layer(middleware::from_fn(log_request))
-        .with_state(state))
+        .with_state(state)
+        .merge(complaints)
+        .layer(middleware::from_fn(log_request)))
 }
 
 async fn healthz(State(state): State<Arc<AppState>>) -> Result<&'static str, error::ApiError> {
@@ -107,7 +121,17 @@ pub async fn serve(
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
-    let app = app(&config)?;
+    serve_with(listener, config, Open311Config::default(), shutdown).await
+}
+
+/// [`serve`] with Open311 settings of its own.
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    config: ServerConfig,
+    open311: Open311Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    let app = app_with(&config, &open311)?;
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
     Ok(())
 }
@@ -122,10 +146,19 @@ pub struct RunningServer {
 impl RunningServer {
     /// Start on `addr` (port 0 picks a free port) and return once it accepts connections.
     pub fn start(config: ServerConfig, addr: SocketAddr) -> Result<Self, ServerError> {
+        Self::start_with(config, Open311Config::default(), addr)
+    }
+
+    /// [`RunningServer::start`] with Open311 settings of its own.
+    pub fn start_with(
+        config: ServerConfig,
+        open311: Open311Config,
+        addr: SocketAddr,
+    ) -> Result<Self, ServerError> {
         let std_listener = std::net::TcpListener::bind(addr)?;
         std_listener.set_nonblocking(true)?;
         let addr = std_listener.local_addr()?;
-        let router = app(&config)?;
+        let router = app_with(&config, &open311)?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::Builder::new().name("baladiya-server".into()).spawn(move || {
             let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;

@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use baladiya_server::{serve, ServerConfig};
+use baladiya_server::{serve_with, Open311Config, ServerConfig};
 use clap::Parser;
 
 #[derive(Parser)]
@@ -21,6 +21,34 @@ struct Args {
     /// Bearer token for the staff API (or BALADIYA_STAFF_TOKEN); without one the staff API is off.
     #[arg(long, env = "BALADIYA_STAFF_TOKEN", hide_env_values = true)]
     staff_token: Option<String>,
+    /// Open311 jurisdiction_id this server answers for.
+    #[arg(long, env = "BALADIYA_JURISDICTION_ID", default_value = baladiya_server::open311::DEFAULT_JURISDICTION)]
+    jurisdiction_id: String,
+    /// An API key accepted on Open311 POST (repeatable, or comma-separated in
+    /// BALADIYA_OPEN311_API_KEYS). With --demo, `demo-app-key` is accepted too.
+    #[arg(
+        long = "open311-api-key",
+        env = "BALADIYA_OPEN311_API_KEYS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    open311_api_keys: Vec<String>,
+    /// A department's staff token, as DEPARTMENT_ID=TOKEN (repeatable, or comma-separated in
+    /// BALADIYA_DEPARTMENT_TOKENS). The --staff-token is the dispatcher's. With --demo, every
+    /// department also gets `demo-dept-<id>`.
+    #[arg(long = "department-token", env = "BALADIYA_DEPARTMENT_TOKENS", value_delimiter = ',', value_parser = department_token, hide_env_values = true)]
+    department_tokens: Vec<(String, String)>,
+    /// Public base URL (e.g. https://api.gaza-city.ps) for media URLs and Open311 discovery;
+    /// by default http:// and the request's Host.
+    #[arg(long, env = "BALADIYA_PUBLIC_URL")]
+    public_url: Option<String>,
+}
+
+fn department_token(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((d, t)) if !d.is_empty() && !t.is_empty() => Ok((d.to_owned(), t.to_owned())),
+        _ => Err("expected DEPARTMENT_ID=TOKEN".into()),
+    }
 }
 
 #[tokio::main]
@@ -32,6 +60,12 @@ async fn main() -> std::process::ExitCode {
         .init();
     let args = Args::parse();
     let config = ServerConfig { data_dir: args.data_dir, demo: args.demo, staff_token: args.staff_token };
+    let open311 = Open311Config {
+        jurisdiction_id: args.jurisdiction_id,
+        api_keys: args.open311_api_keys,
+        department_tokens: args.department_tokens,
+        public_url: args.public_url,
+    };
     let listener = match tokio::net::TcpListener::bind(args.listen).await {
         Ok(l) => l,
         Err(e) => {
@@ -44,7 +78,7 @@ async fn main() -> std::process::ExitCode {
     // tests that start the server.
     println!("listening on http://{addr}/");
     tracing::info!(listen = %addr, "serving");
-    match serve(listener, config, shutdown_signal()).await {
+    match serve_with(listener, config, open311, shutdown_signal()).await {
         Ok(()) => {
             tracing::info!("stopped");
             std::process::ExitCode::SUCCESS

@@ -1,8 +1,10 @@
 //! Shared pieces of the end-to-end tests: the real reference server on a loopback port, a scripted
 //! misbehaving server, and an app instance on a real SQLite file.
 
+pub mod proxy;
 pub mod scripted;
 
+use std::net::SocketAddr;
 use std::path::Path;
 
 use baladiya_core::wire::{GuideResponse, Service};
@@ -22,17 +24,75 @@ pub struct TestServer {
 
 impl TestServer {
     pub fn start() -> Self {
+        Self::start_at("127.0.0.1:0".parse().expect("addr"))
+    }
+
+    /// Start on a given address (to bring a server up later where a client already points).
+    pub fn start_at(addr: SocketAddr) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let server = RunningServer::start(
-            ServerConfig {
-                data_dir: dir.path().to_owned(),
-                demo: true,
-                staff_token: Some(STAFF_TOKEN.into()),
-            },
-            "127.0.0.1:0".parse().expect("addr"),
-        )
-        .expect("server starts");
+        let server = RunningServer::start(server_config(dir.path()), addr).expect("server starts");
         TestServer { server: Some(server), dir, http: http_client() }
+    }
+
+    /// Start again on the same address and data directory after `stop`.
+    pub fn restart(&mut self, addr: SocketAddr) {
+        self.server = Some(RunningServer::start(server_config(self.dir.path()), addr).expect("server restarts"));
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.server.as_ref().expect("running").addr()
+    }
+
+    /// Staff view of the requests, filtered by `query` (`a=b&c=d`). The list carries no contact
+    /// fields; `staff_request` has them.
+    pub async fn staff_requests(&self, query: &str) -> Vec<serde_json::Value> {
+        let resp = self
+            .http
+            .get(format!("{}api/v1/staff/requests?page_size=200&{query}", self.url()))
+            .bearer_auth(STAFF_TOKEN)
+            .send()
+            .await
+            .expect("staff list");
+        assert!(resp.status().is_success(), "staff list failed: {}", resp.status());
+        let v: serde_json::Value = resp.json().await.expect("staff list json");
+        match v {
+            serde_json::Value::Array(items) => items,
+            serde_json::Value::Object(mut o) => {
+                o.remove("requests").and_then(|r| r.as_array().cloned()).expect("a requests array")
+            }
+            other => panic!("unexpected staff list: {other}"),
+        }
+    }
+
+    /// One request as staff see it, contact fields included.
+    pub async fn staff_request(&self, id: &str) -> serde_json::Value {
+        let resp = self
+            .http
+            .get(format!("{}api/v1/staff/requests/{id}", self.url()))
+            .bearer_auth(STAFF_TOKEN)
+            .send()
+            .await
+            .expect("staff get");
+        assert!(resp.status().is_success(), "staff get failed: {}", resp.status());
+        resp.json().await.expect("staff get json")
+    }
+
+    /// A staff action on a request as the dispatcher (`{"action": ..., ...}`).
+    pub async fn staff_action(&self, id: &str, action: serde_json::Value) {
+        let resp = self
+            .http
+            .post(format!("{}api/v1/staff/requests/{id}/actions", self.url()))
+            .bearer_auth(STAFF_TOKEN)
+            .json(&action)
+            .send()
+            .await
+            .expect("staff action");
+        let status = resp.status();
+        assert!(
+            status.is_success(),
+            "staff action {action} failed: {status} {}",
+            resp.text().await.unwrap_or_default()
+        );
     }
 
     pub fn url(&self) -> String {
@@ -79,6 +139,27 @@ impl TestServer {
             .expect("staff delete");
         assert!(resp.status().is_success(), "staff delete failed: {}", resp.status());
     }
+}
+
+fn server_config(dir: &Path) -> ServerConfig {
+    ServerConfig { data_dir: dir.to_owned(), demo: true, staff_token: Some(STAFF_TOKEN.into()) }
+}
+
+/// A loopback address nobody listens on yet (bound, then released).
+pub fn free_addr() -> SocketAddr {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("addr")
+}
+
+/// The api_key the reference server accepts with `--demo`.
+pub const DEMO_API_KEY: &str = "demo-app-key";
+
+/// An app configured to file complaints with the reference server at `url` (its Open311 endpoint).
+pub fn complaints_app(dir: &Path, url: &str, timeout: std::time::Duration) -> Baladiya {
+    let mut config = Config::new(dir, url);
+    config.open311.api_key = Some(DEMO_API_KEY.into());
+    config.http = baladiya_core::api::HttpSettings { connect_timeout: timeout, request_timeout: timeout };
+    Baladiya::open(config).expect("core opens")
 }
 
 /// A plain HTTP client for talking to servers directly in tests.

@@ -21,10 +21,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/002_guide_search.sql"),
         backfill: Some(crate::guide::index::rebuild),
     },
+    Migration { version: 3, sql: include_str!("../../migrations/003_complaints.sql"), backfill: None },
 ];
 
 /// The schema version this build writes.
-pub const LATEST: u32 = 2;
+pub const LATEST: u32 = 3;
 
 /// Bring the database up to `target` (normally [`LATEST`]). Refuses a database from a newer app,
 /// which would otherwise be silently damaged.

@@ -1,0 +1,136 @@
+//! Sending queued complaints, oldest first, each under the idempotency key it was stored with.
+//!
+//! Outcomes: the server's answer marks it sent; a refusal (4xx) moves it to "needs attention" with
+//! the server's reason and the flush goes on to the next; a transient failure (offline, timeout,
+//! 5xx, 408, 409, 429) schedules a retry with backoff and ends the flush, so complaints arrive in
+//! the order they were written. Dropping a flush mid-request is safe: the row is still queued under
+//! the same key, and the next flush sends it again for the server to recognise.
+
+use std::time::Duration;
+
+use super::categories;
+use super::outbox::{self, Pending};
+use super::validate::form_fields;
+use crate::clock::Clock;
+use crate::error::{Error, Result};
+use crate::events::{Event, Events};
+use crate::open311::Open311Client;
+use crate::store::Store;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentComplaint {
+    pub local_id: String,
+    pub server_id: Option<String>,
+    pub token: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryLater {
+    pub local_id: String,
+    pub error: String,
+    pub next_attempt_at: i64,
+}
+
+/// What a flush did.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FlushReport {
+    pub sent: Vec<SentComplaint>,
+    /// Refused by the server: (tracking id, the server's reason).
+    pub needs_attention: Vec<(String, String)>,
+    /// The complaint that failed transiently and ended the flush.
+    pub retry_later: Option<RetryLater>,
+    /// Queued complaints left after this flush.
+    pub remaining: u32,
+    /// The time budget ran out before the queue did.
+    pub out_of_time: bool,
+}
+
+pub struct Flusher<'a> {
+    pub store: &'a Store,
+    pub client: &'a Open311Client,
+    pub clock: &'a dyn Clock,
+    pub events: &'a Events,
+    /// The complaint being sent right now, which may not be edited or cancelled meanwhile.
+    pub in_flight: &'a std::sync::Mutex<Option<String>>,
+}
+
+impl Flusher<'_> {
+    /// Send what is due (everything queued when `force`), until the queue is empty, a transient
+    /// failure, or `deadline_ms` on the core's clock.
+    pub async fn run(&self, force: bool, deadline_ms: Option<i64>) -> Result<FlushReport> {
+        let mut report = FlushReport::default();
+        let mut after_seq = 0;
+        loop {
+            let now = self.clock.now_ms();
+            if deadline_ms.is_some_and(|d| now >= d) {
+                report.out_of_time = true;
+                break;
+            }
+            let Some((seq, pending)) = self.store.read(|c| outbox::next_pending(c, force, now, after_seq))? else {
+                break;
+            };
+            after_seq = seq;
+            set(self.in_flight, Some(pending.local_id.clone()));
+            let outcome = self.send(&pending).await;
+            let result = self.record(&pending, outcome, &mut report);
+            set(self.in_flight, None);
+            if result? {
+                break;
+            }
+        }
+        report.remaining = self.store.read(|c| {
+            Ok(c.query_row("SELECT COUNT(*) FROM complaints WHERE state = 'queued'", [], |r| r.get::<_, i64>(0))?)
+        })? as u32;
+        Ok(report)
+    }
+
+    async fn send(&self, p: &Pending) -> Result<crate::open311::Created> {
+        let definition = self.store.read(|c| categories::get(c, &p.draft.service_code))?.and_then(|(_, d)| d);
+        let fields = form_fields(&p.draft, definition.as_deref());
+        self.client.post_request(&fields, &p.photos, &p.idempotency_key).await
+    }
+
+    /// Store the outcome; true when the flush should stop.
+    fn record(
+        &self,
+        p: &Pending,
+        outcome: Result<crate::open311::Created>,
+        report: &mut FlushReport,
+    ) -> Result<bool> {
+        let now = self.clock.now_ms();
+        match outcome {
+            Ok(created) => {
+                self.store.write(|tx| {
+                    outbox::mark_sent(tx, &p.local_id, created.id.as_deref(), created.token.as_deref(), now)
+                })?;
+                self.events.emit(&Event::ComplaintSent { local_id: p.local_id.clone(), server_id: created.id.clone() });
+                report.sent.push(SentComplaint { local_id: p.local_id.clone(), server_id: created.id, token: created.token });
+                Ok(false)
+            }
+            Err(Error::Rejected { reason, .. }) => {
+                self.store.write(|tx| outbox::mark_needs_attention(tx, &p.local_id, &reason))?;
+                self.events.emit(&Event::ComplaintNeedsAttention { local_id: p.local_id.clone(), reason: reason.clone() });
+                report.needs_attention.push((p.local_id.clone(), reason));
+                Ok(false)
+            }
+            Err(Error::Storage(e)) => Err(Error::Storage(e)),
+            Err(e) => {
+                let retry_after = match &e {
+                    Error::Throttled { retry_after } => Some(*retry_after),
+                    _ => None,
+                };
+                let mut rng = fastrand::Rng::new();
+                let wait = super::backoff::delay(p.attempts + 1, retry_after, &mut rng);
+                let next = now + wait.min(Duration::from_secs(24 * 3600)).as_millis() as i64;
+                let error = e.to_string();
+                self.store.write(|tx| outbox::mark_retry(tx, &p.local_id, &error, next))?;
+                report.retry_later = Some(RetryLater { local_id: p.local_id.clone(), error, next_attempt_at: next });
+                Ok(true)
+            }
+        }
+    }
+}
+
+fn set(slot: &std::sync::Mutex<Option<String>>, value: Option<String>) {
+    *slot.lock().unwrap_or_else(|p| p.into_inner()) = value;
+}

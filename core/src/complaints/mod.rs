@@ -1,0 +1,128 @@
+//! Complaints and suggestions: written to a durable outbox at once (no network), sent in order
+//! exactly once when the network allows, then followed until the municipality answers.
+//!
+//! - [`validate`]: a draft checked against the cached category definition and the municipality's
+//!   area, before it is accepted.
+//! - [`outbox`]: the rows, their states and the submit transaction.
+//! - [`backoff`]: when to retry.
+//! - [`flush`]: sending queued complaints.
+//! - [`refresh`]: bringing status changes and replies of sent complaints.
+//! - [`categories`]: the cached Open311 categories and definitions.
+
+pub mod backoff;
+pub mod categories;
+pub mod flush;
+pub mod outbox;
+pub mod refresh;
+pub mod validate;
+
+use serde::{Deserialize, Serialize};
+
+/// A point in WGS 84 degrees.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct GeoPoint {
+    pub lat: f64,
+    pub long: f64,
+}
+
+/// The area complaints may point into: a latitude/longitude box.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Area {
+    pub min: GeoPoint,
+    pub max: GeoPoint,
+}
+
+impl Area {
+    /// Gaza City's municipal area, generously boxed.
+    pub const GAZA_CITY: Area =
+        Area { min: GeoPoint { lat: 31.45, long: 34.38 }, max: GeoPoint { lat: 31.60, long: 34.52 } };
+
+    pub fn contains(&self, p: GeoPoint) -> bool {
+        (self.min.lat..=self.max.lat).contains(&p.lat) && (self.min.long..=self.max.long).contains(&p.long)
+    }
+}
+
+/// Who to answer. Absent for an anonymous complaint, which then sends no personal field at all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+/// The answer to one attribute; several values only for a multi-value list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttributeAnswer {
+    pub code: String,
+    pub values: Vec<String>,
+}
+
+/// What the citizen filled in. Photos travel beside it as raw image bytes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComplaintDraft {
+    pub service_code: String,
+    pub description: String,
+    pub attributes: Vec<AttributeAnswer>,
+    pub location: Option<GeoPoint>,
+    pub address: Option<String>,
+    pub contact: Option<Contact>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ComplaintState {
+    /// Waiting to be sent (or being sent).
+    Queued,
+    /// The municipality has it.
+    Sent,
+    /// The server refused it; `last_error` says why. Edit and resend, or cancel.
+    NeedsAttention,
+    /// Withdrawn by the citizen before it was sent.
+    Cancelled,
+}
+
+impl ComplaintState {
+    pub(crate) fn parse(s: &str) -> ComplaintState {
+        match s {
+            "sent" => ComplaintState::Sent,
+            "needs_attention" => ComplaintState::NeedsAttention,
+            "cancelled" => ComplaintState::Cancelled,
+            _ => ComplaintState::Queued,
+        }
+    }
+}
+
+/// One entry of a complaint's history: a status change, a note, the department's reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComplaintUpdate {
+    pub update_id: String,
+    pub status: String,
+    pub detailed_status: Option<String>,
+    pub description: String,
+    pub media_url: Option<String>,
+    pub updated_datetime: String,
+}
+
+/// A complaint as the citizen's list and detail screens show it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Complaint {
+    /// The tracking number given at once, before any network.
+    pub local_id: String,
+    pub draft: ComplaintDraft,
+    pub photo_count: u32,
+    pub state: ComplaintState,
+    pub attempts: u32,
+    /// When the next automatic attempt is due (unix ms), while queued after a failure.
+    pub next_attempt_at: Option<i64>,
+    /// The last failure, or the server's reason for refusing.
+    pub last_error: Option<String>,
+    pub server_id: Option<String>,
+    pub token: Option<String>,
+    /// `open` or `closed`, once sent.
+    pub status: Option<String>,
+    pub detailed_status: Option<String>,
+    pub status_notes: Option<String>,
+    pub updates: Vec<ComplaintUpdate>,
+    pub created_at: i64,
+    pub sent_at: Option<i64>,
+}

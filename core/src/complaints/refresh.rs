@@ -1,0 +1,157 @@
+//! Bringing the status changes and replies of the citizen's own sent complaints. Only the requests
+//! still open (or closed in the last week) are asked for, and with `updated_after` only those
+//! changed since the oldest last-known update come back from servers that support it. Every new
+//! history entry raises one event.
+
+use rusqlite::{params, OptionalExtension, Transaction};
+
+use super::ComplaintUpdate;
+use crate::clock::{rfc3339, Clock};
+use crate::error::Result;
+use crate::events::{Event, Events};
+use crate::open311::{Open311Client, RemoteRequest};
+use crate::store::Store;
+
+/// Ids per `requests.json` call (the spec's comma list; servers cap URL length).
+const IDS_PER_CALL: usize = 50;
+/// Closed complaints are still watched this long (a reopened one, a late reply).
+const WATCH_CLOSED_MS: i64 = 7 * 24 * 3600 * 1000;
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RefreshReport {
+    /// Complaints asked about.
+    pub checked: u32,
+    /// Complaints whose status or history changed.
+    pub changed: u32,
+    /// New history entries (status changes, notes, replies).
+    pub new_updates: u32,
+}
+
+struct Watched {
+    local_id: String,
+    server_id: String,
+    updated_datetime: Option<String>,
+}
+
+pub async fn refresh(store: &Store, client: &Open311Client, clock: &dyn Clock, events: &Events) -> Result<RefreshReport> {
+    resolve_tokens(store, client).await?;
+    let now = clock.now_ms();
+    let watched: Vec<Watched> = store.read(|c| {
+        Ok(c.prepare_cached(
+            "SELECT local_id, server_id, updated_datetime FROM complaints
+             WHERE state = 'sent' AND server_id IS NOT NULL
+               AND (COALESCE(status, 'open') != 'closed' OR COALESCE(sent_at, 0) > ?1 - ?2
+                    OR updated_datetime > ?3)
+             ORDER BY seq",
+        )?
+        .query_map(params![now, WATCH_CLOSED_MS, rfc3339(now - WATCH_CLOSED_MS)], |r| {
+            Ok(Watched { local_id: r.get(0)?, server_id: r.get(1)?, updated_datetime: r.get(2)? })
+        })?
+        .collect::<Result<_, _>>()?)
+    })?;
+    let mut report = RefreshReport { checked: watched.len() as u32, ..Default::default() };
+    for chunk in watched.chunks(IDS_PER_CALL) {
+        // Everything changed after the oldest state we know of; unknown → ask for all of them.
+        let updated_after = chunk.iter().map(|w| w.updated_datetime.clone()).collect::<Option<Vec<_>>>().and_then(|v| v.into_iter().min());
+        let ids: Vec<String> = chunk.iter().map(|w| w.server_id.clone()).collect();
+        let remote = client.requests(&ids, updated_after.as_deref()).await?;
+        let mut raised = Vec::new();
+        store.write(|tx| {
+            for r in &remote {
+                let Some(w) = chunk.iter().find(|w| w.server_id == r.id) else { continue };
+                let new = apply(tx, &w.local_id, r, now)?;
+                if !new.is_empty() {
+                    report.changed += 1;
+                    report.new_updates += new.len() as u32;
+                    raised.extend(new.into_iter().map(|u| (w.local_id.clone(), r.id.clone(), u)));
+                }
+            }
+            Ok(())
+        })?;
+        // Emit after the commit, so a listener that reads the store sees the change.
+        for (local_id, server_id, update) in raised {
+            if update.detailed_status.as_deref() != Some("received") {
+                events.emit(&Event::ComplaintUpdated { local_id, server_id, update });
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Store what the server says about one complaint; returns the history entries that are new.
+fn apply(tx: &Transaction<'_>, local_id: &str, r: &RemoteRequest, now: i64) -> Result<Vec<ComplaintUpdate>> {
+    let (status, detailed, notes): (Option<String>, Option<String>, Option<String>) = tx.query_row(
+        "SELECT status, detailed_status, status_notes FROM complaints WHERE local_id = ?1",
+        [local_id],
+        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+    )?;
+    let mut incoming: Vec<ComplaintUpdate> = r
+        .updates
+        .iter()
+        .map(|u| ComplaintUpdate {
+            update_id: u.update_id.clone(),
+            status: u.status.clone(),
+            detailed_status: u.detailed_status.clone(),
+            description: u.description.clone(),
+            media_url: u.media_url.clone(),
+            updated_datetime: u.updated_datetime.clone(),
+        })
+        .collect();
+    // A server without a history extension: a change of state is an entry of its own.
+    let detailed_now = r.detailed_status.clone().or_else(|| detailed.clone().filter(|_| r.status == "open"));
+    let state_changed = Some(&r.status) != status.as_ref() || r.detailed_status.is_some() && r.detailed_status != detailed || r.status_notes != notes;
+    if incoming.is_empty() && state_changed {
+        let when = r.updated_datetime.clone().unwrap_or_else(|| rfc3339(now));
+        incoming.push(ComplaintUpdate {
+            update_id: format!("state-{when}-{}", r.status),
+            status: r.status.clone(),
+            detailed_status: r.detailed_status.clone(),
+            description: r.status_notes.clone().unwrap_or_default(),
+            media_url: None,
+            updated_datetime: when,
+        });
+    }
+    let mut new = Vec::new();
+    for u in incoming {
+        let known = tx
+            .prepare_cached("SELECT 1 FROM complaint_updates WHERE local_id = ?1 AND update_id = ?2")?
+            .query_row(params![local_id, u.update_id], |_| Ok(()))
+            .optional()?
+            .is_some();
+        if known {
+            continue;
+        }
+        tx.prepare_cached(
+            "INSERT INTO complaint_updates (local_id, update_id, position, status, detailed_status, description, media_url, updated_datetime)
+             VALUES (?1, ?2, (SELECT COALESCE(MAX(position), 0) + 1 FROM complaint_updates WHERE local_id = ?1), ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute(params![local_id, u.update_id, u.status, u.detailed_status, u.description, u.media_url, u.updated_datetime])?;
+        new.push(u);
+    }
+    let latest_detailed = new.iter().rev().find_map(|u| u.detailed_status.clone()).or(detailed_now);
+    tx.execute(
+        "UPDATE complaints SET status = ?2, detailed_status = COALESCE(?3, detailed_status), status_notes = ?4,
+            updated_datetime = COALESCE(?5, updated_datetime)
+         WHERE local_id = ?1",
+        params![local_id, r.status, r.detailed_status.clone().or(latest_detailed), r.status_notes, r.updated_datetime],
+    )?;
+    Ok(new)
+}
+
+/// Servers that answer a POST with a token assign the id later: ask for it.
+async fn resolve_tokens(store: &Store, client: &Open311Client) -> Result<()> {
+    let pending: Vec<(String, String)> = store.read(|c| {
+        Ok(c.prepare_cached("SELECT local_id, token FROM complaints WHERE state = 'sent' AND server_id IS NULL AND token IS NOT NULL")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?)
+    })?;
+    for (local_id, token) in pending {
+        if let Some(id) = client.resolve_token(&token).await? {
+            store.write(|tx| {
+                tx.execute("UPDATE complaints SET server_id = ?2 WHERE local_id = ?1", params![local_id, id])?;
+                Ok(())
+            })?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,319 @@
+//! A GeoReport v2 (Open311) client that works against our server and other cities' servers. It is
+//! configured apart from the municipal API: its own endpoint, `jurisdiction_id` and `api_key`.
+//! Extensions of ours (`detailed_status`, the update history, `Idempotency-Key`) are used when the
+//! server has them and simply absent otherwise.
+
+pub mod lenient;
+
+use reqwest::Method;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::api::{ApiClient, HttpSettings, RawResponse};
+use crate::error::{Error, Result};
+use lenient::{flag, list, number, text};
+
+/// Where complaints go.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Open311Config {
+    /// The GeoReport v2 base, e.g. `https://city.example/open311/v2/`.
+    pub endpoint: String,
+    pub jurisdiction_id: Option<String>,
+    /// Required by most servers for POST.
+    pub api_key: Option<String>,
+    /// Asked for with `locale=` (servers that ignore it answer in their language).
+    pub locale: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Datatype {
+    String,
+    Number,
+    Datetime,
+    Text,
+    SingleValueList,
+    MultiValueList,
+}
+
+impl Datatype {
+    fn parse(s: &str) -> Datatype {
+        match s.to_ascii_lowercase().as_str() {
+            "number" => Datatype::Number,
+            "datetime" => Datatype::Datetime,
+            "text" => Datatype::Text,
+            "singlevaluelist" => Datatype::SingleValueList,
+            "multivaluelist" => Datatype::MultiValueList,
+            _ => Datatype::String,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComplaintCategory {
+    pub code: String,
+    pub name: String,
+    pub description: String,
+    pub group: String,
+    pub keywords: Vec<String>,
+    /// The category has attributes to fill in (`metadata`).
+    pub has_attributes: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListValue {
+    pub key: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttributeDef {
+    pub code: String,
+    /// False for an informational attribute the citizen does not fill in.
+    pub variable: bool,
+    pub datatype: Datatype,
+    pub required: bool,
+    pub description: String,
+    pub order: i64,
+    pub values: Vec<ListValue>,
+}
+
+/// One entry of a request's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemoteUpdate {
+    pub update_id: String,
+    pub status: String,
+    pub detailed_status: Option<String>,
+    pub description: String,
+    pub media_url: Option<String>,
+    pub updated_datetime: String,
+}
+
+/// A request as a server reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemoteRequest {
+    pub id: String,
+    pub status: String,
+    pub detailed_status: Option<String>,
+    pub status_notes: Option<String>,
+    pub updated_datetime: Option<String>,
+    pub updates: Vec<RemoteUpdate>,
+}
+
+/// What a POST returned: an id, or only a token to exchange later.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Created {
+    pub id: Option<String>,
+    pub token: Option<String>,
+    pub notice: Option<String>,
+}
+
+/// One field of a POST, in the spec's form encoding.
+pub type FormField = (String, String);
+
+pub struct Open311Client {
+    api: ApiClient,
+    config: Open311Config,
+}
+
+impl Open311Client {
+    pub fn new(config: Open311Config, http: &HttpSettings) -> Result<Self> {
+        Ok(Open311Client { api: ApiClient::new(&config.endpoint, http)?, config })
+    }
+
+    pub fn config(&self) -> &Open311Config {
+        &self.config
+    }
+
+    fn query(&self, path: &str, extra: &[(&str, &str)]) -> String {
+        let mut q: Vec<(&str, &str)> = vec![("locale", &self.config.locale)];
+        if let Some(j) = &self.config.jurisdiction_id {
+            q.push(("jurisdiction_id", j));
+        }
+        q.extend_from_slice(extra);
+        let encoded: Vec<String> = q.iter().map(|(k, v)| format!("{k}={}", urlencode(v))).collect();
+        format!("{path}?{}", encoded.join("&"))
+    }
+
+    async fn get(&self, path: &str, extra: &[(&str, &str)]) -> Result<Value> {
+        let resp = self.api.send(self.api.request(Method::GET, &self.query(path, extra))?).await?;
+        resp.check_status()?;
+        resp.json()
+    }
+
+    /// `services.json`: the categories.
+    pub async fn services(&self) -> Result<Vec<ComplaintCategory>> {
+        let v = self.get("services.json", &[]).await?;
+        Ok(list(&v)
+            .into_iter()
+            .filter_map(|s| {
+                Some(ComplaintCategory {
+                    code: text(s, "service_code")?,
+                    name: text(s, "service_name").unwrap_or_default(),
+                    description: text(s, "description").unwrap_or_default(),
+                    group: text(s, "group").unwrap_or_default(),
+                    keywords: text(s, "keywords")
+                        .map(|k| k.split(',').map(|w| w.trim().to_owned()).filter(|w| !w.is_empty()).collect())
+                        .unwrap_or_default(),
+                    has_attributes: flag(s, "metadata").unwrap_or(false),
+                })
+            })
+            .collect())
+    }
+
+    /// `services/{code}.json`: the attributes of one category, in their order.
+    pub async fn definition(&self, code: &str) -> Result<Vec<AttributeDef>> {
+        let v = self.get(&format!("services/{}.json", urlencode(code)), &[]).await?;
+        let attrs = v.get("attributes").map(list).unwrap_or_else(|| list(&v));
+        let mut out: Vec<AttributeDef> = attrs
+            .into_iter()
+            .filter_map(|a| {
+                Some(AttributeDef {
+                    code: text(a, "code")?,
+                    variable: flag(a, "variable").unwrap_or(true),
+                    datatype: Datatype::parse(&text(a, "datatype").unwrap_or_default()),
+                    required: flag(a, "required").unwrap_or(false),
+                    description: text(a, "description").unwrap_or_default(),
+                    order: number(a, "order").unwrap_or(0.0) as i64,
+                    values: a
+                        .get("values")
+                        .map(list)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .filter_map(|v| Some(ListValue { key: text(v, "key")?, name: text(v, "name").unwrap_or_default() }))
+                        .collect(),
+                })
+            })
+            .collect();
+        out.sort_by_key(|a| a.order);
+        Ok(out)
+    }
+
+    /// POST a request. `fields` are the spec's form fields (without `api_key`/`jurisdiction_id`,
+    /// added here); photos go as multipart `media` parts. A refusal (4xx other than 408/409/429)
+    /// is `Error::Rejected` with the server's own description.
+    pub async fn post_request(
+        &self,
+        fields: &[FormField],
+        photos: &[Vec<u8>],
+        idempotency_key: &str,
+    ) -> Result<Created> {
+        let mut all: Vec<FormField> = Vec::with_capacity(fields.len() + 2);
+        if let Some(k) = &self.config.api_key {
+            all.push(("api_key".into(), k.clone()));
+        }
+        if let Some(j) = &self.config.jurisdiction_id {
+            all.push(("jurisdiction_id".into(), j.clone()));
+        }
+        all.extend_from_slice(fields);
+        let req = self.api.request(Method::POST, "requests.json")?.header("Idempotency-Key", idempotency_key);
+        let req = if photos.is_empty() {
+            req.form(&all)
+        } else {
+            let mut form = reqwest::multipart::Form::new();
+            for (k, v) in all {
+                form = form.text(k, v);
+            }
+            for (i, jpeg) in photos.iter().enumerate() {
+                let part = reqwest::multipart::Part::bytes(jpeg.clone())
+                    .file_name(format!("photo-{}.jpg", i + 1))
+                    .mime_str("image/jpeg")
+                    .map_err(|e| Error::validation("photo", e.to_string()))?;
+                form = form.part("media", part);
+            }
+            req.multipart(form)
+        };
+        let resp = self.api.send(req).await?;
+        check_post(&resp)?;
+        let v: Value = resp.json()?;
+        let first = list(&v).into_iter().next().ok_or_else(|| Error::MalformedResponse("empty answer to a POST".into()))?;
+        let created = Created {
+            id: text(first, "service_request_id"),
+            token: text(first, "token"),
+            notice: text(first, "service_notice"),
+        };
+        if created.id.is_none() && created.token.is_none() {
+            return Err(Error::MalformedResponse("a POST answer without id or token".into()));
+        }
+        Ok(created)
+    }
+
+    /// `requests.json` for these ids (the spec's comma list), and only those changed after
+    /// `updated_after` where the server supports that extension (others ignore it).
+    pub async fn requests(&self, ids: &[String], updated_after: Option<&str>) -> Result<Vec<RemoteRequest>> {
+        let joined = ids.join(",");
+        let mut extra = vec![("service_request_id", joined.as_str())];
+        if let Some(after) = updated_after {
+            extra.push(("updated_after", after));
+        }
+        let v = self.get("requests.json", &extra).await?;
+        Ok(list(&v).into_iter().filter_map(remote_request).collect())
+    }
+
+    /// `tokens/{token}.json`: the request id once the server has assigned one.
+    pub async fn resolve_token(&self, token: &str) -> Result<Option<String>> {
+        match self.get(&format!("tokens/{}.json", urlencode(token)), &[]).await {
+            Ok(v) => Ok(list(&v).into_iter().find_map(|t| text(t, "service_request_id"))),
+            Err(Error::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+fn remote_request(r: &Value) -> Option<RemoteRequest> {
+    let updates = r
+        .get("servicerequestupdates")
+        .map(list)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|u| {
+            Some(RemoteUpdate {
+                update_id: text(u, "update_id")?,
+                status: text(u, "status").unwrap_or_else(|| "open".into()),
+                detailed_status: text(u, "detailed_status"),
+                description: text(u, "description").unwrap_or_default(),
+                media_url: text(u, "media_url"),
+                updated_datetime: text(u, "updated_datetime").unwrap_or_default(),
+            })
+        })
+        .collect();
+    Some(RemoteRequest {
+        id: text(r, "service_request_id")?,
+        status: text(r, "status").unwrap_or_else(|| "open".into()).to_ascii_lowercase(),
+        detailed_status: text(r, "detailed_status"),
+        status_notes: text(r, "status_notes"),
+        updated_datetime: text(r, "updated_datetime"),
+        updates,
+    })
+}
+
+/// Map a POST's status: success, a permanent refusal with the server's reason, or a retryable
+/// failure (5xx, 408, 409 in flight, 429).
+fn check_post(resp: &RawResponse) -> Result<()> {
+    let status = resp.status.as_u16();
+    if resp.status.is_success() {
+        return Ok(());
+    }
+    if matches!(status, 408 | 409 | 429) || status >= 500 {
+        return match status {
+            429 => Err(Error::Throttled { retry_after: resp.retry_after() }),
+            _ => Err(Error::Server { status }),
+        };
+    }
+    let reason = serde_json::from_slice::<Value>(&resp.body)
+        .ok()
+        .and_then(|v| list(&v).into_iter().find_map(|e| text(e, "description")))
+        .unwrap_or_else(|| format!("refused with HTTP {status}"));
+    Err(Error::Rejected { status, reason })
+}
+
+fn urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b',' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}

@@ -1,0 +1,650 @@
+//! Open311 GeoReport v2 under `/open311/v2/` (JSON and XML by suffix), with our extensions
+//! (`detailed_status`, `source`, `servicerequestupdates`, `updated_after`, `page`/`page_size`,
+//! `Idempotency-Key`, photos as multipart `media`), and the staff workflow under
+//! `/api/v1/staff/requests`.
+//!
+//! | method and path | what |
+//! | --- | --- |
+//! | `GET /open311/v2/discovery.{json,xml}` | the endpoint, its formats and changeset |
+//! | `GET /open311/v2/services.{fmt}` | categories (`locale=en` for English; Arabic by default) |
+//! | `GET /open311/v2/services/{code}.{fmt}` | a category's attributes |
+//! | `POST /open311/v2/requests.{fmt}` | a new complaint or suggestion (`api_key` required) |
+//! | `GET /open311/v2/requests.{fmt}` | requests by the spec's filters, `page`, `page_size`, `updated_after` (which also combines with a `service_request_id` list) |
+//! | `GET /open311/v2/requests/{id}.{fmt}` | one request (a one-element array) |
+//! | `GET /open311/v2/tokens/{token}.{fmt}` | the id of the request a token was issued for |
+//! | `GET /open311/v2/media/{id}` | a photo sent with a request |
+//!
+//! Contact fields (email, names, phone, account and device ids) are personal data: stored for
+//! staff, never returned by these public endpoints, never logged.
+
+mod catalogue;
+mod format;
+mod idempotency;
+mod staff;
+mod store;
+mod submit;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, Path, RawQuery, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use baladiya_wire::RequestCreated;
+use serde::Serialize;
+use subtle::ConstantTimeEq;
+
+pub use catalogue::{Locale, SUGGESTIONS_GROUP};
+pub use submit::{BoundingBox, GAZA_CITY, SOURCES};
+
+use crate::db::Db;
+use crate::error::ApiError;
+use catalogue::Category;
+use format::{Failure, Format, Rendered};
+use staff::Role;
+
+/// The API key the sample app uses; accepted only on a server started with `--demo`.
+pub const DEMO_API_KEY: &str = "demo-app-key";
+/// With `--demo`, each department `<id>` gets the staff token `demo-dept-<id>`.
+pub const DEMO_DEPARTMENT_TOKEN_PREFIX: &str = "demo-dept-";
+pub const DEFAULT_JURISDICTION: &str = "gaza.ps";
+/// When this API last changed (discovery's `changeset`).
+pub const CHANGESET: &str = "2026-11-27T00:00:00Z";
+pub const SPECIFICATION: &str = "http://wiki.open311.org/GeoReport_v2";
+
+pub const DEFAULT_PAGE_SIZE: u32 = 50;
+pub const MAX_PAGE_SIZE: u32 = 200;
+
+/// Settings of the Open311 API and the complaints staff workflow.
+#[derive(Debug, Clone)]
+pub struct Open311Config {
+    /// The only `jurisdiction_id` this server answers for (it is optional in requests).
+    pub jurisdiction_id: String,
+    /// API keys accepted on POST (with `--demo`, also [`DEMO_API_KEY`]).
+    pub api_keys: Vec<String>,
+    /// `(department_id, token)`: staff tokens of the department role. The guide's staff token is
+    /// the dispatcher's.
+    pub department_tokens: Vec<(String, String)>,
+    /// The public base URL (`https://api.example.ps`) for media URLs and discovery; without it,
+    /// `http://` and the request's Host.
+    pub public_url: Option<String>,
+}
+
+impl Default for Open311Config {
+    fn default() -> Self {
+        Open311Config {
+            jurisdiction_id: DEFAULT_JURISDICTION.into(),
+            api_keys: Vec::new(),
+            department_tokens: Vec::new(),
+            public_url: None,
+        }
+    }
+}
+
+pub(crate) struct Open311State {
+    db: Db,
+    jurisdiction_id: String,
+    api_keys: Vec<String>,
+    staff: Vec<(String, Role)>,
+    public_url: Option<String>,
+    in_flight: idempotency::InFlight,
+    /// Unix seconds of the last purge of old Idempotency-Key records.
+    last_purge: AtomicI64,
+}
+
+/// Seed the sample categories (with `demo`), and build the Open311 and staff routes.
+pub(crate) fn router(
+    db: Db,
+    demo: bool,
+    dispatcher_token: Option<&str>,
+    config: &Open311Config,
+) -> Result<Router, String> {
+    let mut api_keys: Vec<String> = config.api_keys.iter().filter(|k| !k.is_empty()).cloned().collect();
+    let mut staff: Vec<(String, Role)> = Vec::new();
+    if let Some(t) = dispatcher_token.filter(|t| !t.is_empty()) {
+        staff.push((t.to_owned(), Role::Dispatcher));
+    }
+    for (dept, token) in &config.department_tokens {
+        if !token.is_empty() {
+            staff.push((token.clone(), Role::Department(dept.clone())));
+        }
+    }
+    if demo {
+        let seed = catalogue::sample()?;
+        let seeded = db.with(|c| catalogue::seed_if_empty(c, &seed)).map_err(|e| e.to_string())?;
+        if seeded {
+            tracing::info!(categories = seed.categories.len(), "loaded sample complaint categories");
+        }
+        api_keys.push(DEMO_API_KEY.into());
+        let mut departments: Vec<String> = db
+            .with(|c| catalogue::departments(c))
+            .map_err(|e| e.to_string())?
+            .into_keys()
+            .chain(seed.categories.iter().map(|c| c.department_id.clone()))
+            .collect();
+        departments.sort();
+        departments.dedup();
+        for d in departments {
+            staff.push((format!("{DEMO_DEPARTMENT_TOKEN_PREFIX}{d}"), Role::Department(d)));
+        }
+    }
+    let state = Arc::new(Open311State {
+        db,
+        jurisdiction_id: config.jurisdiction_id.clone(),
+        api_keys,
+        staff,
+        public_url: config.public_url.as_ref().map(|u| u.trim_end_matches('/').to_owned()),
+        in_flight: idempotency::InFlight::default(),
+        last_purge: AtomicI64::new(0),
+    });
+
+    let mut r = Router::new();
+    for fmt in Format::ALL {
+        let ext = fmt.ext();
+        r = r
+            .route(
+                &format!("/open311/v2/discovery.{ext}"),
+                get(move |s: State<Arc<Open311State>>, h: HeaderMap, q: RawQuery| discovery(s, h, q, fmt)),
+            )
+            .route(&format!("/open311/v2/services.{ext}"), get(move |s, q| services(s, q, fmt)))
+            .route(
+                &format!("/open311/v2/requests.{ext}"),
+                get(move |s, h, q| get_requests(s, h, q, fmt))
+                    .post(move |s, req| post_request(s, req, fmt))
+                    .layer(DefaultBodyLimit::max(submit::MAX_MULTIPART_BYTES)),
+            );
+    }
+    r = r
+        .route("/open311/v2/services/{file}", get(service_definition))
+        .route("/open311/v2/requests/{file}", get(get_request))
+        .route("/open311/v2/tokens/{file}", get(get_token))
+        .route("/open311/v2/media/{id}", get(get_media))
+        .route("/api/v1/staff/requests", get(staff::list).post(staff::create))
+        .route("/api/v1/staff/requests/{id}", get(staff::one))
+        .route("/api/v1/staff/requests/{id}/actions", post(staff::action));
+    Ok(r.with_state(state))
+}
+
+/// Query parameters in order; unknown ones are ignored, as the spec's clients expect.
+fn query_pairs(q: &RawQuery) -> Vec<(String, String)> {
+    q.0.as_deref()
+        .map(|q| {
+            form_urlencoded::parse(q.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+        })
+        .unwrap_or_default()
+}
+
+fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim()).filter(|v| !v.is_empty())
+}
+
+/// `a,b, c` → `["a", "b", "c"]`
+fn comma_list(value: Option<&str>) -> Vec<String> {
+    value
+        .map(|v| v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
+fn constant_time_in(given: &str, accepted: &[String]) -> bool {
+    // Compare with every key so the time taken does not tell which one nearly matched.
+    accepted.iter().fold(false, |found, k| found | bool::from(given.as_bytes().ct_eq(k.as_bytes())))
+}
+
+impl Open311State {
+    fn check_jurisdiction(&self, given: Option<&str>, fmt: Format) -> Result<(), Failure> {
+        match given {
+            Some(j) if j != self.jurisdiction_id => {
+                Err(Failure::not_found(fmt, "jurisdiction_id: not a jurisdiction of this server"))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn check_api_key(&self, given: Option<&str>, fmt: Format) -> Result<(), Failure> {
+        match given {
+            None => Err(Failure::new(fmt, StatusCode::FORBIDDEN, "api_key: required")),
+            Some(k) if constant_time_in(k, &self.api_keys) => Ok(()),
+            Some(_) => Err(Failure::new(fmt, StatusCode::FORBIDDEN, "api_key: not a valid key")),
+        }
+    }
+
+    /// The base of absolute URLs: the configured public URL, or `http://` and the Host header
+    /// (when it looks like a host name and port, else `localhost`).
+    fn base_url(&self, headers: &HeaderMap) -> String {
+        if let Some(u) = &self.public_url {
+            return u.clone();
+        }
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .filter(|h| {
+                !h.is_empty()
+                    && h.len() <= 255
+                    && h.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
+            })
+            .unwrap_or("localhost");
+        format!("http://{host}")
+    }
+
+    /// True at most once an hour: time to forget old Idempotency-Key records.
+    fn purge_due(&self) -> bool {
+        let now = chrono::Utc::now().timestamp();
+        let last = self.last_purge.load(Ordering::Relaxed);
+        now - last >= 3600
+            && self.last_purge.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok()
+    }
+}
+
+/// Categories by code and department names, for showing requests.
+struct Context {
+    categories: HashMap<String, Category>,
+    departments: HashMap<String, baladiya_wire::Localized>,
+}
+
+fn context(conn: &rusqlite::Connection) -> Result<Context, ApiError> {
+    Ok(Context {
+        categories: catalogue::all(conn)?.into_iter().map(|c| (c.service_code.clone(), c)).collect(),
+        departments: catalogue::departments(conn)?,
+    })
+}
+
+fn respond(result: Result<Response, Failure>) -> Response {
+    result.unwrap_or_else(IntoResponse::into_response)
+}
+
+#[derive(Serialize)]
+struct Discovery {
+    changeset: &'static str,
+    contact: &'static str,
+    key_service: &'static str,
+    endpoints: Vec<Endpoint>,
+}
+
+#[derive(Serialize)]
+struct Endpoint {
+    specification: &'static str,
+    url: String,
+    changeset: &'static str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    formats: [&'static str; 2],
+}
+
+const CONTACT: &str = "Gaza Municipality, Public Relations and Citizen Services Department (sample data)";
+const KEY_SERVICE: &str =
+    "API keys for other applications are issued by Gaza Municipality's Citizen Services Department (sample data)";
+
+async fn discovery(
+    State(st): State<Arc<Open311State>>,
+    headers: HeaderMap,
+    q: RawQuery,
+    fmt: Format,
+) -> Response {
+    let pairs = query_pairs(&q);
+    respond((|| {
+        st.check_jurisdiction(param(&pairs, "jurisdiction_id"), fmt)?;
+        let d = Discovery {
+            changeset: CHANGESET,
+            contact: CONTACT,
+            key_service: KEY_SERVICE,
+            endpoints: vec![Endpoint {
+                specification: SPECIFICATION,
+                url: format!("{}/open311/v2", st.base_url(&headers)),
+                changeset: CHANGESET,
+                kind: "production",
+                formats: ["application/json", "text/xml"],
+            }],
+        };
+        Ok(Rendered::ok(fmt, &d, || {
+            let mut x = format::XmlOut::new("discovery");
+            x.leaf("changeset", d.changeset).leaf("contact", d.contact).leaf("key_service", d.key_service);
+            x.open("endpoints");
+            for e in &d.endpoints {
+                x.open("endpoint")
+                    .leaf("specification", e.specification)
+                    .leaf("url", &e.url)
+                    .leaf("changeset", e.changeset)
+                    .leaf("type", e.kind)
+                    .open("formats");
+                for f in e.formats {
+                    x.leaf("format", f);
+                }
+                x.close("formats").close("endpoint");
+            }
+            x.close("endpoints");
+            x.finish("discovery")
+        })
+        .into_response())
+    })())
+}
+
+async fn services(State(st): State<Arc<Open311State>>, q: RawQuery, fmt: Format) -> Response {
+    let pairs = query_pairs(&q);
+    respond(
+        async {
+            st.check_jurisdiction(param(&pairs, "jurisdiction_id"), fmt)?;
+            let locale = Locale::parse(param(&pairs, "locale"));
+            let cats = st
+                .db
+                .call(|c| catalogue::all(c))
+                .await
+                .map_err(|e| Failure { format: fmt, ..Failure::from(e) })?;
+            let list: Vec<_> = cats.iter().map(|c| c.to_service(locale)).collect();
+            Ok(Rendered::ok(fmt, &list, || format::services_xml(&list)).into_response())
+        }
+        .await,
+    )
+}
+
+async fn service_definition(
+    State(st): State<Arc<Open311State>>,
+    Path(file): Path<String>,
+    q: RawQuery,
+) -> Response {
+    let pairs = query_pairs(&q);
+    respond(
+        async {
+            let (code, fmt) = Format::split(&file)?;
+            st.check_jurisdiction(param(&pairs, "jurisdiction_id"), fmt)?;
+            let locale = Locale::parse(param(&pairs, "locale"));
+            let code = code.to_owned();
+            let cat = st
+                .db
+                .call(move |c| catalogue::get(c, &code))
+                .await
+                .map_err(|e| Failure { format: fmt, ..Failure::from(e) })?
+                .ok_or_else(|| Failure::not_found(fmt, "service_code: not found"))?;
+            let d = cat.to_definition(locale);
+            Ok(Rendered::ok(fmt, &d, || format::definition_xml(&d)).into_response())
+        }
+        .await,
+    )
+}
+
+fn parse_filter(pairs: &[(String, String)], fmt: Format) -> Result<store::Filter, Failure> {
+    let mut f = store::Filter { page: 1, page_size: DEFAULT_PAGE_SIZE, ..Default::default() };
+    let mut errors = Vec::new();
+    if let Some(p) = param(pairs, "page") {
+        match submit::ascii_digits(p).parse::<u32>() {
+            Ok(n) if n >= 1 => f.page = n,
+            _ => errors.push("page: a whole number from 1".to_owned()),
+        }
+    }
+    if let Some(p) = param(pairs, "page_size") {
+        match submit::ascii_digits(p).parse::<u32>() {
+            Ok(n) if n >= 1 => f.page_size = n.min(MAX_PAGE_SIZE),
+            _ => errors.push(format!("page_size: a whole number from 1 to {MAX_PAGE_SIZE}")),
+        }
+    }
+    let mut time = |name: &str| match param(pairs, name) {
+        None => None,
+        Some(v) => store::parse_time(v).or_else(|| {
+            errors.push(format!("{name}: not a date-time (RFC 3339, such as 2025-05-01T00:00:00Z)"));
+            None
+        }),
+    };
+    // Our extension, and the one filter that combines with a list of ids: an app refreshes its
+    // own requests and gets only those changed since it last looked.
+    f.updated_after = time("updated_after");
+    let ids = comma_list(param(pairs, "service_request_id"));
+    if !ids.is_empty() {
+        // The spec: a list of ids overrides the spec's other filters. Unknown ids match nothing;
+        // unless a page size is asked for, all the listed ids come in one page.
+        f.ids = ids.iter().filter_map(|i| store::parse_id(i)).collect();
+        if f.ids.is_empty() {
+            f.ids.push(0);
+        }
+        if param(pairs, "page_size").is_none() {
+            f.page_size = MAX_PAGE_SIZE;
+        }
+    } else {
+        f.start = time("start_date");
+        f.end = time("end_date");
+        f.service_codes = comma_list(param(pairs, "service_code"));
+        f.statuses = comma_list(param(pairs, "status"));
+        if f.statuses.iter().any(|s| s != "open" && s != "closed") {
+            errors.push("status: open or closed".to_owned());
+        }
+    }
+    if errors.is_empty() {
+        Ok(f)
+    } else {
+        Err(Failure { format: fmt, status: StatusCode::BAD_REQUEST, descriptions: errors })
+    }
+}
+
+async fn get_requests(
+    State(st): State<Arc<Open311State>>,
+    headers: HeaderMap,
+    q: RawQuery,
+    fmt: Format,
+) -> Response {
+    let pairs = query_pairs(&q);
+    respond(
+        async {
+            st.check_jurisdiction(param(&pairs, "jurisdiction_id"), fmt)?;
+            let locale = Locale::parse(param(&pairs, "locale"));
+            let filter = parse_filter(&pairs, fmt)?;
+            let base = st.base_url(&headers);
+            let (list, total) = st
+                .db
+                .call(move |c| {
+                    let ctx = context(c)?;
+                    let view = store::View {
+                        categories: &ctx.categories,
+                        departments: &ctx.departments,
+                        locale,
+                        base_url: &base,
+                    };
+                    let (rows, total) = store::list(c, &filter)?;
+                    let list = rows.iter().map(|r| view.public(c, r)).collect::<Result<Vec<_>, _>>()?;
+                    Ok((list, total))
+                })
+                .await
+                .map_err(|e| Failure { format: fmt, ..Failure::from(e) })?;
+            let body = Rendered::ok(fmt, &list, || format::requests_xml(&list));
+            Ok(([("x-total-count", total.to_string())], body).into_response())
+        }
+        .await,
+    )
+}
+
+async fn get_request(
+    State(st): State<Arc<Open311State>>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+    q: RawQuery,
+) -> Response {
+    let pairs = query_pairs(&q);
+    respond(
+        async {
+            let (id, fmt) = Format::split(&file)?;
+            st.check_jurisdiction(param(&pairs, "jurisdiction_id"), fmt)?;
+            let locale = Locale::parse(param(&pairs, "locale"));
+            let not_found = || Failure::not_found(fmt, "service_request_id: not found");
+            let id = store::parse_id(id).ok_or_else(not_found)?;
+            let base = st.base_url(&headers);
+            let one = st
+                .db
+                .call(move |c| {
+                    let Some(row) = store::get(c, id)? else { return Ok(None) };
+                    let ctx = context(c)?;
+                    let view = store::View {
+                        categories: &ctx.categories,
+                        departments: &ctx.departments,
+                        locale,
+                        base_url: &base,
+                    };
+                    Ok(Some(view.public(c, &row)?))
+                })
+                .await
+                .map_err(|e| Failure { format: fmt, ..Failure::from(e) })?
+                .ok_or_else(not_found)?;
+            let list = [one];
+            Ok(Rendered::ok(fmt, &list, || format::requests_xml(&list)).into_response())
+        }
+        .await,
+    )
+}
+
+async fn get_token(State(st): State<Arc<Open311State>>, Path(file): Path<String>, q: RawQuery) -> Response {
+    let pairs = query_pairs(&q);
+    respond(
+        async {
+            let (token, fmt) = Format::split(&file)?;
+            st.check_jurisdiction(param(&pairs, "jurisdiction_id"), fmt)?;
+            let token = token.to_owned();
+            let id = st
+                .db
+                .call(move |c| store::id_by_token(c, &token).map(|id| id.map(|id| (id, token))))
+                .await
+                .map_err(|e| Failure { format: fmt, ..Failure::from(e) })?
+                .ok_or_else(|| Failure::not_found(fmt, "token: not found"))?;
+            let list = [RequestCreated {
+                service_request_id: Some(id.0.to_string()),
+                token: Some(id.1),
+                service_notice: None,
+                account_id: None,
+            }];
+            Ok(Rendered::ok(fmt, &list, || format::created_xml(&list)).into_response())
+        }
+        .await,
+    )
+}
+
+async fn get_media(State(st): State<Arc<Open311State>>, Path(id): Path<String>) -> Response {
+    let not_found = || Failure::not_found(Format::Json, "media: not found").into_response();
+    if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return not_found();
+    }
+    match st.db.call(move |c| store::media(c, &id)).await {
+        Ok(Some((content_type, bytes))) => (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_str(&content_type).unwrap_or(HeaderValue::from_static("image/jpeg")),
+                ),
+                (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable")),
+                (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Ok(None) => not_found(),
+        Err(e) => Failure::from(e).into_response(),
+    }
+}
+
+/// What a POST led to.
+enum Posted {
+    Created(Rendered),
+    Replayed(store::StoredResponse),
+}
+
+async fn post_request(State(st): State<Arc<Open311State>>, req: Request, fmt: Format) -> Response {
+    respond(post_inner(st, req, fmt).await)
+}
+
+async fn post_inner(st: Arc<Open311State>, req: Request, fmt: Format) -> Result<Response, Failure> {
+    let key = idempotency::key(req.headers()).map_err(|m| Failure::bad(fmt, m))?;
+    // Claimed before the body is read: a retry while this one is still arriving gets 409.
+    let claim = match &key {
+        Some(k) => Some(st.in_flight.claim(k).ok_or_else(|| {
+            Failure::new(
+                fmt,
+                StatusCode::CONFLICT,
+                "Idempotency-Key: a request with this key is still being processed",
+            )
+        })?),
+        None => None,
+    };
+    let sub = submit::read(req, fmt).await?;
+    st.check_api_key(sub.get("api_key"), fmt)?;
+    st.check_jurisdiction(sub.get("jurisdiction_id"), fmt)?;
+    let locale = Locale::parse(sub.get("locale"));
+    let hash = sub.hash(fmt);
+    let purge = st.purge_due();
+    let posted = st
+        .db
+        .call(move |conn| {
+            // Held until the transaction below has committed (or failed).
+            let claim = claim;
+            let key = claim.as_ref().map(|c| c.key());
+            let posted = store_submission(conn, sub, fmt, locale, &hash, key)?;
+            if purge {
+                let gone = store::idempotency_purge(conn, chrono::Duration::days(idempotency::KEEP_DAYS))?;
+                tracing::debug!(gone, "purged old idempotency keys");
+            }
+            drop(claim);
+            Ok(posted)
+        })
+        .await
+        .map_err(|e| Failure { format: fmt, ..Failure::from(e) })??;
+    Ok(match posted {
+        Posted::Created(r) => r.into_response(),
+        Posted::Replayed(s) => {
+            let status = StatusCode::from_u16(s.status).unwrap_or(StatusCode::OK);
+            let content_type =
+                HeaderValue::from_str(&s.content_type).unwrap_or(HeaderValue::from_static(format::JSON_TYPE));
+            (status, [(header::CONTENT_TYPE, content_type)], [("idempotent-replayed", "true")], s.body)
+                .into_response()
+        }
+    })
+}
+
+fn store_submission(
+    conn: &mut rusqlite::Connection,
+    sub: submit::Submission,
+    fmt: Format,
+    locale: Locale,
+    hash: &str,
+    key: Option<&str>,
+) -> Result<Result<Posted, Failure>, ApiError> {
+    if let Some(k) = key {
+        if let Some(prev) = store::idempotency_lookup(conn, k)? {
+            if prev.body_hash == hash {
+                return Ok(Ok(Posted::Replayed(prev)));
+            }
+            return Ok(Err(Failure::new(
+                fmt,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Idempotency-Key: already used with a different request",
+            )));
+        }
+    }
+    let Some(code) = sub.get("service_code").map(str::to_owned) else {
+        return Ok(Err(Failure::bad(fmt, "service_code: required")));
+    };
+    let Some(category) = catalogue::get(conn, &code)? else {
+        return Ok(Err(Failure::bad(fmt, "service_code: not a service of this server")));
+    };
+    let new = match submit::validate(sub, &category, &GAZA_CITY, Some("app")) {
+        Ok(n) => n,
+        Err(descriptions) => {
+            return Ok(Err(Failure { format: fmt, status: StatusCode::BAD_REQUEST, descriptions }))
+        }
+    };
+    let tx = conn.transaction()?;
+    let (id, token) = store::insert(&tx, &new, &category, "citizen")?;
+    let created = [RequestCreated {
+        service_request_id: Some(id.to_string()),
+        token: Some(token),
+        service_notice: Some(category.service_notice(locale)),
+        account_id: new.contact.account_id.clone(),
+    }];
+    let rendered = Rendered::ok(fmt, &created, || format::created_xml(&created));
+    if let Some(k) = key {
+        let stored = store::StoredResponse {
+            body_hash: hash.to_owned(),
+            status: rendered.status.as_u16(),
+            content_type: rendered.content_type.to_owned(),
+            body: rendered.body.clone(),
+        };
+        store::idempotency_save(&tx, k, id, &stored)?;
+    }
+    tx.commit()?;
+    Ok(Ok(Posted::Created(rendered)))
+}

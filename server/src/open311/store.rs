@@ -1,0 +1,548 @@
+//! Requests, their history, photos, tokens and Idempotency-Key records in the database.
+//!
+//! Times are RFC 3339 UTC with microseconds and a `Z` (fixed width, so text order is time order).
+//! Every change takes a stamp later than any `updated_at` already stored, so a client that asks
+//! for `updated_after` its last seen `updated_datetime` never misses a change made in the same
+//! instant.
+
+use std::collections::HashMap;
+
+use baladiya_wire::{Localized, RequestUpdate, ServiceRequest};
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, Transaction};
+
+use super::catalogue::{Category, Locale};
+use super::submit::{hex, Contact, NewRequest};
+use crate::error::ApiError;
+
+pub const DETAILED_STATUSES: [&str; 8] =
+    ["received", "verified", "routed", "in_progress", "fixed", "rejected", "duplicate", "closed"];
+
+/// The detailed states after which a request is `closed`.
+pub fn is_closed(detailed_status: &str) -> bool {
+    matches!(detailed_status, "fixed" | "rejected" | "duplicate" | "closed")
+}
+
+pub fn stamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// Parse a W3C/RFC 3339 date-time given by a client into our stored form.
+pub fn parse_time(s: &str) -> Option<String> {
+    DateTime::parse_from_rfc3339(s.trim()).ok().map(|t| stamp(t.with_timezone(&Utc)))
+}
+
+/// Now, or just after the latest change already stored, whichever is later.
+fn next_stamp(conn: &Connection) -> Result<DateTime<Utc>, ApiError> {
+    let now = Utc::now();
+    let last: Option<String> =
+        conn.prepare_cached("SELECT MAX(updated_at) FROM open311_requests")?.query_row([], |r| r.get(0))?;
+    let last = last.and_then(|l| DateTime::parse_from_rfc3339(&l).ok()).map(|t| t.with_timezone(&Utc));
+    Ok(match last {
+        Some(l) if l >= now => l + Duration::microseconds(1),
+        _ => now,
+    })
+}
+
+/// 128 random bits as hex: tokens and media ids.
+pub fn random_id() -> Result<String, ApiError> {
+    let mut buf = [0u8; 16];
+    getrandom::getrandom(&mut buf).map_err(|e| ApiError::Internal(format!("random: {e}")))?;
+    Ok(hex(&buf))
+}
+
+#[derive(Debug, Clone)]
+pub struct RequestRow {
+    pub id: i64,
+    pub token: String,
+    pub service_code: String,
+    pub status: String,
+    pub detailed_status: String,
+    pub status_notes: Option<String>,
+    pub department_id: Option<String>,
+    pub source: String,
+    pub description: Option<String>,
+    pub lat: Option<f64>,
+    pub long: Option<f64>,
+    pub address: Option<String>,
+    pub attributes: String,
+    pub media_url: Option<String>,
+    pub contact: Contact,
+    pub requested_at: String,
+    pub updated_at: String,
+    pub expected_at: Option<String>,
+}
+
+const REQUEST_COLUMNS: &str = "id, token, service_code, status, detailed_status, status_notes, department_id,
+    source, description, lat, lon, address, attributes, media_url, email, first_name, last_name, phone,
+    account_id, device_id, requested_at, updated_at, expected_at";
+
+fn request_row(r: &Row<'_>) -> rusqlite::Result<RequestRow> {
+    Ok(RequestRow {
+        id: r.get(0)?,
+        token: r.get(1)?,
+        service_code: r.get(2)?,
+        status: r.get(3)?,
+        detailed_status: r.get(4)?,
+        status_notes: r.get(5)?,
+        department_id: r.get(6)?,
+        source: r.get(7)?,
+        description: r.get(8)?,
+        lat: r.get(9)?,
+        long: r.get(10)?,
+        address: r.get(11)?,
+        attributes: r.get(12)?,
+        media_url: r.get(13)?,
+        contact: Contact {
+            email: r.get(14)?,
+            first_name: r.get(15)?,
+            last_name: r.get(16)?,
+            phone: r.get(17)?,
+            account_id: r.get(18)?,
+            device_id: r.get(19)?,
+        },
+        requested_at: r.get(20)?,
+        updated_at: r.get(21)?,
+        expected_at: r.get(22)?,
+    })
+}
+
+#[derive(Debug, Clone)]
+pub struct UpdateRow {
+    pub seq: i64,
+    pub action: String,
+    pub status: String,
+    pub detailed_status: String,
+    pub note: Option<String>,
+    pub department_id: Option<String>,
+    pub actor: String,
+    pub created_at: String,
+}
+
+/// Store a validated request with its first history entry ("received") and its photos; returns
+/// its id and token.
+pub fn insert(
+    tx: &Transaction<'_>,
+    new: &NewRequest,
+    category: &Category,
+    actor: &str,
+) -> Result<(i64, String), ApiError> {
+    let id: i64 = tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM open311_requests", [], |r| r.get(0))?;
+    let token = random_id()?;
+    let now = next_stamp(tx)?;
+    let at = stamp(now);
+    let expected = stamp(now + Duration::hours(category.expected_hours.max(0)));
+    tx.execute(
+        "INSERT INTO open311_requests (id, token, service_code, status, detailed_status, status_notes,
+             department_id, source, description, lat, lon, address, attributes, media_url, email,
+             first_name, last_name, phone, account_id, device_id, requested_at, updated_at, expected_at)
+         VALUES (?1, ?2, ?3, 'open', 'received', NULL, NULL, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,
+             ?14, ?15, ?16, ?17, ?17, ?18)",
+        params![
+            id,
+            token,
+            new.service_code,
+            new.source,
+            new.description,
+            new.lat,
+            new.long,
+            new.address,
+            serde_json::to_string(&new.attributes)?,
+            new.media_url,
+            new.contact.email,
+            new.contact.first_name,
+            new.contact.last_name,
+            new.contact.phone,
+            new.contact.account_id,
+            new.contact.device_id,
+            at,
+            expected,
+        ],
+    )?;
+    tx.execute(
+        "INSERT INTO open311_updates (request_id, seq, action, status, detailed_status, note, department_id,
+             actor, created_at)
+         VALUES (?1, 1, 'received', 'open', 'received', NULL, NULL, ?2, ?3)",
+        params![id, actor, at],
+    )?;
+    for (position, photo) in new.photos.iter().enumerate() {
+        tx.execute(
+            "INSERT INTO open311_media (id, request_id, position, content_type, bytes, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![random_id()?, id, position as i64, photo.content_type, photo.bytes, at],
+        )?;
+    }
+    Ok((id, token))
+}
+
+/// One change of a request: appended to its history; status, detailed status, department and
+/// status notes updated; `updated_at` moved. Returns the new stamp.
+pub struct Change<'a> {
+    pub action: &'a str,
+    pub detailed_status: &'a str,
+    pub note: Option<&'a str>,
+    pub department_id: Option<&'a str>,
+    /// Whether the note becomes the request's `status_notes` (a reply does not).
+    pub sets_status_notes: bool,
+    pub actor: &'a str,
+}
+
+pub fn apply(tx: &Transaction<'_>, row: &RequestRow, change: &Change<'_>) -> Result<String, ApiError> {
+    let at = stamp(next_stamp(tx)?);
+    let status = if is_closed(change.detailed_status) { "closed" } else { "open" };
+    let department = change.department_id.or(row.department_id.as_deref());
+    let notes = if change.sets_status_notes { change.note } else { row.status_notes.as_deref() };
+    tx.execute(
+        "UPDATE open311_requests SET status = ?2, detailed_status = ?3, department_id = ?4, status_notes = ?5,
+             updated_at = ?6
+         WHERE id = ?1",
+        params![row.id, status, change.detailed_status, department, notes, at],
+    )?;
+    let seq: i64 = tx.query_row(
+        "SELECT COALESCE(MAX(seq), 0) + 1 FROM open311_updates WHERE request_id = ?1",
+        [row.id],
+        |r| r.get(0),
+    )?;
+    tx.execute(
+        "INSERT INTO open311_updates (request_id, seq, action, status, detailed_status, note, department_id,
+             actor, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            row.id,
+            seq,
+            change.action,
+            status,
+            change.detailed_status,
+            change.note,
+            change.department_id,
+            change.actor,
+            at
+        ],
+    )?;
+    Ok(at)
+}
+
+pub fn get(conn: &Connection, id: i64) -> Result<Option<RequestRow>, ApiError> {
+    let sql = format!("SELECT {REQUEST_COLUMNS} FROM open311_requests WHERE id = ?1");
+    Ok(conn.prepare_cached(&sql)?.query_row([id], request_row).optional()?)
+}
+
+/// A public id (`"42"`) to the row id; anything else is unknown.
+pub fn parse_id(s: &str) -> Option<i64> {
+    if s.is_empty() || s.len() > 18 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+pub fn id_by_token(conn: &Connection, token: &str) -> Result<Option<i64>, ApiError> {
+    Ok(conn
+        .prepare_cached("SELECT id FROM open311_requests WHERE token = ?1")?
+        .query_row([token], |r| r.get(0))
+        .optional()?)
+}
+
+pub fn updates(conn: &Connection, id: i64) -> Result<Vec<UpdateRow>, ApiError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT seq, action, status, detailed_status, note, department_id, actor, created_at
+         FROM open311_updates WHERE request_id = ?1 ORDER BY seq",
+    )?;
+    let rows = stmt.query_map([id], |r| {
+        Ok(UpdateRow {
+            seq: r.get(0)?,
+            action: r.get(1)?,
+            status: r.get(2)?,
+            detailed_status: r.get(3)?,
+            note: r.get(4)?,
+            department_id: r.get(5)?,
+            actor: r.get(6)?,
+            created_at: r.get(7)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn media_ids(conn: &Connection, id: i64) -> Result<Vec<String>, ApiError> {
+    let mut stmt =
+        conn.prepare_cached("SELECT id FROM open311_media WHERE request_id = ?1 ORDER BY position")?;
+    let rows = stmt.query_map([id], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn media(conn: &Connection, media_id: &str) -> Result<Option<(String, Vec<u8>)>, ApiError> {
+    Ok(conn
+        .prepare_cached("SELECT content_type, bytes FROM open311_media WHERE id = ?1")?
+        .query_row([media_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}
+
+/// Filters of `GET requests` (public) and of the staff list.
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    pub ids: Vec<i64>,
+    pub service_codes: Vec<String>,
+    pub statuses: Vec<String>,
+    pub detailed_statuses: Vec<String>,
+    pub departments: Vec<String>,
+    pub sources: Vec<String>,
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub updated_after: Option<String>,
+    /// Only requests not routed to any department yet.
+    pub unrouted: bool,
+    pub page: u32,
+    pub page_size: u32,
+}
+
+fn in_list(clauses: &mut Vec<String>, args: &mut Vec<SqlValue>, column: &str, values: Vec<SqlValue>) {
+    if values.is_empty() {
+        return;
+    }
+    let marks: Vec<String> = values
+        .into_iter()
+        .map(|v| {
+            args.push(v);
+            format!("?{}", args.len())
+        })
+        .collect();
+    clauses.push(format!("{column} IN ({})", marks.join(", ")));
+}
+
+/// The matching rows of one page, and how many match in all. With `updated_after` the oldest
+/// change comes first (a client can page through what changed); otherwise the newest request.
+pub fn list(conn: &Connection, f: &Filter) -> Result<(Vec<RequestRow>, i64), ApiError> {
+    let mut clauses = Vec::new();
+    let mut args: Vec<SqlValue> = Vec::new();
+    in_list(&mut clauses, &mut args, "id", f.ids.iter().map(|i| SqlValue::Integer(*i)).collect());
+    let text = |v: &Vec<String>| v.iter().map(|s| SqlValue::Text(s.clone())).collect::<Vec<_>>();
+    in_list(&mut clauses, &mut args, "service_code", text(&f.service_codes));
+    in_list(&mut clauses, &mut args, "status", text(&f.statuses));
+    in_list(&mut clauses, &mut args, "detailed_status", text(&f.detailed_statuses));
+    in_list(&mut clauses, &mut args, "department_id", text(&f.departments));
+    in_list(&mut clauses, &mut args, "source", text(&f.sources));
+    if f.unrouted {
+        clauses.push("department_id IS NULL".into());
+    }
+    for (column, op, value) in [
+        ("requested_at", ">=", &f.start),
+        ("requested_at", "<=", &f.end),
+        ("updated_at", ">", &f.updated_after),
+    ] {
+        if let Some(v) = value {
+            args.push(SqlValue::Text(v.clone()));
+            clauses.push(format!("{column} {op} ?{}", args.len()));
+        }
+    }
+    let filter = if clauses.is_empty() { String::new() } else { format!(" WHERE {}", clauses.join(" AND ")) };
+    let total: i64 = conn.query_row(
+        &format!("SELECT COUNT(*) FROM open311_requests{filter}"),
+        params_from_iter(args.iter()),
+        |r| r.get(0),
+    )?;
+    let order =
+        if f.updated_after.is_some() { "updated_at ASC, id ASC" } else { "requested_at DESC, id DESC" };
+    let size = f.page_size.max(1) as i64;
+    let offset = (f.page.max(1) as i64 - 1) * size;
+    args.push(SqlValue::Integer(size));
+    args.push(SqlValue::Integer(offset));
+    let sql = format!(
+        "SELECT {REQUEST_COLUMNS} FROM open311_requests{filter} ORDER BY {order} LIMIT ?{} OFFSET ?{}",
+        args.len() - 1,
+        args.len()
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map(params_from_iter(args.iter()), request_row)?;
+    Ok((rows.collect::<Result<_, _>>()?, total))
+}
+
+/// The standard public text of a state, when a change came without a note.
+pub fn default_note(detailed_status: &str, department: Option<&str>, locale: Locale) -> String {
+    let (ar, en) = match detailed_status {
+        "received" => ("تم استلام البلاغ", "Report received"),
+        "verified" => ("تم التحقق من البلاغ", "Report verified"),
+        "routed" => ("أُحيل البلاغ إلى الدائرة المختصة", "Passed to the department in charge"),
+        "in_progress" => ("العمل جارٍ على البلاغ", "Work in progress"),
+        "fixed" => ("تمت معالجة البلاغ", "Fixed"),
+        "rejected" => ("لم يُقبل البلاغ", "Report not accepted"),
+        "duplicate" => ("بلاغ مكرر عن مشكلة مسجلة", "Duplicate of a report already filed"),
+        _ => ("أُغلق البلاغ", "Closed"),
+    };
+    match (detailed_status, department, locale) {
+        ("routed", Some(d), Locale::Ar) => format!("أُحيل البلاغ إلى {d}"),
+        ("routed", Some(d), Locale::En) => format!("Passed to the {d}"),
+        (_, _, Locale::Ar) => ar.to_owned(),
+        (_, _, Locale::En) => en.to_owned(),
+    }
+}
+
+/// What the public side needs to show requests: categories, department names, locale, and the
+/// absolute base of media URLs.
+pub struct View<'a> {
+    pub categories: &'a HashMap<String, Category>,
+    pub departments: &'a HashMap<String, Localized>,
+    pub locale: Locale,
+    pub base_url: &'a str,
+}
+
+impl View<'_> {
+    pub fn department_name(&self, id: &str) -> String {
+        self.departments.get(id).map(|n| self.locale.pick(n).to_owned()).unwrap_or_else(|| id.to_owned())
+    }
+
+    pub fn media_url(&self, media_id: &str) -> String {
+        format!("{}/open311/v2/media/{media_id}", self.base_url)
+    }
+
+    /// The public view of a request: no contact field, no attributes, no staff names.
+    pub fn public(&self, conn: &Connection, row: &RequestRow) -> Result<ServiceRequest, ApiError> {
+        let category = self.categories.get(&row.service_code);
+        let updates = updates(conn, row.id)?;
+        let first_photo = media_ids(conn, row.id)?.into_iter().next();
+        let agency = row.department_id.clone().or_else(|| category.map(|c| c.department_id.clone()));
+        Ok(ServiceRequest {
+            service_request_id: row.id.to_string(),
+            status: row.status.clone(),
+            status_notes: row.status_notes.clone(),
+            service_name: category
+                .map(|c| self.locale.pick(&c.name).to_owned())
+                .unwrap_or_else(|| row.service_code.clone()),
+            service_code: row.service_code.clone(),
+            description: row.description.clone(),
+            agency_responsible: agency.as_deref().map(|d| self.department_name(d)),
+            service_notice: category.map(|c| c.service_notice(self.locale)),
+            requested_datetime: row.requested_at.clone(),
+            updated_datetime: row.updated_at.clone(),
+            expected_datetime: row.expected_at.clone(),
+            address: row.address.clone(),
+            lat: row.lat,
+            long: row.long,
+            media_url: first_photo.map(|m| self.media_url(&m)).or_else(|| row.media_url.clone()),
+            detailed_status: Some(row.detailed_status.clone()),
+            source: Some(row.source.clone()),
+            servicerequestupdates: updates
+                .iter()
+                .map(|u| RequestUpdate {
+                    update_id: format!("{}-{}", row.id, u.seq),
+                    status: u.status.clone(),
+                    detailed_status: u.detailed_status.clone(),
+                    description: u.note.clone().unwrap_or_else(|| {
+                        let dept = u.department_id.as_deref().map(|d| self.department_name(d));
+                        default_note(&u.detailed_status, dept.as_deref(), self.locale)
+                    }),
+                    media_url: None,
+                    updated_datetime: u.created_at.clone(),
+                })
+                .collect(),
+        })
+    }
+}
+
+/// A response kept for an Idempotency-Key.
+#[derive(Debug, Clone)]
+pub struct StoredResponse {
+    pub body_hash: String,
+    pub status: u16,
+    pub content_type: String,
+    pub body: String,
+}
+
+pub fn idempotency_lookup(conn: &Connection, key: &str) -> Result<Option<StoredResponse>, ApiError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT body_hash, status, content_type, body FROM open311_idempotency WHERE idem_key = ?1",
+        )?
+        .query_row([key], |r| {
+            Ok(StoredResponse {
+                body_hash: r.get(0)?,
+                status: r.get(1)?,
+                content_type: r.get(2)?,
+                body: r.get(3)?,
+            })
+        })
+        .optional()?)
+}
+
+pub fn idempotency_save(
+    tx: &Transaction<'_>,
+    key: &str,
+    request_id: i64,
+    response: &StoredResponse,
+) -> Result<(), ApiError> {
+    tx.execute(
+        "INSERT INTO open311_idempotency (idem_key, body_hash, request_id, status, content_type, body, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            key,
+            response.body_hash,
+            request_id,
+            response.status,
+            response.content_type,
+            response.body,
+            stamp(Utc::now())
+        ],
+    )?;
+    Ok(())
+}
+
+/// Forget keys older than `keep`; returns how many.
+pub fn idempotency_purge(conn: &Connection, keep: Duration) -> Result<usize, ApiError> {
+    let cutoff = stamp(Utc::now() - keep);
+    Ok(conn.execute("DELETE FROM open311_idempotency WHERE created_at < ?1", [cutoff])?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db() -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(include_str!("../../migrations/001_catalogue.sql")).unwrap();
+        conn.execute_batch(include_str!("../../migrations/002_open311.sql")).unwrap();
+        conn
+    }
+
+    #[test]
+    fn idempotency_keys_are_kept_seven_days_then_purged() {
+        let conn = db();
+        let insert = |key: &str, age: Duration| {
+            conn.execute(
+                "INSERT INTO open311_idempotency (idem_key, body_hash, request_id, status, content_type, body, created_at)
+                 VALUES (?1, 'h', NULL, 200, 'application/json', '[]', ?2)",
+                params![key, stamp(Utc::now() - age)],
+            )
+            .unwrap();
+        };
+        insert("old", Duration::days(8));
+        insert("six-days", Duration::days(6));
+        insert("new", Duration::minutes(1));
+        assert_eq!(idempotency_purge(&conn, Duration::days(7)).unwrap(), 1);
+        assert!(idempotency_lookup(&conn, "old").unwrap().is_none());
+        assert!(idempotency_lookup(&conn, "six-days").unwrap().is_some());
+        assert!(idempotency_lookup(&conn, "new").unwrap().is_some());
+    }
+
+    #[test]
+    fn stamps_order_as_text_and_only_move_forward() {
+        let conn = db();
+        let future = stamp(Utc::now() + Duration::seconds(5));
+        conn.execute(
+            "INSERT INTO open311_services (service_code, position, group_id, department_id, expected_hours, doc)
+             VALUES ('x', 0, 'g', 'd', 1, '{}')",
+            [],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO open311_requests (id, token, service_code, status, detailed_status, source, attributes,
+                 requested_at, updated_at)
+             VALUES (1, 't', 'x', 'open', 'received', 'app', '{}', ?1, ?1)",
+            [&future],
+        )
+        .unwrap();
+        // A clock behind the newest change still gives a later stamp.
+        let next = stamp(next_stamp(&conn).unwrap());
+        assert!(next > future, "{next} after {future}");
+        assert_eq!(next.len(), future.len());
+        assert_eq!(parse_time("2026-01-01T02:00:00+02:00").unwrap(), "2026-01-01T00:00:00.000000Z");
+    }
+}

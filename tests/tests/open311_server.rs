@@ -1,0 +1,934 @@
+//! The Open311 server and the staff workflow against the real server on loopback: form and
+//! multipart POSTs with photos, validation errors that name the field, api_key, Idempotency-Key
+//! (replay, 422, 409 while in flight), GET filters, paging and `updated_after`, staff actions
+//! and roles, and complaints entered from other channels.
+
+use std::time::Duration;
+
+use baladiya_server::open311::DEMO_API_KEY;
+use baladiya_server::{RunningServer, ServerConfig};
+use baladiya_tests::http_client;
+use reqwest::multipart::{Form, Part};
+use serde_json::{json, Value};
+
+const DISPATCHER: &str = "test-dispatcher";
+const WATER: &str = "demo-dept-water";
+const ROADS: &str = "demo-dept-roads";
+
+struct Server {
+    server: RunningServer,
+    _dir: tempfile::TempDir,
+    http: reqwest::Client,
+}
+
+impl Server {
+    fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let server = RunningServer::start(
+            ServerConfig {
+                data_dir: dir.path().to_owned(),
+                demo: true,
+                staff_token: Some(DISPATCHER.into()),
+            },
+            "127.0.0.1:0".parse().unwrap(),
+        )
+        .unwrap();
+        Server { server, _dir: dir, http: http_client() }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.server.url())
+    }
+
+    async fn post_form(&self, form: &[(&str, &str)]) -> (u16, Value) {
+        let resp = self.http.post(self.url("open311/v2/requests.json")).form(form).send().await.unwrap();
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap())
+    }
+
+    /// POST a valid form, returning the new id.
+    async fn create(&self, form: &[(&str, &str)]) -> String {
+        let (status, body) = self.post_form(form).await;
+        assert_eq!(status, 200, "{body}");
+        body[0]["service_request_id"].as_str().unwrap().to_owned()
+    }
+
+    async fn get_json(&self, path: &str) -> Value {
+        let resp = self.http.get(self.url(path)).send().await.unwrap();
+        assert!(resp.status().is_success(), "GET {path}: {}", resp.status());
+        resp.json().await.unwrap()
+    }
+
+    async fn public(&self, id: &str) -> Value {
+        self.get_json(&format!("open311/v2/requests/{id}.json")).await[0].clone()
+    }
+
+    async fn ids(&self, query: &str) -> Vec<String> {
+        let list = self.get_json(&format!("open311/v2/requests.json?{query}")).await;
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["service_request_id"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    async fn staff_get(&self, token: &str, path: &str) -> (u16, Value) {
+        let resp = self.http.get(self.url(path)).bearer_auth(token).send().await.unwrap();
+        (resp.status().as_u16(), resp.json().await.unwrap())
+    }
+
+    async fn act(&self, token: &str, id: &str, action: Value) -> (u16, Value) {
+        let resp = self
+            .http
+            .post(self.url(&format!("api/v1/staff/requests/{id}/actions")))
+            .bearer_auth(token)
+            .json(&action)
+            .send()
+            .await
+            .unwrap();
+        (resp.status().as_u16(), resp.json().await.unwrap())
+    }
+
+    async fn staff_total(&self) -> i64 {
+        let (status, list) = self.staff_get(DISPATCHER, "api/v1/staff/requests").await;
+        assert_eq!(status, 200);
+        list["total"].as_i64().unwrap()
+    }
+}
+
+fn leak<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut form = vec![
+        ("api_key", DEMO_API_KEY),
+        ("service_code", "water-leak"),
+        ("lat", "31.5168"),
+        ("long", "34.4485"),
+        ("attribute[severity]", "steady"),
+        ("description", "تسرب مياه أمام مدرسة الرمال"),
+    ];
+    for (k, v) in extra {
+        form.retain(|(n, _)| n != k);
+        form.push((k, v));
+    }
+    form
+}
+
+fn jpeg(n: usize, seed: u8) -> Vec<u8> {
+    let mut b = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    b.extend((0..n).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)));
+    b.extend([0xFF, 0xD9]);
+    b
+}
+
+fn png(n: usize) -> Vec<u8> {
+    let mut b = b"\x89PNG\r\n\x1a\n".to_vec();
+    b.extend((0..n).map(|i| (i % 251) as u8));
+    b
+}
+
+fn text_parts(fields: &[(&str, &str)]) -> Form {
+    fields.iter().fold(Form::new(), |f, (k, v)| f.text(k.to_string(), v.to_string()))
+}
+
+fn photo(bytes: Vec<u8>, name: &str, mime: &str) -> Part {
+    Part::bytes(bytes).file_name(name.to_owned()).mime_str(mime).unwrap()
+}
+
+#[track_caller]
+fn assert_errors(body: &Value, wanted: &[&str]) {
+    let got: Vec<&str> =
+        body.as_array().unwrap().iter().map(|e| e["description"].as_str().unwrap()).collect();
+    for w in wanted {
+        assert!(got.iter().any(|g| g.starts_with(w)), "no error starting {w:?} in {got:?}");
+    }
+    assert!(body.as_array().unwrap().iter().all(|e| e["code"] == 400));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn form_post_creates_a_request_with_its_first_history_entry() {
+    let s = Server::start();
+    let (status, created) = s
+        .post_form(&leak(&[
+            ("email", "huda@example.ps"),
+            ("first_name", "هدى"),
+            ("last_name", "الشوا"),
+            ("phone", "٠٥٩٩١٢٣٤٥٦"),
+            ("device_id", "device-1"),
+            ("attribute[leak_point]", "main"),
+            ("attribute[meter_number]", "M-5521"),
+            ("attribute[no_such_attribute]", "ignored"),
+        ]))
+        .await;
+    assert_eq!(status, 200, "{created}");
+    let c = &created[0];
+    let id = c["service_request_id"].as_str().unwrap();
+    assert!(c["service_notice"].as_str().unwrap().contains("يوم"), "{c}");
+    let token = c["token"].as_str().unwrap();
+
+    let r = s.public(id).await;
+    assert_eq!(r["service_code"], "water-leak");
+    assert_eq!(r["service_name"], "تسرب مياه");
+    assert_eq!((r["status"].as_str(), r["detailed_status"].as_str()), (Some("open"), Some("received")));
+    assert_eq!(r["source"], "app");
+    assert_eq!(r["agency_responsible"], "دائرة المياه والصرف الصحي");
+    assert_eq!(r["requested_datetime"], r["updated_datetime"]);
+    // expected = requested + the category's 24 hours.
+    let t = |v: &Value| chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap();
+    assert_eq!(t(&r["expected_datetime"]) - t(&r["requested_datetime"]), chrono::Duration::hours(24));
+    let history = r["servicerequestupdates"].as_array().unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0]["detailed_status"], "received");
+    assert_eq!(history[0]["updated_datetime"], r["requested_datetime"]);
+    let en = s.get_json(&format!("open311/v2/requests/{id}.json?locale=en")).await;
+    assert_eq!(en[0]["service_name"], "Water leak");
+
+    // Personal data stays with staff.
+    let raw = s.http.get(s.url("open311/v2/requests.json")).send().await.unwrap().text().await.unwrap();
+    for secret in ["huda@example.ps", "هدى", "الشوا", "0599123456", "device-1", "M-5521"] {
+        assert!(!raw.contains(secret), "public list shows {secret}");
+    }
+    let (status, staff) = s.staff_get(DISPATCHER, &format!("api/v1/staff/requests/{id}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(staff["contact"]["email"], "huda@example.ps");
+    assert_eq!(staff["contact"]["phone"], "0599123456", "Arabic-Indic digits normalised");
+    assert_eq!(
+        staff["attributes"],
+        json!({"severity": "steady", "leak_point": "main", "meter_number": "M-5521"})
+    );
+    assert_eq!(staff["suggested_department_id"], "water");
+    assert_eq!(staff["department_id"], Value::Null);
+
+    let tokens = s.get_json(&format!("open311/v2/tokens/{token}.json")).await;
+    assert_eq!(tokens, json!([{"service_request_id": id, "token": token}]));
+
+    // Coordinates typed with Arabic-Indic digits, and an address alone, are accepted too.
+    s.create(&leak(&[("lat", "٣١٫٥٢"), ("long", "٣٤٫٤٥")])).await;
+    let no_point: Vec<_> = leak(&[("address_string", "حي الزيتون، شارع صلاح الدين")])
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with('l'))
+        .collect();
+    s.create(&no_point).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn multipart_post_with_photos_serves_them_back() {
+    let s = Server::start();
+    let (a, b) = (jpeg(300_000, 1), png(5_000));
+    let form = text_parts(&leak(&[("attribute[severity]", "burst")]))
+        .part("media", photo(a.clone(), "a.jpg", "image/jpeg"))
+        .part("media", photo(b.clone(), "b.png", "image/png"));
+    let resp = s.http.post(s.url("open311/v2/requests.json")).multipart(form).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let created: Value = resp.json().await.unwrap();
+    let id = created[0]["service_request_id"].as_str().unwrap();
+
+    let r = s.public(id).await;
+    let media_url = r["media_url"].as_str().unwrap();
+    assert!(media_url.starts_with(&s.url("open311/v2/media/")), "{media_url}");
+    let resp = s.http.get(media_url).send().await.unwrap();
+    assert_eq!(resp.headers()["content-type"], "image/jpeg");
+    assert_eq!(resp.bytes().await.unwrap().as_ref(), a.as_slice());
+
+    let (_, staff) = s.staff_get(DISPATCHER, &format!("api/v1/staff/requests/{id}")).await;
+    let urls = staff["media_urls"].as_array().unwrap();
+    assert_eq!(urls.len(), 2);
+    let resp = s.http.get(urls[1].as_str().unwrap()).send().await.unwrap();
+    assert_eq!(resp.headers()["content-type"], "image/png");
+    assert_eq!(resp.bytes().await.unwrap().as_ref(), b.as_slice());
+    assert_eq!(
+        s.http.get(s.url("open311/v2/media/0123456789abcdef0123456789abcdef")).send().await.unwrap().status(),
+        404
+    );
+
+    // Refused: a photo that is not JPEG or PNG, one over 2 MB, a fourth photo. Nothing is stored.
+    let before = s.staff_total().await;
+    let cases: Vec<(Form, &str)> = vec![
+        (
+            text_parts(&leak(&[])).part("media", photo(b"GIF89a....".to_vec(), "c.gif", "image/jpeg")),
+            "media: only JPEG",
+        ),
+        (
+            text_parts(&leak(&[])).part("media", photo(jpeg(2 * 1024 * 1024, 2), "big.jpg", "image/jpeg")),
+            "media: a photo is larger",
+        ),
+        (
+            (0..4).fold(text_parts(&leak(&[])), |f, i| {
+                f.part("media", photo(jpeg(1000, i), "p.jpg", "image/jpeg"))
+            }),
+            "media: at most 3",
+        ),
+    ];
+    for (form, wanted) in cases {
+        let resp = s.http.post(s.url("open311/v2/requests.json")).multipart(form).send().await.unwrap();
+        assert_eq!(resp.status(), 400, "{wanted}");
+        assert_errors(&resp.json().await.unwrap(), &[wanted]);
+    }
+    assert_eq!(s.staff_total().await, before);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn validation_errors_name_the_field() {
+    let s = Server::start();
+    let long = "ك".repeat(4001);
+    let pole = "9".repeat(256);
+    type Case<'a> = (Vec<(&'a str, &'a str)>, Vec<&'a str>);
+    let cases: Vec<Case> = vec![
+        (
+            leak(&[]).into_iter().filter(|(k, _)| *k != "attribute[severity]").collect(),
+            vec!["attribute[severity]: required"],
+        ),
+        (
+            leak(&[("attribute[severity]", "catastrophic")]),
+            vec!["attribute[severity]: not one of the allowed values"],
+        ),
+        (leak(&[("lat", "31.20"), ("long", "34.20")]), vec!["lat: outside", "long: outside"]),
+        (leak(&[("lat", "32.0")]), vec!["lat: outside"]),
+        (leak(&[("description", long.as_str())]), vec!["description: longer than 4000"]),
+        (leak(&[("lat", "north")]), vec!["lat: not a number"]),
+        (leak(&[("email", "not-an-email")]), vec!["email:"]),
+        (leak(&[("source", "carrier-pigeon")]), vec!["source:"]),
+        (leak(&[("service_code", "no-such-service")]), vec!["service_code:"]),
+        (
+            leak(&[]).into_iter().filter(|(k, _)| *k != "lat" && *k != "long").collect(),
+            vec!["lat/long or address_string"],
+        ),
+        (
+            vec![
+                ("api_key", DEMO_API_KEY),
+                ("service_code", "noise"),
+                ("address_string", "تل الهوى"),
+                ("attribute[noise_source]", "generator"),
+                ("attribute[occurred_at]", "last night"),
+            ],
+            vec!["attribute[occurred_at]: not a date and time"],
+        ),
+        (
+            vec![
+                ("api_key", DEMO_API_KEY),
+                ("service_code", "illegal-dumping"),
+                ("address_string", "الشجاعية"),
+                ("attribute[waste_types][]", "rubble"),
+                ("attribute[waste_types][]", "uranium"),
+                ("attribute[volume_m3]", "a lot"),
+            ],
+            vec![
+                "attribute[waste_types]: not one of the allowed values",
+                "attribute[volume_m3]: not a number",
+            ],
+        ),
+        (
+            vec![
+                ("api_key", DEMO_API_KEY),
+                ("service_code", "streetlight"),
+                ("address_string", "النصر"),
+                ("attribute[pole_number]", pole.as_str()),
+                ("attribute[problem]", "off"),
+                ("attribute[problem]", "flickering"),
+            ],
+            vec!["attribute[pole_number]: longer than 255", "attribute[problem]: takes one value"],
+        ),
+    ];
+    for (form, wanted) in cases {
+        let (status, body) = s.post_form(&form).await;
+        assert_eq!(status, 400, "{wanted:?}: {body}");
+        assert_errors(&body, &wanted);
+    }
+    assert_eq!(s.staff_total().await, 0, "no invalid request was stored");
+
+    // Every datatype accepted when right, including multivaluelist in both forms and a number
+    // typed in Arabic-Indic digits.
+    s.create(&[
+        ("api_key", DEMO_API_KEY),
+        ("service_code", "illegal-dumping"),
+        ("address_string", "الشجاعية"),
+        ("attribute[waste_types][]", "rubble"),
+        ("attribute[waste_types][]", "tyres"),
+        ("attribute[volume_m3]", "١٢٫٥"),
+    ])
+    .await;
+    s.create(&[
+        ("api_key", DEMO_API_KEY),
+        ("service_code", "noise"),
+        ("address_string", "تل الهوى"),
+        ("attribute[noise_source]", "generator"),
+        ("attribute[occurred_at]", "2026-11-20T23:30:00+02:00"),
+        ("attribute[recurring]", "daily"),
+    ])
+    .await;
+    let id = s
+        .create(&[
+            ("api_key", DEMO_API_KEY),
+            ("service_code", "park-damage"),
+            ("address_string", "حديقة الجندي المجهول"),
+            ("attribute[park_name]", "الجندي المجهول"),
+            ("attribute[problems]", "lights"),
+            ("attribute[problems]", "benches"),
+        ])
+        .await;
+    let (_, staff) = s.staff_get(DISPATCHER, &format!("api/v1/staff/requests/{id}")).await;
+    assert_eq!(staff["attributes"]["problems"], json!(["lights", "benches"]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn api_key_is_required_to_post() {
+    let s = Server::start();
+    let no_key: Vec<_> = leak(&[]).into_iter().filter(|(k, _)| *k != "api_key").collect();
+    let (status, body) = s.post_form(&no_key).await;
+    assert_eq!(status, 403);
+    assert_eq!(body[0]["code"], 403);
+    assert!(body[0]["description"].as_str().unwrap().starts_with("api_key"));
+    let (status, _) = s.post_form(&leak(&[("api_key", "demo-app-key-2")])).await;
+    assert_eq!(status, 403);
+    // In the query string, as some clients send it, it counts.
+    let resp = s
+        .http
+        .post(s.url(&format!("open311/v2/requests.json?api_key={DEMO_API_KEY}")))
+        .form(&no_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(s.staff_total().await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn idempotency_key_replays_and_refuses_another_body() {
+    let s = Server::start();
+    let post = |key: &str, form: Vec<(&'static str, &'static str)>| {
+        s.http.post(s.url("open311/v2/requests.json")).header("Idempotency-Key", key).form(&form).send()
+    };
+    let first = post("\"key-1\"", leak(&[])).await.unwrap();
+    assert_eq!(first.status(), 200);
+    let first_body = first.text().await.unwrap();
+
+    // Same key, same body (fields in another order): the same answer, no second request.
+    let mut reordered = leak(&[]);
+    reordered.reverse();
+    let again = post("key-1", reordered).await.unwrap();
+    assert_eq!(again.status(), 200);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(again.text().await.unwrap(), first_body);
+    assert_eq!(s.staff_total().await, 1);
+
+    // Same key, another body: 422.
+    let other = post("key-1", leak(&[("attribute[severity]", "burst")])).await.unwrap();
+    assert_eq!(other.status(), 422);
+    let body: Value = other.json().await.unwrap();
+    assert_eq!(body[0]["code"], 422);
+    assert!(body[0]["description"].as_str().unwrap().starts_with("Idempotency-Key"));
+    assert_eq!(s.staff_total().await, 1);
+
+    // A refused request does not use up its key: fixed, it goes through under the same key.
+    let bad = post("key-2", leak(&[("attribute[severity]", "catastrophic")])).await.unwrap();
+    assert_eq!(bad.status(), 400);
+    let fixed = post("key-2", leak(&[("attribute[severity]", "burst")])).await.unwrap();
+    assert_eq!(fixed.status(), 200);
+    assert_eq!(s.staff_total().await, 2);
+
+    // Multipart: the boundary differs on each send, the hash does not.
+    let send = || {
+        let form = text_parts(&leak(&[])).part("media", photo(jpeg(10_000, 7), "a.jpg", "image/jpeg"));
+        s.http
+            .post(s.url("open311/v2/requests.json"))
+            .header("Idempotency-Key", "key-3")
+            .multipart(form)
+            .send()
+    };
+    let one: Value = send().await.unwrap().json().await.unwrap();
+    let two = send().await.unwrap();
+    assert_eq!(two.headers()["idempotent-replayed"], "true");
+    let two: Value = two.json().await.unwrap();
+    assert_eq!(one, two);
+    // The same fields without the photo are another request.
+    let three = post("key-3", leak(&[])).await.unwrap();
+    assert_eq!(three.status(), 422);
+    assert_eq!(s.staff_total().await, 3);
+
+    // A malformed key is refused before anything else.
+    let resp = post("\"unterminated", leak(&[])).await.unwrap();
+    assert_eq!(resp.status(), 400);
+}
+
+/// A multipart body whose end is held back until the test releases it.
+fn multipart_body(boundary: &str, fields: &[(&str, &str)], photo: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    let mut head = Vec::new();
+    for (k, v) in fields {
+        head.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes(),
+        );
+    }
+    head.extend(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"media\"; filename=\"a.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    let (first, rest) = photo.split_at(photo.len() / 2);
+    head.extend(first);
+    let mut tail = rest.to_vec();
+    tail.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (head, tail)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn idempotency_key_in_flight_gives_409() {
+    let s = Server::start();
+    let fields = leak(&[]);
+    let image = jpeg(50_000, 9);
+    let boundary = "held-back-boundary";
+    let content_type = format!("multipart/form-data; boundary={boundary}");
+    let (head, tail) = multipart_body(boundary, &fields, &image);
+    let whole: Vec<u8> = head.iter().chain(tail.iter()).copied().collect();
+
+    // The second request usually arrives while the first is held. If it ever overtakes the first
+    // (the first one's handler not started yet), it is the first one: try again with a new key.
+    for attempt in 0..10 {
+        let key = format!("in-flight-{attempt}");
+        let (tx, rx) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
+        let (polled_tx, polled_rx) = tokio::sync::oneshot::channel::<()>();
+        let mut polled_tx = Some(polled_tx);
+        let stream = futures_util::stream::unfold(rx, move |mut rx| {
+            let signal = polled_tx.take();
+            async move {
+                let chunk = rx.recv().await?;
+                if let Some(s) = signal {
+                    let _ = s.send(());
+                }
+                Some((Ok::<_, std::io::Error>(chunk), rx))
+            }
+        });
+        tx.send(head.clone()).await.unwrap();
+        let first = tokio::spawn(
+            s.http
+                .post(s.url("open311/v2/requests.json"))
+                .header("Idempotency-Key", &key)
+                .header("content-type", &content_type)
+                .body(reqwest::Body::wrap_stream(stream))
+                .send(),
+        );
+        // The first one's headers and the start of its body are on the wire.
+        polled_rx.await.unwrap();
+
+        let second = s
+            .http
+            .post(s.url("open311/v2/requests.json"))
+            .header("Idempotency-Key", &key)
+            .header("content-type", &content_type)
+            .body(whole.clone())
+            .send()
+            .await
+            .unwrap();
+        if second.status() != 409 {
+            eprintln!("attempt {attempt}: the second request overtook the first");
+            assert_eq!(second.status(), 200, "attempt {attempt}");
+            drop(tx);
+            let _ = first.await;
+            continue;
+        }
+        let body: Value = second.json().await.unwrap();
+        assert_eq!(body[0]["code"], 409);
+        assert!(body[0]["description"].as_str().unwrap().starts_with("Idempotency-Key"));
+
+        // Release the first: it completes, and a retry now replays its answer.
+        tx.send(tail.clone()).await.unwrap();
+        drop(tx);
+        let first = tokio::time::timeout(Duration::from_secs(30), first).await.unwrap().unwrap().unwrap();
+        assert_eq!(first.status(), 200);
+        let first: Value = first.json().await.unwrap();
+        let retry = s
+            .http
+            .post(s.url("open311/v2/requests.json"))
+            .header("Idempotency-Key", &key)
+            .header("content-type", &content_type)
+            .body(whole.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(retry.status(), 200);
+        let retry: Value = retry.json().await.unwrap();
+        assert_eq!(retry, first);
+        let id = first[0]["service_request_id"].as_str().unwrap();
+        let (_, staff) = s.staff_get(DISPATCHER, &format!("api/v1/staff/requests/{id}")).await;
+        assert_eq!(staff["media_urls"].as_array().unwrap().len(), 1);
+        assert_eq!(s.staff_total().await, attempt + 1, "one request per key");
+        return;
+    }
+    panic!("the second request overtook the first ten times");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn get_filters_paging_and_updated_after() {
+    let s = Server::start();
+    let noise = |when: &'static str| {
+        vec![
+            ("api_key", DEMO_API_KEY),
+            ("service_code", "noise"),
+            ("address_string", "الرمال"),
+            ("attribute[noise_source]", "loudspeakers"),
+            ("attribute[occurred_at]", when),
+        ]
+    };
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let form = if i % 2 == 0 { leak(&[]) } else { noise("2026-11-20T22:00:00Z") };
+        ids.push(s.create(&form).await);
+    }
+    ids.push(
+        s.create(&[
+            ("api_key", DEMO_API_KEY),
+            ("service_code", "suggestion-app"),
+            ("address_string", "غزة"),
+            ("attribute[idea]", "إشعار عند وصول المياه إلى الحي"),
+        ])
+        .await,
+    );
+    let all = s.ids("").await;
+    assert_eq!(all.len(), 6);
+    assert_eq!(all[0], ids[5], "newest first");
+
+    // service_code (a list), status.
+    assert_eq!(s.ids("service_code=noise").await, vec![ids[3].clone(), ids[1].clone()]);
+    assert_eq!(s.ids("service_code=noise,suggestion-app").await.len(), 3);
+    let (status, _) = s.act(DISPATCHER, &ids[0], json!({"action": "reject", "note": "بلاغ مكرر"})).await;
+    assert_eq!(status, 200);
+    assert_eq!(s.ids("status=closed").await, vec![ids[0].clone()]);
+    assert_eq!(s.ids("status=open").await.len(), 5);
+    assert_eq!(s.ids("status=open,closed").await.len(), 6);
+
+    // service_request_id overrides every other filter.
+    let mut some =
+        s.ids(&format!("service_request_id={},{}&service_code=noise&status=closed", ids[0], ids[2])).await;
+    some.sort();
+    let mut want = vec![ids[0].clone(), ids[2].clone()];
+    want.sort();
+    assert_eq!(some, want);
+    assert!(s.ids("service_request_id=424242,abc").await.is_empty());
+
+    // start_date / end_date on requested_datetime.
+    let requested: Vec<String> = {
+        let mut v = Vec::new();
+        for id in &ids {
+            v.push(s.public(id).await["requested_datetime"].as_str().unwrap().to_owned());
+        }
+        v
+    };
+    let from = s.ids(&format!("start_date={}", requested[4])).await;
+    assert_eq!(from, vec![ids[5].clone(), ids[4].clone()]);
+    let until = s.ids(&format!("end_date={}", requested[1])).await;
+    assert_eq!(until, vec![ids[1].clone(), ids[0].clone()]);
+    let between = s.ids(&format!("start_date={}&end_date={}", requested[2], requested[3])).await;
+    assert_eq!(between, vec![ids[3].clone(), ids[2].clone()]);
+    // Any offset is understood (here +02:00, Gaza's winter time).
+    let shifted = chrono::DateTime::parse_from_rfc3339(&requested[4])
+        .unwrap()
+        .with_timezone(&chrono::FixedOffset::east_opt(2 * 3600).unwrap())
+        .to_rfc3339();
+    assert_eq!(s.ids(&format!("start_date={}", shifted.replace('+', "%2B"))).await.len(), 2);
+
+    // Paging: default 50, pages do not overlap, the total is in a header.
+    let mut paged = Vec::new();
+    for page in 1..=3 {
+        let resp = s
+            .http
+            .get(s.url(&format!("open311/v2/requests.json?page_size=2&page={page}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.headers()["x-total-count"], "6");
+        let list: Value = resp.json().await.unwrap();
+        assert_eq!(list.as_array().unwrap().len(), 2);
+        paged.extend(
+            list.as_array().unwrap().iter().map(|r| r["service_request_id"].as_str().unwrap().to_owned()),
+        );
+    }
+    assert_eq!(paged, all);
+    assert!(s.ids("page_size=2&page=4").await.is_empty());
+    assert_eq!(s.ids("page_size=100000").await.len(), 6, "page_size is capped, not refused");
+    for bad in ["page=0", "page_size=0", "page=x", "updated_after=recently"] {
+        let resp = s.http.get(s.url(&format!("open311/v2/requests.json?{bad}"))).send().await.unwrap();
+        assert_eq!(resp.status(), 400, "{bad}");
+        let body: Value = resp.json().await.unwrap();
+        let field = bad.split('=').next().unwrap();
+        assert!(body[0]["description"].as_str().unwrap().starts_with(field), "{body}");
+    }
+
+    // updated_after: only what changed since the last seen updated_datetime, oldest change first.
+    let latest = |list: &Value| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["updated_datetime"].as_str().unwrap().to_owned())
+            .max()
+            .unwrap()
+    };
+    let mark = latest(&s.get_json("open311/v2/requests.json").await);
+    assert!(s.ids(&format!("updated_after={mark}")).await.is_empty());
+    s.act(DISPATCHER, &ids[3], json!({"action": "verify"})).await;
+    s.act(DISPATCHER, &ids[1], json!({"action": "verify"})).await;
+    let changed = s.get_json(&format!("open311/v2/requests.json?updated_after={mark}")).await;
+    let changed_ids: Vec<&str> =
+        changed.as_array().unwrap().iter().map(|r| r["service_request_id"].as_str().unwrap()).collect();
+    assert_eq!(changed_ids, vec![ids[3].as_str(), ids[1].as_str()]);
+    let mark2 = latest(&changed);
+    assert!(mark2 > mark);
+    assert!(s.ids(&format!("updated_after={mark2}")).await.is_empty());
+    // With a list of ids (how the app refreshes its own): only those of them that changed.
+    assert_eq!(
+        s.ids(&format!("service_request_id={},{}&updated_after={mark}", ids[1], ids[2])).await,
+        vec![ids[1].clone()]
+    );
+    // Combined with another filter.
+    assert_eq!(s.ids(&format!("updated_after={mark}&service_code=water-leak")).await, Vec::<String>::new());
+}
+
+/// The expected history of a request as staff act on it.
+struct History {
+    states: Vec<&'static str>,
+    last: String,
+}
+
+impl History {
+    /// Act, then check the public view: state, a moved updated_datetime, the whole history with
+    /// the note as the newest entry's text.
+    async fn step(
+        &mut self,
+        s: &Server,
+        id: &str,
+        who: &str,
+        action: Value,
+        detailed: &'static str,
+        status: &str,
+    ) -> Value {
+        let (code, staff) = s.act(who, id, action.clone()).await;
+        assert_eq!(code, 200, "{action}: {staff}");
+        assert_eq!(staff["detailed_status"], detailed);
+        self.states.push(detailed);
+        let r = s.public(id).await;
+        assert_eq!(
+            (r["status"].as_str().unwrap(), r["detailed_status"].as_str().unwrap()),
+            (status, detailed)
+        );
+        let updated = r["updated_datetime"].to_string();
+        assert!(updated > self.last, "{action} moved updated_datetime");
+        self.last = updated;
+        let history = r["servicerequestupdates"].as_array().unwrap();
+        let states: Vec<&str> = history.iter().map(|u| u["detailed_status"].as_str().unwrap()).collect();
+        assert_eq!(states, self.states);
+        let newest = history.last().unwrap();
+        assert_eq!(newest["updated_datetime"], r["updated_datetime"]);
+        assert_eq!(newest["status"], status);
+        match action.get("note") {
+            Some(note) => assert_eq!(&newest["description"], note),
+            None => assert!(!newest["description"].as_str().unwrap().is_empty()),
+        }
+        r
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn staff_actions_roles_and_history() {
+    let s = Server::start();
+    let leak_id = s.create(&leak(&[("email", "citizen@example.ps")])).await;
+    let road_id = s
+        .create(&[
+            ("api_key", DEMO_API_KEY),
+            ("service_code", "road-damage"),
+            ("lat", "31.50"),
+            ("long", "34.46"),
+            ("attribute[damage_type]", "pothole"),
+        ])
+        .await;
+
+    // Tokens and roles.
+    let resp = s.http.get(s.url("api/v1/staff/requests")).send().await.unwrap();
+    assert_eq!(resp.status(), 401);
+    let (status, _) = s.staff_get("demo-dept-nowhere", "api/v1/staff/requests").await;
+    assert_eq!(status, 401);
+    let (status, list) = s.staff_get(WATER, "api/v1/staff/requests").await;
+    assert_eq!(status, 200);
+    assert_eq!(list["total"], 0, "nothing routed to water yet: {list}");
+    let (status, _) = s.staff_get(WATER, &format!("api/v1/staff/requests/{leak_id}")).await;
+    assert_eq!(status, 403);
+    for action in ["verify", "reject", "route"] {
+        let (status, _) = s.act(WATER, &leak_id, json!({"action": action, "department_id": "water"})).await;
+        assert_eq!(status, 403, "a department may not {action}");
+    }
+    let (status, list) = s.staff_get(DISPATCHER, "api/v1/staff/requests?department=unrouted").await;
+    assert_eq!((status, list["total"].as_i64()), (200, Some(2)));
+    assert!(list["requests"][0].get("contact").is_none(), "the list carries no contact fields");
+
+    // Dispatcher: verify, then route (to the category's department by default).
+    let mut h =
+        History { states: vec!["received"], last: s.public(&leak_id).await["updated_datetime"].to_string() };
+    h.step(&s, &leak_id, DISPATCHER, json!({"action": "verify"}), "verified", "open").await;
+    let r = h
+        .step(
+            &s,
+            &leak_id,
+            DISPATCHER,
+            json!({"action": "route", "note": "أُحيل إلى دائرة المياه"}),
+            "routed",
+            "open",
+        )
+        .await;
+    assert_eq!(r["agency_responsible"], "دائرة المياه والصرف الصحي");
+    assert_eq!(r["status_notes"], "أُحيل إلى دائرة المياه");
+
+    // The water department now sees it, with the contact fields; roads does not.
+    let (status, list) = s.staff_get(WATER, "api/v1/staff/requests").await;
+    assert_eq!((status, list["total"].as_i64()), (200, Some(1)));
+    let (status, one) = s.staff_get(WATER, &format!("api/v1/staff/requests/{leak_id}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(one["contact"]["email"], "citizen@example.ps");
+    assert_eq!(one["department_id"], "water");
+    let (status, _) = s.act(ROADS, &leak_id, json!({"action": "status", "detailed_status": "fixed"})).await;
+    assert_eq!(status, 403, "roads may not act on water's request");
+    let (status, _) = s.act(ROADS, &leak_id, json!({"action": "reply", "note": "x"})).await;
+    assert_eq!(status, 403);
+    let (status, _) = s.act(WATER, &road_id, json!({"action": "reply", "note": "x"})).await;
+    assert_eq!(status, 403, "water may not act on an unrouted road request");
+
+    // Water: in progress, a reply, fixed (which closes it).
+    let progress = json!({"action": "status", "detailed_status": "in_progress", "note": "الطاقم في الطريق"});
+    h.step(&s, &leak_id, WATER, progress, "in_progress", "open").await;
+    let reply = json!({"action": "reply", "note": "شكرا لك، سنغلق المحبس خلال ساعة"});
+    let r = h.step(&s, &leak_id, WATER, reply, "in_progress", "open").await;
+    assert_eq!(r["status_notes"], "الطاقم في الطريق", "a reply is not a status note");
+    let fixed = json!({"action": "status", "detailed_status": "fixed", "note": "تم إصلاح الخط"});
+    let r = h.step(&s, &leak_id, WATER, fixed, "fixed", "closed").await;
+    assert_eq!(r["status_notes"], "تم إصلاح الخط");
+    let (status, _) = s.act(DISPATCHER, &leak_id, json!({"action": "verify"})).await;
+    assert_eq!(status, 409, "a closed request is not verified again");
+    // Reopened by setting it in progress again, then closed by the dispatcher.
+    h.step(
+        &s,
+        &leak_id,
+        WATER,
+        json!({"action": "status", "detailed_status": "in_progress"}),
+        "in_progress",
+        "open",
+    )
+    .await;
+    h.step(
+        &s,
+        &leak_id,
+        DISPATCHER,
+        json!({"action": "status", "detailed_status": "closed"}),
+        "closed",
+        "closed",
+    )
+    .await;
+
+    // The staff view of the history names who did what.
+    let (_, one) = s.staff_get(DISPATCHER, &format!("api/v1/staff/requests/{leak_id}")).await;
+    let actors: Vec<&str> =
+        one["updates"].as_array().unwrap().iter().map(|u| u["actor"].as_str().unwrap()).collect();
+    assert_eq!(
+        actors,
+        vec![
+            "citizen",
+            "dispatcher",
+            "dispatcher",
+            "department:water",
+            "department:water",
+            "department:water",
+            "department:water",
+            "dispatcher"
+        ]
+    );
+
+    // Reject closes with detailed_status rejected; bad actions are refused.
+    let (status, staff) =
+        s.act(DISPATCHER, &road_id, json!({"action": "reject", "note": "الموقع خارج نطاق البلدية"})).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (staff["status"].as_str(), staff["detailed_status"].as_str()),
+        (Some("closed"), Some("rejected"))
+    );
+    let road = s.public(&road_id).await;
+    assert_eq!(road["servicerequestupdates"][1]["description"], "الموقع خارج نطاق البلدية");
+    for (body, code) in [
+        (json!({"action": "explode"}), 400),
+        (json!({"action": "status"}), 400),
+        (json!({"action": "status", "detailed_status": "verified"}), 400),
+        (json!({"action": "reply"}), 400),
+        (json!({"action": "route", "department_id": "ministry-of-magic"}), 409),
+    ] {
+        let (status, resp) = s.act(DISPATCHER, &road_id, body.clone()).await;
+        assert_eq!(status, code, "{body}: {resp}");
+        assert!(resp["error"].is_string());
+    }
+    let open = s.create(&leak(&[])).await;
+    let (status, resp) =
+        s.act(DISPATCHER, &open, json!({"action": "route", "department_id": "ministry-of-magic"})).await;
+    assert_eq!(status, 400, "{resp}");
+    let (status, _) = s.act(DISPATCHER, &open, json!({"action": "route", "department_id": "roads"})).await;
+    assert_eq!(status, 200, "a dispatcher may route elsewhere than the category's department");
+    let (status, _) = s.act(DISPATCHER, "424242", json!({"action": "verify"})).await;
+    assert_eq!(status, 404);
+
+    // Staff list filters.
+    let (_, list) = s.staff_get(DISPATCHER, "api/v1/staff/requests?status=closed").await;
+    assert_eq!(list["total"], 2);
+    let (_, list) = s.staff_get(DISPATCHER, "api/v1/staff/requests?detailed_status=rejected").await;
+    assert_eq!(list["requests"][0]["service_request_id"], json!(road_id));
+    let (_, list) = s.staff_get(DISPATCHER, "api/v1/staff/requests?department=roads").await;
+    assert_eq!(list["requests"][0]["service_request_id"], json!(open));
+    let (_, list) = s.staff_get(ROADS, "api/v1/staff/requests?department=water").await;
+    assert_eq!(list["total"], 1, "a department sees its own whatever it asks");
+    let (_, list) =
+        s.staff_get(DISPATCHER, "api/v1/staff/requests?service_code=road-damage&page_size=1").await;
+    assert_eq!((list["total"].as_i64(), list["requests"].as_array().unwrap().len()), (Some(1), 1));
+    let (status, _) = s.staff_get(DISPATCHER, "api/v1/staff/requests?detailed_status=lost").await;
+    assert_eq!(status, 400);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn staff_enter_complaints_from_other_channels() {
+    let s = Server::start();
+    let entry = |source: &str| {
+        json!({
+            "service_code": "sewage-overflow",
+            "source": source,
+            "description": "وصلت عبر واتساب: مياه الصرف تغمر الشارع قرب مدرسة",
+            "lat": 31.5031,
+            "long": 34.4452,
+            "attributes": {"severity": "street", "near": ["school", "market"]},
+            "phone": "0599000111",
+            "first_name": "أبو محمد"
+        })
+    };
+    let post = |token: &'static str, body: Value| {
+        s.http.post(s.url("api/v1/staff/requests")).bearer_auth(token).json(&body).send()
+    };
+    let resp = post(DISPATCHER, entry("whatsapp")).await.unwrap();
+    assert_eq!(resp.status(), 201);
+    let staff: Value = resp.json().await.unwrap();
+    assert_eq!(staff["source"], "whatsapp");
+    assert_eq!(staff["contact"]["phone"], "0599000111");
+    assert_eq!(staff["attributes"]["near"], json!(["school", "market"]));
+    assert_eq!(staff["updates"][0]["actor"], "dispatcher");
+    let id = staff["service_request_id"].as_str().unwrap().to_owned();
+
+    // In the same tracker as the app's requests, with its channel.
+    s.create(&leak(&[])).await;
+    let r = s.public(&id).await;
+    assert_eq!((r["source"].as_str(), r["detailed_status"].as_str()), (Some("whatsapp"), Some("received")));
+    assert!(!serde_json::to_string(&r).unwrap().contains("0599000111"));
+    for source in ["facebook", "phone", "walk_in"] {
+        assert_eq!(post(WATER, entry(source)).await.unwrap().status(), 201, "{source}");
+    }
+    let (_, list) = s.staff_get(DISPATCHER, "api/v1/staff/requests?source=whatsapp,walk_in").await;
+    assert_eq!(list["total"], 2);
+    let (_, list) = s.staff_get(DISPATCHER, "api/v1/staff/requests?source=app").await;
+    assert_eq!(list["total"], 1);
+
+    // Validated like a citizen's.
+    let mut bad = entry("carrier-pigeon");
+    bad["attributes"] = json!({"near": ["school"]});
+    let resp = post(DISPATCHER, bad).await.unwrap();
+    assert_eq!(resp.status(), 400);
+    let err = resp.json::<Value>().await.unwrap()["error"].as_str().unwrap().to_owned();
+    assert!(err.contains("source:") && err.contains("attribute[severity]: required"), "{err}");
+    let resp = s.http.post(s.url("api/v1/staff/requests")).json(&entry("phone")).send().await.unwrap();
+    assert_eq!(resp.status(), 401);
+}
