@@ -45,8 +45,8 @@ fn camera_pixels(noise_sigma: f32) -> Vec<u8> {
                 (110.0 + 120.0 * fy, 150.0 + 100.0 * fy, 230.0 - 20.0 * fy)
             } else if fy < 0.7 {
                 // Wall: bricks with mortar lines and per-brick tint.
-                let row = (y / 40) as u32;
-                let shift = if row % 2 == 0 { 0 } else { 45 };
+                let row = y / 40;
+                let shift = if row & 1 == 0 { 0 } else { 45 };
                 let mortar = y % 40 < 4 || (x + shift) % 90 < 4;
                 let tint = (((x + shift) / 90).wrapping_mul(2_654_435_761) ^ row.wrapping_mul(40_503)) % 40;
                 if mortar {

@@ -777,7 +777,7 @@ mod tests {
                     1 => damaged.truncate(at.max(1)),
                     2 => {
                         let end = (at + 1 + rng.next() as usize % 16).min(damaged.len());
-                        let byte = if rng.next() % 2 == 0 { 0xFF } else { rng.next() as u8 };
+                        let byte = if rng.next() & 1 == 0 { 0xFF } else { rng.next() as u8 };
                         damaged[at..end].fill(byte);
                     }
                     _ => {
