@@ -3,13 +3,16 @@
 
 use std::time::Instant;
 
-use baladiya_core::{Baladiya, Config, GuideSyncReport};
+use baladiya_core::complaints::{AttributeAnswer, ComplaintDraft, Contact, GeoPoint};
+use baladiya_core::{Baladiya, Config, Event, GuideSyncReport};
 use baladiya_server::{RunningServer, ServerConfig};
 
 use crate::render::{self, Langs};
 
-/// A token for the demo's staff edit; the server lives only as long as the demo.
+/// A token for the demo's staff edits; the server lives only as long as the demo.
 const DEMO_STAFF_TOKEN: &str = "demo-staff-token";
+/// The Open311 api_key the reference server accepts with `--demo`.
+const DEMO_API_KEY: &str = "demo-app-key";
 
 pub fn print_sync(r: &GuideSyncReport) {
     if r.not_modified {
@@ -47,7 +50,9 @@ pub async fn run(langs: Langs) -> Result<(), Box<dyn std::error::Error>> {
     println!("Baladiya demo — reference server (sample data) at {}", server.url());
     println!("app data directory: {}", app_dir.path().display());
 
-    let core = Baladiya::open(Config::new(app_dir.path(), server.url()))?;
+    let mut config = Config::new(app_dir.path(), server.url());
+    config.open311.api_key = Some(DEMO_API_KEY.into());
+    let core = Baladiya::open(config)?;
 
     step("1. First sync of the procedures guide");
     print_sync(&core.sync_guide().await?);
@@ -100,7 +105,9 @@ pub async fn run(langs: Langs) -> Result<(), Box<dyn std::error::Error>> {
         println!();
     }
 
-    step("7. The server goes away; the guide still works");
+    let server = complaints(&core, server, server_dir.path(), langs).await?;
+
+    step("11. The server goes away; the guide still works");
     server.stop()?;
     match core.sync_guide().await {
         Err(e) => println!("  sync: {e}"),
@@ -113,4 +120,106 @@ pub async fn run(langs: Langs) -> Result<(), Box<dyn std::error::Error>> {
     }
     println!("\nDemo finished.");
     Ok(())
+}
+
+/// Steps 7–10: a complaint filed with no network, sent exactly once when the server is back,
+/// then verified, routed, answered and fixed by staff, each change reaching the citizen.
+async fn complaints(
+    core: &Baladiya,
+    server: RunningServer,
+    server_dir: &std::path::Path,
+    langs: Langs,
+) -> Result<RunningServer, Box<dyn std::error::Error>> {
+    step("7. Complaint categories, cached for offline use");
+    println!("  {} categories", core.refresh_complaint_categories().await?);
+    for c in core.complaint_categories()?.iter().take(5) {
+        println!("  • {:<20} [{}] {}", c.code, c.group, c.name);
+    }
+    let severity = core.complaint_definition("water-leak")?;
+    if let Some(a) = severity.first() {
+        let values: Vec<&str> = a.values.iter().map(|v| v.name.as_str()).collect();
+        println!("  water-leak asks for «{}»: {}", a.description, values.join(" / "));
+    }
+
+    step("8. The network drops; a complaint is filed anyway");
+    let addr = server.addr();
+    server.stop()?;
+    let draft = ComplaintDraft {
+        service_code: "water-leak".into(),
+        description: "تسرب مياه مستمر من خط رئيسي أمام مدرسة الرمال".into(),
+        attributes: vec![AttributeAnswer { code: "severity".into(), values: vec!["steady".into()] }],
+        location: Some(GeoPoint { lat: 31.5235, long: 34.4422 }),
+        address: None,
+        contact: Some(Contact { first_name: Some("سامي".into()), last_name: None, phone: Some("٠٥٩٩١٢٣٤٥٦".into()), email: None }),
+    };
+    let id = core.submit_complaint(draft, &[])?;
+    println!("  tracking number {id} — queued at once, no network needed");
+    let r = core.flush_complaints().await?;
+    if let Some(retry) = &r.retry_later {
+        println!("  flush: not sent ({}); {} queued, retried later", retry.error, r.remaining);
+    }
+    let invalid = ComplaintDraft {
+        service_code: "water-leak".into(),
+        description: "تسرب".into(),
+        attributes: vec![],
+        location: Some(GeoPoint { lat: 32.08, long: 34.78 }),
+        address: None,
+        contact: None,
+    };
+    if let Err(e) = core.submit_complaint(invalid, &[]) {
+        println!("  a draft outside the city and without severity is refused at once: {e}");
+    }
+
+    step("9. The network is back: the queued complaint is sent exactly once");
+    let server = RunningServer::start(
+        ServerConfig { data_dir: server_dir.to_owned(), demo: true, staff_token: Some(DEMO_STAFF_TOKEN.into()) },
+        addr,
+    )?;
+    let r = core.flush_complaints().await?;
+    for s in &r.sent {
+        println!("  sent {} as request #{}", s.local_id, s.server_id.as_deref().unwrap_or("?"));
+    }
+    let again = core.flush_complaints().await?;
+    println!("  a second flush sends {} more", again.sent.len());
+
+    step("10. The municipality verifies, routes, answers and fixes it");
+    let heard = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let h = std::sync::Arc::clone(&heard);
+    let sub = core.subscribe(std::sync::Arc::new(move |e: &Event| {
+        if let Event::ComplaintUpdated { update, .. } = e {
+            h.lock().unwrap_or_else(|p| p.into_inner()).push(update.clone());
+        }
+    }));
+    let server_id = core.complaint(&id)?.server_id.unwrap_or_default();
+    let http = reqwest::Client::new();
+    for action in [
+        serde_json::json!({"action": "verify", "note": "تم التحقق من البلاغ ميدانياً"}),
+        serde_json::json!({"action": "route", "department_id": "water", "note": "أحيل إلى دائرة المياه والصرف الصحي"}),
+        serde_json::json!({"action": "reply", "note": "شكراً لك، الطاقم في طريقه إلى الموقع"}),
+        serde_json::json!({"action": "status", "detailed_status": "fixed", "note": "تم إصلاح الخط وإغلاق البلاغ"}),
+    ] {
+        let resp = http
+            .post(format!("{}api/v1/staff/requests/{server_id}/actions", server.url()))
+            .bearer_auth(DEMO_STAFF_TOKEN)
+            .json(&action)
+            .send()
+            .await?;
+        println!("  staff {}: HTTP {}", action["action"].as_str().unwrap_or(""), resp.status().as_u16());
+    }
+    let r = core.refresh_complaints().await?;
+    println!("  refresh: {} checked, {} new updates; the app was told:", r.checked, r.new_updates);
+    for u in heard.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+        println!("    [{}] {}", u.detailed_status.as_deref().unwrap_or(&u.status), u.description);
+    }
+    core.unsubscribe(sub);
+    let c = core.complaint(&id)?;
+    println!(
+        "  {} is now {} ({}) with {} entries in its history",
+        c.local_id,
+        c.status.as_deref().unwrap_or("?"),
+        c.detailed_status.as_deref().unwrap_or("?"),
+        c.updates.len()
+    );
+    let _ = langs;
+    Ok(server)
 }
