@@ -3,8 +3,12 @@
 //! Shared by the reference server and the client core so that both sides agree on the JSON; neither
 //! side depends on the other. Only plain data lives here: no I/O, no validation beyond serde.
 
+pub mod bills;
 pub mod guide;
+pub mod news;
 pub mod open311;
 
+pub use bills::*;
 pub use guide::*;
+pub use news::*;
 pub use open311::*;
