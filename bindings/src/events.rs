@@ -3,6 +3,9 @@
 use std::sync::{Arc, Weak};
 
 use baladiya_core::complaints::ComplaintUpdate;
+use baladiya_core::wire::NewsItem;
+
+use crate::types::SyncSummary;
 use baladiya_core::{Event, GuideSyncReport};
 
 #[derive(Debug, Clone, PartialEq, uniffi::Enum)]
@@ -15,6 +18,10 @@ pub enum BaladiyaEvent {
     ComplaintNeedsAttention { local_id: String, reason: String },
     /// A status change, note or reply on a sent complaint: one event per history entry.
     ComplaintUpdated { local_id: String, server_id: String, update: ComplaintUpdate },
+    /// News items not seen before (`important` of them marked important).
+    NewsArrived { items: Vec<NewsItem>, important: u32 },
+    /// A background sync finished.
+    SyncFinished { summary: SyncSummary },
 }
 
 impl From<&Event> for BaladiyaEvent {
@@ -28,6 +35,8 @@ impl From<&Event> for BaladiyaEvent {
             Event::ComplaintUpdated { local_id, server_id, update } => {
                 BaladiyaEvent::ComplaintUpdated { local_id, server_id, update }
             }
+            Event::NewsArrived { items, important } => BaladiyaEvent::NewsArrived { items, important },
+            Event::SyncFinished(report) => BaladiyaEvent::SyncFinished { summary: report.into() },
         }
     }
 }

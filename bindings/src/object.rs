@@ -10,7 +10,10 @@ use baladiya_core::{Config, GuideSyncReport};
 use crate::error::ApiError;
 use crate::events::{self, EventListener, Subscription};
 use crate::runtime::{guard, spawn};
-use crate::types::{ComplaintFlushReport, GuideHit};
+use crate::types::{ComplaintFlushReport, GuideHit, SyncSummary};
+use baladiya_core::bills::{BillLookup, SavedAccount};
+use baladiya_core::news::{NewsReport, StoredNews};
+use baladiya_core::wire::VerificationInfo;
 use baladiya_core::complaints::refresh::RefreshReport;
 use baladiya_core::complaints::{Complaint, ComplaintDraft};
 use baladiya_core::open311::{AttributeDef, ComplaintCategory};
@@ -160,6 +163,79 @@ impl Baladiya {
     pub async fn refresh_complaints(&self) -> Result<RefreshReport, ApiError> {
         let core = Arc::clone(&self.core);
         spawn(async move { Ok(core.refresh_complaints().await?) }).await
+    }
+
+    /// What to ask for beside the account number (`phone` or `national_id`, with a label).
+    pub async fn bill_verification(&self) -> Result<VerificationInfo, ApiError> {
+        let core = Arc::clone(&self.core);
+        spawn(async move { Ok(core.bill_verification().await?) }).await
+    }
+
+    /// Look a bill up (digits of any script accepted). Offline, a saved account's last
+    /// statement comes back with `stale = true` and its date, if the factor matches.
+    pub async fn lookup_bill(&self, account: String, verification: String) -> Result<BillLookup, ApiError> {
+        let core = Arc::clone(&self.core);
+        spawn(async move { Ok(core.lookup_bill(&account, &verification).await?) }).await
+    }
+
+    /// Save an account under a nickname after verifying it online.
+    pub async fn save_bill_account(
+        &self,
+        account: String,
+        nickname: String,
+        verification: String,
+    ) -> Result<BillLookup, ApiError> {
+        let core = Arc::clone(&self.core);
+        spawn(async move { Ok(core.save_bill_account(&account, &nickname, &verification).await?) }).await
+    }
+
+    pub fn saved_bill_accounts(&self) -> Result<Vec<SavedAccount>, ApiError> {
+        guard(|| Ok(self.core.saved_bill_accounts()?))
+    }
+
+    pub fn forget_bill_account(&self, account: String) -> Result<(), ApiError> {
+        guard(|| Ok(self.core.forget_bill_account(&account)?))
+    }
+
+    /// Refresh the offline news (conditional: a few hundred bytes when nothing changed).
+    pub async fn refresh_news(&self) -> Result<NewsReport, ApiError> {
+        let core = Arc::clone(&self.core);
+        spawn(async move { Ok(core.refresh_news().await?) }).await
+    }
+
+    /// The offline news, newest first.
+    pub fn news(&self, unread_only: bool) -> Result<Vec<StoredNews>, ApiError> {
+        guard(|| Ok(self.core.news(unread_only)?))
+    }
+
+    pub fn unread_news_count(&self) -> Result<u32, ApiError> {
+        guard(|| Ok(self.core.unread_news_count()?))
+    }
+
+    /// Mark one item read, or all with `None`.
+    pub fn mark_news_read(&self, id: Option<String>) -> Result<(), ApiError> {
+        guard(|| Ok(self.core.mark_news_read(id.as_deref())?))
+    }
+
+    /// For WorkManager / BGTaskScheduler: flush the outbox, refresh complaints, news and the
+    /// guide within `budget_ms`, stopping cleanly when it runs out. Never throws: step errors are
+    /// in the summary.
+    pub async fn background_sync(&self, budget_ms: u64) -> SyncSummary {
+        let core = Arc::clone(&self.core);
+        let budget = Duration::from_millis(budget_ms);
+        match spawn(async move { Ok(core.background_sync(budget).await.into()) }).await {
+            Ok(summary) => summary,
+            Err(e) => SyncSummary {
+                flush: None,
+                complaints: None,
+                news: None,
+                guide: None,
+                errors: vec![e.to_string()],
+                out_of_time: false,
+                notifications: Vec::new(),
+                elapsed_ms: 0,
+            },
+        }
     }
 
     /// Receive events until the returned subscription is cancelled or dropped.

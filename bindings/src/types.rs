@@ -342,3 +342,174 @@ pub struct RefreshReport {
     pub changed: u32,
     pub new_updates: u32,
 }
+
+// Bills, news and the background sync.
+
+use baladiya_core::background::{BackgroundReport, Notification, NotificationKind};
+use baladiya_core::bills::{BillLookup, SavedAccount};
+use baladiya_core::news::{NewsReport, StoredNews};
+use baladiya_core::wire::{
+    Bill, BillLine, BillLineKind, BillStatement, NewsCategory, NewsItem, Payment, PaymentStatus, VerificationInfo,
+};
+
+#[uniffi::remote(Record)]
+pub struct VerificationInfo {
+    pub kind: String,
+    pub label: Localized,
+    pub header: String,
+}
+
+#[uniffi::remote(Enum)]
+pub enum BillLineKind {
+    WaterTier,
+    Sewage,
+    Waste,
+    Arrears,
+    Discount,
+    LateFee,
+    Other,
+}
+
+#[uniffi::remote(Record)]
+pub struct BillLine {
+    pub kind: BillLineKind,
+    pub label: Localized,
+    pub quantity_m3: Option<i64>,
+    pub rate_minor: Option<i64>,
+    pub amount_minor: i64,
+}
+
+#[uniffi::remote(Enum)]
+pub enum PaymentStatus {
+    Paid,
+    PartlyPaid,
+    Unpaid,
+}
+
+#[uniffi::remote(Record)]
+pub struct Bill {
+    pub period: String,
+    pub issued_on: String,
+    pub due_date: String,
+    pub meter_previous: i64,
+    pub meter_current: i64,
+    pub consumption_m3: i64,
+    pub lines: Vec<BillLine>,
+    pub total_minor: i64,
+    pub paid_minor: i64,
+    pub status: PaymentStatus,
+}
+
+#[uniffi::remote(Record)]
+pub struct Payment {
+    pub date: String,
+    pub amount_minor: i64,
+    pub place: Localized,
+}
+
+#[uniffi::remote(Record)]
+pub struct BillStatement {
+    pub account: String,
+    pub account_type: String,
+    pub holder_masked: String,
+    pub area: Localized,
+    pub currency: String,
+    pub current: Bill,
+    pub history: Vec<Bill>,
+    pub payments: Vec<Payment>,
+    pub arrears_minor: i64,
+    pub total_due_minor: i64,
+    pub how_to_pay: Vec<Localized>,
+}
+
+#[uniffi::remote(Record)]
+pub struct BillLookup {
+    pub statement: BillStatement,
+    pub fetched_at: i64,
+    pub stale: bool,
+}
+
+#[uniffi::remote(Record)]
+pub struct SavedAccount {
+    pub account: String,
+    pub nickname: String,
+    pub fetched_at: Option<i64>,
+}
+
+#[uniffi::remote(Enum)]
+pub enum NewsCategory {
+    Announcement,
+    WaterSchedule,
+    ServiceInterruption,
+    Project,
+    Event,
+}
+
+#[uniffi::remote(Record)]
+pub struct NewsItem {
+    pub id: String,
+    pub title: Localized,
+    pub body: Localized,
+    pub published_at: String,
+    pub category: NewsCategory,
+    pub image_url: Option<String>,
+    pub important: bool,
+}
+
+#[uniffi::remote(Record)]
+pub struct StoredNews {
+    pub item: NewsItem,
+    pub read: bool,
+}
+
+#[uniffi::remote(Record)]
+pub struct NewsReport {
+    pub not_modified: bool,
+    pub new_items: u32,
+    pub withdrawn: u32,
+    pub important: Vec<NewsItem>,
+    pub bytes_received: u64,
+}
+
+#[uniffi::remote(Enum)]
+pub enum NotificationKind {
+    ComplaintUpdate,
+    ComplaintNeedsAttention,
+    ImportantNews,
+}
+
+#[uniffi::remote(Record)]
+pub struct Notification {
+    pub kind: NotificationKind,
+    pub subject_id: String,
+    pub text: String,
+    pub detailed_status: Option<String>,
+}
+
+/// What one background sync did; the shell turns `notifications` into local notifications.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct SyncSummary {
+    pub flush: Option<ComplaintFlushReport>,
+    pub complaints: Option<RefreshReport>,
+    pub news: Option<NewsReport>,
+    pub guide: Option<GuideSyncReport>,
+    pub errors: Vec<String>,
+    pub out_of_time: bool,
+    pub notifications: Vec<Notification>,
+    pub elapsed_ms: u64,
+}
+
+impl From<BackgroundReport> for SyncSummary {
+    fn from(r: BackgroundReport) -> Self {
+        SyncSummary {
+            flush: r.flush.map(Into::into),
+            complaints: r.complaints,
+            news: r.news,
+            guide: r.guide,
+            errors: r.errors,
+            out_of_time: r.out_of_time,
+            notifications: r.notifications,
+            elapsed_ms: r.elapsed_ms,
+        }
+    }
+}

@@ -7,6 +7,9 @@ use std::sync::Arc;
 use baladiya_wire::{Category, Department, GuideResponse, Service, Violation};
 
 use crate::api::{ApiClient, Fetched, HttpSettings};
+use crate::bills::{self, BillLookup, SavedAccount};
+use crate::news::{self, NewsReport, StoredNews};
+use baladiya_wire::VerificationInfo;
 use crate::clock::{Clock, SystemClock};
 use crate::complaints::{self, flush::FlushReport, refresh::RefreshReport, Area, Complaint, ComplaintDraft};
 use crate::open311::{AttributeDef, ComplaintCategory, Open311Client, Open311Config};
@@ -272,6 +275,107 @@ impl Baladiya {
     /// new history entry.
     pub async fn refresh_complaints(&self) -> Result<RefreshReport> {
         complaints::refresh::refresh(&self.store, &self.open311, self.clock.as_ref(), &self.events).await
+    }
+}
+
+/// Bills: lookup with verification, saved accounts, the offline copy.
+impl Baladiya {
+    /// What the app must ask for beside the account number (`phone` or `national_id`).
+    pub async fn bill_verification(&self) -> Result<VerificationInfo> {
+        bills::verification_info(&self.api).await
+    }
+
+    /// Look a bill up. Input is normalised (digits of any script, spaces, dashes) and the account
+    /// number's form checked before any request. Online, the fresh statement also refreshes the
+    /// offline copy of a saved account; offline, a saved account's copy is returned (`stale`,
+    /// with its date) if the factor matches the one verified online.
+    pub async fn lookup_bill(&self, account: &str, verification: &str) -> Result<BillLookup> {
+        let account = bills::normalize_account(account)?;
+        let secret = bills::normalize_verification(verification)?;
+        match bills::fetch(&self.api, &account, &secret).await {
+            Ok(statement) => {
+                let now = self.clock.now_ms();
+                self.store.write(|tx| bills::remember(tx, &account, &secret, &statement, now))?;
+                Ok(BillLookup { statement, fetched_at: now, stale: false })
+            }
+            Err(e @ (Error::Offline | Error::Timeout | Error::Network(_) | Error::Server { .. })) => {
+                match self.store.read(|c| bills::offline_copy(c, &account, &secret))? {
+                    Some(copy) => Ok(copy),
+                    None => Err(e),
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Save an account under a nickname (home, shop, parents) after verifying it online; its
+    /// statement is kept for offline use.
+    pub async fn save_bill_account(&self, account: &str, nickname: &str, verification: &str) -> Result<BillLookup> {
+        let account = bills::normalize_account(account)?;
+        let secret = bills::normalize_verification(verification)?;
+        if nickname.trim().is_empty() {
+            return Err(Error::validation("nickname", "give the account a name, e.g. home"));
+        }
+        let statement = bills::fetch(&self.api, &account, &secret).await?;
+        let now = self.clock.now_ms();
+        self.store.write(|tx| bills::save(tx, &account, nickname, &secret, &statement, now))?;
+        Ok(BillLookup { statement, fetched_at: now, stale: false })
+    }
+
+    pub fn saved_bill_accounts(&self) -> Result<Vec<SavedAccount>> {
+        self.store.read(bills::list)
+    }
+
+    /// Forget a saved account and its offline copy.
+    pub fn forget_bill_account(&self, account: &str) -> Result<()> {
+        let account = bills::normalize_account(account)?;
+        if !self.store.write(|tx| bills::forget(tx, &account))? {
+            return Err(Error::NotFound("saved account".into()));
+        }
+        Ok(())
+    }
+}
+
+/// News.
+impl Baladiya {
+    /// Refresh the offline news (one conditional request); new items raise `Event::NewsArrived`.
+    pub async fn refresh_news(&self) -> Result<NewsReport> {
+        let etag = self.store.read(news::etag)?;
+        match news::fetch(&self.api, etag.as_deref()).await? {
+            Fetched::NotModified { wire_bytes } => {
+                Ok(NewsReport { not_modified: true, bytes_received: wire_bytes, ..Default::default() })
+            }
+            Fetched::Fresh { value, etag, wire_bytes } => {
+                let (mut report, new) = self.store.write(|tx| news::apply(tx, &value, etag.as_deref()))?;
+                report.bytes_received = wire_bytes;
+                if !new.is_empty() {
+                    self.events.emit(&Event::NewsArrived { items: new, important: report.important.len() as u32 });
+                }
+                Ok(report)
+            }
+        }
+    }
+
+    /// The offline news, newest first.
+    pub fn news(&self, unread_only: bool) -> Result<Vec<StoredNews>> {
+        self.store.read(|c| news::list(c, unread_only))
+    }
+
+    pub fn unread_news_count(&self) -> Result<u32> {
+        self.store.read(news::unread_count)
+    }
+
+    /// Mark one item read, or all of them with `None`.
+    pub fn mark_news_read(&self, id: Option<&str>) -> Result<()> {
+        self.store.write(|tx| news::mark_read(tx, id))
+    }
+
+    pub(crate) fn clock_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    pub(crate) fn emit(&self, event: &Event) {
+        self.events.emit(event)
     }
 }
 

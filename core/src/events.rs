@@ -4,6 +4,9 @@
 
 use std::sync::{Arc, Mutex};
 
+use baladiya_wire::NewsItem;
+
+use crate::background::BackgroundReport;
 use crate::complaints::ComplaintUpdate;
 use crate::guide::sync::GuideSyncReport;
 
@@ -17,6 +20,10 @@ pub enum Event {
     ComplaintNeedsAttention { local_id: String, reason: String },
     /// A status change, note or reply on a sent complaint (one event per history entry).
     ComplaintUpdated { local_id: String, server_id: String, update: ComplaintUpdate },
+    /// News items not seen before; `important` of them are marked important.
+    NewsArrived { items: Vec<NewsItem>, important: u32 },
+    /// A background sync finished.
+    SyncFinished(BackgroundReport),
 }
 
 pub type Listener = Arc<dyn Fn(&Event) + Send + Sync>;

@@ -7,12 +7,15 @@
 //! - [`text`]: Arabic-aware folding for search and digit input.
 
 pub mod api;
+pub mod background;
+pub mod bills;
 pub mod client;
 pub mod clock;
 pub mod complaints;
 pub mod error;
 pub mod events;
 pub mod guide;
+pub mod news;
 pub mod open311;
 pub mod photo;
 pub mod store;

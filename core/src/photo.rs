@@ -7,7 +7,8 @@
 //!
 //! - **Privacy.** The output is encoded from pixels alone: no EXIF (so no GPS position of the
 //!   citizen's home, no camera serial number, no time stamp), no XMP, no maker notes, no ICC
-//!   profile. Only the JFIF header the encoder writes is there.
+//!   profile (a Display P3 photo loses a little saturation). Only the encoder's JFIF header is
+//!   there.
 //! - **Upright.** Phones store the sensor's pixels as they came and say in an EXIF tag how to turn
 //!   them; the turn is applied to the pixels before the tag is dropped.
 //! - **Hostile input.** Anything that is not a readable picture is a
@@ -19,22 +20,26 @@
 //!   here: no pure-Rust HEVC decoder exists. It is recognised and refused with its own reason; the
 //!   iOS and Android shells ask the system picker for a compatible (JPEG) representation.
 //!
-//! ## How, and why this way (measured on the 2-core reference machine, bench profile)
+//! ## How, and why this way
 //!
-//! A 12 MP camera JPEG (4000×3000, q92, ~5 MB):
+//! Measured on the 2-core reference machine, bench profile, a 12 MP camera JPEG (4000×3000, q92):
 //!
-//! | step                                   | time   |
-//! |----------------------------------------|--------|
-//! | `jpeg-decoder`, full size              | 143 ms |
-//! | `zune-jpeg`, full size                 | 110 ms |
-//! | `jpeg-decoder`, DCT-scaled to 1/2      | 105 ms |
-//! | Lanczos3 resize 4000→2048 (`fast_image_resize`) | 23 ms |
-//! | encode 2048×1536 q80, 4:2:0, optimised Huffman (`jpeg-encoder`) | 40 ms |
+//! | step                                                              | time   |
+//! |-------------------------------------------------------------------|--------|
+//! | decode, `jpeg-decoder`, full size                                 | 143 ms |
+//! | decode, `zune-jpeg` (what `image` 0.25 uses), full size           | 110 ms |
+//! | decode, `jpeg-decoder`, DCT-scaled to 1/2                         | 105 ms |
+//! | Lanczos3 resize 4000×3000 → 2048×1536, `fast_image_resize`        |  23 ms |
+//! | encode 2048×1536 q80 4:2:0, `jpeg-encoder`                        |  30 ms |
+//! | … with optimised Huffman tables and averaged chroma               |  45 ms |
+//!
+//! and the whole of [`prepare`] takes a median of ~120 ms (~130 ms when the photo must be turned;
+//! ~200 ms for a grainy low-light shot that needs a second encode): `cargo bench --bench photo`.
 //!
 //! Entropy decoding dominates and no decoder avoids it, but scaling in the DCT domain skips most of
 //! the inverse transform, the colour conversion and the upsampling of the full-size image, and
 //! never materialises it: a 12 MP photo decoded at 1/2 takes 9 MB of RGB instead of 36 MB (and a
-//! 48 MP one decoded at 1/4 the same 9 MB instead of 144 MB), which matters more on a 2 GB phone
+//! baseline 48 MP one decoded at 1/4 the same 9 MB instead of 144 MB), which matters more on a 2 GB phone
 //! than the milliseconds. So JPEGs are decoded with `jpeg-decoder` at the largest 1/2ⁿ scale whose
 //! long side is still at least 90 % of [`MAX_LONG_SIDE`]; when that lands at or under the limit
 //! (4000 and 4032 px wide 12 MP photos → 2000/2016 px; 8000 px 48 MP → 2000 px) the image is used as
@@ -42,9 +47,10 @@
 //! 2080 px; 8 MP 3264 px decoded full) `fast_image_resize` (SIMD: SSE4/AVX2 on x86, NEON on ARM)
 //! finishes with Lanczos3. Not resizing at all in the common case also avoids a second resampling.
 //!
-//! The JPEG is written by `jpeg-encoder`: baseline, 4:2:0 with box-averaged chroma, optimised
-//! Huffman tables (14 % smaller at the same quality for 10 ms more, which saves the citizen data
-//! and a quality step). Quality starts at [`QUALITY_START`] and is lowered along a log-linear
+//! The JPEG is written by `jpeg-encoder` (without its x86-only `simd` feature: it would flatter
+//! this machine and do nothing on ARM phones): baseline, 4:2:0 with box-averaged chroma (no
+//! colour fringes on edges, 5 ms), optimised Huffman tables (14 % smaller at the same quality for
+//! 10 ms, which saves the citizen data and often a quality step). Quality starts at [`QUALITY_START`] and is lowered along a log-linear
 //! size model (one more encode is usually enough); at [`QUALITY_FLOOR`] the dimensions shrink
 //! instead, so a very detailed scene stays legible rather than turning to blocks.
 //!
@@ -77,8 +83,9 @@ pub const QUALITY_FLOOR: u8 = 50;
 /// A DCT-scaled JPEG whose long side is at least this fraction of [`MAX_LONG_SIDE`] (and not above
 /// it) is kept at that size, without resampling: (numerator, denominator).
 const DCT_SNAP: (u32, u32) = (9, 10);
-/// How fast the size of a JPEG falls with its quality between 50 and 80: size ∝ e^(k·q), k measured
-/// on photos and on noisy synthetic images (0.029–0.037); the low end so a step rarely falls short.
+/// How fast the size of a JPEG falls with its quality between 50 and 80: size ∝ e^(k·q), with k
+/// measured at 0.029–0.037 on noisy camera-like images; a middle value plus one point of margin
+/// (below) makes the second encode fit in the common case.
 const SIZE_PER_QUALITY: f64 = 0.033;
 /// Bound on encode attempts (quality steps and shrinks together); in practice 1–3 are needed.
 const MAX_ATTEMPTS: usize = 24;
@@ -275,7 +282,7 @@ fn decode_png(input: &[u8]) -> Result<Decoded> {
     let mut reader = decoder.read_info().map_err(damaged)?;
     let orientation = reader.info().exif_metadata.as_deref().and_then(exif_orientation).unwrap_or(1);
     let size = reader.output_buffer_size().ok_or_else(|| invalid("the PNG is too large"))?;
-    let mut buf = vec![0; size];
+    let mut buf = zeroed(size)?;
     let frame = reader.next_frame(&mut buf).map_err(damaged)?;
     buf.truncate(frame.buffer_size());
     let (width, height) = (frame.width, frame.height);
@@ -306,11 +313,19 @@ fn decode_webp(input: &[u8]) -> Result<Decoded> {
     let orientation =
         decoder.exif_metadata().ok().flatten().as_deref().and_then(exif_orientation).unwrap_or(1);
     let size = decoder.output_buffer_size().ok_or_else(|| invalid("the WebP is too large"))?;
-    let mut buf = vec![0; size];
+    let mut buf = zeroed(size)?;
     decoder.read_image(&mut buf).map_err(damaged)?;
     let px = if decoder.has_alpha() { flatten_alpha(&buf, 3) } else { buf };
     check_length(&px, width, height, 3)?;
     Ok(Decoded { raster: Raster { px, width, height, channels: 3 }, orientation })
+}
+
+/// A zeroed buffer whose allocation failure (a 32-bit phone, a large PNG) is an error, not an abort.
+fn zeroed(size: usize) -> Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    buf.try_reserve_exact(size).map_err(|_| invalid("the image is too large for this phone's memory"))?;
+    buf.resize(size, 0);
+    Ok(buf)
 }
 
 /// Composites `colour`+alpha pixels over white (JPEG has no transparency; a transparent screenshot

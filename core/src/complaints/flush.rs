@@ -70,11 +70,10 @@ impl Flusher<'_> {
                 break;
             };
             after_seq = seq;
-            set(self.in_flight, Some(pending.local_id.clone()));
+            // Cleared on drop too: a flush cancelled mid-request must not pin the complaint.
+            let _sending = InFlight::set(self.in_flight, &pending.local_id);
             let outcome = self.send(&pending).await;
-            let result = self.record(&pending, outcome, &mut report);
-            set(self.in_flight, None);
-            if result? {
+            if self.record(&pending, outcome, &mut report)? {
                 break;
             }
         }
@@ -131,6 +130,18 @@ impl Flusher<'_> {
     }
 }
 
-fn set(slot: &std::sync::Mutex<Option<String>>, value: Option<String>) {
-    *slot.lock().unwrap_or_else(|p| p.into_inner()) = value;
+/// Marks a complaint as being sent for as long as it lives.
+struct InFlight<'a>(&'a std::sync::Mutex<Option<String>>);
+
+impl<'a> InFlight<'a> {
+    fn set(slot: &'a std::sync::Mutex<Option<String>>, local_id: &str) -> Self {
+        *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(local_id.to_owned());
+        InFlight(slot)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
 }

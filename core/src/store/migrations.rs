@@ -22,10 +22,11 @@ const MIGRATIONS: &[Migration] = &[
         backfill: Some(crate::guide::index::rebuild),
     },
     Migration { version: 3, sql: include_str!("../../migrations/003_complaints.sql"), backfill: None },
+    Migration { version: 4, sql: include_str!("../../migrations/004_bills_news.sql"), backfill: None },
 ];
 
 /// The schema version this build writes.
-pub const LATEST: u32 = 3;
+pub const LATEST: u32 = 4;
 
 /// Bring the database up to `target` (normally [`LATEST`]). Refuses a database from a newer app,
 /// which would otherwise be silently damaged.

@@ -1,0 +1,167 @@
+//! One background sync for the shells (Android WorkManager, iOS BGTaskScheduler), within a time
+//! budget of a few seconds: flush the complaint outbox, refresh the citizen's complaints, refresh
+//! news, sync the guide, in that order of priority. When the budget runs out the step in progress
+//! is dropped at its next await point, which every step tolerates: the outbox resends under the
+//! same idempotency key, and every store write is one transaction that either landed or did not.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::client::Baladiya;
+use crate::complaints::flush::FlushReport;
+use crate::complaints::refresh::RefreshReport;
+use crate::error::Error;
+use crate::events::Event;
+use crate::guide::sync::GuideSyncReport;
+use crate::news::NewsReport;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotificationKind {
+    /// A status change, note or reply on one of the citizen's complaints.
+    ComplaintUpdate,
+    /// The server refused a queued complaint.
+    ComplaintNeedsAttention,
+    /// A new news item marked important.
+    ImportantNews,
+}
+
+/// Something worth a local notification; the shell words and shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    pub kind: NotificationKind,
+    /// The complaint's tracking number or the news item's id.
+    pub subject_id: String,
+    /// The update's text, the refusal's reason, or the news title (Arabic).
+    pub text: String,
+    /// The complaint's detailed status after the update, when there is one.
+    pub detailed_status: Option<String>,
+}
+
+/// What one background sync did. A step that did not run (no time left, or offline) is `None`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BackgroundReport {
+    pub flush: Option<FlushReport>,
+    pub complaints: Option<RefreshReport>,
+    pub news: Option<NewsReport>,
+    pub guide: Option<GuideSyncReport>,
+    /// Steps that failed, as "step: error".
+    pub errors: Vec<String>,
+    /// The budget ran out before every step finished.
+    pub out_of_time: bool,
+    pub notifications: Vec<Notification>,
+    pub elapsed_ms: u64,
+}
+
+enum Step {
+    Flush,
+    Complaints,
+    News,
+    Guide,
+}
+
+impl Baladiya {
+    /// Run the sync steps in priority order within `budget`; never fails as a whole (each step's
+    /// error is in the report). Raises `Event::SyncFinished` with the report.
+    pub async fn background_sync(&self, budget: Duration) -> BackgroundReport {
+        let started = Instant::now();
+        let deadline = started + budget;
+        let mut report = BackgroundReport::default();
+
+        // Listen for what the steps announce, to turn it into notifications.
+        let heard: Arc<Mutex<Vec<Notification>>> = Arc::default();
+        let sink = Arc::clone(&heard);
+        let subscription = self.subscribe(Arc::new(move |e: &Event| {
+            let n = match e {
+                Event::ComplaintUpdated { local_id, update, .. } => Notification {
+                    kind: NotificationKind::ComplaintUpdate,
+                    subject_id: local_id.clone(),
+                    text: update.description.clone(),
+                    detailed_status: update.detailed_status.clone(),
+                },
+                Event::ComplaintNeedsAttention { local_id, reason } => Notification {
+                    kind: NotificationKind::ComplaintNeedsAttention,
+                    subject_id: local_id.clone(),
+                    text: reason.clone(),
+                    detailed_status: None,
+                },
+                _ => return,
+            };
+            sink.lock().unwrap_or_else(|p| p.into_inner()).push(n);
+        }));
+
+        for step in [Step::Flush, Step::Complaints, Step::News, Step::Guide] {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                report.out_of_time = true;
+                break;
+            }
+            let r = &mut report;
+            let outcome = match step {
+                Step::Flush => {
+                    let until = self.clock_ms() + left.as_millis() as i64;
+                    bounded(left, "flush", self.flush(false, Some(until)), r).await.map(|f| {
+                        if let Some(f) = f {
+                            r.out_of_time |= f.out_of_time;
+                            r.flush = Some(f);
+                        }
+                    })
+                }
+                Step::Complaints => {
+                    bounded(left, "complaints", self.refresh_complaints(), r).await.map(|c| r.complaints = c)
+                }
+                Step::News => bounded(left, "news", self.refresh_news(), r).await.map(|n| {
+                    if let Some(n) = &n {
+                        r.notifications.extend(n.important.iter().map(|item| Notification {
+                            kind: NotificationKind::ImportantNews,
+                            subject_id: item.id.clone(),
+                            text: item.title.ar.clone(),
+                            detailed_status: None,
+                        }));
+                    }
+                    r.news = n;
+                }),
+                Step::Guide => bounded(left, "guide", self.sync_guide(), r).await.map(|g| r.guide = g),
+            };
+            // Offline: the other steps would only fail the same way.
+            if outcome.is_err() {
+                break;
+            }
+        }
+        self.unsubscribe(subscription);
+        let mut notes = std::mem::take(&mut *heard.lock().unwrap_or_else(|p| p.into_inner()));
+        notes.append(&mut report.notifications);
+        report.notifications = notes;
+        report.elapsed_ms = started.elapsed().as_millis() as u64;
+        self.emit(&Event::SyncFinished(report.clone()));
+        report
+    }
+}
+
+/// The network is gone: stop here.
+struct Offline;
+
+/// Run one step with a time limit. `Ok(Some)` on success; `Ok(None)` when it failed or ran out of
+/// time (recorded in the report); `Err(Offline)` when there is no network.
+async fn bounded<T>(
+    left: Duration,
+    name: &str,
+    step: impl std::future::Future<Output = Result<T, Error>>,
+    report: &mut BackgroundReport,
+) -> Result<Option<T>, Offline> {
+    match tokio::time::timeout(left, step).await {
+        Ok(Ok(value)) => Ok(Some(value)),
+        Ok(Err(Error::Offline)) => {
+            report.errors.push(format!("{name}: {}", Error::Offline));
+            Err(Offline)
+        }
+        Ok(Err(e)) => {
+            report.errors.push(format!("{name}: {e}"));
+            Ok(None)
+        }
+        Err(_) => {
+            report.out_of_time = true;
+            report.errors.push(format!("{name}: stopped when the time budget ran out"));
+            Ok(None)
+        }
+    }
+}
