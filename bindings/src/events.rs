@@ -28,7 +28,9 @@ impl From<&Event> for BaladiyaEvent {
     fn from(e: &Event) -> Self {
         match e.clone() {
             Event::GuideSynced(report) => BaladiyaEvent::GuideSynced { report },
-            Event::ComplaintSent { local_id, server_id } => BaladiyaEvent::ComplaintSent { local_id, server_id },
+            Event::ComplaintSent { local_id, server_id } => {
+                BaladiyaEvent::ComplaintSent { local_id, server_id }
+            }
             Event::ComplaintNeedsAttention { local_id, reason } => {
                 BaladiyaEvent::ComplaintNeedsAttention { local_id, reason }
             }

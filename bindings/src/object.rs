@@ -12,11 +12,11 @@ use crate::events::{self, EventListener, Subscription};
 use crate::runtime::{guard, spawn};
 use crate::types::{ComplaintFlushReport, GuideHit, SyncSummary};
 use baladiya_core::bills::{BillLookup, SavedAccount};
-use baladiya_core::news::{NewsReport, StoredNews};
-use baladiya_core::wire::VerificationInfo;
 use baladiya_core::complaints::refresh::RefreshReport;
 use baladiya_core::complaints::{Complaint, ComplaintDraft};
+use baladiya_core::news::{NewsReport, StoredNews};
 use baladiya_core::open311::{AttributeDef, ComplaintCategory};
+use baladiya_core::wire::VerificationInfo;
 
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct BaladiyaConfig {

@@ -328,7 +328,11 @@ impl From<FlushReport> for ComplaintFlushReport {
     fn from(r: FlushReport) -> Self {
         ComplaintFlushReport {
             sent: r.sent,
-            needs_attention: r.needs_attention.into_iter().map(|(local_id, reason)| Refusal { local_id, reason }).collect(),
+            needs_attention: r
+                .needs_attention
+                .into_iter()
+                .map(|(local_id, reason)| Refusal { local_id, reason })
+                .collect(),
             retry_later: r.retry_later,
             remaining: r.remaining,
             out_of_time: r.out_of_time,
@@ -349,7 +353,8 @@ use baladiya_core::background::{BackgroundReport, Notification, NotificationKind
 use baladiya_core::bills::{BillLookup, SavedAccount};
 use baladiya_core::news::{NewsReport, StoredNews};
 use baladiya_core::wire::{
-    Bill, BillLine, BillLineKind, BillStatement, NewsCategory, NewsItem, Payment, PaymentStatus, VerificationInfo,
+    Bill, BillLine, BillLineKind, BillStatement, NewsCategory, NewsItem, Payment, PaymentStatus,
+    VerificationInfo,
 };
 
 #[uniffi::remote(Record)]

@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-use baladiya_core::complaints::{AttributeAnswer, Complaint, ComplaintDraft, ComplaintState, Contact, GeoPoint};
+use baladiya_core::complaints::{
+    AttributeAnswer, Complaint, ComplaintDraft, ComplaintState, Contact, GeoPoint,
+};
 use baladiya_core::Baladiya;
 use clap::Subcommand;
 
@@ -57,14 +59,18 @@ pub enum ComplaintCommand {
 
 fn state(c: &Complaint) -> String {
     match c.state {
-        ComplaintState::Queued if c.attempts > 0 => format!("queued (attempt {} failed: {})", c.attempts, c.last_error.as_deref().unwrap_or("")),
+        ComplaintState::Queued if c.attempts > 0 => {
+            format!("queued (attempt {} failed: {})", c.attempts, c.last_error.as_deref().unwrap_or(""))
+        }
         ComplaintState::Queued => "queued".into(),
         ComplaintState::Sent => format!(
             "sent as #{} — {}",
             c.server_id.as_deref().or(c.token.as_deref()).unwrap_or("?"),
             c.detailed_status.as_deref().or(c.status.as_deref()).unwrap_or("open")
         ),
-        ComplaintState::NeedsAttention => format!("needs attention: {}", c.last_error.as_deref().unwrap_or("")),
+        ComplaintState::NeedsAttention => {
+            format!("needs attention: {}", c.last_error.as_deref().unwrap_or(""))
+        }
         ComplaintState::Cancelled => "cancelled".into(),
     }
 }
@@ -109,7 +115,18 @@ pub async fn run(core: &Baladiya, cmd: ComplaintCommand) -> Result<(), Box<dyn s
                 }
             }
         }
-        ComplaintCommand::New { category, description, lat, long, address, attributes: attrs, photos, name, phone, email } => {
+        ComplaintCommand::New {
+            category,
+            description,
+            lat,
+            long,
+            address,
+            attributes: attrs,
+            photos,
+            name,
+            phone,
+            email,
+        } => {
             let photos = photos.iter().map(std::fs::read).collect::<Result<Vec<_>, _>>()?;
             let contact = Contact { first_name: name, last_name: None, phone, email };
             let draft = ComplaintDraft {
@@ -138,9 +155,18 @@ pub async fn run(core: &Baladiya, cmd: ComplaintCommand) -> Result<(), Box<dyn s
             if let Some(a) = &c.draft.address {
                 println!("  address: {a}");
             }
-            println!("  photos: {}; {}", c.photo_count, if c.draft.contact.is_some() { "with contact" } else { "anonymous" });
+            println!(
+                "  photos: {}; {}",
+                c.photo_count,
+                if c.draft.contact.is_some() { "with contact" } else { "anonymous" }
+            );
             for u in &c.updates {
-                println!("  {}  {:<12} {}", u.updated_datetime, u.detailed_status.as_deref().unwrap_or(&u.status), u.description);
+                println!(
+                    "  {}  {:<12} {}",
+                    u.updated_datetime,
+                    u.detailed_status.as_deref().unwrap_or(&u.status),
+                    u.description
+                );
             }
         }
         ComplaintCommand::Outbox => core
@@ -151,7 +177,11 @@ pub async fn run(core: &Baladiya, cmd: ComplaintCommand) -> Result<(), Box<dyn s
         ComplaintCommand::Flush => {
             let r = core.flush_complaints().await?;
             for s in &r.sent {
-                println!("sent {} as #{}", s.local_id, s.server_id.as_deref().or(s.token.as_deref()).unwrap_or("?"));
+                println!(
+                    "sent {} as #{}",
+                    s.local_id,
+                    s.server_id.as_deref().or(s.token.as_deref()).unwrap_or("?")
+                );
             }
             for (id, reason) in &r.needs_attention {
                 println!("refused {id}: {reason}");

@@ -150,7 +150,12 @@ async fn complaints(
         attributes: vec![AttributeAnswer { code: "severity".into(), values: vec!["steady".into()] }],
         location: Some(GeoPoint { lat: 31.5235, long: 34.4422 }),
         address: None,
-        contact: Some(Contact { first_name: Some("سامي".into()), last_name: None, phone: Some("٠٥٩٩١٢٣٤٥٦".into()), email: None }),
+        contact: Some(Contact {
+            first_name: Some("سامي".into()),
+            last_name: None,
+            phone: Some("٠٥٩٩١٢٣٤٥٦".into()),
+            email: None,
+        }),
     };
     let id = core.submit_complaint(draft, &[])?;
     println!("  tracking number {id} — queued at once, no network needed");
@@ -172,7 +177,11 @@ async fn complaints(
 
     step("9. The network is back: the queued complaint is sent exactly once");
     let server = RunningServer::start(
-        ServerConfig { data_dir: server_dir.to_owned(), demo: true, staff_token: Some(DEMO_STAFF_TOKEN.into()) },
+        ServerConfig {
+            data_dir: server_dir.to_owned(),
+            demo: true,
+            staff_token: Some(DEMO_STAFF_TOKEN.into()),
+        },
         addr,
     )?;
     let r = core.flush_complaints().await?;

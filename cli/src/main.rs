@@ -3,8 +3,10 @@
 //! `baladiya demo` runs the whole story against an embedded reference server; `baladiya guide ...`
 //! talks to any server given with `--server`.
 
+mod bill;
 mod complaint;
 mod demo;
+mod news;
 mod render;
 
 use std::path::PathBuf;
@@ -27,7 +29,13 @@ struct Cli {
     #[arg(long, global = true, env = "BALADIYA_OPEN311")]
     open311: Option<String>,
     /// The Open311 api_key (the reference server's demo key is `demo-app-key`).
-    #[arg(long, global = true, env = "BALADIYA_API_KEY", default_value = "demo-app-key", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "BALADIYA_API_KEY",
+        default_value = "demo-app-key",
+        hide_env_values = true
+    )]
     api_key: String,
     #[arg(long, global = true, env = "BALADIYA_JURISDICTION")]
     jurisdiction: Option<String>,
@@ -48,6 +56,24 @@ enum Command {
     /// Complaints and suggestions.
     #[command(subcommand)]
     Complaint(complaint::ComplaintCommand),
+    /// Water, sewage and waste bills.
+    #[command(subcommand)]
+    Bill(bill::BillCommand),
+    /// News from the municipality.
+    News {
+        /// Only what has not been read.
+        #[arg(long)]
+        unread: bool,
+        /// Mark everything read afterwards.
+        #[arg(long)]
+        mark_read: bool,
+    },
+    /// One background sync, as the phone runs it: outbox, complaints, news, guide.
+    Sync {
+        /// Time budget in seconds.
+        #[arg(long, default_value_t = 10.0)]
+        budget: f64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -112,6 +138,16 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::Demo => demo::run(cli.lang).await,
         Command::Guide(cmd) => guide(&Baladiya::open(cfg)?, cmd, cli.lang).await,
         Command::Complaint(cmd) => complaint::run(&Baladiya::open(cfg)?, cmd).await,
+        Command::Bill(cmd) => bill::run(&Baladiya::open(cfg)?, cmd, cli.lang).await,
+        Command::News { unread, mark_read } => {
+            news::run(&Baladiya::open(cfg)?, unread, mark_read, cli.lang).await
+        }
+        Command::Sync { budget } => {
+            let core = Baladiya::open(cfg)?;
+            let r = core.background_sync(std::time::Duration::from_secs_f64(budget.max(0.0))).await;
+            println!("{r:#?}");
+            Ok(())
+        }
     }
 }
 

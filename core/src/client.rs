@@ -8,17 +8,17 @@ use baladiya_wire::{Category, Department, GuideResponse, Service, Violation};
 
 use crate::api::{ApiClient, Fetched, HttpSettings};
 use crate::bills::{self, BillLookup, SavedAccount};
-use crate::news::{self, NewsReport, StoredNews};
-use baladiya_wire::VerificationInfo;
 use crate::clock::{Clock, SystemClock};
 use crate::complaints::{self, flush::FlushReport, refresh::RefreshReport, Area, Complaint, ComplaintDraft};
-use crate::open311::{AttributeDef, ComplaintCategory, Open311Client, Open311Config};
-use crate::photo;
 use crate::error::{Error, Result};
 use crate::events::{Event, Events, Listener};
 use crate::guide::search::{SearchHit, Vocabulary};
 use crate::guide::{self, sync::GuideSyncReport};
+use crate::news::{self, NewsReport, StoredNews};
+use crate::open311::{AttributeDef, ComplaintCategory, Open311Client, Open311Config};
+use crate::photo;
 use crate::store::Store;
+use baladiya_wire::VerificationInfo;
 
 /// How the core is opened.
 #[derive(Clone)]
@@ -200,14 +200,18 @@ impl Baladiya {
         if photos.len() > photo::MAX_PHOTOS {
             return Err(Error::validation("photos", format!("at most {} photos", photo::MAX_PHOTOS)));
         }
-        let prepared = photos.iter().map(|p| photo::prepare(p).map(|x| x.jpeg)).collect::<Result<Vec<_>>>()?;
+        let prepared =
+            photos.iter().map(|p| photo::prepare(p).map(|x| x.jpeg)).collect::<Result<Vec<_>>>()?;
         let now = self.clock.now_ms();
         self.store.write(|tx| complaints::outbox::insert(tx, &draft, &prepared, now))
     }
 
     fn checked(&self, draft: ComplaintDraft) -> Result<ComplaintDraft> {
         let (known, entry) = self.store.read(|c| {
-            Ok((complaints::categories::any_cached(c)?, complaints::categories::get(c, draft.service_code.trim())?))
+            Ok((
+                complaints::categories::any_cached(c)?,
+                complaints::categories::get(c, draft.service_code.trim())?,
+            ))
         })?;
         let (category, definition) = match &entry {
             Some((c, d)) => (Some(c), d.as_deref()),
@@ -310,7 +314,12 @@ impl Baladiya {
 
     /// Save an account under a nickname (home, shop, parents) after verifying it online; its
     /// statement is kept for offline use.
-    pub async fn save_bill_account(&self, account: &str, nickname: &str, verification: &str) -> Result<BillLookup> {
+    pub async fn save_bill_account(
+        &self,
+        account: &str,
+        nickname: &str,
+        verification: &str,
+    ) -> Result<BillLookup> {
         let account = bills::normalize_account(account)?;
         let secret = bills::normalize_verification(verification)?;
         if nickname.trim().is_empty() {
@@ -349,7 +358,8 @@ impl Baladiya {
                 let (mut report, new) = self.store.write(|tx| news::apply(tx, &value, etag.as_deref()))?;
                 report.bytes_received = wire_bytes;
                 if !new.is_empty() {
-                    self.events.emit(&Event::NewsArrived { items: new, important: report.important.len() as u32 });
+                    self.events
+                        .emit(&Event::NewsArrived { items: new, important: report.important.len() as u32 });
                 }
                 Ok(report)
             }

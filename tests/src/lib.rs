@@ -36,7 +36,8 @@ impl TestServer {
 
     /// Start again on the same address and data directory after `stop`.
     pub fn restart(&mut self, addr: SocketAddr) {
-        self.server = Some(RunningServer::start(server_config(self.dir.path()), addr).expect("server restarts"));
+        self.server =
+            Some(RunningServer::start(server_config(self.dir.path()), addr).expect("server restarts"));
     }
 
     pub fn addr(&self) -> SocketAddr {

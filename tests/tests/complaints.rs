@@ -14,7 +14,10 @@ fn draft(code: &str, description: &str, attrs: &[(&str, &str)]) -> ComplaintDraf
     ComplaintDraft {
         service_code: code.into(),
         description: description.into(),
-        attributes: attrs.iter().map(|(c, v)| AttributeAnswer { code: (*c).into(), values: vec![(*v).into()] }).collect(),
+        attributes: attrs
+            .iter()
+            .map(|(c, v)| AttributeAnswer { code: (*c).into(), values: vec![(*v).into()] })
+            .collect(),
         location: Some(AT),
         address: None,
         contact: Some(Contact {
@@ -117,7 +120,12 @@ async fn anonymous_complaints_carry_no_personal_field() {
     let r = core.flush_complaints().await.unwrap();
     assert_eq!(r.sent.len(), 2);
     let staff = server.staff_requests("service_code=water-leak").await;
-    let id_of = |d: &str| staff.iter().find(|r| r["description"] == d).unwrap()["service_request_id"].as_str().unwrap().to_owned();
+    let id_of = |d: &str| {
+        staff.iter().find(|r| r["description"] == d).unwrap()["service_request_id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
     let anon = server.staff_request(&id_of("بلاغ بدون اسم")).await;
     for field in ["first_name", "last_name", "phone", "email", "device_id", "account_id"] {
         let v = &anon["contact"][field];
@@ -166,7 +174,9 @@ async fn staff_changes_reach_the_citizen_once_each() {
         .unwrap()
         .iter()
         .filter_map(|e| match e {
-            Event::ComplaintUpdated { local_id, update, .. } if *local_id == id => Some(update.description.clone()),
+            Event::ComplaintUpdated { local_id, update, .. } if *local_id == id => {
+                Some(update.description.clone())
+            }
             _ => None,
         })
         .collect();
@@ -195,8 +205,19 @@ async fn validation_errors_name_the_field() {
         other => panic!("expected a validation error, got {other:?}"),
     };
     assert_eq!(field(core.submit_complaint(draft("water-leak", "تسرب", &[]), &[])), "attribute[severity]");
-    assert_eq!(field(core.submit_complaint(draft("water-leak", "تسرب", &[("severity", "tsunami")]), &[])), "attribute[severity]");
-    assert_eq!(field(core.submit_complaint(draft("water-leak", "تسرب", &[("colour", "blue"), ("severity", "drip")]), &[])), "attribute[colour]");
+    assert_eq!(
+        field(core.submit_complaint(draft("water-leak", "تسرب", &[("severity", "tsunami")]), &[])),
+        "attribute[severity]"
+    );
+    assert_eq!(
+        field(
+            core.submit_complaint(
+                draft("water-leak", "تسرب", &[("colour", "blue"), ("severity", "drip")]),
+                &[]
+            )
+        ),
+        "attribute[colour]"
+    );
     let mut outside = leak("تسرب");
     outside.location = Some(GeoPoint { lat: 32.08, long: 34.78 });
     assert_eq!(field(core.submit_complaint(outside, &[])), "location");
@@ -213,9 +234,14 @@ async fn validation_errors_name_the_field() {
     assert_eq!(field(core.submit_complaint(bad_phone, &[])), "contact.phone");
     assert_eq!(field(core.submit_complaint(leak("تسرب"), &[photo(), photo(), photo(), photo()])), "photos");
     assert_eq!(field(core.submit_complaint(leak("تسرب"), &[b"not an image".to_vec()])), "photo");
-    assert_eq!(field(core.submit_complaint(draft("storm-drain", "مصرف", &[("water_depth_cm", "عشرون")]), &[])), "attribute[water_depth_cm]");
+    assert_eq!(
+        field(core.submit_complaint(draft("storm-drain", "مصرف", &[("water_depth_cm", "عشرون")]), &[])),
+        "attribute[water_depth_cm]"
+    );
     // Digits in any script are numbers; nothing invalid was queued.
-    assert!(core.submit_complaint(draft("storm-drain", "مصرف مسدود", &[("water_depth_cm", "٢٠")]), &[]).is_ok());
+    assert!(core
+        .submit_complaint(draft("storm-drain", "مصرف مسدود", &[("water_depth_cm", "٢٠")]), &[])
+        .is_ok());
     assert_eq!(core.complaints().unwrap().len(), 2);
 }
 
@@ -237,7 +263,11 @@ async fn a_refused_complaint_needs_attention_and_can_be_fixed_or_cancelled() {
     let c = core.complaint(&bad).unwrap();
     assert_eq!(c.state, ComplaintState::NeedsAttention);
     assert!(c.last_error.unwrap().contains("severity"));
-    assert!(seen.lock().unwrap().iter().any(|e| matches!(e, Event::ComplaintNeedsAttention { local_id, .. } if *local_id == bad)));
+    assert!(seen
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|e| matches!(e, Event::ComplaintNeedsAttention { local_id, .. } if *local_id == bad)));
 
     // Fixed by the citizen and sent.
     core.edit_complaint(&bad, draft("water-leak", "بدون تحديد الحجم", &[("severity", "drip")])).unwrap();

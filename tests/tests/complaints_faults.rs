@@ -116,7 +116,9 @@ async fn crash_drill_child() {
 async fn flushing_killed_twenty_times_loses_and_duplicates_nothing() {
     let server = TestServer::start();
     // Every answer takes a while, so kills land before, during and after requests.
-    let proxy = FaultProxy::start(server.addr(), FaultPlan::always(Fault::Delay(Duration::from_millis(15)))).await.unwrap();
+    let proxy = FaultProxy::start(server.addr(), FaultPlan::always(Fault::Delay(Duration::from_millis(15))))
+        .await
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     {
         let core = app_via(dir.path(), &server.url(), &proxy.url(), Duration::from_secs(5));

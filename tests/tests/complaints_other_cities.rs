@@ -13,10 +13,12 @@ use baladiya_core::open311::Datatype;
 use baladiya_core::{Baladiya, Config, Event};
 use serde_json::{json, Value};
 
+/// A posted request: its form fields, its status and the city's notes.
+type Posted = (Vec<(String, String)>, String, Option<String>);
+
 #[derive(Default)]
 struct City {
-    /// Posted requests: (form fields, status, notes).
-    posted: Vec<(Vec<(String, String)>, String, Option<String>)>,
+    posted: Vec<Posted>,
     /// Query strings seen, to check jurisdiction and locale.
     queries: Vec<String>,
 }
@@ -40,9 +42,14 @@ async fn definition(Path(code): Path<String>) -> Json<Value> {
     ]}))
 }
 
-async fn create(State(city): State<Shared>, Form(fields): Form<Vec<(String, String)>>) -> (axum::http::StatusCode, Json<Value>) {
+async fn create(
+    State(city): State<Shared>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> (axum::http::StatusCode, Json<Value>) {
     let get = |k: &str| fields.iter().find(|(f, _)| f == k).map(|(_, v)| v.clone());
-    if get("api_key").as_deref() != Some("city-key") || get("jurisdiction_id").as_deref() != Some("springfield.gov") {
+    if get("api_key").as_deref() != Some("city-key")
+        || get("jurisdiction_id").as_deref() != Some("springfield.gov")
+    {
         return (axum::http::StatusCode::FORBIDDEN, Json(json!([{"code": 403, "description": "bad key"}])));
     }
     let mut c = city.lock().unwrap();
@@ -113,7 +120,12 @@ async fn works_against_another_citys_server() {
     assert_eq!(def[0].datatype, Datatype::SingleValueList);
     assert!(def[0].required && def[0].variable && !def[1].variable);
     assert_eq!(def[0].values[1].key, "2");
-    assert!(city.lock().unwrap().queries.iter().all(|q| q.contains("springfield.gov") && q.contains("\"en\"")));
+    assert!(city
+        .lock()
+        .unwrap()
+        .queries
+        .iter()
+        .all(|q| q.contains("springfield.gov") && q.contains("\"en\"")));
 
     let draft = ComplaintDraft {
         service_code: "101".into(),
@@ -131,7 +143,9 @@ async fn works_against_another_citys_server() {
         let fields = &c.posted[0].0;
         assert!(fields.contains(&("attribute[depth]".into(), "2".into())));
         // Anonymous: nothing personal went out.
-        assert!(!fields.iter().any(|(k, _)| ["first_name", "last_name", "phone", "email"].contains(&k.as_str())));
+        assert!(!fields
+            .iter()
+            .any(|(k, _)| ["first_name", "last_name", "phone", "email"].contains(&k.as_str())));
     }
 
     // The token becomes an id; a status change without history becomes one update and one event.
@@ -144,9 +158,13 @@ async fn works_against_another_citys_server() {
     let report = core.refresh_complaints().await.unwrap();
     assert_eq!(report.new_updates, 1);
     let c = core.complaint(&id).unwrap();
-    assert_eq!((c.state, c.status.as_deref(), c.status_notes.as_deref()), (ComplaintState::Sent, Some("closed"), Some("Filled with asphalt")));
+    assert_eq!(
+        (c.state, c.status.as_deref(), c.status_notes.as_deref()),
+        (ComplaintState::Sent, Some("closed"), Some("Filled with asphalt"))
+    );
     assert_eq!(c.updates.last().unwrap().description, "Filled with asphalt");
-    let updated = events.lock().unwrap().iter().filter(|e| matches!(e, Event::ComplaintUpdated { .. })).count();
+    let updated =
+        events.lock().unwrap().iter().filter(|e| matches!(e, Event::ComplaintUpdated { .. })).count();
     assert_eq!(updated, 1, "the first look found nothing new; the change is one event");
     // Asking again changes nothing.
     assert_eq!(core.refresh_complaints().await.unwrap().new_updates, 0);

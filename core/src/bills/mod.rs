@@ -44,7 +44,8 @@ pub struct SavedAccount {
 
 /// An account number as typed (any digit script, spaces, dashes) → its 8 digits.
 pub fn normalize_account(raw: &str) -> Result<String> {
-    let allowed = raw.chars().all(|c| c.is_whitespace() || c == '-' || ascii_digits(&c.to_string()).len() == 1);
+    let allowed =
+        raw.chars().all(|c| c.is_whitespace() || c == '-' || ascii_digits(&c.to_string()).len() == 1);
     let digits = ascii_digits(raw);
     if !allowed || digits.len() != ACCOUNT_DIGITS {
         return Err(Error::validation("account", format!("an account number has {ACCOUNT_DIGITS} digits")));
@@ -57,7 +58,10 @@ pub fn normalize_account(raw: &str) -> Result<String> {
 pub fn normalize_verification(raw: &str) -> Result<String> {
     let digits = ascii_digits(raw);
     if digits.len() < 6 || digits.len() > 15 {
-        return Err(Error::validation("verification", "type the phone number (or id number) registered on the account"));
+        return Err(Error::validation(
+            "verification",
+            "type the phone number (or id number) registered on the account",
+        ));
     }
     Ok(if raw.trim_start().starts_with('+') { format!("+{digits}") } else { digits })
 }
@@ -96,7 +100,13 @@ pub async fn fetch(api: &ApiClient, account: &str, secret: &str) -> Result<BillS
 }
 
 /// Keep the fresh statement of a saved account (and refresh its verifier). Unsaved: nothing.
-pub fn remember(conn: &Connection, account: &str, secret: &str, statement: &BillStatement, now: i64) -> Result<()> {
+pub fn remember(
+    conn: &Connection,
+    account: &str,
+    secret: &str,
+    statement: &BillStatement,
+    now: i64,
+) -> Result<()> {
     let doc = serde_json::to_string(statement).map_err(|e| Error::Storage(e.to_string()))?;
     let salt = uuid::Uuid::new_v4().as_bytes().to_vec();
     conn.execute(
@@ -106,9 +116,12 @@ pub fn remember(conn: &Connection, account: &str, secret: &str, statement: &Bill
     Ok(())
 }
 
+/// Salt, hash, statement JSON and when it was fetched.
+type OfflineRow = (Vec<u8>, Vec<u8>, Option<String>, Option<i64>);
+
 /// The offline copy of a saved account, if the factor matches what was verified online.
 pub fn offline_copy(conn: &Connection, account: &str, secret: &str) -> Result<Option<BillLookup>> {
-    let row: Option<(Vec<u8>, Vec<u8>, Option<String>, Option<i64>)> = conn
+    let row: Option<OfflineRow> = conn
         .prepare_cached("SELECT verifier_salt, verifier_hash, statement, fetched_at FROM bill_accounts WHERE account = ?1")?
         .query_row([account], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
         .optional()?;
@@ -121,7 +134,14 @@ pub fn offline_copy(conn: &Connection, account: &str, secret: &str) -> Result<Op
 }
 
 /// Save (or rename) an account after a successful online lookup.
-pub fn save(conn: &Connection, account: &str, nickname: &str, secret: &str, statement: &BillStatement, now: i64) -> Result<()> {
+pub fn save(
+    conn: &Connection,
+    account: &str,
+    nickname: &str,
+    secret: &str,
+    statement: &BillStatement,
+    now: i64,
+) -> Result<()> {
     let nickname = nickname.trim();
     if nickname.is_empty() || nickname.chars().count() > 40 {
         return Err(Error::validation("nickname", "1 to 40 characters, e.g. home, shop, parents"));
@@ -141,7 +161,9 @@ pub fn save(conn: &Connection, account: &str, nickname: &str, secret: &str, stat
 pub fn list(conn: &Connection) -> Result<Vec<SavedAccount>> {
     Ok(conn
         .prepare_cached("SELECT account, nickname, fetched_at FROM bill_accounts ORDER BY saved_at")?
-        .query_map([], |r| Ok(SavedAccount { account: r.get(0)?, nickname: r.get(1)?, fetched_at: r.get(2)? }))?
+        .query_map([], |r| {
+            Ok(SavedAccount { account: r.get(0)?, nickname: r.get(1)?, fetched_at: r.get(2)? })
+        })?
         .collect::<Result<_, _>>()?)
 }
 

@@ -19,7 +19,11 @@ pub async fn refresh(store: &Store, client: &Open311Client) -> Result<usize> {
         tx.execute("DELETE FROM complaint_categories", [])?;
         for (i, (c, d)) in categories.iter().zip(&defs).enumerate() {
             let doc = serde_json::to_string(c).map_err(|e| Error::Storage(e.to_string()))?;
-            let def = d.as_ref().map(serde_json::to_string).transpose().map_err(|e| Error::Storage(e.to_string()))?;
+            let def = d
+                .as_ref()
+                .map(serde_json::to_string)
+                .transpose()
+                .map_err(|e| Error::Storage(e.to_string()))?;
             tx.execute(
                 "INSERT INTO complaint_categories (code, position, doc, definition) VALUES (?1, ?2, ?3, ?4)",
                 params![c.code, i as i64, doc, def],

@@ -66,7 +66,8 @@ impl Flusher<'_> {
                 report.out_of_time = true;
                 break;
             }
-            let Some((seq, pending)) = self.store.read(|c| outbox::next_pending(c, force, now, after_seq))? else {
+            let Some((seq, pending)) = self.store.read(|c| outbox::next_pending(c, force, now, after_seq))?
+            else {
                 break;
             };
             after_seq = seq;
@@ -78,7 +79,9 @@ impl Flusher<'_> {
             }
         }
         report.remaining = self.store.read(|c| {
-            Ok(c.query_row("SELECT COUNT(*) FROM complaints WHERE state = 'queued'", [], |r| r.get::<_, i64>(0))?)
+            Ok(c.query_row("SELECT COUNT(*) FROM complaints WHERE state = 'queued'", [], |r| {
+                r.get::<_, i64>(0)
+            })?)
         })? as u32;
         Ok(report)
     }
@@ -102,13 +105,23 @@ impl Flusher<'_> {
                 self.store.write(|tx| {
                     outbox::mark_sent(tx, &p.local_id, created.id.as_deref(), created.token.as_deref(), now)
                 })?;
-                self.events.emit(&Event::ComplaintSent { local_id: p.local_id.clone(), server_id: created.id.clone() });
-                report.sent.push(SentComplaint { local_id: p.local_id.clone(), server_id: created.id, token: created.token });
+                self.events.emit(&Event::ComplaintSent {
+                    local_id: p.local_id.clone(),
+                    server_id: created.id.clone(),
+                });
+                report.sent.push(SentComplaint {
+                    local_id: p.local_id.clone(),
+                    server_id: created.id,
+                    token: created.token,
+                });
                 Ok(false)
             }
             Err(Error::Rejected { reason, .. }) => {
                 self.store.write(|tx| outbox::mark_needs_attention(tx, &p.local_id, &reason))?;
-                self.events.emit(&Event::ComplaintNeedsAttention { local_id: p.local_id.clone(), reason: reason.clone() });
+                self.events.emit(&Event::ComplaintNeedsAttention {
+                    local_id: p.local_id.clone(),
+                    reason: reason.clone(),
+                });
                 report.needs_attention.push((p.local_id.clone(), reason));
                 Ok(false)
             }
@@ -123,7 +136,8 @@ impl Flusher<'_> {
                 let next = now + wait.min(Duration::from_secs(24 * 3600)).as_millis() as i64;
                 let error = e.to_string();
                 self.store.write(|tx| outbox::mark_retry(tx, &p.local_id, &error, next))?;
-                report.retry_later = Some(RetryLater { local_id: p.local_id.clone(), error, next_attempt_at: next });
+                report.retry_later =
+                    Some(RetryLater { local_id: p.local_id.clone(), error, next_attempt_at: next });
                 Ok(true)
             }
         }

@@ -35,7 +35,8 @@ pub fn insert(tx: &Transaction<'_>, draft: &ComplaintDraft, photos: &[Vec<u8>], 
     Ok(local_id)
 }
 
-const COLUMNS: &str = "local_id, draft, state, attempts, next_attempt_at, last_error, server_id, token, status,
+const COLUMNS: &str =
+    "local_id, draft, state, attempts, next_attempt_at, last_error, server_id, token, status,
      detailed_status, status_notes, created_at, sent_at,
      (SELECT COUNT(*) FROM complaint_photos p WHERE p.local_id = complaints.local_id)";
 
@@ -71,7 +72,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<(Complaint, String)> {
 }
 
 fn finish(conn: &Connection, (mut c, doc): (Complaint, String)) -> Result<Complaint> {
-    c.draft = serde_json::from_str(&doc).map_err(|e| Error::Storage(format!("stored complaint unreadable: {e}")))?;
+    c.draft = serde_json::from_str(&doc)
+        .map_err(|e| Error::Storage(format!("stored complaint unreadable: {e}")))?;
     c.updates = updates(conn, &c.local_id)?;
     Ok(c)
 }
@@ -124,7 +126,12 @@ pub struct Pending {
     pub attempts: u32,
 }
 
-pub fn next_pending(conn: &Connection, force: bool, now: i64, after_seq: i64) -> Result<Option<(i64, Pending)>> {
+pub fn next_pending(
+    conn: &Connection,
+    force: bool,
+    now: i64,
+    after_seq: i64,
+) -> Result<Option<(i64, Pending)>> {
     let head = conn
         .prepare_cached(
             "SELECT seq, local_id, draft, idempotency_key, attempts, next_attempt_at FROM complaints
@@ -145,7 +152,8 @@ pub fn next_pending(conn: &Connection, force: bool, now: i64, after_seq: i64) ->
     if !force && next_at > now {
         return Ok(None);
     }
-    let draft = serde_json::from_str(&doc).map_err(|e| Error::Storage(format!("stored complaint unreadable: {e}")))?;
+    let draft = serde_json::from_str(&doc)
+        .map_err(|e| Error::Storage(format!("stored complaint unreadable: {e}")))?;
     let photos: Vec<Vec<u8>> = conn
         .prepare_cached("SELECT jpeg FROM complaint_photos WHERE local_id = ?1 ORDER BY position")?
         .query_map([&local_id], |r| r.get(0))?
@@ -201,9 +209,15 @@ fn still_local(tx: &Transaction<'_>, local_id: &str) -> Result<bool> {
 
 pub fn cancel(tx: &Transaction<'_>, local_id: &str) -> Result<()> {
     if !still_local(tx, local_id)? {
-        return Err(Error::validation("local_id", "already sent (or on its way): it can no longer be cancelled"));
+        return Err(Error::validation(
+            "local_id",
+            "already sent (or on its way): it can no longer be cancelled",
+        ));
     }
-    tx.execute("UPDATE complaints SET state = 'cancelled', next_attempt_at = 0 WHERE local_id = ?1", [local_id])?;
+    tx.execute(
+        "UPDATE complaints SET state = 'cancelled', next_attempt_at = 0 WHERE local_id = ?1",
+        [local_id],
+    )?;
     tx.execute("DELETE FROM complaint_photos WHERE local_id = ?1", [local_id])?;
     Ok(())
 }
@@ -212,7 +226,10 @@ pub fn cancel(tx: &Transaction<'_>, local_id: &str) -> Result<()> {
 /// idempotency key (the server may have seen the old key with the old body).
 pub fn replace_draft(tx: &Transaction<'_>, local_id: &str, draft: &ComplaintDraft) -> Result<()> {
     if !still_local(tx, local_id)? {
-        return Err(Error::validation("local_id", "already sent (or on its way): it can no longer be edited"));
+        return Err(Error::validation(
+            "local_id",
+            "already sent (or on its way): it can no longer be edited",
+        ));
     }
     let doc = serde_json::to_string(draft).map_err(|e| Error::Storage(e.to_string()))?;
     tx.execute(
@@ -227,9 +244,11 @@ pub fn replace_draft(tx: &Transaction<'_>, local_id: &str, draft: &ComplaintDraf
 /// Queue a refused complaint again unchanged (e.g. after the category was fixed on the server).
 pub fn requeue(tx: &Transaction<'_>, local_id: &str) -> Result<()> {
     let draft = serde_json::from_str::<ComplaintDraft>(
-        &tx.query_row("SELECT draft FROM complaints WHERE local_id = ?1", [local_id], |r| r.get::<_, String>(0))
-            .optional()?
-            .ok_or_else(|| Error::NotFound(format!("complaint {local_id}")))?,
+        &tx.query_row("SELECT draft FROM complaints WHERE local_id = ?1", [local_id], |r| {
+            r.get::<_, String>(0)
+        })
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("complaint {local_id}")))?,
     )
     .map_err(|e| Error::Storage(e.to_string()))?;
     replace_draft(tx, local_id, &draft)

@@ -33,7 +33,12 @@ struct Watched {
     updated_datetime: Option<String>,
 }
 
-pub async fn refresh(store: &Store, client: &Open311Client, clock: &dyn Clock, events: &Events) -> Result<RefreshReport> {
+pub async fn refresh(
+    store: &Store,
+    client: &Open311Client,
+    clock: &dyn Clock,
+    events: &Events,
+) -> Result<RefreshReport> {
     resolve_tokens(store, client).await?;
     let now = clock.now_ms();
     let watched: Vec<Watched> = store.read(|c| {
@@ -52,7 +57,11 @@ pub async fn refresh(store: &Store, client: &Open311Client, clock: &dyn Clock, e
     let mut report = RefreshReport { checked: watched.len() as u32, ..Default::default() };
     for chunk in watched.chunks(IDS_PER_CALL) {
         // Everything changed after the oldest state we know of; unknown → ask for all of them.
-        let updated_after = chunk.iter().map(|w| w.updated_datetime.clone()).collect::<Option<Vec<_>>>().and_then(|v| v.into_iter().min());
+        let updated_after = chunk
+            .iter()
+            .map(|w| w.updated_datetime.clone())
+            .collect::<Option<Vec<_>>>()
+            .and_then(|v| v.into_iter().min());
         let ids: Vec<String> = chunk.iter().map(|w| w.server_id.clone()).collect();
         let remote = client.requests(&ids, updated_after.as_deref()).await?;
         let mut raised = Vec::new();
@@ -99,7 +108,9 @@ fn apply(tx: &Transaction<'_>, local_id: &str, r: &RemoteRequest, now: i64) -> R
         .collect();
     // A server without a history extension: a change of state is an entry of its own.
     let detailed_now = r.detailed_status.clone().or_else(|| detailed.clone().filter(|_| r.status == "open"));
-    let state_changed = Some(&r.status) != status.as_ref() || r.detailed_status.is_some() && r.detailed_status != detailed || r.status_notes != notes;
+    let state_changed = Some(&r.status) != status.as_ref()
+        || r.detailed_status.is_some() && r.detailed_status != detailed
+        || r.status_notes != notes;
     if incoming.is_empty() && state_changed {
         let when = r.updated_datetime.clone().unwrap_or_else(|| rfc3339(now));
         incoming.push(ComplaintUpdate {
@@ -148,7 +159,10 @@ async fn resolve_tokens(store: &Store, client: &Open311Client) -> Result<()> {
     for (local_id, token) in pending {
         if let Some(id) = client.resolve_token(&token).await? {
             store.write(|tx| {
-                tx.execute("UPDATE complaints SET server_id = ?2 WHERE local_id = ?1", params![local_id, id])?;
+                tx.execute(
+                    "UPDATE complaints SET server_id = ?2 WHERE local_id = ?1",
+                    params![local_id, id],
+                )?;
                 Ok(())
             })?;
         }

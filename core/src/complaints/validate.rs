@@ -146,7 +146,10 @@ fn check_contact(c: Contact) -> Result<Option<Contact>> {
         }
     }
     let contact = Contact { first_name: clean(c.first_name), last_name: clean(c.last_name), phone, email };
-    let empty = contact.first_name.is_none() && contact.last_name.is_none() && contact.phone.is_none() && contact.email.is_none();
+    let empty = contact.first_name.is_none()
+        && contact.last_name.is_none()
+        && contact.phone.is_none()
+        && contact.email.is_none();
     Ok((!empty).then_some(contact))
 }
 
@@ -154,7 +157,8 @@ fn check_contact(c: Contact) -> Result<Option<Contact>> {
 /// A multi-value list is sent as `attribute[code][]` even with one value.
 pub fn form_fields(d: &ComplaintDraft, definition: Option<&[AttributeDef]>) -> Vec<(String, String)> {
     let multi = |code: &str| {
-        definition.is_some_and(|defs| defs.iter().any(|x| x.code == code && x.datatype == Datatype::MultiValueList))
+        definition
+            .is_some_and(|defs| defs.iter().any(|x| x.code == code && x.datatype == Datatype::MultiValueList))
     };
     let mut f: Vec<(String, String)> = vec![
         ("service_code".into(), d.service_code.clone()),
@@ -176,7 +180,12 @@ pub fn form_fields(d: &ComplaintDraft, definition: Option<&[AttributeDef]>) -> V
         }
     }
     if let Some(c) = &d.contact {
-        for (k, v) in [("first_name", &c.first_name), ("last_name", &c.last_name), ("phone", &c.phone), ("email", &c.email)] {
+        for (k, v) in [
+            ("first_name", &c.first_name),
+            ("last_name", &c.last_name),
+            ("phone", &c.phone),
+            ("email", &c.email),
+        ] {
             if let Some(v) = v {
                 f.push((k.into(), v.clone()));
             }

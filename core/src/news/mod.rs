@@ -33,7 +33,10 @@ pub struct StoredNews {
 }
 
 fn meta(conn: &Connection, key: &str) -> Result<Option<String>> {
-    Ok(conn.prepare_cached("SELECT value FROM news_meta WHERE key = ?1")?.query_row([key], |r| r.get(0)).optional()?)
+    Ok(conn
+        .prepare_cached("SELECT value FROM news_meta WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))
+        .optional()?)
 }
 
 /// One conditional request for the newest `KEPT` items.
@@ -46,7 +49,11 @@ pub fn etag(conn: &Connection) -> Result<Option<String>> {
 }
 
 /// Replace the offline set with the server's newest items, keeping read marks.
-pub fn apply(tx: &Transaction<'_>, page: &NewsPage, etag: Option<&str>) -> Result<(NewsReport, Vec<NewsItem>)> {
+pub fn apply(
+    tx: &Transaction<'_>,
+    page: &NewsPage,
+    etag: Option<&str>,
+) -> Result<(NewsReport, Vec<NewsItem>)> {
     let before: HashSet<String> =
         tx.prepare("SELECT id FROM news_items")?.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
     let first_load = before.is_empty() && meta(tx, "etag")?.is_none();
@@ -95,7 +102,10 @@ pub fn list(conn: &Connection, unread_only: bool) -> Result<Vec<StoredNews>> {
         conn.prepare_cached(sql)?.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
     rows.into_iter()
         .map(|(doc, read)| {
-            Ok(StoredNews { item: serde_json::from_str(&doc).map_err(|e| Error::Storage(e.to_string()))?, read })
+            Ok(StoredNews {
+                item: serde_json::from_str(&doc).map_err(|e| Error::Storage(e.to_string()))?,
+                read,
+            })
         })
         .collect()
 }

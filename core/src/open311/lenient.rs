@@ -73,7 +73,10 @@ mod tests {
         assert_eq!(list(&json!([1, 2, 3])).len(), 3);
         assert_eq!(list(&json!({"service_request_id": "9"})).len(), 1);
         let o = json!({"a": "true", "b": "False", "c": 1, "d": true, "e": "maybe", "n": "31.5", "s": " "});
-        assert_eq!((flag(&o, "a"), flag(&o, "b"), flag(&o, "c"), flag(&o, "d")), (Some(true), Some(false), Some(true), Some(true)));
+        assert_eq!(
+            (flag(&o, "a"), flag(&o, "b"), flag(&o, "c"), flag(&o, "d")),
+            (Some(true), Some(false), Some(true), Some(true))
+        );
         assert_eq!(flag(&o, "e"), None);
         assert_eq!(number(&o, "n"), Some(31.5));
         assert_eq!(text(&o, "s"), None);

@@ -153,7 +153,9 @@ impl Open311Client {
                     description: text(s, "description").unwrap_or_default(),
                     group: text(s, "group").unwrap_or_default(),
                     keywords: text(s, "keywords")
-                        .map(|k| k.split(',').map(|w| w.trim().to_owned()).filter(|w| !w.is_empty()).collect())
+                        .map(|k| {
+                            k.split(',').map(|w| w.trim().to_owned()).filter(|w| !w.is_empty()).collect()
+                        })
                         .unwrap_or_default(),
                     has_attributes: flag(s, "metadata").unwrap_or(false),
                 })
@@ -180,7 +182,12 @@ impl Open311Client {
                         .map(list)
                         .unwrap_or_default()
                         .into_iter()
-                        .filter_map(|v| Some(ListValue { key: text(v, "key")?, name: text(v, "name").unwrap_or_default() }))
+                        .filter_map(|v| {
+                            Some(ListValue {
+                                key: text(v, "key")?,
+                                name: text(v, "name").unwrap_or_default(),
+                            })
+                        })
                         .collect(),
                 })
             })
@@ -226,7 +233,10 @@ impl Open311Client {
         let resp = self.api.send(req).await?;
         check_post(&resp)?;
         let v: Value = resp.json()?;
-        let first = list(&v).into_iter().next().ok_or_else(|| Error::MalformedResponse("empty answer to a POST".into()))?;
+        let first = list(&v)
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::MalformedResponse("empty answer to a POST".into()))?;
         let created = Created {
             id: text(first, "service_request_id"),
             token: text(first, "token"),
