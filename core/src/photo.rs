@@ -12,7 +12,7 @@
 //! - **Upright.** Phones store the sensor's pixels as they came and say in an EXIF tag how to turn
 //!   them; the turn is applied to the pixels before the tag is dropped.
 //! - **Hostile input.** Anything that is not a readable picture is a
-//!   [`Error::Validation`](crate::error::Error::Validation) on field `photo`. The size of the file
+//!   [`Error::Validation`] on field `photo`. The size of the file
 //!   is checked before anything is parsed, the dimensions are read from the header and checked
 //!   (at most [`MAX_PIXELS`]) before any pixel buffer is allocated, and the decoders run under
 //!   `catch_unwind` so that a bug in a third-party decoder becomes an error, not a crash.
