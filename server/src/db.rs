@@ -8,8 +8,11 @@ use rusqlite::Connection;
 
 use crate::error::ApiError;
 
-const MIGRATIONS: &[&str] =
-    &[include_str!("../migrations/001_catalogue.sql"), include_str!("../migrations/002_open311.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/001_catalogue.sql"),
+    include_str!("../migrations/002_open311.sql"),
+    include_str!("../migrations/003_bills_news.sql"),
+];
 
 #[derive(Clone)]
 pub struct Db {

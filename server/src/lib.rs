@@ -5,15 +5,21 @@
 //! - `PUT|DELETE /api/v1/staff/guide/services/{id}` and `/violations/{id}`: staff edits
 //! - `/open311/v2/…`: Open311 GeoReport v2 complaints and suggestions, and
 //!   `/api/v1/staff/requests…`: the staff workflow over them (see [`open311`])
+//! - `GET /api/v1/bills/verification` and `GET /api/v1/bills/{account}`: bill lookup behind a
+//!   verification factor, throttled (see [`bills`])
+//! - `GET /api/v1/news`, `POST /api/v1/staff/news`, `DELETE /api/v1/staff/news/{id}`: news
+//!   (see [`news`])
 //!
 //! SQLite (embedded) under a data directory. Logs name the route template, never the concrete path
 //! or query, so account numbers and tracking ids added later cannot leak into logs.
 
+pub mod bills;
 mod catalogue;
 mod conditional;
 mod db;
 mod error;
 mod guide;
+pub mod news;
 pub mod open311;
 mod staff;
 
@@ -30,6 +36,7 @@ use axum::routing::{get, put};
 use axum::Router;
 use tokio::sync::RwLock;
 
+pub use bills::{BillsConfig, VerificationKind};
 pub use db::Db;
 pub use open311::Open311Config;
 
@@ -40,6 +47,13 @@ pub struct ServerConfig {
     pub demo: bool,
     /// Bearer token of the staff API; `None` disables it.
     pub staff_token: Option<String>,
+}
+
+/// Settings of the server's features beyond [`ServerConfig`].
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub open311: Open311Config,
+    pub bills: BillsConfig,
 }
 
 pub struct AppState {
@@ -68,6 +82,14 @@ pub fn app(config: &ServerConfig) -> Result<Router, ServerError> {
 
 /// [`app`] with Open311 settings of its own.
 pub fn app_with(config: &ServerConfig, open311: &Open311Config) -> Result<Router, ServerError> {
+    app_with_options(config, &Options { open311: open311.clone(), ..Options::default() })
+}
+
+/// [`app`] with settings of its own for every feature. Serve it with connect info
+/// (`into_make_service_with_connect_info::<SocketAddr>()`, as [`serve`] does) so bill lookups
+/// are throttled per client address.
+pub fn app_with_options(config: &ServerConfig, options: &Options) -> Result<Router, ServerError> {
+    let open311 = &options.open311;
     let db = Db::open(&config.data_dir)?;
     if config.demo {
         let seed = catalogue::sample().map_err(|e| ServerError::Sample(e.to_string()))?;
@@ -84,6 +106,9 @@ pub fn app_with(config: &ServerConfig, open311: &Open311Config) -> Result<Router
     }
     let complaints = open311::router(db.clone(), config.demo, config.staff_token.as_deref(), open311)
         .map_err(ServerError::Sample)?;
+    let bills = bills::router(db.clone(), config.demo, &options.bills).map_err(ServerError::Sample)?;
+    let news =
+        news::router(db.clone(), config.demo, config.staff_token.as_deref()).map_err(ServerError::Sample)?;
     let state =
         Arc::new(AppState { db, staff_token: config.staff_token.clone(), full_guide: RwLock::new(None) });
     Ok(Router::new()
@@ -96,6 +121,8 @@ pub fn app_with(config: &ServerConfig, open311: &Open311Config) -> Result<Router
         )
         .with_state(state)
         .merge(complaints)
+        .merge(bills)
+        .merge(news)
         .layer(middleware::from_fn(log_request)))
 }
 
@@ -121,7 +148,7 @@ pub async fn serve(
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
-    serve_with(listener, config, Open311Config::default(), shutdown).await
+    serve_with_options(listener, config, Options::default(), shutdown).await
 }
 
 /// [`serve`] with Open311 settings of its own.
@@ -131,8 +158,20 @@ pub async fn serve_with(
     open311: Open311Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
-    let app = app_with(&config, &open311)?;
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+    serve_with_options(listener, config, Options { open311, ..Options::default() }, shutdown).await
+}
+
+/// [`serve`] with settings of its own for every feature.
+pub async fn serve_with_options(
+    listener: tokio::net::TcpListener,
+    config: ServerConfig,
+    options: Options,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    let app = app_with_options(&config, &options)?;
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await?;
     Ok(())
 }
 
@@ -155,16 +194,25 @@ impl RunningServer {
         open311: Open311Config,
         addr: SocketAddr,
     ) -> Result<Self, ServerError> {
+        Self::start_with_options(config, Options { open311, ..Options::default() }, addr)
+    }
+
+    /// [`RunningServer::start`] with settings of its own for every feature.
+    pub fn start_with_options(
+        config: ServerConfig,
+        options: Options,
+        addr: SocketAddr,
+    ) -> Result<Self, ServerError> {
         let std_listener = std::net::TcpListener::bind(addr)?;
         std_listener.set_nonblocking(true)?;
         let addr = std_listener.local_addr()?;
-        let router = app_with(&config, &open311)?;
+        let router = app_with_options(&config, &options)?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::Builder::new().name("baladiya-server".into()).spawn(move || {
             let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(std_listener)?;
-                axum::serve(listener, router)
+                axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
                     .with_graceful_shutdown(async move {
                         let _ = stopped.await;
                     })

@@ -3,7 +3,9 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use baladiya_server::{serve_with, Open311Config, ServerConfig};
+use baladiya_server::{
+    serve_with_options, BillsConfig, Open311Config, Options, ServerConfig, VerificationKind,
+};
 use clap::Parser;
 
 #[derive(Parser)]
@@ -42,6 +44,14 @@ struct Args {
     /// by default http:// and the request's Host.
     #[arg(long, env = "BALADIYA_PUBLIC_URL")]
     public_url: Option<String>,
+    /// What a bill lookup must prove besides the account number: `phone` (the number registered
+    /// on the account) or `national_id` (the holder's id number).
+    #[arg(long, env = "BALADIYA_BILL_VERIFICATION", default_value = "phone", value_parser = verification_kind)]
+    bill_verification: VerificationKind,
+}
+
+fn verification_kind(s: &str) -> Result<VerificationKind, String> {
+    VerificationKind::parse(s).ok_or_else(|| "expected phone or national_id".into())
 }
 
 fn department_token(s: &str) -> Result<(String, String), String> {
@@ -60,11 +70,14 @@ async fn main() -> std::process::ExitCode {
         .init();
     let args = Args::parse();
     let config = ServerConfig { data_dir: args.data_dir, demo: args.demo, staff_token: args.staff_token };
-    let open311 = Open311Config {
-        jurisdiction_id: args.jurisdiction_id,
-        api_keys: args.open311_api_keys,
-        department_tokens: args.department_tokens,
-        public_url: args.public_url,
+    let options = Options {
+        open311: Open311Config {
+            jurisdiction_id: args.jurisdiction_id,
+            api_keys: args.open311_api_keys,
+            department_tokens: args.department_tokens,
+            public_url: args.public_url,
+        },
+        bills: BillsConfig { verification: args.bill_verification, ..BillsConfig::default() },
     };
     let listener = match tokio::net::TcpListener::bind(args.listen).await {
         Ok(l) => l,
@@ -78,7 +91,7 @@ async fn main() -> std::process::ExitCode {
     // tests that start the server.
     println!("listening on http://{addr}/");
     tracing::info!(listen = %addr, "serving");
-    match serve_with(listener, config, open311, shutdown_signal()).await {
+    match serve_with_options(listener, config, options, shutdown_signal()).await {
         Ok(()) => {
             tracing::info!("stopped");
             std::process::ExitCode::SUCCESS

@@ -94,9 +94,10 @@ pub struct BillStatement {
     pub history: Vec<Bill>,
     /// Newest first.
     pub payments: Vec<Payment>,
-    /// Owed from before the current bill.
+    /// Owed from before the current bill, carried onto it as a line.
     pub arrears_minor: i64,
-    /// Everything owed now: the current bill's unpaid part plus arrears.
+    /// Everything owed now: what is unpaid of the current bill, which carries earlier arrears as
+    /// a line (`arrears_minor`), so they count once.
     pub total_due_minor: i64,
     pub how_to_pay: Vec<Localized>,
 }

@@ -78,8 +78,8 @@ pub async fn refresh(
             Ok(())
         })?;
         // Emit after the commit, so a listener that reads the store sees the change.
-        for (local_id, server_id, update) in raised {
-            if update.detailed_status.as_deref() != Some("received") {
+        for (local_id, server_id, (update, announce)) in raised {
+            if announce {
                 events.emit(&Event::ComplaintUpdated { local_id, server_id, update });
             }
         }
@@ -87,8 +87,15 @@ pub async fn refresh(
     Ok(report)
 }
 
-/// Store what the server says about one complaint; returns the history entries that are new.
-fn apply(tx: &Transaction<'_>, local_id: &str, r: &RemoteRequest, now: i64) -> Result<Vec<ComplaintUpdate>> {
+/// Store what the server says about one complaint; returns the history entries that are new, each
+/// with whether it is worth an event (the server's record of the creation itself is not: the
+/// citizen knows they sent it).
+fn apply(
+    tx: &Transaction<'_>,
+    local_id: &str,
+    r: &RemoteRequest,
+    now: i64,
+) -> Result<Vec<(ComplaintUpdate, bool)>> {
     let (status, detailed, notes): (Option<String>, Option<String>, Option<String>) = tx.query_row(
         "SELECT status, detailed_status, status_notes FROM complaints WHERE local_id = ?1",
         [local_id],
@@ -122,8 +129,12 @@ fn apply(tx: &Transaction<'_>, local_id: &str, r: &RemoteRequest, now: i64) -> R
             updated_datetime: when,
         });
     }
-    let mut new = Vec::new();
-    for u in incoming {
+    let had_history = tx
+        .prepare_cached("SELECT 1 FROM complaint_updates WHERE local_id = ?1 LIMIT 1")?
+        .exists([local_id])?;
+    let mut new: Vec<(ComplaintUpdate, bool)> = Vec::new();
+    for (i, u) in incoming.into_iter().enumerate() {
+        let creation = !had_history && i == 0 && !r.updates.is_empty();
         let known = tx
             .prepare_cached("SELECT 1 FROM complaint_updates WHERE local_id = ?1 AND update_id = ?2")?
             .query_row(params![local_id, u.update_id], |_| Ok(()))
@@ -137,9 +148,9 @@ fn apply(tx: &Transaction<'_>, local_id: &str, r: &RemoteRequest, now: i64) -> R
              VALUES (?1, ?2, (SELECT COALESCE(MAX(position), 0) + 1 FROM complaint_updates WHERE local_id = ?1), ?3, ?4, ?5, ?6, ?7)",
         )?
         .execute(params![local_id, u.update_id, u.status, u.detailed_status, u.description, u.media_url, u.updated_datetime])?;
-        new.push(u);
+        new.push((u, !creation));
     }
-    let latest_detailed = new.iter().rev().find_map(|u| u.detailed_status.clone()).or(detailed_now);
+    let latest_detailed = new.iter().rev().find_map(|(u, _)| u.detailed_status.clone()).or(detailed_now);
     tx.execute(
         "UPDATE complaints SET status = ?2, detailed_status = COALESCE(?3, detailed_status), status_notes = ?4,
             updated_datetime = COALESCE(?5, updated_datetime)

@@ -1,0 +1,102 @@
+//! News items in the server's database.
+
+use baladiya_wire::NewsItem;
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+
+use crate::error::ApiError;
+
+pub fn version(conn: &Connection) -> Result<i64, ApiError> {
+    Ok(conn.query_row("SELECT value FROM news_meta WHERE key = 'version'", [], |r| r.get(0))?)
+}
+
+fn bump(tx: &Transaction<'_>) -> Result<i64, ApiError> {
+    tx.execute("UPDATE news_meta SET value = value + 1 WHERE key = 'version'", [])?;
+    version(tx)
+}
+
+/// A position in the list: items strictly older than (published_at, id).
+pub type After = (String, String);
+
+/// Up to `limit` listed items, newest first, after `after`; and whether more follow.
+pub fn page(conn: &Connection, limit: u32, after: Option<&After>) -> Result<(Vec<NewsItem>, bool), ApiError> {
+    let (p, id) = match after {
+        Some((p, id)) => (Some(p.as_str()), Some(id.as_str())),
+        None => (None, None),
+    };
+    let mut stmt = conn.prepare_cached(
+        "SELECT doc FROM news_items
+         WHERE withdrawn_at IS NULL AND (?1 IS NULL OR (published_at, id) < (?1, ?2))
+         ORDER BY published_at DESC, id DESC LIMIT ?3",
+    )?;
+    let mut items: Vec<NewsItem> = stmt
+        .query_map(params![p, id, i64::from(limit) + 1], |r| r.get::<_, String>(0))?
+        .map(|d| Ok(serde_json::from_str(&d?)?))
+        .collect::<Result<_, ApiError>>()?;
+    let more = items.len() > limit as usize;
+    items.truncate(limit as usize);
+    Ok((items, more))
+}
+
+/// Has an item (listed or withdrawn) this id?
+pub fn exists(conn: &Connection, id: &str) -> Result<bool, ApiError> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM news_items WHERE id = ?1")?
+        .query_row([id], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// Store a sanitised item; returns the new list version, or `None` if the id is taken.
+pub fn publish(conn: &mut Connection, item: &NewsItem) -> Result<Option<i64>, ApiError> {
+    let tx = conn.transaction()?;
+    if exists(&tx, &item.id)? {
+        return Ok(None);
+    }
+    insert(&tx, item)?;
+    let v = bump(&tx)?;
+    tx.commit()?;
+    Ok(Some(v))
+}
+
+fn insert(tx: &Transaction<'_>, item: &NewsItem) -> Result<(), ApiError> {
+    tx.execute(
+        "INSERT INTO news_items (id, published_at, doc) VALUES (?1, ?2, ?3)",
+        params![item.id, item.published_at, serde_json::to_string(item)?],
+    )?;
+    Ok(())
+}
+
+/// Withdraw an item: `Ok(None)` if there is no such item; the list version otherwise (unchanged
+/// when it was already withdrawn).
+pub fn withdraw(conn: &mut Connection, id: &str, now: &str) -> Result<Option<i64>, ApiError> {
+    let tx = conn.transaction()?;
+    let state: Option<Option<String>> = tx
+        .prepare_cached("SELECT withdrawn_at FROM news_items WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
+    let v = match state {
+        None => return Ok(None),
+        Some(Some(_)) => version(&tx)?,
+        Some(None) => {
+            tx.execute("UPDATE news_items SET withdrawn_at = ?2 WHERE id = ?1", params![id, now])?;
+            bump(&tx)?
+        }
+    };
+    tx.commit()?;
+    Ok(Some(v))
+}
+
+/// Load `items` (already sanitised) if there is no news yet.
+pub fn seed_if_empty(conn: &mut Connection, items: &[NewsItem]) -> Result<bool, ApiError> {
+    let count: i64 = conn.query_row("SELECT COUNT(*) FROM news_items", [], |r| r.get(0))?;
+    if count > 0 {
+        return Ok(false);
+    }
+    let tx = conn.transaction()?;
+    for item in items {
+        insert(&tx, item)?;
+    }
+    bump(&tx)?;
+    tx.commit()?;
+    Ok(true)
+}
