@@ -106,8 +106,9 @@ pub async fn run(langs: Langs) -> Result<(), Box<dyn std::error::Error>> {
     }
 
     let server = complaints(&core, server, server_dir.path(), langs).await?;
+    bills_and_news(&core, &server).await?;
 
-    step("11. The server goes away; the guide still works");
+    step("14. The server goes away; the guide, the saved bill and the news still work");
     server.stop()?;
     match core.sync_guide().await {
         Err(e) => println!("  sync: {e}"),
@@ -118,7 +119,94 @@ pub async fn run(langs: Langs) -> Result<(), Box<dyn std::error::Error>> {
     for h in &hits {
         render::hit(h, langs);
     }
+    let offline = core.lookup_bill(SAMPLE_ACCOUNT, SAMPLE_PHONE).await?;
+    let fetched = chrono::DateTime::from_timestamp_millis(offline.fetched_at)
+        .map(|d| d.to_rfc3339())
+        .unwrap_or_default();
+    println!(
+        "  bill {} offline: {} (stale: {}, fetched {fetched})",
+        SAMPLE_ACCOUNT,
+        render::money(offline.statement.total_due_minor, &offline.statement.currency),
+        offline.stale
+    );
+    println!("  news offline: {} items, {} unread", core.news(false)?.len(), core.unread_news_count()?);
     println!("\nDemo finished.");
+    Ok(())
+}
+
+/// A sample account of the reference server and the phone registered on it (sample data).
+const SAMPLE_ACCOUNT: &str = "10561203";
+const SAMPLE_PHONE: &str = "0567654321";
+
+/// Steps 11–13: a bill looked up with Arabic-Indic digits, saved for offline use; the news;
+/// one background sync as the phone runs it.
+async fn bills_and_news(core: &Baladiya, server: &RunningServer) -> Result<(), Box<dyn std::error::Error>> {
+    step("11. A water bill, typed in Arabic-Indic digits, verified by the registered phone");
+    println!("  the server asks for: {}", core.bill_verification().await?.label.ar);
+    match core.lookup_bill("١٠٥٦-١٢٠٣", "٠٥٦٧٦٥٤٠٠٠").await {
+        Err(e) => println!("  with a wrong phone: {e}"),
+        Ok(_) => println!("  with a wrong phone: accepted?!"),
+    }
+    let b = core.save_bill_account("١٠٥٦-١٢٠٣", "البيت", "٠٥٦٧ ٦٥٤ ٣٢١").await?;
+    let s = &b.statement;
+    let c = &s.current;
+    println!("  account {} ({}, {}) saved as «البيت»", s.account, s.account_type, s.holder_masked);
+    println!(
+        "  {}: {} → {} m³ = {} m³, due {}",
+        c.period, c.meter_previous, c.meter_current, c.consumption_m3, c.due_date
+    );
+    for l in &c.lines {
+        println!("    {:<28} {:>14}", l.label.ar, render::money(l.amount_minor, &s.currency));
+    }
+    println!(
+        "  total due now {} ({} months of history)",
+        render::money(s.total_due_minor, &s.currency),
+        s.history.len()
+    );
+
+    step("12. News from the municipality");
+    let r = core.refresh_news().await?;
+    println!("  {} items, {} bytes", r.new_items, r.bytes_received);
+    for n in core.news(false)?.iter().take(3) {
+        println!(
+            "  {} {}{}",
+            n.item.published_at.get(..10).unwrap_or(""),
+            if n.item.important { "! " } else { "" },
+            n.item.title.ar
+        );
+    }
+    let again = core.refresh_news().await?;
+    println!(
+        "  refresh again: unchanged (304) in {} bytes; {} unread",
+        again.bytes_received,
+        core.unread_news_count()?
+    );
+
+    step("13. One background sync, as WorkManager or BGTaskScheduler would run it (budget 5 s)");
+    baladiya_core::api::install_crypto_provider();
+    reqwest::Client::new()
+        .post(format!("{}api/v1/staff/news", server.url()))
+        .bearer_auth(DEMO_STAFF_TOKEN)
+        .json(&serde_json::json!({
+            "title": {"ar": "انقطاع المياه غداً عن حي الرمال للصيانة", "en": "Water cut in Rimal tomorrow for maintenance"},
+            "body": {"ar": "من الساعة 8 صباحاً حتى 2 ظهراً.", "en": "From 8 am to 2 pm."},
+            "category": "service_interruption",
+            "important": true
+        }))
+        .send()
+        .await?;
+    let summary = core.background_sync(std::time::Duration::from_secs(5)).await;
+    println!(
+        "  {} ms: outbox {} queued, complaints {} checked, news {} new, guide {}",
+        summary.elapsed_ms,
+        summary.flush.as_ref().map(|f| f.remaining).unwrap_or(0),
+        summary.complaints.as_ref().map(|c| c.checked).unwrap_or(0),
+        summary.news.as_ref().map(|n| n.new_items).unwrap_or(0),
+        summary.guide.as_ref().map(|g| if g.not_modified { "unchanged" } else { "updated" }).unwrap_or("-")
+    );
+    for n in &summary.notifications {
+        println!("  notification ({:?}): {}", n.kind, n.text);
+    }
     Ok(())
 }
 
