@@ -15,14 +15,26 @@ use crate::catalogue::{self, Kind};
 use crate::error::ApiError;
 use crate::AppState;
 
+/// State that knows the staff (dispatcher) token.
+pub trait StaffToken {
+    /// `None` when the staff API is disabled.
+    fn staff_token(&self) -> Option<&str>;
+}
+
+impl StaffToken for AppState {
+    fn staff_token(&self) -> Option<&str> {
+        self.staff_token.as_deref()
+    }
+}
+
 /// Proof that the request carries the staff token (compared in constant time).
 pub struct Staff;
 
-impl FromRequestParts<Arc<AppState>> for Staff {
+impl<S: StaffToken + Send + Sync> FromRequestParts<Arc<S>> for Staff {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
-        let Some(expected) = state.staff_token.as_deref() else {
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<S>) -> Result<Self, Self::Rejection> {
+        let Some(expected) = state.staff_token() else {
             return Err(ApiError::StaffDisabled);
         };
         let given = parts

@@ -101,18 +101,7 @@ fn apply(
         [local_id],
         |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
     )?;
-    let mut incoming: Vec<ComplaintUpdate> = r
-        .updates
-        .iter()
-        .map(|u| ComplaintUpdate {
-            update_id: u.update_id.clone(),
-            status: u.status.clone(),
-            detailed_status: u.detailed_status.clone(),
-            description: u.description.clone(),
-            media_url: u.media_url.clone(),
-            updated_datetime: u.updated_datetime.clone(),
-        })
-        .collect();
+    let mut incoming: Vec<ComplaintUpdate> = r.updates.clone();
     // A server without a history extension: a change of state is an entry of its own.
     let detailed_now = r.detailed_status.clone().or_else(|| detailed.clone().filter(|_| r.status == "open"));
     let state_changed = Some(&r.status) != status.as_ref()

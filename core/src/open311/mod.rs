@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::api::{ApiClient, HttpSettings, RawResponse};
+use crate::complaints::ComplaintUpdate;
 use crate::error::{Error, Result};
 use lenient::{flag, list, number, text};
 
@@ -78,17 +79,6 @@ pub struct AttributeDef {
     pub values: Vec<ListValue>,
 }
 
-/// One entry of a request's history.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RemoteUpdate {
-    pub update_id: String,
-    pub status: String,
-    pub detailed_status: Option<String>,
-    pub description: String,
-    pub media_url: Option<String>,
-    pub updated_datetime: String,
-}
-
 /// A request as a server reports it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RemoteRequest {
@@ -97,7 +87,7 @@ pub struct RemoteRequest {
     pub detailed_status: Option<String>,
     pub status_notes: Option<String>,
     pub updated_datetime: Option<String>,
-    pub updates: Vec<RemoteUpdate>,
+    pub updates: Vec<ComplaintUpdate>,
 }
 
 /// What a POST returned: an id, or only a token to exchange later.
@@ -277,7 +267,7 @@ fn remote_request(r: &Value) -> Option<RemoteRequest> {
         .unwrap_or_default()
         .into_iter()
         .filter_map(|u| {
-            Some(RemoteUpdate {
+            Some(ComplaintUpdate {
                 update_id: text(u, "update_id")?,
                 status: text(u, "status").unwrap_or_else(|| "open".into()),
                 detailed_status: text(u, "detailed_status"),

@@ -28,9 +28,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequestParts, Path, Query, State};
-use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
@@ -40,11 +39,11 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
 use crate::conditional::{not_modified, Representation};
 use crate::db::Db;
 use crate::error::ApiError;
+use crate::staff::{Staff, StaffToken};
 
 pub const DEFAULT_LIMIT: u32 = 20;
 pub const MAX_LIMIT: u32 = 100;
@@ -188,27 +187,9 @@ fn cached(st: &NewsState, version: i64, tag: &str) -> Option<Arc<Representation>
     (pages.0 == version).then(|| pages.1.get(tag).cloned()).flatten()
 }
 
-/// The dispatcher's staff token, compared in constant time (as the guide's staff API).
-struct Staff;
-
-impl FromRequestParts<Arc<NewsState>> for Staff {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &Arc<NewsState>) -> Result<Self, ApiError> {
-        let Some(expected) = state.staff_token.as_deref() else {
-            return Err(ApiError::StaffDisabled);
-        };
-        let given = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .unwrap_or("");
-        if bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
-            Ok(Staff)
-        } else {
-            Err(ApiError::Unauthorized)
-        }
+impl StaffToken for NewsState {
+    fn staff_token(&self) -> Option<&str> {
+        self.staff_token.as_deref()
     }
 }
 
