@@ -8,4 +8,5 @@ command -v mvn >/dev/null || { echo "Maven (mvn) is required: apt-get install ma
 scripts/bindings.sh
 cargo build -q -p baladiya-server
 echo "==> mvn test (android/baladiya-kit)"
-mvn -B -ntp -f android/baladiya-kit/pom.xml test
+# A hung test must fail the run, not stall CI.
+timeout --kill-after=30 1200 mvn -B -ntp -f android/baladiya-kit/pom.xml test

@@ -10,5 +10,6 @@ lib_dir="$root/target/debug"
 export LD_LIBRARY_PATH="$lib_dir"
 export BALADIYA_SERVER_BIN="$lib_dir/baladiya-server"
 echo "==> swift test (BaladiyaKit)"
-scripts/swift-env.sh run "$root" bash -c \
+# A hung test must fail the run, not stall CI: the whole Swift step gets 20 minutes.
+timeout --kill-after=30 1200 scripts/swift-env.sh run "$root" bash -c \
   "cd ios/BaladiyaKit && swift test --disable-swift-testing -Xlinker -L$lib_dir 2>&1"
