@@ -104,6 +104,43 @@ pub fn for_each_token(text: &str, mut f: impl FnMut(&Token)) {
     }
 }
 
+/// Call `f` with each folded word of `text` and the byte range of the original it came from
+/// (marks after its last letter included). Cheaper than [`for_each_token`]: no per-char origins.
+pub fn for_each_word(text: &str, mut f: impl FnMut(&str, Range<usize>)) {
+    let mut word = String::new();
+    let mut start = 0;
+    let mut end = 0;
+    for (at, c) in text.char_indices() {
+        match fold_char(c) {
+            Fold::Separator => {
+                if !word.is_empty() {
+                    f(&word, start..end);
+                    word.clear();
+                }
+            }
+            Fold::Drop => {
+                if !word.is_empty() {
+                    end = at + c.len_utf8();
+                }
+            }
+            Fold::Char(folded) => {
+                if word.is_empty() {
+                    start = at;
+                }
+                end = at + c.len_utf8();
+                if folded.is_ascii() || !folded.is_uppercase() {
+                    word.push(folded);
+                } else {
+                    word.extend(folded.to_lowercase());
+                }
+            }
+        }
+    }
+    if !word.is_empty() {
+        f(&word, start..end);
+    }
+}
+
 /// Split `text` into folded tokens.
 pub fn tokenize(text: &str) -> Vec<Token> {
     let mut tokens = Vec::new();
@@ -213,6 +250,15 @@ mod tests {
         assert_eq!(t.text, "رخصه");
         assert_eq!(&text[t.original_range(0..1)], "رُ");
         assert_eq!(&text[t.original_range(0..4)], text);
+    }
+
+    #[test]
+    fn words_and_tokens_agree() {
+        let text = "رُخصة البنـــاء, Building-Permit ١٢٣";
+        let mut words = Vec::new();
+        for_each_word(text, |w, r| words.push((w.to_owned(), r)));
+        let tokens: Vec<_> = tokenize(text).iter().map(|t| (t.text.clone(), t.original_range(0..t.char_len()))).collect();
+        assert_eq!(words, tokens);
     }
 
     #[test]

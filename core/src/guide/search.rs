@@ -14,14 +14,12 @@ use rusqlite::{params, Connection};
 
 use super::index::KIND_VIOLATION;
 use crate::error::Result;
-use crate::text::{for_each_token, stems, tokenize, within_one_edit};
+use crate::text::{for_each_word, stems, tokenize, within_one_edit};
 
 /// BM25 weights of title, keywords and body.
 const RANK: &str = "bm25(guide_fts, 50.0, 10.0, 1.0)";
 /// The last word is matched as a prefix only from this many letters on.
 const MIN_PREFIX_CHARS: usize = 2;
-/// How many BM25-ordered candidates are re-ranked.
-const RANK_WINDOW: usize = 50;
 /// Words shorter than this are not typo-corrected: too many neighbours.
 const FUZZY_MIN_CHARS: usize = 5;
 /// At most this many corrections are tried per word.
@@ -100,55 +98,66 @@ fn fts_expression(words: &[QueryWord]) -> String {
         .join(" AND ")
 }
 
-/// A document FTS5 found: its indexed (folded) title and keywords for re-ranking, and what it shows.
+/// A document FTS5 found, with what it shows.
 struct Candidate {
+    rowid: i64,
     kind: String,
     id: String,
-    title: String,
-    keywords: String,
     shown_title: Localized,
     shown_summary: Localized,
 }
 
+/// Column sets searched in turn: every word in the title ranks first, then every word in the title
+/// or the keywords, then anywhere. A page full of title hits costs one query.
+const TIERS: [&str; 3] = ["{title} : ", "{title keywords} : ", ""];
+
+/// Within a tier, a shorter title is the closer match (BM25 alone prefers a title that repeats a
+/// word); this many of the tier's best BM25 rows are re-ordered by title length.
+fn tier_window(limit: usize) -> usize {
+    (limit * 2).max(30)
+}
+
+fn title_words(c: &Candidate) -> usize {
+    c.shown_title.ar.split_whitespace().count() + c.shown_title.en.split_whitespace().count()
+}
+
 fn matching_docs(conn: &Connection, words: &[QueryWord], limit: usize) -> Result<Vec<Candidate>> {
-    let sql = format!(
-        "SELECT kind, ref_id, title, keywords, title_ar, title_en, summary_ar, summary_en
-         FROM guide_fts WHERE guide_fts MATCH ?1 ORDER BY {RANK} LIMIT ?2"
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params![fts_expression(words), limit as i64], |r| {
-        Ok(Candidate {
-            kind: r.get(0)?,
-            id: r.get(1)?,
-            title: r.get(2)?,
-            keywords: r.get(3)?,
-            shown_title: Localized { ar: r.get(4)?, en: r.get(5)? },
-            shown_summary: Localized { ar: r.get(6)?, en: r.get(7)? },
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
-/// Does some term of `w` occur among the space-separated indexed `words`?
-fn word_in(w: &QueryWord, words: &str) -> bool {
-    words
-        .split(' ')
-        .any(|token| w.terms.iter().any(|t| token == t || (w.prefix && token.starts_with(t.as_str()))))
-}
-
-/// Order candidates: all words in the title first, then all in title and keywords, then the rest;
-/// within a tier a shorter title (a closer match) first; BM25 order breaks ties (sort is stable).
-fn rank(candidates: &mut [Candidate], words: &[QueryWord]) {
-    candidates.sort_by_cached_key(|c| {
-        let tier = if words.iter().all(|w| word_in(w, &c.title)) {
-            0
-        } else if words.iter().all(|w| word_in(w, &c.title) || word_in(w, &c.keywords)) {
-            1
-        } else {
-            2
-        };
-        (tier, c.title.split(' ').count())
-    });
+    let expression = fts_expression(words);
+    // Scores come back unsorted and are ordered here: FTS5's own ORDER BY plan prepares an
+    // internal statement on every query, which costs more than the search on a city's catalogue.
+    let mut scored = conn.prepare_cached(&format!("SELECT rowid, {RANK} FROM guide_fts WHERE guide_fts MATCH ?1"))?;
+    let mut shown = conn.prepare_cached(
+        "SELECT kind, ref_id, title_ar, title_en, summary_ar, summary_en FROM guide_fts WHERE rowid = ?1",
+    )?;
+    let mut out: Vec<Candidate> = Vec::with_capacity(limit);
+    for tier in TIERS {
+        let mut hits: Vec<(i64, f64)> = scored
+            .query_map([format!("{tier}({expression})")], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        hits.retain(|(rowid, _)| !out.iter().any(|c| c.rowid == *rowid));
+        hits.sort_by(|a, b| a.1.total_cmp(&b.1));
+        hits.truncate(tier_window(limit));
+        let mut found = Vec::with_capacity(hits.len());
+        for (rowid, _) in hits {
+            let c = shown.query_row([rowid], |r| {
+                Ok(Candidate {
+                    rowid,
+                    kind: r.get(0)?,
+                    id: r.get(1)?,
+                    shown_title: Localized { ar: r.get(2)?, en: r.get(3)? },
+                    shown_summary: Localized { ar: r.get(4)?, en: r.get(5)? },
+                })
+            })?;
+            found.push(c);
+        }
+        // Stable: equal lengths keep their BM25 order.
+        found.sort_by_cached_key(title_words);
+        out.extend(found.into_iter().take(limit - out.len()));
+        if out.len() == limit {
+            break;
+        }
+    }
+    Ok(out)
 }
 
 /// The index's terms, sorted, held in memory for typo correction: reading them through
@@ -220,14 +229,11 @@ pub fn search(
     if words.is_empty() || limit == 0 {
         return Ok(Vec::new());
     }
-    // Rank a wider window than the page so the re-ranking can lift a closer match into it.
-    let window = limit.max(RANK_WINDOW);
-    let mut docs = matching_docs(conn, &words, window)?;
+    let mut docs = matching_docs(conn, &words, limit)?;
     if docs.is_empty() && add_corrections(conn, vocabulary, &mut words)? {
-        docs = matching_docs(conn, &words, window)?;
+        docs = matching_docs(conn, &words, limit)?;
     }
-    rank(&mut docs, &words);
-    Ok(docs.into_iter().take(limit).map(|c| into_hit(c, &words)).collect())
+    Ok(docs.into_iter().map(|c| into_hit(c, &words)).collect())
 }
 
 fn into_hit(c: Candidate, words: &[QueryWord]) -> SearchHit {
@@ -245,23 +251,32 @@ fn into_hit(c: Candidate, words: &[QueryWord]) -> SearchHit {
 /// highlighted without its particle (`مياه` in `والمياه`); a prefix match only over the prefix.
 fn highlight(text: &str, words: &[QueryWord]) -> Vec<Range<usize>> {
     let mut out = Vec::new();
-    for_each_token(text, |token| {
-        let forms = std::iter::once((0, token.text.as_str())).chain(stems(&token.text));
+    for_each_word(text, |word, range| {
+        let forms = std::iter::once((0, word)).chain(stems(word));
         let matched = forms.into_iter().find_map(|(skip, form)| {
             words.iter().find_map(|w| {
                 w.terms.iter().find_map(|term| {
                     if form == term {
-                        Some(skip..token.char_len())
+                        Some((skip, None))
                     } else if w.prefix && form.starts_with(term.as_str()) {
-                        Some(skip..skip + term.chars().count())
+                        Some((skip, Some(term.chars().count())))
                     } else {
                         None
                     }
                 })
             })
         });
-        if let Some(chars) = matched {
-            out.push(token.original_range(chars));
+        // Only a match pays for mapping folded chars back to the original.
+        match matched {
+            Some((0, None)) => out.push(range),
+            Some((skip, len)) => {
+                if let Some(token) = tokenize(&text[range.clone()]).into_iter().next() {
+                    let end = len.map_or(token.char_len(), |l| (skip + l).min(token.char_len()));
+                    let r = token.original_range(skip..end);
+                    out.push(range.start + r.start..range.start + r.end);
+                }
+            }
+            None => {}
         }
     });
     out

@@ -8,14 +8,20 @@ import kotlinx.coroutines.flow.buffer
 import kotlinx.coroutines.flow.callbackFlow
 import kotlinx.coroutines.withContext
 import uniffi.baladiya_ffi.ApiException
+import uniffi.baladiya_ffi.AttributeDef
 import uniffi.baladiya_ffi.Baladiya
 import uniffi.baladiya_ffi.BaladiyaConfig
 import uniffi.baladiya_ffi.BaladiyaEvent
 import uniffi.baladiya_ffi.Category
+import uniffi.baladiya_ffi.Complaint
+import uniffi.baladiya_ffi.ComplaintCategory
+import uniffi.baladiya_ffi.ComplaintDraft
+import uniffi.baladiya_ffi.ComplaintFlushReport
 import uniffi.baladiya_ffi.Department
 import uniffi.baladiya_ffi.EventListener
 import uniffi.baladiya_ffi.GuideHit
 import uniffi.baladiya_ffi.GuideSyncReport
+import uniffi.baladiya_ffi.RefreshReport
 import uniffi.baladiya_ffi.Service
 import uniffi.baladiya_ffi.Violation
 
@@ -39,14 +45,33 @@ class BaladiyaClient private constructor(
 ) : AutoCloseable {
 
     companion object {
-        /** Open the local store in [dataDir] (the app's files directory). No network. */
+        /**
+         * Open the local store in [dataDir] (the app's files directory). No network.
+         *
+         * [locale] (`ar` or `en`) is the language asked of the complaints server; [apiKey] is this
+         * app's Open311 key; [open311Endpoint] and [jurisdictionId] point complaints at another
+         * GeoReport v2 server (by default the municipal server's own `open311/v2/`).
+         */
         suspend fun open(
             dataDir: String,
             serverUrl: String,
             requestTimeoutMs: Long = 0,
+            locale: String = "ar",
+            apiKey: String? = null,
+            open311Endpoint: String? = null,
+            jurisdictionId: String? = null,
             io: CoroutineDispatcher = Dispatchers.IO,
         ): BaladiyaClient = withContext(io) {
-            mapped { BaladiyaClient(Baladiya.open(BaladiyaConfig(dataDir, serverUrl, requestTimeoutMs.toULong())), io) }
+            val config = BaladiyaConfig(
+                dataDir = dataDir,
+                serverUrl = serverUrl,
+                requestTimeoutMs = requestTimeoutMs.coerceAtLeast(0).toULong(),
+                locale = locale,
+                apiKey = apiKey,
+                open311Endpoint = open311Endpoint,
+                jurisdictionId = jurisdictionId,
+            )
+            mapped { BaladiyaClient(Baladiya.open(config), io) }
         }
     }
 
@@ -72,8 +97,63 @@ class BaladiyaClient private constructor(
 
     suspend fun guideVersion(): Long? = withContext(io) { mapped { inner.guideVersion() } }
 
+    // Complaints and suggestions. Filing is offline: [submitComplaint] writes to the outbox and
+    // returns the tracking number at once; [flushComplaints] sends, [refreshComplaints] brings the
+    // municipality's answers, and both also report through [events].
+
+    /** Fetch the complaint categories and their forms for offline use; returns how many. */
+    suspend fun refreshComplaintCategories(): Int = mapped { inner.refreshComplaintCategories().toInt() }
+
+    /** The cached categories (empty before the first [refreshComplaintCategories]). */
+    suspend fun complaintCategories(): List<ComplaintCategory> =
+        withContext(io) { mapped { inner.complaintCategories() } }
+
+    /** The form of one category: the attributes to ask for, in [AttributeDef.order]. */
+    suspend fun complaintDefinition(code: String): List<AttributeDef> =
+        withContext(io) { mapped { inner.complaintDefinition(code) } }
+
     /**
-     * Events (a finished sync; later complaint updates and news) while collected. Collection
+     * File a complaint with no network: the draft is checked (a [ApiException.Validation] names the
+     * field to fix, e.g. `attribute[severity]`), the [photos] (JPEG, PNG or WebP bytes, at most 3)
+     * are downscaled and stripped of metadata, and all of it is written to the outbox in one
+     * transaction. Returns the tracking number (`BL-…`).
+     *
+     * Photo preparation takes a moment, so this runs on [io]. If the caller is cancelled meanwhile
+     * the complaint may still have been filed: it then shows in [complaints].
+     */
+    suspend fun submitComplaint(draft: ComplaintDraft, photos: List<ByteArray> = emptyList()): String =
+        withContext(io) { mapped { inner.submitComplaint(draft, photos) } }
+
+    /** Every complaint on this phone, newest first, with its state and history. */
+    suspend fun complaints(): List<Complaint> = withContext(io) { mapped { inner.complaints() } }
+
+    suspend fun complaint(localId: String): Complaint = withContext(io) { mapped { inner.complaint(localId) } }
+
+    /**
+     * Withdraw a complaint that has not left the phone (or that the server refused). Once a send
+     * was attempted (even one that failed offline) only the server can close it: this is then an
+     * [ApiException.Validation] on `local_id`. The same holds for [editComplaint].
+     */
+    suspend fun cancelComplaint(localId: String): Unit = withContext(io) { mapped { inner.cancelComplaint(localId) } }
+
+    /** Replace the draft of a refused (or not yet attempted) complaint and queue it again. */
+    suspend fun editComplaint(localId: String, draft: ComplaintDraft): Unit =
+        withContext(io) { mapped { inner.editComplaint(localId, draft) } }
+
+    /** Queue a refused complaint again unchanged. */
+    suspend fun resendComplaint(localId: String): Unit = withContext(io) { mapped { inner.resendComplaint(localId) } }
+
+    /**
+     * Send every queued complaint now, oldest first. Being offline is not an error here: the
+     * report's `retryLater` says which complaint waits and why; refusals are in `needsAttention`.
+     */
+    suspend fun flushComplaints(): ComplaintFlushReport = mapped { inner.flushComplaints() }
+
+    /** Bring status changes and replies of sent complaints; each new entry is also an event. */
+    suspend fun refreshComplaints(): RefreshReport = mapped { inner.refreshComplaints() }
+
+    /**
+     * Events (a finished sync; a complaint sent, refused or answered) while collected. Collection
      * registers one listener; cancelling the collector unsubscribes it.
      */
     val events: Flow<BaladiyaEvent> = callbackFlow {

@@ -1,0 +1,134 @@
+import Foundation
+#if canImport(Combine)
+import Combine
+#endif
+
+/// The view model of the citizen's complaints screen: every complaint on the phone, newest first,
+/// kept current while started from the library's events (a complaint sent, refused or answered),
+/// and what to tell the user. UI frameworks observe it (ObservableObject where Combine exists).
+///
+/// Call `start()` when the screen appears and `stop()` when it goes away.
+@MainActor
+public final class ComplaintListModel {
+    public private(set) var complaints: [Complaint] = []
+    /// The last failure to show (offline, a store error); nil after a successful load.
+    public private(set) var errorText: String?
+    /// True while `sendAndRefresh()` runs (a spinner, a disabled button).
+    public private(set) var isSending = false
+    private let client: BaladiyaClient
+    private var listening: Task<Void, Never>?
+    private var generation = 0
+
+    public init(client: BaladiyaClient) {
+        self.client = client
+    }
+
+    /// Load the list and follow the library's events until `stop()`. Calling it again does nothing.
+    public func start() {
+        guard listening == nil else { return }
+        // Subscribed before the first load, so no change can slip in between.
+        let events = client.events()
+        listening = Task { [weak self] in
+            for await event in events {
+                guard let self else { return }
+                switch event {
+                case .complaintSent, .complaintNeedsAttention, .complaintUpdated:
+                    await self.reload()
+                default:
+                    continue // guide, news and the like are other screens' business
+                }
+            }
+        }
+        Task { await reload() }
+    }
+
+    /// Stop following events (ends the subscription).
+    public func stop() {
+        listening?.cancel()
+        listening = nil
+    }
+
+    /// Read the list from the phone's store. Only the latest of overlapping loads lands.
+    public func reload() async {
+        generation += 1
+        let mine = generation
+        do {
+            let found = try await client.complaints()
+            guard mine == generation else { return }
+            willChange()
+            complaints = found
+            errorText = nil
+        } catch {
+            guard mine == generation else { return }
+            willChange()
+            errorText = error.localizedDescription
+        }
+    }
+
+    /// File a complaint (no network needed) and show it at once. Returns the tracking number;
+    /// throws `ApiError.Validation` naming the field for the form to mark.
+    public func submit(_ draft: ComplaintDraft, photos: [Data] = []) async throws -> String {
+        let localId = try await client.submitComplaint(draft, photos: photos)
+        await reload()
+        return localId
+    }
+
+    /// Withdraw a complaint still on the phone; a refusal (already sent) becomes `errorText`.
+    public func cancel(localId: String) async {
+        await perform { try await $0.cancelComplaint(localId: localId) }
+    }
+
+    /// Queue a refused complaint again unchanged.
+    public func resend(localId: String) async {
+        await perform { try await $0.resendComplaint(localId: localId) }
+    }
+
+    /// Send what is queued, then bring the municipality's answers (pull to refresh, or the network
+    /// came back). Offline is reported in `errorText`; the list stays as it is.
+    public func sendAndRefresh() async {
+        willChange()
+        isSending = true
+        defer {
+            willChange()
+            isSending = false
+        }
+        var failure: String?
+        do {
+            let flushed = try await client.flushComplaints()
+            if let waiting = flushed.retryLater {
+                failure = waiting.error // unreachable: asking for answers would fail the same way
+            } else {
+                _ = try await client.refreshComplaints()
+            }
+        } catch {
+            failure = error.localizedDescription
+        }
+        await reload()
+        if let failure {
+            willChange()
+            errorText = failure
+        }
+    }
+
+    private func perform(_ action: @escaping @Sendable (BaladiyaClient) async throws -> Void) async {
+        do {
+            try await action(client)
+            await reload()
+        } catch {
+            await reload()
+            willChange()
+            errorText = error.localizedDescription
+        }
+    }
+
+    #if canImport(Combine)
+    public nonisolated let objectWillChange = ObservableObjectPublisher()
+    private func willChange() { objectWillChange.send() }
+    #else
+    private func willChange() {}
+    #endif
+}
+
+#if canImport(Combine)
+extension ComplaintListModel: ObservableObject {}
+#endif
