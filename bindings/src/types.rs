@@ -197,9 +197,13 @@ pub struct GeoPoint {
 
 #[uniffi::remote(Record)]
 pub struct Contact {
+    #[uniffi(default = None)]
     pub first_name: Option<String>,
+    #[uniffi(default = None)]
     pub last_name: Option<String>,
+    #[uniffi(default = None)]
     pub phone: Option<String>,
+    #[uniffi(default = None)]
     pub email: Option<String>,
 }
 
@@ -213,9 +217,14 @@ pub struct AttributeAnswer {
 pub struct ComplaintDraft {
     pub service_code: String,
     pub description: String,
+    #[uniffi(default = [])]
     pub attributes: Vec<AttributeAnswer>,
+    #[uniffi(default = None)]
     pub location: Option<GeoPoint>,
+    #[uniffi(default = None)]
     pub address: Option<String>,
+    /// None: anonymous, no personal field is sent.
+    #[uniffi(default = None)]
     pub contact: Option<Contact>,
 }
 
@@ -304,6 +313,7 @@ pub struct SentComplaint {
 pub struct RetryLater {
     pub local_id: String,
     pub error: String,
+    pub offline: bool,
     pub next_attempt_at: i64,
 }
 

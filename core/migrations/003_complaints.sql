@@ -13,6 +13,9 @@ CREATE TABLE complaints (
     idempotency_key  TEXT NOT NULL UNIQUE,
     state            TEXT NOT NULL,               -- queued | sent | needs_attention | cancelled
     attempts         INTEGER NOT NULL DEFAULT 0,
+    -- An attempt may have reached the server (it failed after connecting): from then on only the
+    -- server can close it, and the citizen can no longer edit or cancel it.
+    maybe_delivered  INTEGER NOT NULL DEFAULT 0,
     next_attempt_at  INTEGER NOT NULL DEFAULT 0,  -- unix ms; 0 = now
     last_error       TEXT,
     server_id        TEXT,

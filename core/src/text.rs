@@ -257,7 +257,8 @@ mod tests {
         let text = "رُخصة البنـــاء, Building-Permit ١٢٣";
         let mut words = Vec::new();
         for_each_word(text, |w, r| words.push((w.to_owned(), r)));
-        let tokens: Vec<_> = tokenize(text).iter().map(|t| (t.text.clone(), t.original_range(0..t.char_len()))).collect();
+        let tokens: Vec<_> =
+            tokenize(text).iter().map(|t| (t.text.clone(), t.original_range(0..t.char_len()))).collect();
         assert_eq!(words, tokens);
     }
 

@@ -300,3 +300,31 @@ async fn the_outbox_survives_a_restart_of_the_app() {
     // Sent in the order they were written.
     assert_eq!(r.sent.iter().map(|s| s.local_id.clone()).collect::<Vec<_>>(), ids);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_complaint_may_be_cancelled_until_an_attempt_could_have_reached_the_server() {
+    let addr = free_addr();
+    let mut server = TestServer::start_at(addr);
+    let dir = tempfile::tempdir().unwrap();
+    let core = with_categories(&server, dir.path()).await;
+    server.stop();
+    // Refused at connect: nothing was delivered, the citizen may still withdraw it.
+    let refused = core.submit_complaint(leak("لم يصل"), &[]).unwrap();
+    let r = core.flush_complaints().await.unwrap();
+    assert!(r.retry_later.as_ref().unwrap().offline);
+    core.cancel_complaint(&refused).unwrap();
+
+    // A server that takes the request and never answers: it may have stored it.
+    let silent = baladiya_tests::scripted::ScriptedServer::start(baladiya_tests::scripted::Behaviour::Silent);
+    let mut config = baladiya_core::Config::new(dir.path(), silent.url());
+    config.open311.api_key = Some(baladiya_tests::DEMO_API_KEY.into());
+    config.http.request_timeout = Duration::from_millis(300);
+    let core = Baladiya::open(config).unwrap();
+    let unsure = core.submit_complaint(leak("ربما وصل"), &[]).unwrap();
+    let r = core.flush_complaints().await.unwrap();
+    let retry = r.retry_later.unwrap();
+    assert_eq!((retry.local_id.as_str(), retry.offline), (unsure.as_str(), false));
+    assert!(matches!(core.cancel_complaint(&unsure), Err(Error::Validation { .. })));
+    assert!(matches!(core.edit_complaint(&unsure, leak("تعديل")), Err(Error::Validation { .. })));
+    assert_eq!(core.complaint(&unsure).unwrap().state, ComplaintState::Queued);
+}

@@ -28,6 +28,8 @@ pub struct SentComplaint {
 pub struct RetryLater {
     pub local_id: String,
     pub error: String,
+    /// The server could not be reached at all (the phone is offline or the server is down).
+    pub offline: bool,
     pub next_attempt_at: i64,
 }
 
@@ -135,9 +137,11 @@ impl Flusher<'_> {
                 let wait = super::backoff::delay(p.attempts + 1, retry_after, &mut rng);
                 let next = now + wait.min(Duration::from_secs(24 * 3600)).as_millis() as i64;
                 let error = e.to_string();
-                self.store.write(|tx| outbox::mark_retry(tx, &p.local_id, &error, next))?;
+                // A refused connection cannot have delivered anything; every other failure may have.
+                let offline = matches!(e, Error::Offline);
+                self.store.write(|tx| outbox::mark_retry(tx, &p.local_id, &error, next, !offline))?;
                 report.retry_later =
-                    Some(RetryLater { local_id: p.local_id.clone(), error, next_attempt_at: next });
+                    Some(RetryLater { local_id: p.local_id.clone(), error, offline, next_attempt_at: next });
                 Ok(true)
             }
         }

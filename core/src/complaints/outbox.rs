@@ -177,11 +177,20 @@ pub fn mark_sent(
     Ok(())
 }
 
-pub fn mark_retry(tx: &Transaction<'_>, local_id: &str, error: &str, next_attempt_at: i64) -> Result<()> {
+/// A failed attempt; `maybe_delivered` when it failed after the request could have reached the
+/// server (anything but a refused connection).
+pub fn mark_retry(
+    tx: &Transaction<'_>,
+    local_id: &str,
+    error: &str,
+    next_attempt_at: i64,
+    maybe_delivered: bool,
+) -> Result<()> {
     tx.execute(
-        "UPDATE complaints SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3
+        "UPDATE complaints SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3,
+            maybe_delivered = maybe_delivered OR ?4
          WHERE local_id = ?1 AND state = 'queued'",
-        params![local_id, error, next_attempt_at],
+        params![local_id, error, next_attempt_at, maybe_delivered],
     )?;
     Ok(())
 }
@@ -195,16 +204,16 @@ pub fn mark_needs_attention(tx: &Transaction<'_>, local_id: &str, reason: &str) 
     Ok(())
 }
 
-/// Still only on this phone: never attempted, or refused by the server. Only then may the citizen
-/// edit or cancel it; once an attempt may have reached the server, only the server can close it.
+/// Still only on this phone: no attempt could have reached the server (none made, or every one
+/// refused at connect), or the server refused it. Only then may the citizen edit or cancel it.
 fn still_local(tx: &Transaction<'_>, local_id: &str) -> Result<bool> {
-    let (state, attempts): (String, i64) = tx
-        .query_row("SELECT state, attempts FROM complaints WHERE local_id = ?1", [local_id], |r| {
+    let (state, maybe_delivered): (String, bool) = tx
+        .query_row("SELECT state, maybe_delivered FROM complaints WHERE local_id = ?1", [local_id], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })
         .optional()?
         .ok_or_else(|| Error::NotFound(format!("complaint {local_id}")))?;
-    Ok(state == "needs_attention" || (state == "queued" && attempts == 0))
+    Ok(state == "needs_attention" || (state == "queued" && !maybe_delivered))
 }
 
 pub fn cancel(tx: &Transaction<'_>, local_id: &str) -> Result<()> {
@@ -234,7 +243,7 @@ pub fn replace_draft(tx: &Transaction<'_>, local_id: &str, draft: &ComplaintDraf
     let doc = serde_json::to_string(draft).map_err(|e| Error::Storage(e.to_string()))?;
     tx.execute(
         "UPDATE complaints SET draft = ?2, service_code = ?3, idempotency_key = ?4, state = 'queued',
-            attempts = 0, next_attempt_at = 0, last_error = NULL
+            attempts = 0, maybe_delivered = 0, next_attempt_at = 0, last_error = NULL
          WHERE local_id = ?1",
         params![local_id, doc, draft.service_code, uuid::Uuid::new_v4().to_string()],
     )?;

@@ -10,7 +10,7 @@ use std::ops::Range;
 use std::sync::{Arc, Mutex};
 
 use baladiya_wire::Localized;
-use rusqlite::{params, Connection};
+use rusqlite::Connection;
 
 use super::index::KIND_VIOLATION;
 use crate::error::Result;
@@ -125,7 +125,8 @@ fn matching_docs(conn: &Connection, words: &[QueryWord], limit: usize) -> Result
     let expression = fts_expression(words);
     // Scores come back unsorted and are ordered here: FTS5's own ORDER BY plan prepares an
     // internal statement on every query, which costs more than the search on a city's catalogue.
-    let mut scored = conn.prepare_cached(&format!("SELECT rowid, {RANK} FROM guide_fts WHERE guide_fts MATCH ?1"))?;
+    let mut scored =
+        conn.prepare_cached(&format!("SELECT rowid, {RANK} FROM guide_fts WHERE guide_fts MATCH ?1"))?;
     let mut shown = conn.prepare_cached(
         "SELECT kind, ref_id, title_ar, title_en, summary_ar, summary_en FROM guide_fts WHERE rowid = ?1",
     )?;
