@@ -57,7 +57,11 @@ impl Server {
 }
 
 fn schema_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    // Read at run time: cargo sets it for the test process, and it follows the checkout if the
+    // tree moved after the build.
+    let manifest =
+        std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned());
+    PathBuf::from(manifest)
         .join("../../shared/open311/schema")
         .canonicalize()
         .expect("the Open311 schemas are in ../shared/open311/schema beside the repository")
