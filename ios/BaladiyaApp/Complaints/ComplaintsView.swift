@@ -1,0 +1,95 @@
+import BaladiyaKit
+import SwiftUI
+
+/// The complaints tab: every complaint on the phone, newest first, from BaladiyaKit's
+/// ComplaintListModel (kept current by the library's events). Pull to refresh sends what is
+/// queued and brings the municipality's answers.
+@MainActor
+struct ComplaintsView: View {
+    @ObservedObject var model: ComplaintListModel
+    let client: BaladiyaClient
+    @State private var categoryNames: [String: String] = [:]
+
+    var body: some View {
+        List {
+            if let text = model.errorText {
+                Section { ErrorRow(text: text, onDismiss: nil) }
+            }
+            Section {
+                NavigationLink(value: ComplaintRoute.new) {
+                    Label(L("complaints.new"), systemImage: "plus.circle.fill").font(.headline)
+                }
+            }
+            let queued = model.complaints.filter { $0.state == .queued }.count
+            if queued > 0 {
+                Section { NoteRow(text: L("complaints.queued", queued)) }
+            }
+            if model.complaints.isEmpty {
+                Text(L("complaints.empty")).foregroundStyle(.secondary)
+            } else {
+                Section(L("complaints.count", model.complaints.count)) {
+                    ForEach(model.complaints, id: \.localId) { c in
+                        NavigationLink(value: ComplaintRoute.detail(c.localId)) {
+                            ComplaintRow(complaint: c, categoryName: categoryNames[c.draft.serviceCode])
+                        }
+                    }
+                }
+            }
+        }
+        .navigationTitle(L("complaints.title"))
+        .toolbar {
+            ToolbarItem(placement: .primaryAction) {
+                if model.isSending { ProgressView() }
+            }
+        }
+        .refreshable { await model.sendAndRefresh() }
+        .navigationDestination(for: ComplaintRoute.self) { route in
+            switch route {
+            case .new: ComplaintFormView(model: model, client: client, editing: nil)
+            case .edit(let id): ComplaintFormView(model: model, client: client, editing: id)
+            case .detail(let id): ComplaintDetailView(model: model, client: client, localId: id)
+            }
+        }
+        .task {
+            await model.reload()
+            let categories = (try? await client.complaintCategories()) ?? []
+            categoryNames = Dictionary(categories.map { ($0.code, $0.name) }, uniquingKeysWith: { first, _ in first })
+        }
+    }
+}
+
+struct ComplaintRow: View {
+    let complaint: Complaint
+    let categoryName: String?
+
+    var body: some View {
+        HStack(alignment: .top) {
+            VStack(alignment: .leading, spacing: 3) {
+                Text(Format.ltr(complaint.localId)).font(.caption).foregroundStyle(.secondary)
+                Text(categoryName ?? complaint.draft.serviceCode).font(.headline)
+                Text(complaint.draft.description).font(.subheadline).lineLimit(1)
+                Text(Format.dateTime(ms: complaint.createdAt)).font(.caption2).foregroundStyle(.secondary)
+            }
+            Spacer()
+            StateBadge(complaint: complaint)
+        }
+    }
+}
+
+/// Where the complaint is: on the phone, refused, or (once sent) the municipality's status.
+struct StateBadge: View {
+    let complaint: Complaint
+
+    var body: some View {
+        let label = complaint.state == .sent
+            ? (statusLabel(detailed: complaint.detailedStatus, status: complaint.status) ?? stateLabel(.sent))
+            : stateLabel(complaint.state)
+        let attention = complaint.state == .needsAttention
+        Text(label)
+            .font(.caption)
+            .padding(.horizontal, 8)
+            .padding(.vertical, 4)
+            .background(attention ? Color.red.opacity(0.15) : Color.secondary.opacity(0.12), in: Capsule())
+            .foregroundStyle(attention ? Color.red : Color.primary)
+    }
+}

@@ -1,0 +1,163 @@
+import BaladiyaKit
+import SwiftUI
+
+/// One service in full: steps, documents, fees, time, where to go with one tap to call, chat on
+/// WhatsApp or open the website.
+struct ServiceDetailView: View {
+    let client: BaladiyaClient
+    let id: String
+
+    @State private var service: Service?
+    @State private var department: Localized?
+    @State private var error: Error?
+    @Environment(\.openURL) private var openURL
+
+    var body: some View {
+        List {
+            if let error { ErrorRow(text: describe(error), onDismiss: nil) }
+            if let s = service {
+                Section {
+                    Text(s.summary.text)
+                    if let department { Text(L("service.department", department.text)).foregroundStyle(.secondary) }
+                }
+                if !s.steps.isEmpty {
+                    Section(L("service.steps")) {
+                        ForEach(Array(s.steps.enumerated()), id: \.offset) { i, step in
+                            HStack(alignment: .top) {
+                                Text(Format.number(Int64(i + 1)) + ".").bold()
+                                Text(step.text)
+                            }
+                        }
+                    }
+                }
+                if !s.documents.isEmpty {
+                    Section(L("service.documents")) {
+                        ForEach(Array(s.documents.enumerated()), id: \.offset) { _, d in
+                            VStack(alignment: .leading, spacing: 2) {
+                                Text(d.name.text)
+                                Text(documentForm(d.form) + (d.notes.map { " — " + $0.text } ?? ""))
+                                    .font(.footnote).foregroundStyle(.secondary)
+                            }
+                        }
+                    }
+                }
+                Section(L("service.fees")) {
+                    if s.fees.isEmpty { Text(L("fee.free")) }
+                    ForEach(Array(s.fees.enumerated()), id: \.offset) { _, f in
+                        VStack(alignment: .leading, spacing: 2) {
+                            HStack(alignment: .top) {
+                                Text(f.description.text)
+                                Spacer()
+                                Text(feeAmount(f.amountMinor, f.currency)).bold()
+                            }
+                            if let c = f.conditions { Text(c.text).font(.footnote).foregroundStyle(.secondary) }
+                        }
+                    }
+                }
+                Section(L("service.time")) { Text(s.processingTime.text.text) }
+                if !s.channels.isEmpty {
+                    Section(L("service.channels")) {
+                        ForEach(Array(s.channels.enumerated()), id: \.offset) { _, ch in
+                            VStack(alignment: .leading, spacing: 6) {
+                                Text(ch.office.text).bold()
+                                Text(ch.hours.text).font(.footnote)
+                                if let phone = ch.phone, let url = URL(string: "tel:" + phone.filter({ $0.isNumber || $0 == "+" })) {
+                                    Button { openURL(url) } label: {
+                                        Label(L("channel.call", Format.ltr(phone)), systemImage: "phone")
+                                    }
+                                }
+                                if let wa = ch.whatsapp, let url = URL(string: "https://wa.me/" + wa.filter({ $0.isASCII && $0.isNumber })) {
+                                    Button { openURL(url) } label: {
+                                        Label(L("channel.whatsapp", Format.ltr(wa)), systemImage: "message")
+                                    }
+                                }
+                                if let web = ch.web, let url = URL(string: web) {
+                                    Button { openURL(url) } label: { Label(L("channel.web"), systemImage: "safari") }
+                                }
+                            }
+                            .buttonStyle(.borderless)
+                        }
+                    }
+                }
+                if !s.forms.isEmpty {
+                    Section(L("service.forms")) {
+                        ForEach(Array(s.forms.enumerated()), id: \.offset) { _, form in
+                            if let link = form.url, let url = URL(string: link) {
+                                Button(form.title.text) { openURL(url) }
+                            } else {
+                                Text(form.title.text)
+                            }
+                        }
+                    }
+                }
+                Section {
+                    Text(L("service.updated", Format.isoDate(s.updatedAt))).font(.caption).foregroundStyle(.secondary)
+                }
+            }
+        }
+        .navigationTitle(service?.title.text ?? "")
+        .navigationBarTitleDisplayMode(.inline)
+        .task {
+            do {
+                let s = try await client.service(id: id)
+                service = s
+                department = (try? await client.departments())?.first { $0.id == s.departmentId }?.name
+            } catch {
+                self.error = error
+            }
+        }
+    }
+
+    private func feeAmount(_ minor: Int64?, _ currency: String) -> String {
+        guard let minor else { return L("fee.varies") }
+        return minor == 0 ? L("fee.free") : Format.money(minor, currency)
+    }
+
+    private func documentForm(_ form: DocumentForm) -> String {
+        switch form {
+        case .original: return L("document.original")
+        case .copy: return L("document.copy")
+        case .originalAndCopy: return L("document.originalAndCopy")
+        }
+    }
+}
+
+/// The violations guide: all of it, or the one violation a search hit named.
+struct ViolationsView: View {
+    let client: BaladiyaClient
+    let only: String?
+
+    @State private var violations: [Violation] = []
+    @State private var error: Error?
+
+    var body: some View {
+        List {
+            if let error { ErrorRow(text: describe(error), onDismiss: nil) }
+            ForEach(violations, id: \.id) { v in
+                VStack(alignment: .leading, spacing: 4) {
+                    Text(v.offence.text).bold()
+                    Text(L("violation.fine", fine(v)))
+                    if let notes = v.fineNotes { Text(notes.text).font(.footnote) }
+                    Text(L("violation.legalBasis", v.legalBasis.text)).font(.footnote).foregroundStyle(.secondary)
+                }
+            }
+        }
+        .navigationTitle(L("violations.title"))
+        .task {
+            do {
+                if let only {
+                    violations = [try await client.violation(id: only)]
+                } else {
+                    violations = try await client.violations()
+                }
+            } catch {
+                self.error = error
+            }
+        }
+    }
+
+    private func fine(_ v: Violation) -> String {
+        if v.fineMinMinor == v.fineMaxMinor { return Format.money(v.fineMinMinor, v.currency) }
+        return L("fine.range", Format.money(v.fineMinMinor, v.currency), Format.money(v.fineMaxMinor, v.currency))
+    }
+}
