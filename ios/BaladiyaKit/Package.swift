@@ -22,5 +22,8 @@ let package = Package(
         // The hand-written async/await facade and view models.
         .target(name: "BaladiyaKit", dependencies: ["BaladiyaBindings"]),
         .testTarget(name: "BaladiyaKitTests", dependencies: ["BaladiyaKit"]),
+        // Not a test and not shipped (no product): the Swift side of scripts/bench-bindings.sh,
+        // built there in release.
+        .executableTarget(name: "BaladiyaBench", dependencies: ["BaladiyaKit"]),
     ]
 )

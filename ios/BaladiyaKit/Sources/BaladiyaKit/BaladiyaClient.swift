@@ -141,6 +141,90 @@ public final class BaladiyaClient: @unchecked Sendable {
         try await inner.refreshComplaints()
     }
 
+    // MARK: Bills
+    //
+    // A statement is personal data: every online lookup needs the verification factor (see
+    // `billVerification()`) beside the account number. The factor is never stored; a saved account
+    // keeps its last statement for offline use, shown only to the same factor.
+
+    /// What to ask for beside the account number: `kind` is `phone` or `national_id`, with a label
+    /// to show in both languages. One small request.
+    public func billVerification() async throws -> VerificationInfo {
+        try await inner.billVerification()
+    }
+
+    /// Look a bill up. `account` and `verification` are taken as typed: digits of any script
+    /// (`١٠٢٣٤٥١٨`), spaces and dashes are fine; a malformed account number is `ApiError.Validation`
+    /// on `account` (or `verification`) before any request.
+    ///
+    /// Online, the fresh statement comes back (and refreshes a saved account's offline copy). When
+    /// the server cannot be reached (or answers 5xx), a saved account's last statement comes back
+    /// with `stale` set and the `fetchedAt` of that copy, provided `verification` is the factor
+    /// verified online; an account not saved is then `ApiError.Offline` (or `.Network`, `.Server`).
+    /// A wrong factor and an unknown account are the same `ApiError.Unauthorized`; repeated
+    /// failures are `ApiError.Throttled`.
+    public func lookupBill(account: String, verification: String) async throws -> BillLookup {
+        try await inner.lookupBill(account: account, verification: verification)
+    }
+
+    /// Save an account under a nickname (home, shop, parents; 1 to 40 characters) after verifying
+    /// it online; its statement is kept for offline lookups. Saving again renames it.
+    public func saveBillAccount(account: String, nickname: String, verification: String) async throws -> BillLookup {
+        try await inner.saveBillAccount(account: account, nickname: nickname, verification: verification)
+    }
+
+    /// The saved accounts, in the order they were saved.
+    public func savedBillAccounts() async throws -> [SavedAccount] {
+        try await local { try $0.savedBillAccounts() }
+    }
+
+    /// Forget a saved account and its offline copy (`ApiError.NotFound` if it was not saved).
+    public func forgetBillAccount(account: String) async throws {
+        try await local { try $0.forgetBillAccount(account: account) }
+    }
+
+    // MARK: News (the latest 100 items kept on the phone, with read marks)
+
+    /// Refresh the offline news: one conditional request (a 304 of a few hundred bytes when nothing
+    /// changed). New items also arrive as `.newsArrived`; withdrawn ones disappear.
+    public func refreshNews() async throws -> NewsReport {
+        try await inner.refreshNews()
+    }
+
+    /// The offline news, newest first; only the unread ones with `unreadOnly`.
+    public func news(unreadOnly: Bool = false) async throws -> [StoredNews] {
+        try await local { try $0.news(unreadOnly: unreadOnly) }
+    }
+
+    public func unreadNewsCount() async throws -> Int {
+        try await local { Int(try $0.unreadNewsCount()) }
+    }
+
+    /// Mark one item read (`ApiError.NotFound` for an id not on the phone).
+    public func markNewsRead(id: String) async throws {
+        try await local { try $0.markNewsRead(id: id) }
+    }
+
+    public func markAllNewsRead() async throws {
+        try await local { try $0.markNewsRead(id: nil) }
+    }
+
+    // MARK: Background sync
+
+    /// For a `BGAppRefreshTask` / `BGProcessingTask`: send the complaints due, bring their answers,
+    /// refresh the news and the guide, in that order, within `budgetMs`, stopping cleanly when it
+    /// runs out. Never throws: what failed is in `errors` (offline stops at the first step), what
+    /// to show as local notifications in `notifications`. Also raised as `.syncFinished`. A
+    /// cancelled task lets the run finish inside the library.
+    public func backgroundSync(budgetMs: UInt64) async -> SyncSummary {
+        await inner.backgroundSync(budgetMs: budgetMs)
+    }
+
+    /// `backgroundSync(budgetMs:)` with the budget in seconds, as `BGTaskScheduler` thinks of it.
+    public func backgroundSync(budget: TimeInterval) async -> SyncSummary {
+        await backgroundSync(budgetMs: UInt64((min(max(0, budget), 86_400) * 1000).rounded()))
+    }
+
     /// Events while iterated; ending the iteration unsubscribes. The listener is registered when
     /// this is called, so no event raised after it is missed.
     public func events() -> AsyncStream<BaladiyaEvent> {
@@ -188,4 +272,14 @@ extension GuideHit {
             return String(decoding: utf16[Int(h.start)..<Int(h.end)], as: UTF16.self)
         }
     }
+}
+
+extension BillLookup {
+    /// When the statement was fetched from the server (`fetchedAt` is unix milliseconds).
+    public var fetchedDate: Date { Date(timeIntervalSince1970: TimeInterval(fetchedAt) / 1000) }
+}
+
+extension SavedAccount {
+    /// When its offline copy was fetched, if there is one.
+    public var fetchedDate: Date? { fetchedAt.map { Date(timeIntervalSince1970: TimeInterval($0) / 1000) } }
 }

@@ -1,17 +1,26 @@
 package ps.gaza.baladiya
 
 import kotlinx.coroutines.CoroutineDispatcher
+import kotlinx.coroutines.CoroutineStart
 import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.channels.BufferOverflow
+import kotlinx.coroutines.channels.Channel
 import kotlinx.coroutines.channels.awaitClose
+import kotlinx.coroutines.channels.consumeEach
 import kotlinx.coroutines.flow.Flow
+import kotlinx.coroutines.flow.MutableSharedFlow
 import kotlinx.coroutines.flow.buffer
 import kotlinx.coroutines.flow.callbackFlow
+import kotlinx.coroutines.flow.channelFlow
+import kotlinx.coroutines.flow.distinctUntilChanged
+import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
 import uniffi.baladiya_ffi.ApiException
 import uniffi.baladiya_ffi.AttributeDef
 import uniffi.baladiya_ffi.Baladiya
 import uniffi.baladiya_ffi.BaladiyaConfig
 import uniffi.baladiya_ffi.BaladiyaEvent
+import uniffi.baladiya_ffi.BillLookup
 import uniffi.baladiya_ffi.Category
 import uniffi.baladiya_ffi.Complaint
 import uniffi.baladiya_ffi.ComplaintCategory
@@ -21,9 +30,15 @@ import uniffi.baladiya_ffi.Department
 import uniffi.baladiya_ffi.EventListener
 import uniffi.baladiya_ffi.GuideHit
 import uniffi.baladiya_ffi.GuideSyncReport
+import uniffi.baladiya_ffi.NewsReport
 import uniffi.baladiya_ffi.RefreshReport
+import uniffi.baladiya_ffi.SavedAccount
 import uniffi.baladiya_ffi.Service
+import uniffi.baladiya_ffi.StoredNews
+import uniffi.baladiya_ffi.SyncSummary
+import uniffi.baladiya_ffi.VerificationInfo
 import uniffi.baladiya_ffi.Violation
+import kotlin.time.Duration
 
 /**
  * An error from the Baladiya library. [message] is the library's own text (fit to show or log:
@@ -152,9 +167,116 @@ class BaladiyaClient private constructor(
     /** Bring status changes and replies of sent complaints; each new entry is also an event. */
     suspend fun refreshComplaints(): RefreshReport = mapped { inner.refreshComplaints() }
 
+    // Bills. A statement is personal data: every online lookup needs the verification factor
+    // (see [billVerification]) beside the account number. The factor is never stored; a saved
+    // account keeps its last statement for offline use, shown only to the same factor.
+
     /**
-     * Events (a finished sync; a complaint sent, refused or answered) while collected. Collection
-     * registers one listener; cancelling the collector unsubscribes it.
+     * What to ask for beside the account number: [VerificationInfo.kind] is `phone` or
+     * `national_id`, with a label to show in both languages. One small request.
+     */
+    suspend fun billVerification(): VerificationInfo = mapped { inner.billVerification() }
+
+    /**
+     * Look a bill up. [account] and [verification] are taken as typed: digits of any script
+     * (`١٠٢٣٤٥١٨`), spaces and dashes are fine; a malformed account number is an
+     * [ApiException.Validation] on `account` (or `verification`) before any request.
+     *
+     * Online, the fresh statement comes back (and refreshes a saved account's offline copy).
+     * When the server cannot be reached (or answers 5xx), a saved account's last statement comes
+     * back with `stale = true` and the [BillLookup.fetchedAt] of that copy, provided
+     * [verification] is the factor verified online; an account not saved is then
+     * [ApiException.Offline] (or `Network`, `Server`).
+     * A wrong factor and an unknown account are the same [ApiException.Unauthorized]; repeated
+     * failures are [ApiException.Throttled] with `retryAfterSecs`.
+     */
+    suspend fun lookupBill(account: String, verification: String): BillLookup =
+        mapped { inner.lookupBill(account, verification) }
+
+    /**
+     * Save an account under a [nickname] (home, shop, parents; 1 to 40 characters) after
+     * verifying it online; its statement is kept for offline lookups. Saving again renames it.
+     */
+    suspend fun saveBillAccount(account: String, nickname: String, verification: String): BillLookup =
+        mapped { inner.saveBillAccount(account, nickname, verification) }
+
+    /** The saved accounts, in the order they were saved. */
+    suspend fun savedBillAccounts(): List<SavedAccount> = withContext(io) { mapped { inner.savedBillAccounts() } }
+
+    /** Forget a saved account and its offline copy ([ApiException.NotFound] if it was not saved). */
+    suspend fun forgetBillAccount(account: String): Unit =
+        withContext(io) { mapped { inner.forgetBillAccount(account) } }
+
+    // News: the latest 100 items are kept on the phone with read marks.
+
+    /**
+     * Refresh the offline news: one conditional request (a 304 of a few hundred bytes when nothing
+     * changed). New items are also a [BaladiyaEvent.NewsArrived]; withdrawn ones disappear.
+     */
+    suspend fun refreshNews(): NewsReport = mapped { inner.refreshNews() }.also { newsChanged() }
+
+    /** The offline news, newest first; only the unread ones with [unreadOnly]. */
+    suspend fun news(unreadOnly: Boolean = false): List<StoredNews> =
+        withContext(io) { mapped { inner.news(unreadOnly) } }
+
+    suspend fun unreadNewsCount(): Int = withContext(io) { mapped { inner.unreadNewsCount().toInt() } }
+
+    /** Mark one item read ([ApiException.NotFound] for an id not on the phone). */
+    suspend fun markNewsRead(id: String): Unit =
+        withContext(io) { mapped { inner.markNewsRead(id) } }.also { newsChanged() }
+
+    suspend fun markAllNewsRead(): Unit =
+        withContext(io) { mapped { inner.markNewsRead(null) } }.also { newsChanged() }
+
+    /**
+     * The unread count for a badge: the current count when collected, then again whenever it may
+     * have changed (news arrived, a background sync finished, items marked read or refreshed
+     * through this client). Equal counts in a row are emitted once. A store failure ends the flow
+     * with a [BaladiyaException].
+     */
+    fun observeUnreadNewsCount(): Flow<Int> = channelFlow {
+        val changed = Channel<Unit>(Channel.CONFLATED)
+        val subscription = inner.subscribe(object : EventListener {
+            override fun onEvent(event: BaladiyaEvent) {
+                if (event is BaladiyaEvent.NewsArrived || event is BaladiyaEvent.SyncFinished) {
+                    changed.trySend(Unit)
+                }
+            }
+        })
+        // Both listeners are in place before the first count is read: no change slips between.
+        launch(start = CoroutineStart.UNDISPATCHED) { localNewsChanges.collect { changed.trySend(Unit) } }
+        changed.trySend(Unit)
+        launch { changed.consumeEach { send(unreadNewsCount()) } }
+        awaitClose {
+            subscription.cancel()
+            subscription.close()
+        }
+    }.distinctUntilChanged()
+
+    private val localNewsChanges =
+        MutableSharedFlow<Unit>(extraBufferCapacity = 1, onBufferOverflow = BufferOverflow.DROP_OLDEST)
+
+    private fun newsChanged() {
+        localNewsChanges.tryEmit(Unit)
+    }
+
+    // The background sync.
+
+    /**
+     * For WorkManager (a `CoroutineWorker`): send the complaints due, bring their answers, refresh
+     * the news and the guide, in that order, within [budgetMs], stopping cleanly when it runs out.
+     * Never throws: what failed is in [SyncSummary.errors] (offline stops at the first step), what
+     * to show as local notifications in [SyncSummary.notifications]. Also raised as
+     * [BaladiyaEvent.SyncFinished]. A cancelled caller lets the run finish inside the library.
+     */
+    suspend fun backgroundSync(budgetMs: Long): SyncSummary =
+        inner.backgroundSync(budgetMs.coerceAtLeast(0).toULong())
+
+    suspend fun backgroundSync(budget: Duration): SyncSummary = backgroundSync(budget.inWholeMilliseconds)
+
+    /**
+     * Events (a finished sync; a complaint sent, refused or answered; news arrived) while
+     * collected. Collection registers one listener; cancelling the collector unsubscribes it.
      */
     val events: Flow<BaladiyaEvent> = callbackFlow {
         val subscription = inner.subscribe(object : EventListener {
