@@ -24,7 +24,8 @@ fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     let core = baladiya_tests::app(dir.path(), &server.url());
     rt.block_on(core.sync_guide()).expect("sync");
-    let hits: Vec<usize> = QUERIES.iter().map(|q| core.search_guide(q, 20).map(|h| h.len()).unwrap_or(0)).collect();
+    let hits: Vec<usize> =
+        QUERIES.iter().map(|q| core.search_guide(q, 20).map(|h| h.len()).unwrap_or(0)).collect();
     println!("sample catalogue; hits per query (page of 20): {hits:?}");
 
     let mut times = Vec::with_capacity(ROUNDS);
