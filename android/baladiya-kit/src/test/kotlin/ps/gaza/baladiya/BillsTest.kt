@@ -4,39 +4,18 @@ import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.async
 import kotlinx.coroutines.awaitAll
 import kotlinx.coroutines.runBlocking
-import org.junit.jupiter.api.AfterEach
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertNotEquals
 import org.junit.jupiter.api.Assertions.assertTrue
-import org.junit.jupiter.api.BeforeEach
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
 import uniffi.baladiya_ffi.ApiException
 import uniffi.baladiya_ffi.BillLineKind
 import uniffi.baladiya_ffi.SavedAccount
-import java.nio.file.Files
-import java.nio.file.Path
 
 /** Bill lookup and saved accounts through the Kotlin facade, against the real reference server. */
-class BillsTest {
-    private lateinit var server: ReferenceServer
-    private lateinit var appDir: Path
-
-    @BeforeEach
-    fun start() {
-        server = ReferenceServer()
-        appDir = Files.createTempDirectory("baladiya-app-")
-    }
-
-    @AfterEach
-    fun stop() {
-        server.close()
-        appDir.toFile().deleteRecursively()
-    }
-
-    private suspend fun client() = BaladiyaClient.open(appDir.toString(), server.url)
-
+class BillsTest : ServerTest() {
     @Test
     fun `a lookup typed in Arabic-Indic digits returns the same statement as in ASCII`() = runBlocking {
         client().use { c ->

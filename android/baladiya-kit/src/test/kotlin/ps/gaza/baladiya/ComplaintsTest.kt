@@ -7,12 +7,10 @@ import kotlinx.coroutines.channels.Channel
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
-import org.junit.jupiter.api.AfterEach
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertNotNull
 import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
-import org.junit.jupiter.api.BeforeEach
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
 import uniffi.baladiya_ffi.ApiException
@@ -25,28 +23,13 @@ import uniffi.baladiya_ffi.Datatype
 import uniffi.baladiya_ffi.GeoPoint
 import java.awt.image.BufferedImage
 import java.io.ByteArrayOutputStream
-import java.nio.file.Files
-import java.nio.file.Path
 import javax.imageio.ImageIO
 
 /** Complaints through the Kotlin facade, against the real reference server on loopback. */
-class ComplaintsTest {
-    private lateinit var server: ReferenceServer
-    private lateinit var appDir: Path
+class ComplaintsTest : ServerTest() {
+    override suspend fun client() = client(DEMO_APP_KEY)
 
-    @BeforeEach
-    fun start() {
-        server = ReferenceServer()
-        appDir = Files.createTempDirectory("baladiya-app-")
-    }
-
-    @AfterEach
-    fun stop() {
-        server.close()
-        appDir.toFile().deleteRecursively()
-    }
-
-    private suspend fun client(apiKey: String? = DEMO_APP_KEY) =
+    private suspend fun client(apiKey: String?) =
         BaladiyaClient.open(appDir.toString(), server.url, apiKey = apiKey)
 
     @Test

@@ -8,12 +8,10 @@ import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
 import kotlinx.coroutines.yield
-import org.junit.jupiter.api.AfterEach
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
-import org.junit.jupiter.api.BeforeEach
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
 import uniffi.baladiya_ffi.ApiException
@@ -21,28 +19,9 @@ import uniffi.baladiya_ffi.BaladiyaEvent
 import uniffi.baladiya_ffi.HitField
 import uniffi.baladiya_ffi.HitKind
 import uniffi.baladiya_ffi.Lang
-import java.nio.file.Files
-import java.nio.file.Path
 
 /** The guide through the Kotlin facade, against the real reference server on loopback. */
-class GuideTest {
-    private lateinit var server: ReferenceServer
-    private lateinit var appDir: Path
-
-    @BeforeEach
-    fun start() {
-        server = ReferenceServer()
-        appDir = Files.createTempDirectory("baladiya-app-")
-    }
-
-    @AfterEach
-    fun stop() {
-        server.close()
-        appDir.toFile().deleteRecursively()
-    }
-
-    private suspend fun client() = BaladiyaClient.open(appDir.toString(), server.url)
-
+class GuideTest : ServerTest() {
     @Test
     fun `sync then search in Arabic with forgiving spelling`() = runBlocking {
         client().use { c ->

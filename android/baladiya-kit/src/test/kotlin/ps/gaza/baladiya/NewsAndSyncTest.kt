@@ -7,40 +7,19 @@ import kotlinx.coroutines.channels.Channel
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
-import org.junit.jupiter.api.AfterEach
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertNotNull
 import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
-import org.junit.jupiter.api.BeforeEach
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
 import uniffi.baladiya_ffi.ApiException
 import uniffi.baladiya_ffi.BaladiyaEvent
-import java.nio.file.Files
-import java.nio.file.Path
 import kotlin.time.Duration.Companion.seconds
 
 /** News and the background sync through the Kotlin facade, against the real reference server. */
-class NewsAndSyncTest {
-    private lateinit var server: ReferenceServer
-    private lateinit var appDir: Path
-
-    @BeforeEach
-    fun start() {
-        server = ReferenceServer()
-        appDir = Files.createTempDirectory("baladiya-app-")
-    }
-
-    @AfterEach
-    fun stop() {
-        server.close()
-        appDir.toFile().deleteRecursively()
-    }
-
-    private suspend fun client() = BaladiyaClient.open(appDir.toString(), server.url)
-
+class NewsAndSyncTest : ServerTest() {
     @Test
     fun `news refresh brings 30 items, then a 304, and keeps read marks`() = runBlocking {
         client().use { c ->
