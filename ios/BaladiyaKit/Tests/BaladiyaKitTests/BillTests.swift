@@ -2,29 +2,12 @@ import XCTest
 @testable import BaladiyaKit
 
 /// Bill lookup and saved accounts through the Swift facade, against the real reference server.
-final class BillTests: XCTestCase {
+final class BillTests: ServerTestCase {
     // Sample accounts of the reference server (sample data).
     static let home = "10234518"
     static let homePhone = "0599123456"
     static let other = "10561203"
     static let otherPhone = "0567654321"
-
-    var server: ReferenceServer!
-    var appDir: URL!
-
-    override func setUpWithError() throws {
-        server = try ReferenceServer()
-        appDir = FileManager.default.temporaryDirectory.appendingPathComponent("baladiya-app-\(UUID().uuidString)")
-    }
-
-    override func tearDown() {
-        server.stop()
-        try? FileManager.default.removeItem(at: appDir)
-    }
-
-    func client() throws -> BaladiyaClient {
-        try BaladiyaClient(dataDir: appDir.path, serverUrl: server.url)
-    }
 
     /// The error a call throws, or a failure when it returns.
     func apiError<T>(_ call: () async throws -> T, file: StaticString = #filePath, line: UInt = #line) async -> ApiError? {

@@ -2,7 +2,7 @@ import XCTest
 @testable import BaladiyaKit
 
 /// Complaints through the Swift facade, against the real reference server on loopback.
-final class ComplaintTests: XCTestCase {
+final class ComplaintTests: ServerTestCase {
     static let demoAppKey = "demo-app-key"
     /// A 32×24 JPEG (a gradient): there is no image encoder on Linux to make one in the test.
     static let photo = Data(base64Encoded: """
@@ -18,20 +18,11 @@ final class ComplaintTests: XCTestCase {
         Z+KYCvPTU17bTOny1r22mdPloorphJn2uArz01P/2Q==
         """, options: .ignoreUnknownCharacters)!
 
-    var server: ReferenceServer!
-    var appDir: URL!
-
-    override func setUpWithError() throws {
-        server = try ReferenceServer()
-        appDir = FileManager.default.temporaryDirectory.appendingPathComponent("baladiya-app-\(UUID().uuidString)")
+    override func client() throws -> BaladiyaClient {
+        try client(apiKey: ComplaintTests.demoAppKey)
     }
 
-    override func tearDown() {
-        server.stop()
-        try? FileManager.default.removeItem(at: appDir)
-    }
-
-    func client(apiKey: String? = ComplaintTests.demoAppKey) throws -> BaladiyaClient {
+    func client(apiKey: String?) throws -> BaladiyaClient {
         try BaladiyaClient(dataDir: appDir.path, serverUrl: server.url, apiKey: apiKey)
     }
 

@@ -2,23 +2,7 @@ import XCTest
 @testable import BaladiyaKit
 
 /// The guide through the Swift facade, against the real reference server on loopback.
-final class GuideTests: XCTestCase {
-    var server: ReferenceServer!
-    var appDir: URL!
-
-    override func setUpWithError() throws {
-        server = try ReferenceServer()
-        appDir = FileManager.default.temporaryDirectory.appendingPathComponent("baladiya-app-\(UUID().uuidString)")
-    }
-
-    override func tearDown() {
-        server.stop()
-        try? FileManager.default.removeItem(at: appDir)
-    }
-
-    func client() throws -> BaladiyaClient {
-        try BaladiyaClient(dataDir: appDir.path, serverUrl: server.url)
-    }
+final class GuideTests: ServerTestCase {
 
     func testSyncThenForgivingArabicSearch() async throws {
         let c = try client()

@@ -3,23 +3,7 @@ import XCTest
 
 /// News, the background sync and the news view model through the Swift facade, against the real
 /// reference server.
-final class NewsTests: XCTestCase {
-    var server: ReferenceServer!
-    var appDir: URL!
-
-    override func setUpWithError() throws {
-        server = try ReferenceServer()
-        appDir = FileManager.default.temporaryDirectory.appendingPathComponent("baladiya-app-\(UUID().uuidString)")
-    }
-
-    override func tearDown() {
-        server.stop()
-        try? FileManager.default.removeItem(at: appDir)
-    }
-
-    func client() throws -> BaladiyaClient {
-        try BaladiyaClient(dataDir: appDir.path, serverUrl: server.url)
-    }
+final class NewsTests: ServerTestCase {
 
     func testNewsRefreshBrings30ItemsThenA304AndKeepsReadMarks() async throws {
         let c = try client()
