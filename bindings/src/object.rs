@@ -232,6 +232,7 @@ impl Baladiya {
                 guide: None,
                 errors: vec![e.to_string()],
                 out_of_time: false,
+                offline: matches!(e, ApiError::Offline { .. }),
                 notifications: Vec::new(),
                 elapsed_ms: 0,
             },

@@ -510,6 +510,8 @@ pub struct SyncSummary {
     pub guide: Option<GuideSyncReport>,
     pub errors: Vec<String>,
     pub out_of_time: bool,
+    /// The server could not be reached: retry when the network is back.
+    pub offline: bool,
     pub notifications: Vec<Notification>,
     pub elapsed_ms: u64,
 }
@@ -523,6 +525,7 @@ impl From<BackgroundReport> for SyncSummary {
             guide: r.guide,
             errors: r.errors,
             out_of_time: r.out_of_time,
+            offline: r.offline,
             notifications: r.notifications,
             elapsed_ms: r.elapsed_ms,
         }

@@ -48,6 +48,9 @@ pub struct BackgroundReport {
     pub errors: Vec<String>,
     /// The budget ran out before every step finished.
     pub out_of_time: bool,
+    /// The server could not be reached: the shell should retry when the network is back
+    /// (WorkManager `Result.retry()`, a BGTask rescheduled).
+    pub offline: bool,
     pub notifications: Vec<Notification>,
     pub elapsed_ms: u64,
 }
@@ -99,10 +102,19 @@ impl Baladiya {
             let outcome = match step {
                 Step::Flush => {
                     let until = self.clock_ms() + left.as_millis() as i64;
-                    bounded(left, "flush", self.flush(false, Some(until)), r).await.map(|f| {
+                    bounded(left, "flush", self.flush(false, Some(until)), r).await.and_then(|f| {
+                        let unreachable =
+                            f.as_ref().and_then(|f| f.retry_later.as_ref()).is_some_and(|x| x.offline);
                         if let Some(f) = f {
                             r.out_of_time |= f.out_of_time;
                             r.flush = Some(f);
+                        }
+                        // The outbox found the server unreachable: so would every other step.
+                        if unreachable {
+                            r.offline = true;
+                            Err(Offline)
+                        } else {
+                            Ok(())
                         }
                     })
                 }
@@ -151,6 +163,7 @@ async fn bounded<T>(
     match tokio::time::timeout(left, step).await {
         Ok(Ok(value)) => Ok(Some(value)),
         Ok(Err(Error::Offline)) => {
+            report.offline = true;
             report.errors.push(format!("{name}: {}", Error::Offline));
             Err(Offline)
         }

@@ -180,6 +180,7 @@ async fn background_sync_keeps_its_budget_on_a_slow_server_and_resumes_without_d
     let started = Instant::now();
     let first = core.background_sync(budget).await;
     let took = started.elapsed();
+    assert!(!first.offline, "slow is not offline");
     assert!(took <= budget.mul_f64(1.1), "took {took:?} for a budget of {budget:?}");
     assert!(first.out_of_time);
     let sent_first = first.flush.as_ref().map(|f| f.sent.len()).unwrap_or(0);
@@ -226,4 +227,18 @@ async fn background_sync_turns_changes_into_notifications() {
     assert_eq!(notes, [(id.as_str(), "نعمل على الإصلاح")]);
     assert!(second.news.as_ref().unwrap().not_modified);
     assert!(second.guide.as_ref().unwrap().not_modified);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn background_sync_offline_says_so_and_stops_early() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let core = complaints_app(dir.path(), &format!("http://127.0.0.1:{port}/"), TIMEOUT);
+    core.submit_complaint(leak(1), &[]).unwrap();
+    let r = core.background_sync(Duration::from_secs(10)).await;
+    assert!(r.offline);
+    // The outbox met the unreachable server first; nothing else was tried.
+    assert!(r.flush.as_ref().unwrap().retry_later.as_ref().unwrap().offline);
+    assert!(r.complaints.is_none() && r.news.is_none() && r.guide.is_none(), "{r:?}");
+    assert_eq!(core.complaints().unwrap()[0].state, baladiya_core::complaints::ComplaintState::Queued);
 }
