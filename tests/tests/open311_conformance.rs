@@ -7,33 +7,22 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 
 use baladiya_server::open311::DEMO_API_KEY;
-use baladiya_server::{RunningServer, ServerConfig};
-use baladiya_tests::http_client;
+use baladiya_tests::{http_client, TestServer};
 use serde_json::{json, Value};
 
+/// The reference server (baladiya_tests::TestServer) and a client for raw requests.
 struct Server {
-    server: RunningServer,
-    _dir: tempfile::TempDir,
+    inner: TestServer,
     http: reqwest::Client,
 }
 
 impl Server {
     fn start() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let server = RunningServer::start(
-            ServerConfig {
-                data_dir: dir.path().to_owned(),
-                demo: true,
-                staff_token: Some("dispatcher".into()),
-            },
-            "127.0.0.1:0".parse().unwrap(),
-        )
-        .unwrap();
-        Server { server, _dir: dir, http: http_client() }
+        Server { inner: TestServer::start(), http: http_client() }
     }
 
     fn url(&self, path: &str) -> String {
-        format!("{}open311/v2/{path}", self.server.url())
+        format!("{}open311/v2/{path}", self.inner.url())
     }
 
     /// GET, with the status and Content-Type expected for the format.

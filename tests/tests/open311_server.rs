@@ -6,38 +6,27 @@
 use std::time::Duration;
 
 use baladiya_server::open311::DEMO_API_KEY;
-use baladiya_server::{RunningServer, ServerConfig};
-use baladiya_tests::http_client;
+use baladiya_tests::{http_client, TestServer};
 use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
 
-const DISPATCHER: &str = "test-dispatcher";
+const DISPATCHER: &str = baladiya_tests::STAFF_TOKEN;
 const WATER: &str = "demo-dept-water";
 const ROADS: &str = "demo-dept-roads";
 
+/// The reference server (baladiya_tests::TestServer) and a client for raw requests.
 struct Server {
-    server: RunningServer,
-    _dir: tempfile::TempDir,
+    inner: TestServer,
     http: reqwest::Client,
 }
 
 impl Server {
     fn start() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let server = RunningServer::start(
-            ServerConfig {
-                data_dir: dir.path().to_owned(),
-                demo: true,
-                staff_token: Some(DISPATCHER.into()),
-            },
-            "127.0.0.1:0".parse().unwrap(),
-        )
-        .unwrap();
-        Server { server, _dir: dir, http: http_client() }
+        Server { inner: TestServer::start(), http: http_client() }
     }
 
     fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.server.url())
+        format!("{}{path}", self.inner.url())
     }
 
     async fn post_form(&self, form: &[(&str, &str)]) -> (u16, Value) {
