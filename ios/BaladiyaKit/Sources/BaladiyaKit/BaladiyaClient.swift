@@ -283,3 +283,20 @@ extension SavedAccount {
     /// When its offline copy was fetched, if there is one.
     public var fetchedDate: Date? { fetchedAt.map { Date(timeIntervalSince1970: TimeInterval($0) / 1000) } }
 }
+
+extension BaladiyaClient {
+    /// Subscribe now, then run `reload` on the main actor for every event `matters` accepts, until
+    /// the returned task is cancelled. The view models' way of following the library.
+    @MainActor
+    func follow(
+        _ matters: @escaping @Sendable (BaladiyaEvent) -> Bool,
+        reload: @escaping @MainActor () async -> Void
+    ) -> Task<Void, Never> {
+        let events = self.events()
+        return Task { @MainActor in
+            for await event in events where matters(event) {
+                await reload()
+            }
+        }
+    }
+}

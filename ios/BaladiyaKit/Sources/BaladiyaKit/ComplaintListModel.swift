@@ -27,18 +27,12 @@ public final class ComplaintListModel {
     public func start() {
         guard listening == nil else { return }
         // Subscribed before the first load, so no change can slip in between.
-        let events = client.events()
-        listening = Task { [weak self] in
-            for await event in events {
-                guard let self else { return }
-                switch event {
-                case .complaintSent, .complaintNeedsAttention, .complaintUpdated:
-                    await self.reload()
-                default:
-                    continue // guide, news and the like are other screens' business
-                }
+        listening = client.follow({ event in
+            switch event {
+            case .complaintSent, .complaintNeedsAttention, .complaintUpdated: return true
+            default: return false // guide, news and the like are other screens' business
             }
-        }
+        }, reload: { [weak self] in await self?.reload() })
         Task { await reload() }
     }
 

@@ -40,18 +40,12 @@ public final class NewsModel {
     public func start() {
         guard listening == nil else { return }
         // Subscribed before the first load, so no change can slip in between.
-        let events = client.events()
-        listening = Task { [weak self] in
-            for await event in events {
-                guard let self else { return }
-                switch event {
-                case .newsArrived, .syncFinished:
-                    await self.reload()
-                default:
-                    continue // guide and complaints are other screens' business
-                }
+        listening = client.follow({ event in
+            switch event {
+            case .newsArrived, .syncFinished: return true
+            default: return false // guide and complaints are other screens' business
             }
-        }
+        }, reload: { [weak self] in await self?.reload() })
         Task { await reload() }
     }
 
