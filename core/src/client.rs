@@ -12,7 +12,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::complaints::{self, flush::FlushReport, refresh::RefreshReport, Area, Complaint, ComplaintDraft};
 use crate::error::{Error, Result};
 use crate::events::{Event, Events, Listener};
-use crate::guide::search::{SearchHit, Vocabulary};
+use crate::guide::search::{SearchHit, SearchState};
 use crate::guide::{self, sync::GuideSyncReport};
 use crate::news::{self, NewsReport, StoredNews};
 use crate::open311::{AttributeDef, ComplaintCategory, Open311Client, Open311Config};
@@ -62,7 +62,7 @@ pub struct Baladiya {
     open311: Open311Client,
     clock: Arc<dyn Clock>,
     area: Area,
-    vocabulary: Vocabulary,
+    search: SearchState,
     events: Events,
     /// One flush at a time: a second caller waits and then finds the queue already sent.
     flushing: tokio::sync::Mutex<()>,
@@ -82,7 +82,7 @@ impl Baladiya {
             open311,
             clock: config.clock,
             area: config.area,
-            vocabulary: Vocabulary::default(),
+            search: SearchState::default(),
             events: Events::default(),
             flushing: tokio::sync::Mutex::new(()),
             in_flight: std::sync::Mutex::new(None),
@@ -137,7 +137,7 @@ impl Baladiya {
 
     /// Search the offline guide; never touches the network.
     pub fn search_guide(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>> {
-        self.store.read(|c| guide::search::search(c, &self.vocabulary, query, limit))
+        self.store.read(|c| guide::search::search(c, &self.search, query, limit))
     }
 
     pub fn service(&self, id: &str) -> Result<Service> {

@@ -217,3 +217,37 @@ async fn limit_bounds_the_page() {
     assert_eq!(core.search_guide("رخصة", 3).unwrap().len(), 3);
     assert!(core.search_guide("رخصة", 0).unwrap().is_empty());
 }
+
+/// The in-memory engine (a city's catalogue) and the FTS5 engine (a large one) give the same
+/// page: same documents in the same order, same highlights, for every query of the table and the
+/// words a user types on the way to them, at several page sizes.
+#[tokio::test(flavor = "multi_thread")]
+async fn in_memory_and_fts5_engines_agree() {
+    use baladiya_core::guide::search::{search, SearchState};
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let core = synced_app(&server, dir.path()).await;
+    let resident = SearchState::default();
+    let on_disk = SearchState::with_resident_max(0);
+    let mut queries: Vec<String> = CASES.iter().map(|(q, _, _)| q.to_string()).collect();
+    queries.extend(["زيتون", "خدمة", "رخ", "ر", "service", "certificate of", "مياه ", "طلب رخصة"].map(String::from));
+    // Every prefix a user types on the way to each case.
+    let typed: Vec<String> = CASES
+        .iter()
+        .flat_map(|(q, _, _)| {
+            let chars: Vec<char> = q.chars().collect();
+            (1..chars.len()).map(move |n| chars[..n].iter().collect::<String>())
+        })
+        .collect();
+    queries.extend(typed);
+    let mut compared = 0;
+    for query in &queries {
+        for limit in [1, 5, 20, 50] {
+            let memory = core.store().read(|c| search(c, &resident, query, limit)).unwrap();
+            let fts = core.store().read(|c| search(c, &on_disk, query, limit)).unwrap();
+            assert_eq!(memory, fts, "«{query}», page of {limit}");
+            compared += usize::from(!memory.is_empty());
+        }
+    }
+    assert!(compared > 400, "too few non-empty pages compared: {compared}");
+}

@@ -1,0 +1,285 @@
+//! Offline search over the procedures guide and the violations guide.
+//!
+//! The query is folded exactly like the index (see `text`), each word may match itself or its stem
+//! without attached particles, and the last word matches as a prefix while the user is still typing.
+//! Ranking is BM25 with heavy field weights so a title hit ranks before a keyword hit before a body
+//! hit. When nothing matches, words of five letters or more are retried with the index's terms one
+//! edit away (same first letter), so a typo costs time only on a miss.
+//!
+//! Two engines answer with the same results: a city's catalogue (a few hundred entries) is searched
+//! in memory ([`resident`]), built once per catalogue version, because every FTS5 query pays a fixed
+//! cost larger than the whole search; a catalogue too large to hold cheaply is searched through the
+//! FTS5 index on disk ([`fts`]).
+
+mod fts;
+mod resident;
+
+use std::ops::Range;
+use std::sync::{Arc, Mutex};
+
+use baladiya_wire::Localized;
+use rusqlite::Connection;
+
+use crate::error::Result;
+use crate::text::{for_each_word, stems, tokenize, within_one_edit};
+
+/// BM25 weights of title, keywords and body.
+const WEIGHTS: [f64; 3] = [50.0, 10.0, 1.0];
+/// The last word is matched as a prefix only from this many letters on.
+const MIN_PREFIX_CHARS: usize = 2;
+/// Words shorter than this are not typo-corrected: too many neighbours.
+const FUZZY_MIN_CHARS: usize = 5;
+/// At most this many corrections are tried per word.
+const FUZZY_MAX_TERMS: usize = 8;
+/// Catalogues up to this many entries are searched in memory (about 2 KiB each; building takes
+/// about 10 µs per entry). Larger ones stay on disk, where opening costs nothing.
+pub const RESIDENT_MAX_DOCS: usize = 2_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HitKind {
+    Service,
+    Violation,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HitField {
+    Title,
+    Summary,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Ar,
+    En,
+}
+
+/// A matched span in the original (unfolded) text shown to the user, as a byte range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Highlight {
+    pub field: HitField,
+    pub lang: Lang,
+    pub range: Range<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchHit {
+    pub kind: HitKind,
+    pub id: String,
+    pub title: Localized,
+    /// A service's summary, or a violation's legal basis.
+    pub summary: Localized,
+    pub highlights: Vec<Highlight>,
+}
+
+/// One word of the query and the index terms that satisfy it.
+#[derive(Debug)]
+struct QueryWord {
+    terms: Vec<String>,
+    prefix: bool,
+}
+
+fn parse(query: &str) -> Vec<QueryWord> {
+    let tokens = tokenize(query);
+    let still_typing = query.chars().last().is_some_and(|c| !c.is_whitespace());
+    let n = tokens.len();
+    tokens
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let mut terms = vec![t.text.clone()];
+            terms.extend(stems(&t.text).map(|(_, s)| s.to_owned()));
+            // A single typed letter would match most of the catalogue: match it as a word.
+            let prefix = still_typing && i + 1 == n && t.char_len() >= MIN_PREFIX_CHARS;
+            QueryWord { terms, prefix }
+        })
+        .collect()
+}
+
+/// Indexed columns, in the order of `WEIGHTS`.
+const TITLE: usize = 0;
+const KEYWORDS: usize = 1;
+
+/// Column sets searched in turn: every word in the title ranks first, then every word in the title
+/// or the keywords, then anywhere. A page full of title hits costs one pass.
+const TIERS: [&[usize]; 3] = [&[TITLE], &[TITLE, KEYWORDS], &[0, 1, 2]];
+
+/// Within a tier, a shorter title is the closer match (BM25 alone prefers a title that repeats a
+/// word); this many of the tier's best BM25 rows are re-ordered by title length.
+fn tier_window(limit: usize) -> usize {
+    (limit * 2).max(30)
+}
+
+fn title_words(title: &Localized) -> usize {
+    title.ar.split_whitespace().count() + title.en.split_whitespace().count()
+}
+
+/// One tier's matches (in index order, with BM25 scores of FTS5's sign: lower is better) cut to
+/// the tier's best window. The caller then orders the window by title length, stably.
+fn best_window<D>(mut hits: Vec<(D, f64)>, limit: usize) -> impl Iterator<Item = D> {
+    // Stable: equal scores keep index order.
+    hits.sort_by(|a, b| a.1.total_cmp(&b.1));
+    hits.truncate(tier_window(limit));
+    hits.into_iter().map(|(d, _)| d)
+}
+
+/// FTS5's BM25 contribution of one phrase to one row: `idf` of the phrase, `freq` its weighted
+/// count in the row, `row_tokens` the row's length and `avg_tokens` the average row length.
+fn bm25_term(idf: f64, freq: f64, row_tokens: f64, avg_tokens: f64) -> f64 {
+    const K1: f64 = 1.2;
+    const B: f64 = 0.75;
+    idf * (freq * (K1 + 1.0)) / (freq + K1 * (1.0 - B + B * row_tokens / avg_tokens))
+}
+
+/// FTS5's inverse document frequency of a phrase found in `hits` of `rows` rows.
+fn bm25_idf(rows: usize, hits: usize) -> f64 {
+    let idf = ((rows as f64 - hits as f64 + 0.5) / (hits as f64 + 0.5)).ln();
+    if idf <= 0.0 {
+        1e-6
+    } else {
+        idf
+    }
+}
+
+/// Add index terms one edit away (with the same first letter) to each long word, from the index's
+/// sorted `terms`. Returns false when no correction was found.
+fn add_corrections<S: AsRef<str>>(terms: &[S], words: &mut [QueryWord]) -> bool {
+    let mut changed = false;
+    for w in words.iter_mut() {
+        let word = w.terms[0].clone();
+        let Some(first) = word.chars().next() else { continue };
+        if word.chars().count() < FUZZY_MIN_CHARS {
+            continue;
+        }
+        let mut key = [0u8; 4];
+        let first = &*first.encode_utf8(&mut key);
+        let from = terms.partition_point(|t| t.as_ref() < first);
+        let found: Vec<String> = terms[from..]
+            .iter()
+            .map(AsRef::as_ref)
+            .take_while(|t| t.starts_with(first))
+            .filter(|t| *t != word && within_one_edit(t, &word))
+            .take(FUZZY_MAX_TERMS)
+            .map(str::to_owned)
+            .collect();
+        if !found.is_empty() {
+            w.terms.extend(found);
+            changed = true;
+        }
+    }
+    changed
+}
+
+/// The engine for one catalogue version.
+enum Engine {
+    Resident(resident::Index),
+    Fts(fts::Vocabulary),
+}
+
+/// What search keeps in memory between calls: the engine chosen for the stored catalogue, built
+/// on the first search and again whenever the catalogue version changes.
+pub struct SearchState {
+    resident_max_docs: usize,
+    cached: Mutex<Option<(Option<i64>, Arc<Engine>)>>,
+}
+
+impl Default for SearchState {
+    fn default() -> Self {
+        SearchState::with_resident_max(RESIDENT_MAX_DOCS)
+    }
+}
+
+impl SearchState {
+    /// Search catalogues of up to `docs` entries in memory; 0 always searches the FTS5 index.
+    pub fn with_resident_max(docs: usize) -> Self {
+        SearchState { resident_max_docs: docs, cached: Mutex::new(None) }
+    }
+
+    fn engine(&self, conn: &Connection) -> Result<Arc<Engine>> {
+        let version = super::local_version(conn)?;
+        let mut cached = self.cached.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((v, engine)) = cached.as_ref() {
+            if *v == version {
+                return Ok(Arc::clone(engine));
+            }
+        }
+        let engine = Arc::new(match resident::Index::load(conn, self.resident_max_docs)? {
+            Some(index) => Engine::Resident(index),
+            None => Engine::Fts(fts::Vocabulary::default()),
+        });
+        *cached = Some((version, Arc::clone(&engine)));
+        Ok(engine)
+    }
+}
+
+/// Search the guide. `limit` bounds the page; results carry highlight ranges for title and summary.
+pub fn search(conn: &Connection, state: &SearchState, query: &str, limit: usize) -> Result<Vec<SearchHit>> {
+    let mut words = parse(query);
+    if words.is_empty() || limit == 0 {
+        return Ok(Vec::new());
+    }
+    match &*state.engine(conn)? {
+        Engine::Resident(index) => {
+            let mut docs = index.matching(&words, limit);
+            if docs.is_empty() && add_corrections(index.terms(), &mut words) {
+                docs = index.matching(&words, limit);
+            }
+            Ok(docs.into_iter().map(|d| index.hit(d, &words)).collect())
+        }
+        Engine::Fts(vocabulary) => {
+            let mut docs = fts::matching(conn, &words, limit)?;
+            if docs.is_empty() && add_corrections(&vocabulary.terms(conn)?, &mut words) {
+                docs = fts::matching(conn, &words, limit)?;
+            }
+            Ok(docs.into_iter().map(|c| c.into_hit(&words)).collect())
+        }
+    }
+}
+
+/// Where a hit's four shown texts are, in highlight order.
+const SHOWN: [(HitField, Lang); 4] =
+    [(HitField::Title, Lang::Ar), (HitField::Title, Lang::En), (HitField::Summary, Lang::Ar), (HitField::Summary, Lang::En)];
+
+fn shown_text<'a>(title: &'a Localized, summary: &'a Localized, at: (HitField, Lang)) -> &'a str {
+    match at {
+        (HitField::Title, Lang::Ar) => &title.ar,
+        (HitField::Title, Lang::En) => &title.en,
+        (HitField::Summary, Lang::Ar) => &summary.ar,
+        (HitField::Summary, Lang::En) => &summary.en,
+    }
+}
+
+/// Byte ranges of `text` matched by the query words. A word matched through its stem is
+/// highlighted without its particle (`مياه` in `والمياه`); a prefix match only over the prefix.
+fn highlight(text: &str, words: &[QueryWord], out: &mut Vec<Range<usize>>) {
+    for_each_word(text, |word, range| highlight_word(text, word, range, words, out));
+}
+
+/// Highlight one folded `word` of `text` found at `range`, if the query matches it.
+fn highlight_word(text: &str, word: &str, range: Range<usize>, words: &[QueryWord], out: &mut Vec<Range<usize>>) {
+    let forms = std::iter::once((0, word)).chain(stems(word));
+    let matched = forms.into_iter().find_map(|(skip, form)| {
+        words.iter().find_map(|w| {
+            w.terms.iter().find_map(|term| {
+                if form == term {
+                    Some((skip, None))
+                } else if w.prefix && form.starts_with(term.as_str()) {
+                    Some((skip, Some(term.chars().count())))
+                } else {
+                    None
+                }
+            })
+        })
+    });
+    // Only a match pays for mapping folded chars back to the original.
+    match matched {
+        Some((0, None)) => out.push(range),
+        Some((skip, len)) => {
+            if let Some(token) = tokenize(&text[range.clone()]).into_iter().next() {
+                let end = len.map_or(token.char_len(), |l| (skip + l).min(token.char_len()));
+                let r = token.original_range(skip..end);
+                out.push(range.start + r.start..range.start + r.end);
+            }
+        }
+        None => {}
+    }
+}
