@@ -219,11 +219,13 @@ pub fn search(conn: &Connection, state: &SearchState, query: &str, limit: usize)
     }
     match &*state.engine(conn)? {
         Engine::Resident(index) => {
-            let mut docs = index.matching(&words, limit);
+            let mut resolved = index.resolve(&words);
+            let mut docs = index.matching(&resolved, limit);
             if docs.is_empty() && add_corrections(index.terms(), &mut words) {
-                docs = index.matching(&words, limit);
+                resolved = index.resolve(&words);
+                docs = index.matching(&resolved, limit);
             }
-            Ok(docs.into_iter().map(|d| index.hit(d, &words)).collect())
+            Ok(docs.into_iter().map(|d| index.hit(d, &resolved)).collect())
         }
         Engine::Fts(vocabulary) => {
             let mut docs = fts::matching(conn, &words, limit)?;
@@ -270,16 +272,22 @@ fn highlight_word(text: &str, word: &str, range: Range<usize>, words: &[QueryWor
             })
         })
     });
-    // Only a match pays for mapping folded chars back to the original.
-    match matched {
-        Some((0, None)) => out.push(range),
-        Some((skip, len)) => {
-            if let Some(token) = tokenize(&text[range.clone()]).into_iter().next() {
-                let end = len.map_or(token.char_len(), |l| (skip + l).min(token.char_len()));
-                let r = token.original_range(skip..end);
-                out.push(range.start + r.start..range.start + r.end);
-            }
-        }
-        None => {}
+    if let Some((skip, prefix_chars)) = matched {
+        push_highlight(text, range, skip, prefix_chars, out);
+    }
+}
+
+/// Highlight the word of `text` at `range`, from folded char `skip` on (a stem leaves its
+/// particle out), over `prefix_chars` folded chars when only a prefix matched, else to its end.
+fn push_highlight(text: &str, range: Range<usize>, skip: usize, prefix_chars: Option<usize>, out: &mut Vec<Range<usize>>) {
+    if skip == 0 && prefix_chars.is_none() {
+        out.push(range);
+        return;
+    }
+    // Only a partial match pays for mapping folded chars back to the original.
+    if let Some(token) = tokenize(&text[range.clone()]).into_iter().next() {
+        let end = prefix_chars.map_or(token.char_len(), |l| (skip + l).min(token.char_len()));
+        let r = token.original_range(skip..end);
+        out.push(range.start + r.start..range.start + r.end);
     }
 }

@@ -10,11 +10,12 @@ use baladiya_wire::Localized;
 use rusqlite::Connection;
 
 use super::{
-    best_window, bm25_idf, bm25_term, highlight_word, title_words, Highlight, HitKind, QueryWord, SearchHit,
+    best_window, bm25_idf, bm25_term, push_highlight, title_words, Highlight, HitKind, QueryWord, SearchHit,
     SHOWN, TIERS, WEIGHTS,
 };
 use crate::error::Result;
 use crate::guide::index::KIND_VIOLATION;
+use crate::text::stems;
 
 /// How often a term occurs in one document, per indexed column (title, keywords, body).
 #[derive(Debug, Clone, Copy)]
@@ -29,8 +30,22 @@ impl Posting {
     }
 }
 
-/// A folded word of a shown text and its byte range there.
-type ShownWord = (Box<str>, Range<usize>);
+/// A word of a shown text: where it is, and its folded forms (the word, then its stems) as
+/// dictionary entries with the folded chars each leaves out, so highlighting compares numbers.
+struct ShownWord {
+    range: Range<usize>,
+    forms: Box<[(u8, u32)]>,
+}
+
+/// A query term resolved against the dictionary.
+pub(super) struct Resolved {
+    /// The entry equal to the term, if any.
+    exact: Option<usize>,
+    /// The entries the term matches: itself, or every entry it begins when a prefix.
+    covered: Range<usize>,
+    /// The term's length in chars when it is matched as a prefix.
+    prefix_chars: Option<usize>,
+}
 
 struct Doc {
     kind: HitKind,
@@ -69,6 +84,7 @@ impl Index {
         )?;
         let mut rows = stmt.query([])?;
         let mut docs = Vec::new();
+        let mut shown_folded = Vec::new();
         let mut by_term: HashMap<Box<str>, Vec<Posting>> = HashMap::new();
         let mut all_tokens = 0u64;
         while let Some(r) = rows.next()? {
@@ -93,7 +109,7 @@ impl Index {
             let kind: String = r.get(3)?;
             let title = Localized { ar: r.get(5)?, en: r.get(6)? };
             let summary = Localized { ar: r.get(7)?, en: r.get(8)? };
-            let shown = SHOWN.map(|at| shown_words(super::shown_text(&title, &summary, at)));
+            shown_folded.push(SHOWN.map(|at| folded_words(super::shown_text(&title, &summary, at))));
             docs.push(Doc {
                 kind: if kind == KIND_VIOLATION { HitKind::Violation } else { HitKind::Service },
                 id: r.get(4)?,
@@ -101,14 +117,19 @@ impl Index {
                 title,
                 summary,
                 tokens,
-                shown,
+                shown: Default::default(),
             });
         }
         let mut entries: Vec<(Box<str>, Vec<Posting>)> = by_term.into_iter().collect();
         entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let (terms, postings) = entries.into_iter().unzip();
         let avg_tokens = if docs.is_empty() { 1.0 } else { all_tokens as f64 / docs.len() as f64 };
-        Ok(Some(Index { docs, terms, postings, avg_tokens }))
+        let mut index = Index { docs, terms, postings, avg_tokens };
+        for (d, texts) in shown_folded.into_iter().enumerate() {
+            let shown = texts.map(|words| words.into_iter().map(|(w, range)| index.shown_word(&w, range)).collect());
+            index.docs[d].shown = shown;
+        }
+        Ok(Some(index))
     }
 
     /// The index's terms, sorted (for typo correction).
@@ -116,20 +137,45 @@ impl Index {
         &self.terms
     }
 
-    /// Dictionary entries a query term covers: itself, or every term it begins when a prefix.
-    fn covered(&self, term: &str, prefix: bool) -> Range<usize> {
-        let from = self.terms.partition_point(|t| &**t < term);
-        let to = if prefix {
-            from + self.terms[from..].partition_point(|t| t.starts_with(term))
-        } else {
-            from + usize::from(self.terms.get(from).is_some_and(|t| &**t == term))
-        };
-        from..to
+    fn entry(&self, term: &str) -> Option<usize> {
+        self.terms.binary_search_by(|t| (**t).cmp(term)).ok()
+    }
+
+    fn shown_word(&self, word: &str, range: Range<usize>) -> ShownWord {
+        // Every form is in the dictionary (the index holds each shown word and its stems); one
+        // that is not could match no query term anyway.
+        let forms = std::iter::once((0, word))
+            .chain(stems(word))
+            .filter_map(|(skip, form)| Some((u8::try_from(skip).ok()?, u32::try_from(self.entry(form)?).ok()?)))
+            .collect();
+        ShownWord { range, forms }
+    }
+
+    /// Each query term of each word, resolved against the dictionary.
+    pub(super) fn resolve(&self, words: &[QueryWord]) -> Vec<Vec<Resolved>> {
+        words
+            .iter()
+            .map(|w| {
+                w.terms
+                    .iter()
+                    .map(|term| {
+                        let from = self.terms.partition_point(|t| &**t < term.as_str());
+                        let exact = self.terms.get(from).is_some_and(|t| **t == **term).then_some(from);
+                        let to = if w.prefix {
+                            from + self.terms[from..].partition_point(|t| t.starts_with(term.as_str()))
+                        } else {
+                            from + usize::from(exact.is_some())
+                        };
+                        Resolved { exact, covered: from..to, prefix_chars: w.prefix.then(|| term.chars().count()) }
+                    })
+                    .collect()
+            })
+            .collect()
     }
 
     /// A phrase's postings (one query term, all the entries it covers), merged per document.
-    fn phrase(&self, term: &str, prefix: bool) -> Vec<Posting> {
-        let lists = &self.postings[self.covered(term, prefix)];
+    fn phrase(&self, term: &Resolved) -> Vec<Posting> {
+        let lists = &self.postings[term.covered.clone()];
         if let [one] = lists {
             return one.clone();
         }
@@ -148,11 +194,11 @@ impl Index {
     }
 
     /// The page of documents matching every word, tier by tier, as indexes into `docs`.
-    pub(super) fn matching(&self, words: &[QueryWord], limit: usize) -> Vec<usize> {
+    pub(super) fn matching(&self, words: &[Vec<Resolved>], limit: usize) -> Vec<usize> {
         let phrases: Vec<(usize, Vec<Posting>)> = words
             .iter()
             .enumerate()
-            .flat_map(|(i, w)| w.terms.iter().map(move |t| (i, self.phrase(t, w.prefix))))
+            .flat_map(|(i, terms)| terms.iter().map(move |t| (i, self.phrase(t))))
             .collect();
         let n = self.docs.len();
         let mut out: Vec<usize> = Vec::with_capacity(limit);
@@ -194,15 +240,17 @@ impl Index {
         out
     }
 
-    pub(super) fn hit(&self, d: usize, words: &[QueryWord]) -> SearchHit {
+    pub(super) fn hit(&self, d: usize, words: &[Vec<Resolved>]) -> SearchHit {
         let doc = &self.docs[d];
         let mut highlights = Vec::new();
         let mut ranges = Vec::new();
         for ((field, lang), shown) in SHOWN.into_iter().zip(&doc.shown) {
             let text = super::shown_text(&doc.title, &doc.summary, (field, lang));
             ranges.clear();
-            for (word, range) in shown {
-                highlight_word(text, word, range.clone(), words, &mut ranges);
+            for word in shown {
+                if let Some((skip, prefix_chars)) = matched(word, words) {
+                    push_highlight(text, word.range.clone(), skip, prefix_chars, &mut ranges);
+                }
             }
             highlights.extend(ranges.iter().map(|r| Highlight { field, lang, range: r.clone() }));
         }
@@ -216,7 +264,25 @@ impl Index {
     }
 }
 
-fn shown_words(text: &str) -> Vec<ShownWord> {
+/// The first form of a shown word that a query term matches (in the order the FTS5 engine's
+/// highlighter tries them): the chars it skips, and the prefix length when only a prefix matched.
+fn matched(word: &ShownWord, words: &[Vec<Resolved>]) -> Option<(usize, Option<usize>)> {
+    word.forms.iter().find_map(|&(skip, entry)| {
+        let entry = entry as usize;
+        words.iter().flatten().find_map(|t| {
+            if t.exact == Some(entry) {
+                Some((usize::from(skip), None))
+            } else if t.prefix_chars.is_some() && t.covered.contains(&entry) {
+                Some((usize::from(skip), t.prefix_chars))
+            } else {
+                None
+            }
+        })
+    })
+}
+
+/// The folded words of a shown text and where each is.
+fn folded_words(text: &str) -> Vec<(Box<str>, Range<usize>)> {
     let mut words = Vec::new();
     crate::text::for_each_word(text, |w, range| words.push((w.into(), range)));
     words
