@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use baladiya_core::api::HttpSettings;
 use baladiya_core::wire::{Category, Department, Service, Violation};
-use baladiya_core::{Config, GuideSyncReport};
+use baladiya_core::{Config, GuideSyncReport, Lang};
 
 use crate::error::ApiError;
 use crate::events::{self, EventListener, Subscription};
@@ -75,11 +75,13 @@ impl Baladiya {
         spawn(async move { Ok(core.sync_guide().await?) }).await
     }
 
-    /// Search the offline guide: one page of hits with highlight ranges. Local and fast; call it
-    /// off the UI thread all the same.
-    pub fn search_guide(&self, query: String, limit: u32) -> Result<Vec<GuideHit>, ApiError> {
+    /// Search the offline guide: one page of hits, each in `lang` (the app's language) unless the
+    /// query matched only the other one, with highlight spans. Local: microseconds on a city's
+    /// catalogue once its index is in memory (the first search builds it).
+    pub fn search_guide(&self, query: String, limit: u32, lang: Lang) -> Result<Vec<GuideHit>, ApiError> {
         guard(|| {
-            Ok(self.core.search_guide(&query, limit as usize)?.into_iter().map(GuideHit::from).collect())
+            let hits = self.core.search_guide(&query, limit as usize)?;
+            Ok(hits.into_iter().map(|h| GuideHit::from(h.shown(lang))).collect())
         })
     }
 

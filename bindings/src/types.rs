@@ -6,7 +6,7 @@ use baladiya_core::wire::{
     Category, Channel, Department, DocumentForm, Fee, Form, Localized, ProcessingTime, RequiredDocument,
     Service, Violation,
 };
-use baladiya_core::{GuideSyncReport, HitField, HitKind, Lang, SearchHit};
+use baladiya_core::{GuideSyncReport, HitKind, Lang, ShownHit};
 
 #[uniffi::remote(Record)]
 pub struct Localized {
@@ -122,61 +122,51 @@ pub enum HitKind {
 }
 
 #[uniffi::remote(Enum)]
-pub enum HitField {
-    Title,
-    Summary,
-}
-
-#[uniffi::remote(Enum)]
 pub enum Lang {
     Ar,
     En,
 }
 
-/// A matched span, in UTF-16 code units of the field's text: what Kotlin's `String` indices and
+/// A matched span of a hit's text, in UTF-16 code units: what Kotlin's `String` indices and
 /// Swift's `NSRange` count.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct GuideHighlight {
-    pub field: HitField,
-    pub lang: Lang,
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct TextSpan {
     pub start: u32,
     pub end: u32,
 }
 
+/// One row of search results, in one language, ready to show.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct GuideHit {
     pub kind: HitKind,
     pub id: String,
-    pub title: Localized,
-    pub summary: Localized,
-    pub highlights: Vec<GuideHighlight>,
+    /// The language of `title` and `summary`: the one asked for, unless the query matched only
+    /// the other one's text.
+    pub lang: Lang,
+    pub title: String,
+    /// A service's summary, or a violation's legal basis.
+    pub summary: String,
+    pub title_highlights: Vec<TextSpan>,
+    pub summary_highlights: Vec<TextSpan>,
 }
 
-fn utf16_offset(text: &str, byte: usize) -> u32 {
-    text.get(..byte).map(|s| s.encode_utf16().count()).unwrap_or(0) as u32
+/// Byte ranges of `text` as UTF-16 spans.
+fn utf16_spans(text: &str, ranges: &[std::ops::Range<usize>]) -> Vec<TextSpan> {
+    let at = |byte: usize| text.get(..byte).map_or(0, |s| s.encode_utf16().count()) as u32;
+    ranges.iter().map(|r| TextSpan { start: at(r.start), end: at(r.end) }).collect()
 }
 
-impl From<SearchHit> for GuideHit {
-    fn from(h: SearchHit) -> Self {
-        let highlights = h
-            .highlights
-            .iter()
-            .map(|x| {
-                let text = match (x.field, x.lang) {
-                    (HitField::Title, Lang::Ar) => &h.title.ar,
-                    (HitField::Title, Lang::En) => &h.title.en,
-                    (HitField::Summary, Lang::Ar) => &h.summary.ar,
-                    (HitField::Summary, Lang::En) => &h.summary.en,
-                };
-                GuideHighlight {
-                    field: x.field,
-                    lang: x.lang,
-                    start: utf16_offset(text, x.range.start),
-                    end: utf16_offset(text, x.range.end),
-                }
-            })
-            .collect();
-        GuideHit { kind: h.kind, id: h.id, title: h.title, summary: h.summary, highlights }
+impl From<ShownHit> for GuideHit {
+    fn from(h: ShownHit) -> Self {
+        GuideHit {
+            kind: h.kind,
+            id: h.id,
+            lang: h.lang,
+            title_highlights: utf16_spans(&h.title, &h.title_highlights),
+            summary_highlights: utf16_spans(&h.summary, &h.summary_highlights),
+            title: h.title,
+            summary: h.summary,
+        }
     }
 }
 

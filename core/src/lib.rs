@@ -25,5 +25,5 @@ pub use baladiya_wire as wire;
 pub use client::{Baladiya, Config};
 pub use error::{Error, Result};
 pub use events::Event;
-pub use guide::search::{Highlight, HitField, HitKind, Lang, SearchHit};
+pub use guide::search::{Highlight, HitField, HitKind, Lang, SearchHit, ShownHit};
 pub use guide::sync::GuideSyncReport;

@@ -1,11 +1,12 @@
 //! The Rust side of the bindings benchmark: a typical guide search (a page of 20) on the synced
 //! sample catalogue, through the core and through the exported `Baladiya` object (which adds the
-//! conversion to `GuideHit` with UTF-16 offsets). The Kotlin and Swift figures come from
+//! conversion to a one-language `GuideHit` with UTF-16 spans). The Kotlin and Swift figures come from
 //! `scripts/bench-bindings.sh`, on the same data and queries.
 //! Run: `cargo bench -p baladiya-tests --bench search_roundtrip`.
 
 use std::time::{Duration, Instant};
 
+use baladiya_core::Lang;
 use baladiya_ffi::{Baladiya as Exported, BaladiyaConfig};
 use baladiya_tests::TestServer;
 
@@ -49,7 +50,7 @@ fn main() {
     let mut times = Vec::with_capacity(ROUNDS);
     for i in 0..ROUNDS {
         let t = Instant::now();
-        let _ = exported.search_guide(QUERIES[i % QUERIES.len()].to_owned(), 20);
+        let _ = exported.search_guide(QUERIES[i % QUERIES.len()].to_owned(), 20, Lang::Ar);
         times.push(t.elapsed());
     }
     report("Rust exported object (no FFI)", times);

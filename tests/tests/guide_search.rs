@@ -209,6 +209,37 @@ async fn highlights_point_into_the_original_text() {
     assert_eq!(marked(&hits[0], HitField::Title, Lang::Ar), ["١٠٥"]);
 }
 
+/// A result row shows the app's language, unless the query matched only the other language: an
+/// English word typed in the Arabic app shows the English title with the word marked.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_row_shows_the_language_the_query_matched() {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let core = synced_app(&server, dir.path()).await;
+    let first = |q: &str| core.search_guide(q, 1).unwrap().remove(0);
+    let marked = |text: &str, spans: &[std::ops::Range<usize>]| -> Vec<String> {
+        spans.iter().map(|r| text[r.clone()].to_owned()).collect()
+    };
+
+    let row = first("رخصه بناء").shown(Lang::Ar);
+    assert_eq!((row.lang, row.title.as_str()), (Lang::Ar, "رخصة بناء"));
+    assert_eq!(marked(&row.title, &row.title_highlights), ["رخصة", "بناء"]);
+    // Arabic typed in the English app: the Arabic title, marked.
+    let row = first("رخصه بناء").shown(Lang::En);
+    assert_eq!(row.lang, Lang::Ar);
+    assert_eq!(marked(&row.title, &row.title_highlights), ["رخصة", "بناء"]);
+
+    let row = first("clearance").shown(Lang::Ar);
+    assert_eq!(row.lang, Lang::En);
+    assert_eq!(marked(&row.title, &row.title_highlights), ["Clearance"]);
+    assert!(row.title.starts_with("Clearance"), "{}", row.title);
+
+    // A query matching both languages keeps the app's.
+    for lang in [Lang::Ar, Lang::En] {
+        assert_eq!(first("رخصة permit").shown(lang).lang, lang);
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn limit_bounds_the_page() {
     let server = TestServer::start();
@@ -230,7 +261,9 @@ async fn in_memory_and_fts5_engines_agree() {
     let resident = SearchState::default();
     let on_disk = SearchState::with_resident_max(0);
     let mut queries: Vec<String> = CASES.iter().map(|(q, _, _)| q.to_string()).collect();
-    queries.extend(["زيتون", "خدمة", "رخ", "ر", "service", "certificate of", "مياه ", "طلب رخصة"].map(String::from));
+    queries.extend(
+        ["زيتون", "خدمة", "رخ", "ر", "service", "certificate of", "مياه ", "طلب رخصة"].map(String::from),
+    );
     // Every prefix a user types on the way to each case.
     let typed: Vec<String> = CASES
         .iter()

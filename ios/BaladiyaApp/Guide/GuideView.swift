@@ -174,24 +174,18 @@ enum LaunchOnce {
     static var newsRefreshed = false
 }
 
-/// One hit: title and summary in the app's language, matches marked; if the query matched only
-/// the other language (English typed in the Arabic app), that title is shown under it.
+/// One hit, in the language the library chose for it (the app's, unless the query matched only
+/// the other one: English typed in the Arabic app shows the English title), matches marked.
 struct HitRow: View {
     let hit: GuideHit
 
     var body: some View {
-        let shown: Lang = AppLanguage.code == "en" ? .en : .ar
-        let other: Lang = shown == .en ? .ar : .en
-        let onlyOther = !hit.highlights.contains { $0.lang == shown } && hit.highlights.contains { $0.lang == other }
         VStack(alignment: .leading, spacing: 4) {
             if hit.kind == .violation {
                 Text(L("hit.violation")).font(.caption).foregroundStyle(.secondary)
             }
-            Text(hit.attributed(.title, shown))
-            Text(hit.attributed(.summary, shown)).font(.subheadline).foregroundStyle(.secondary).lineLimit(2)
-            if onlyOther {
-                Text(hit.attributed(.title, other)).font(.footnote)
-            }
+            Text(hit.attributedTitle)
+            Text(hit.attributedSummary).font(.subheadline).foregroundStyle(.secondary).lineLimit(2)
         }
     }
 }

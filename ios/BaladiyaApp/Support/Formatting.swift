@@ -169,17 +169,20 @@ func validationField(_ error: Error?) -> String? {
 }
 
 extension GuideHit {
-    /// One field's text in one language with the matched ranges in bold on a tint. The ranges are
-    /// UTF-16 offsets (NSRange's unit), turned into String indices here.
-    func attributed(_ field: HitField, _ lang: Lang) -> AttributedString {
-        let source: Localized = field == .title ? title : summary
-        let text = lang == .en ? source.en : source.ar
+    /// The title with the matched spans in bold on a tint.
+    var attributedTitle: AttributedString { marked(title, titleHighlights) }
+
+    /// The summary with the matched spans in bold on a tint.
+    var attributedSummary: AttributedString { marked(summary, summaryHighlights) }
+
+    /// The spans are UTF-16 offsets (NSRange's unit), turned into String indices here.
+    private func marked(_ text: String, _ spans: [TextSpan]) -> AttributedString {
         var out = AttributedString(text)
         let units = text.utf16.count
-        for h in highlights where h.field == field && h.lang == lang {
-            guard h.start < h.end, Int(h.end) <= units else { continue }
-            let lo = String.Index(utf16Offset: Int(h.start), in: text)
-            let hi = String.Index(utf16Offset: Int(h.end), in: text)
+        for s in spans {
+            guard s.start < s.end, Int(s.end) <= units else { continue }
+            let lo = String.Index(utf16Offset: Int(s.start), in: text)
+            let hi = String.Index(utf16Offset: Int(s.end), in: text)
             guard let range = Range(lo..<hi, in: out) else { continue }
             out[range].font = .body.bold()
             out[range].backgroundColor = Color.accentColor.opacity(0.18)

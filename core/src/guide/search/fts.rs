@@ -6,7 +6,9 @@ use std::sync::{Arc, Mutex};
 use baladiya_wire::Localized;
 use rusqlite::Connection;
 
-use super::{best_window, highlight, title_words, Highlight, HitKind, QueryWord, SearchHit, SHOWN, TIERS, WEIGHTS};
+use super::{
+    best_window, highlight, title_words, Highlight, HitKind, QueryWord, SearchHit, SHOWN, TIERS, WEIGHTS,
+};
 use crate::error::Result;
 use crate::guide::index::KIND_VIOLATION;
 

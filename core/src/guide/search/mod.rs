@@ -71,6 +71,55 @@ pub struct SearchHit {
     pub highlights: Vec<Highlight>,
 }
 
+/// A hit as a list row shows it: in one language, with the matched spans of its two texts (byte
+/// ranges of `title` and `summary`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShownHit {
+    pub kind: HitKind,
+    pub id: String,
+    pub lang: Lang,
+    pub title: String,
+    pub summary: String,
+    pub title_highlights: Vec<Range<usize>>,
+    pub summary_highlights: Vec<Range<usize>>,
+}
+
+impl SearchHit {
+    /// The language to show this hit in: the app's, unless the query matched only the other
+    /// language's text (an English word typed in the Arabic app shows the English title, marked).
+    pub fn display_lang(&self, preferred: Lang) -> Lang {
+        let matched = |lang| self.highlights.iter().any(|h| h.lang == lang);
+        match preferred {
+            Lang::Ar if !matched(Lang::Ar) && matched(Lang::En) => Lang::En,
+            Lang::En if !matched(Lang::En) && matched(Lang::Ar) => Lang::Ar,
+            _ => preferred,
+        }
+    }
+
+    /// This hit in one language (see [`SearchHit::display_lang`]), for a result row.
+    pub fn shown(self, preferred: Lang) -> ShownHit {
+        let lang = self.display_lang(preferred);
+        let spans = |field| {
+            self.highlights
+                .iter()
+                .filter(|h| h.field == field && h.lang == lang)
+                .map(|h| h.range.clone())
+                .collect()
+        };
+        let (title_highlights, summary_highlights) = (spans(HitField::Title), spans(HitField::Summary));
+        let pick = |text: Localized| if lang == Lang::Ar { text.ar } else { text.en };
+        ShownHit {
+            kind: self.kind,
+            id: self.id,
+            lang,
+            title: pick(self.title),
+            summary: pick(self.summary),
+            title_highlights,
+            summary_highlights,
+        }
+    }
+}
+
 /// One word of the query and the index terms that satisfy it.
 #[derive(Debug)]
 struct QueryWord {
@@ -238,8 +287,12 @@ pub fn search(conn: &Connection, state: &SearchState, query: &str, limit: usize)
 }
 
 /// Where a hit's four shown texts are, in highlight order.
-const SHOWN: [(HitField, Lang); 4] =
-    [(HitField::Title, Lang::Ar), (HitField::Title, Lang::En), (HitField::Summary, Lang::Ar), (HitField::Summary, Lang::En)];
+const SHOWN: [(HitField, Lang); 4] = [
+    (HitField::Title, Lang::Ar),
+    (HitField::Title, Lang::En),
+    (HitField::Summary, Lang::Ar),
+    (HitField::Summary, Lang::En),
+];
 
 fn shown_text<'a>(title: &'a Localized, summary: &'a Localized, at: (HitField, Lang)) -> &'a str {
     match at {
@@ -257,7 +310,13 @@ fn highlight(text: &str, words: &[QueryWord], out: &mut Vec<Range<usize>>) {
 }
 
 /// Highlight one folded `word` of `text` found at `range`, if the query matches it.
-fn highlight_word(text: &str, word: &str, range: Range<usize>, words: &[QueryWord], out: &mut Vec<Range<usize>>) {
+fn highlight_word(
+    text: &str,
+    word: &str,
+    range: Range<usize>,
+    words: &[QueryWord],
+    out: &mut Vec<Range<usize>>,
+) {
     let forms = std::iter::once((0, word)).chain(stems(word));
     let matched = forms.into_iter().find_map(|(skip, form)| {
         words.iter().find_map(|w| {
@@ -279,7 +338,13 @@ fn highlight_word(text: &str, word: &str, range: Range<usize>, words: &[QueryWor
 
 /// Highlight the word of `text` at `range`, from folded char `skip` on (a stem leaves its
 /// particle out), over `prefix_chars` folded chars when only a prefix matched, else to its end.
-fn push_highlight(text: &str, range: Range<usize>, skip: usize, prefix_chars: Option<usize>, out: &mut Vec<Range<usize>>) {
+fn push_highlight(
+    text: &str,
+    range: Range<usize>,
+    skip: usize,
+    prefix_chars: Option<usize>,
+    out: &mut Vec<Range<usize>>,
+) {
     if skip == 0 && prefix_chars.is_none() {
         out.push(range);
         return;

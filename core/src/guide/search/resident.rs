@@ -126,7 +126,8 @@ impl Index {
         let avg_tokens = if docs.is_empty() { 1.0 } else { all_tokens as f64 / docs.len() as f64 };
         let mut index = Index { docs, terms, postings, avg_tokens };
         for (d, texts) in shown_folded.into_iter().enumerate() {
-            let shown = texts.map(|words| words.into_iter().map(|(w, range)| index.shown_word(&w, range)).collect());
+            let shown =
+                texts.map(|words| words.into_iter().map(|(w, range)| index.shown_word(&w, range)).collect());
             index.docs[d].shown = shown;
         }
         Ok(Some(index))
@@ -146,7 +147,9 @@ impl Index {
         // that is not could match no query term anyway.
         let forms = std::iter::once((0, word))
             .chain(stems(word))
-            .filter_map(|(skip, form)| Some((u8::try_from(skip).ok()?, u32::try_from(self.entry(form)?).ok()?)))
+            .filter_map(|(skip, form)| {
+                Some((u8::try_from(skip).ok()?, u32::try_from(self.entry(form)?).ok()?))
+            })
             .collect();
         ShownWord { range, forms }
     }
@@ -166,7 +169,11 @@ impl Index {
                         } else {
                             from + usize::from(exact.is_some())
                         };
-                        Resolved { exact, covered: from..to, prefix_chars: w.prefix.then(|| term.chars().count()) }
+                        Resolved {
+                            exact,
+                            covered: from..to,
+                            prefix_chars: w.prefix.then(|| term.chars().count()),
+                        }
                     })
                     .collect()
             })
@@ -224,8 +231,10 @@ impl Index {
                 }
             }
             // FTS5's sign: the best row has the lowest score.
-            let hits: Vec<(usize, f64)> =
-                (0..n).filter(|&d| words_found[d] == words.len() && !taken[d]).map(|d| (d, -score[d])).collect();
+            let hits: Vec<(usize, f64)> = (0..n)
+                .filter(|&d| words_found[d] == words.len() && !taken[d])
+                .map(|d| (d, -score[d]))
+                .collect();
             let mut found: Vec<usize> = best_window(hits, limit).collect();
             // Stable: equal lengths keep their BM25 order.
             found.sort_by_key(|&d| self.docs[d].title_words);

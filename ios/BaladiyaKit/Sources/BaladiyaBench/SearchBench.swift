@@ -36,7 +36,7 @@ struct SearchBench {
         times.reserveCapacity(rounds)
         for i in 0..<(warmup + rounds) {
             let t = DispatchTime.now().uptimeNanoseconds
-            _ = try direct.searchGuide(query: queries[i % queries.count], limit: 20)
+            _ = try direct.searchGuide(query: queries[i % queries.count], limit: 20, lang: .ar)
             let took = DispatchTime.now().uptimeNanoseconds - t
             if i >= warmup { times.append(took) }
         }
@@ -55,7 +55,7 @@ struct SearchBench {
         times.removeAll(keepingCapacity: true)
         for i in 0..<(warmup + rounds) {
             let t = DispatchTime.now().uptimeNanoseconds
-            _ = try await client.searchGuide(queries[i % queries.count], limit: 20)
+            _ = try await client.searchGuide(queries[i % queries.count], limit: 20, lang: .ar)
             let took = DispatchTime.now().uptimeNanoseconds - t
             if i >= warmup { times.append(took) }
         }

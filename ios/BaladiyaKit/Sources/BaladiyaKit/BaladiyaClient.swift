@@ -40,9 +40,11 @@ public final class BaladiyaClient: @unchecked Sendable {
         try await inner.syncGuide()
     }
 
-    /// One page of offline search results; highlight ranges are UTF-16 offsets (`NSRange`).
-    public func searchGuide(_ query: String, limit: UInt32 = 20) async throws -> [GuideHit] {
-        try await local { try $0.searchGuide(query: query, limit: limit) }
+    /// One page of offline search results, each row in `lang` (the app's language by default)
+    /// unless the query matched only the other language; highlight spans are UTF-16 offsets
+    /// (`NSRange`'s unit).
+    public func searchGuide(_ query: String, limit: UInt32 = 20, lang: Lang = .app) async throws -> [GuideHit] {
+        try await local { try $0.searchGuide(query: query, limit: limit, lang: lang) }
     }
 
     public func service(id: String) async throws -> Service {
@@ -256,20 +258,24 @@ private final class StreamListener: EventListener, @unchecked Sendable {
     }
 }
 
+extension Lang {
+    /// The app's language: English when the app runs in its English localization, else Arabic
+    /// (the development region).
+    public static var app: Lang { Bundle.main.preferredLocalizations.first == "en" ? .en : .ar }
+}
+
 extension GuideHit {
-    /// The highlighted substrings of one field in one language, e.g. to bold them in a `Text`.
-    public func highlighted(_ field: HitField, _ lang: Lang) -> [String] {
-        let text: String
-        switch (field, lang) {
-        case (.title, .ar): text = title.ar
-        case (.title, .en): text = title.en
-        case (.summary, .ar): text = summary.ar
-        case (.summary, .en): text = summary.en
-        }
+    /// The matched substrings of the title, e.g. to check them or to bold them.
+    public var markedTitle: [String] { Self.substrings(of: title, titleHighlights) }
+
+    /// The matched substrings of the summary.
+    public var markedSummary: [String] { Self.substrings(of: summary, summaryHighlights) }
+
+    static func substrings(of text: String, _ spans: [TextSpan]) -> [String] {
         let utf16 = Array(text.utf16)
-        return highlights.filter { $0.field == field && $0.lang == lang }.compactMap { h in
-            guard h.start <= h.end, Int(h.end) <= utf16.count else { return nil }
-            return String(decoding: utf16[Int(h.start)..<Int(h.end)], as: UTF16.self)
+        return spans.compactMap { s in
+            guard s.start <= s.end, Int(s.end) <= utf16.count else { return nil }
+            return String(decoding: utf16[Int(s.start)..<Int(s.end)], as: UTF16.self)
         }
     }
 }

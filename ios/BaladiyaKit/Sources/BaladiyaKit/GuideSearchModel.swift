@@ -10,20 +10,25 @@ public final class GuideSearchModel {
     public private(set) var query = ""
     public private(set) var hits: [GuideHit] = []
     public private(set) var errorText: String?
+    /// The language rows are asked in; changing it searches again.
+    public var lang: Lang {
+        didSet { if lang != oldValue, !query.isEmpty { update(query: query) } }
+    }
     private let client: BaladiyaClient
     private var running: Task<Void, Never>?
 
-    public init(client: BaladiyaClient) {
+    public init(client: BaladiyaClient, lang: Lang = .app) {
         self.client = client
+        self.lang = lang
     }
 
     /// Call on every keystroke: the previous search is cancelled, only the latest result lands.
     public func update(query: String) {
         self.query = query
         running?.cancel()
-        running = Task { [client] in
+        running = Task { [client, lang] in
             do {
-                let found = try await client.searchGuide(query, limit: 20)
+                let found = try await client.searchGuide(query, limit: 20, lang: lang)
                 guard !Task.isCancelled else { return }
                 willChange()
                 hits = found

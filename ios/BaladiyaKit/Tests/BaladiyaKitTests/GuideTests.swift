@@ -16,13 +16,18 @@ final class GuideTests: ServerTestCase {
         let again = try await c.syncGuide()
         XCTAssertTrue(again.notModified)
 
-        let hits = try await c.searchGuide("رخصه بناء", limit: 5)
+        let hits = try await c.searchGuide("رخصه بناء", limit: 5, lang: .ar)
         XCTAssertEqual(hits.first?.id, "building-permit")
         XCTAssertEqual(hits.first?.kind, .service)
-        XCTAssertEqual(hits.first?.highlighted(.title, .ar), ["رخصة", "بناء"])
+        XCTAssertEqual(hits.first?.lang, .ar)
+        XCTAssertEqual(hits.first?.title, "رخصة بناء")
+        XCTAssertEqual(hits.first?.markedTitle, ["رخصة", "بناء"])
 
-        let typo = try await c.searchGuide("clearence", limit: 5)
+        // One typo, and English typed in the Arabic app: the row is shown in English, marked.
+        let typo = try await c.searchGuide("clearence", limit: 5, lang: .ar)
         XCTAssertEqual(typo.first?.id, "clearance-certificate")
+        XCTAssertEqual(typo.first?.lang, .en)
+        XCTAssertEqual(typo.first?.markedTitle, ["Clearance"])
         let service = try await c.service(id: "building-permit")
         XCTAssertEqual(service.title.ar, "رخصة بناء")
         XCTAssertFalse(service.steps.isEmpty)

@@ -29,6 +29,7 @@ import uniffi.baladiya_ffi.ComplaintFlushReport
 import uniffi.baladiya_ffi.Department
 import uniffi.baladiya_ffi.EventListener
 import uniffi.baladiya_ffi.GuideHit
+import uniffi.baladiya_ffi.Lang
 import uniffi.baladiya_ffi.GuideSyncReport
 import uniffi.baladiya_ffi.NewsReport
 import uniffi.baladiya_ffi.RefreshReport
@@ -93,9 +94,12 @@ class BaladiyaClient private constructor(
     /** Bring the procedures guide up to date (a 304 when unchanged, a delta when possible). */
     suspend fun syncGuide(): GuideSyncReport = mapped { inner.syncGuide() }
 
-    /** One page of offline search results, with highlight ranges as `String` indices. */
-    suspend fun searchGuide(query: String, limit: Int = 20): List<GuideHit> =
-        withContext(io) { mapped { inner.searchGuide(query, limit.coerceAtLeast(0).toUInt()) } }
+    /**
+     * One page of offline search results, each row in [lang] (the app's language by default) unless
+     * the query matched only the other language, with highlight spans as `String` indices.
+     */
+    suspend fun searchGuide(query: String, limit: Int = 20, lang: Lang = appLanguage()): List<GuideHit> =
+        withContext(io) { mapped { inner.searchGuide(query, limit.coerceAtLeast(0).toUInt(), lang) } }
 
     suspend fun service(id: String): Service = withContext(io) { mapped { inner.service(id) } }
 
@@ -304,3 +308,7 @@ private inline fun <T> mapped(block: () -> T): T =
     } catch (e: ApiException) {
         throw BaladiyaException(e)
     }
+
+/** The app's language as the library names it: English when the locale is English, else Arabic. */
+fun appLanguage(locale: java.util.Locale = java.util.Locale.getDefault()): Lang =
+    if (locale.language == "en") Lang.EN else Lang.AR

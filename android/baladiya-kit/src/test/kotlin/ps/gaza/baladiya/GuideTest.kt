@@ -16,7 +16,6 @@ import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
 import uniffi.baladiya_ffi.ApiException
 import uniffi.baladiya_ffi.BaladiyaEvent
-import uniffi.baladiya_ffi.HitField
 import uniffi.baladiya_ffi.HitKind
 import uniffi.baladiya_ffi.Lang
 
@@ -35,17 +34,23 @@ class GuideTest : ServerTest() {
             assertTrue(again.notModified)
 
             // Typed without hamza/ta marbuta; the highlight points into the original text.
-            val hits = c.searchGuide("رخصه بناء", 5)
-            assertEquals("building-permit", hits.first().id)
-            assertEquals(HitKind.SERVICE, hits.first().kind)
-            val title = hits.first().title.ar
-            val marked = hits.first().highlights
-                .filter { it.field == HitField.TITLE && it.lang == Lang.AR }
-                .map { title.substring(it.start.toInt(), it.end.toInt()) }
+            val hits = c.searchGuide("رخصه بناء", 5, Lang.AR)
+            val first = hits.first()
+            assertEquals("building-permit", first.id)
+            assertEquals(HitKind.SERVICE, first.kind)
+            assertEquals(Lang.AR, first.lang)
+            assertEquals("رخصة بناء", first.title)
+            val marked = first.titleHighlights.map { first.title.substring(it.start.toInt(), it.end.toInt()) }
             assertEquals(listOf("رخصة", "بناء"), marked)
 
-            val english = c.searchGuide("clearence", 5) // one typo
-            assertEquals("clearance-certificate", english.first().id)
+            // One typo, and English typed in the Arabic app: the row is shown in English, marked.
+            val english = c.searchGuide("clearence", 5, Lang.AR).first()
+            assertEquals("clearance-certificate", english.id)
+            assertEquals(Lang.EN, english.lang)
+            assertEquals(
+                listOf("Clearance"),
+                english.titleHighlights.map { english.title.substring(it.start.toInt(), it.end.toInt()) },
+            )
 
             val service = c.service("building-permit")
             assertEquals("رخصة بناء", service.title.ar)

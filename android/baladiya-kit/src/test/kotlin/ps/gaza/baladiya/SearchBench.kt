@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable
 import uniffi.baladiya_ffi.Baladiya
 import uniffi.baladiya_ffi.BaladiyaConfig
+import uniffi.baladiya_ffi.Lang
 import java.io.File
 import java.nio.file.Files
 import java.util.Locale
@@ -39,7 +40,7 @@ class SearchBench {
                 println("library: ${loadedLibrary()}")
 
                 Baladiya.open(BaladiyaConfig(dataDir = dir.toString(), serverUrl = url)).use { direct ->
-                    val times = measure { i -> direct.searchGuide(queries[i % queries.size], 20u) }
+                    val times = measure { i -> direct.searchGuide(queries[i % queries.size], 20u, Lang.AR) }
                     report("kotlin-direct", times)
 
                     // The smallest call there is: the fixed cost of crossing (one tiny SQLite read inside).

@@ -35,6 +35,7 @@ import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.Text
 import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
+import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
@@ -69,12 +70,9 @@ import ps.gaza.baladiya.app.ui.whatsApp
 import uniffi.baladiya_ffi.Channel
 import uniffi.baladiya_ffi.DocumentForm
 import uniffi.baladiya_ffi.Fee
-import uniffi.baladiya_ffi.GuideHighlight
 import uniffi.baladiya_ffi.GuideHit
-import uniffi.baladiya_ffi.HitField
 import uniffi.baladiya_ffi.HitKind
-import uniffi.baladiya_ffi.Lang
-import uniffi.baladiya_ffi.Localized
+import uniffi.baladiya_ffi.TextSpan
 import uniffi.baladiya_ffi.Violation
 
 @Composable
@@ -85,6 +83,8 @@ fun GuideScreen(
     openViolations: () -> Unit,
 ) {
     val query by vm.query.collectAsStateWithLifecycle()
+    val language = uiLanguage()
+    LaunchedEffect(language) { vm.setLanguage(language) }
     val hits by vm.hits.collectAsStateWithLifecycle()
     val hitsFor by vm.hitsFor.collectAsStateWithLifecycle()
     val categories by vm.categories.collectAsStateWithLifecycle()
@@ -190,59 +190,37 @@ fun GuideScreen(
 }
 
 /**
- * One search hit: the title and summary in the UI's language with the matched words marked. If
- * the query matched only the other language (English typed in the Arabic UI), that title is shown
- * under it, marked, so the citizen sees why the hit is there.
+ * One search hit, in the language the library chose for it (the UI's, unless the query matched
+ * only the other one: English typed in the Arabic UI shows the English title), matches marked.
  */
 @Composable
 private fun HitRow(hit: GuideHit, onClick: () -> Unit) {
-    val shown = if (uiLanguage() == "en") Lang.EN else Lang.AR
-    val other = if (shown == Lang.EN) Lang.AR else Lang.EN
     val mark = SpanStyle(fontWeight = FontWeight.Bold, background = MaterialTheme.colorScheme.primaryContainer)
-    val onlyOther = hit.highlights.none { it.lang == shown } && hit.highlights.any { it.lang == other }
     ListItem(
         overlineContent = if (hit.kind == HitKind.VIOLATION) {
             @Composable { Text(stringResource(R.string.hit_violation)) }
         } else {
             null
         },
-        headlineContent = { Text(highlighted(hit.title.of(shown), hit.highlights, HitField.TITLE, shown, mark)) },
+        headlineContent = { Text(highlighted(hit.title, hit.titleHighlights, mark)) },
         supportingContent = {
-            Column {
-                Text(
-                    highlighted(hit.summary.of(shown), hit.highlights, HitField.SUMMARY, shown, mark),
-                    maxLines = 2,
-                    overflow = TextOverflow.Ellipsis,
-                )
-                if (onlyOther) {
-                    Text(
-                        highlighted(hit.title.of(other), hit.highlights, HitField.TITLE, other, mark),
-                        style = MaterialTheme.typography.bodySmall,
-                    )
-                }
-            }
+            Text(
+                highlighted(hit.summary, hit.summaryHighlights, mark),
+                maxLines = 2,
+                overflow = TextOverflow.Ellipsis,
+            )
         },
         modifier = Modifier.clickable(onClick = onClick),
     )
 }
 
-/** The exact text the highlight offsets count in (no fallback to the other language). */
-private fun Localized.of(lang: Lang): String = if (lang == Lang.EN) en else ar
-
 /**
- * [text] with the hit's ranges for one field and language styled. The ranges are UTF-16 offsets,
- * which is what Kotlin String indices count, so they apply as they are (clamped, in case).
+ * [text] with the [spans] styled. The spans are UTF-16 offsets, which is what Kotlin String
+ * indices count, so they apply as they are (clamped, in case).
  */
-fun highlighted(
-    text: String,
-    highlights: List<GuideHighlight>,
-    field: HitField,
-    lang: Lang,
-    style: SpanStyle,
-): AnnotatedString = buildAnnotatedString {
+fun highlighted(text: String, spans: List<TextSpan>, style: SpanStyle): AnnotatedString = buildAnnotatedString {
     append(text)
-    for (h in highlights) {
-        if (h.field != field || h.lang != lang) continue
+    for (h in spans) {
         val start = h.start.toInt().coerceIn(0, text.length)
         val end = h.end.toInt().coerceIn(start, text.length)
         if (end > start) addStyle(style, start, end)

@@ -16,6 +16,7 @@ import uniffi.baladiya_ffi.ApiException
 import uniffi.baladiya_ffi.BaladiyaEvent
 import uniffi.baladiya_ffi.Category
 import uniffi.baladiya_ffi.GuideHit
+import uniffi.baladiya_ffi.Lang
 import uniffi.baladiya_ffi.Localized
 import uniffi.baladiya_ffi.Service
 import uniffi.baladiya_ffi.Violation
@@ -56,6 +57,16 @@ class GuideViewModel(app: BaladiyaApp) : ClientViewModel(app) {
     val syncing: StateFlow<Boolean> = _syncing.asStateFlow()
 
     private var searching: Job? = null
+
+    /** The language result rows are asked in; the screen sets it from the resources it shows. */
+    private var language = Lang.AR
+
+    fun setLanguage(code: String) {
+        val lang = if (code == "en") Lang.EN else Lang.AR
+        if (lang == language) return
+        language = lang
+        search(_query.value)
+    }
 
     init {
         loadLocal()
@@ -110,7 +121,7 @@ class GuideViewModel(app: BaladiyaApp) : ClientViewModel(app) {
             return
         }
         searching = launchWithClient { c ->
-            _hits.value = c.searchGuide(text, limit = 20)
+            _hits.value = c.searchGuide(text, limit = 20, lang = language)
             _hitsFor.value = text
         }
     }
