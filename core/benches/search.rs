@@ -1,5 +1,5 @@
 //! Search and cold-open figures over generated catalogues (Arabic and English): 5,000 services
-//! (searched on disk through FTS5), and 500 and 2,000 (a city's catalogue, searched in memory; the
+//! (searched on disk through FTS5), and 250 and 1,000 (a city's catalogue, searched in memory; the
 //! cold open includes building that index). Run with `cargo bench -p baladiya-core --bench search`.
 //! Prints figures; asserts nothing. Targets on the reference machine (2 cores): search p99 ≤ 1 ms,
 //! cold open ≤ 10 ms.
@@ -12,7 +12,7 @@ use baladiya_core::wire::{
 };
 use baladiya_core::{guide, Baladiya, Config};
 
-const SIZES: [usize; 3] = [5_000, 2_000, 500];
+const SIZES: [usize; 3] = [5_000, 1_000, 250];
 const ROUNDS: usize = 200;
 
 const ACTIONS: [(&str, &str); 10] = [

@@ -62,7 +62,7 @@ pub struct Baladiya {
     open311: Open311Client,
     clock: Arc<dyn Clock>,
     area: Area,
-    search: SearchState,
+    search: Arc<SearchState>,
     events: Events,
     /// One flush at a time: a second caller waits and then finds the queue already sent.
     flushing: tokio::sync::Mutex<()>,
@@ -82,7 +82,7 @@ impl Baladiya {
             open311,
             clock: config.clock,
             area: config.area,
-            search: SearchState::default(),
+            search: Arc::new(SearchState::default()),
             events: Events::default(),
             flushing: tokio::sync::Mutex::new(()),
             in_flight: std::sync::Mutex::new(None),
@@ -113,12 +113,15 @@ impl Baladiya {
         };
         let etag = version.and(etag);
         match self.api.get_json::<GuideResponse>(&path, etag.as_deref()).await? {
-            Fetched::NotModified { wire_bytes } => Ok(GuideSyncReport {
-                not_modified: true,
-                version: version.unwrap_or_default(),
-                bytes_received: wire_bytes,
-                ..Default::default()
-            }),
+            Fetched::NotModified { wire_bytes } => {
+                self.prepare_search().await;
+                Ok(GuideSyncReport {
+                    not_modified: true,
+                    version: version.unwrap_or_default(),
+                    bytes_received: wire_bytes,
+                    ..Default::default()
+                })
+            }
             Fetched::Fresh { value, etag, wire_bytes } => {
                 check_response(&value, version)?;
                 let store = Arc::clone(&self.store);
@@ -129,9 +132,21 @@ impl Baladiya {
                 .await
                 .map_err(|e| Error::Storage(format!("sync write did not finish: {e}")))??;
                 report.bytes_received = wire_bytes;
+                self.prepare_search().await;
                 self.events.emit(&Event::GuideSynced(report.clone()));
                 Ok(report)
             }
+        }
+    }
+
+    /// Build the search index of the catalogue now, off the async workers, rather than in the
+    /// citizen's first search. A failure here only means that search builds it (or says why).
+    async fn prepare_search(&self) {
+        let (store, search) = (Arc::clone(&self.store), Arc::clone(&self.search));
+        match tokio::task::spawn_blocking(move || store.read(|c| search.prepare(c))).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "search index not prepared after sync"),
+            Err(e) => tracing::warn!(error = %e, "search index preparation did not finish"),
         }
     }
 

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use baladiya_wire::Localized;
 use rusqlite::Connection;
@@ -55,8 +56,9 @@ struct Doc {
     title_words: usize,
     /// Indexed tokens in all columns (BM25's document length).
     tokens: u32,
-    /// The folded words of the four shown texts, in `SHOWN` order.
-    shown: [Vec<ShownWord>; 4],
+    /// The folded words of the four shown texts, in `SHOWN` order: worked out the first time the
+    /// document is a hit, so building the index costs only its postings.
+    shown: OnceLock<[Vec<ShownWord>; 4]>,
 }
 
 pub(super) struct Index {
@@ -84,7 +86,6 @@ impl Index {
         )?;
         let mut rows = stmt.query([])?;
         let mut docs = Vec::new();
-        let mut shown_folded = Vec::new();
         let mut by_term: HashMap<Box<str>, Vec<Posting>> = HashMap::new();
         let mut all_tokens = 0u64;
         while let Some(r) = rows.next()? {
@@ -94,7 +95,11 @@ impl Index {
                 let text: String = r.get(column)?;
                 for term in text.split_whitespace() {
                     tokens += 1;
-                    let postings = by_term.entry(term.into()).or_default();
+                    // Look up before inserting: most tokens are terms seen before.
+                    let postings = match by_term.get_mut(term) {
+                        Some(p) => p,
+                        None => by_term.entry(term.into()).or_default(),
+                    };
                     match postings.last_mut() {
                         Some(p) if p.doc == doc => p.count[column] = p.count[column].saturating_add(1),
                         _ => {
@@ -109,7 +114,6 @@ impl Index {
             let kind: String = r.get(3)?;
             let title = Localized { ar: r.get(5)?, en: r.get(6)? };
             let summary = Localized { ar: r.get(7)?, en: r.get(8)? };
-            shown_folded.push(SHOWN.map(|at| folded_words(super::shown_text(&title, &summary, at))));
             docs.push(Doc {
                 kind: if kind == KIND_VIOLATION { HitKind::Violation } else { HitKind::Service },
                 id: r.get(4)?,
@@ -117,20 +121,14 @@ impl Index {
                 title,
                 summary,
                 tokens,
-                shown: Default::default(),
+                shown: OnceLock::new(),
             });
         }
         let mut entries: Vec<(Box<str>, Vec<Posting>)> = by_term.into_iter().collect();
         entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let (terms, postings) = entries.into_iter().unzip();
         let avg_tokens = if docs.is_empty() { 1.0 } else { all_tokens as f64 / docs.len() as f64 };
-        let mut index = Index { docs, terms, postings, avg_tokens };
-        for (d, texts) in shown_folded.into_iter().enumerate() {
-            let shown =
-                texts.map(|words| words.into_iter().map(|(w, range)| index.shown_word(&w, range)).collect());
-            index.docs[d].shown = shown;
-        }
-        Ok(Some(index))
+        Ok(Some(Index { docs, terms, postings, avg_tokens }))
     }
 
     /// The index's terms, sorted (for typo correction).
@@ -142,16 +140,21 @@ impl Index {
         self.terms.binary_search_by(|t| (**t).cmp(term)).ok()
     }
 
-    fn shown_word(&self, word: &str, range: Range<usize>) -> ShownWord {
-        // Every form is in the dictionary (the index holds each shown word and its stems); one
-        // that is not could match no query term anyway.
-        let forms = std::iter::once((0, word))
-            .chain(stems(word))
-            .filter_map(|(skip, form)| {
-                Some((u8::try_from(skip).ok()?, u32::try_from(self.entry(form)?).ok()?))
-            })
-            .collect();
-        ShownWord { range, forms }
+    /// The words of a shown text with their forms as dictionary entries. Every form is in the
+    /// dictionary (the index holds each shown word and its stems); one that is not could match no
+    /// query term anyway.
+    fn shown_words(&self, text: &str) -> Vec<ShownWord> {
+        let mut words = Vec::new();
+        crate::text::for_each_word(text, |word, range| {
+            let forms = std::iter::once((0, word))
+                .chain(stems(word))
+                .filter_map(|(skip, form)| {
+                    Some((u8::try_from(skip).ok()?, u32::try_from(self.entry(form)?).ok()?))
+                })
+                .collect();
+            words.push(ShownWord { range, forms });
+        });
+        words
     }
 
     /// Each query term of each word, resolved against the dictionary.
@@ -253,7 +256,10 @@ impl Index {
         let doc = &self.docs[d];
         let mut highlights = Vec::new();
         let mut ranges = Vec::new();
-        for ((field, lang), shown) in SHOWN.into_iter().zip(&doc.shown) {
+        let shown = doc.shown.get_or_init(|| {
+            SHOWN.map(|at| self.shown_words(super::shown_text(&doc.title, &doc.summary, at)))
+        });
+        for ((field, lang), shown) in SHOWN.into_iter().zip(shown) {
             let text = super::shown_text(&doc.title, &doc.summary, (field, lang));
             ranges.clear();
             for word in shown {
@@ -288,11 +294,4 @@ fn matched(word: &ShownWord, words: &[Vec<Resolved>]) -> Option<(usize, Option<u
             }
         })
     })
-}
-
-/// The folded words of a shown text and where each is.
-fn folded_words(text: &str) -> Vec<(Box<str>, Range<usize>)> {
-    let mut words = Vec::new();
-    crate::text::for_each_word(text, |w, range| words.push((w.into(), range)));
-    words
 }
