@@ -52,6 +52,16 @@ struct SearchBench {
         }
         report("swift-direct-small", times, warmup: warmup)
 
+        // The search call with nothing to find: crossing with its arguments, an empty page back.
+        times.removeAll(keepingCapacity: true)
+        for i in 0..<(warmup + rounds) {
+            let t = DispatchTime.now().uptimeNanoseconds
+            _ = try direct.searchGuide(query: "", limit: 20, lang: .ar)
+            let took = DispatchTime.now().uptimeNanoseconds - t
+            if i >= warmup { times.append(took) }
+        }
+        report("swift-direct-empty", times, warmup: warmup)
+
         times.removeAll(keepingCapacity: true)
         for i in 0..<(warmup + rounds) {
             let t = DispatchTime.now().uptimeNanoseconds

@@ -45,6 +45,8 @@ class SearchBench {
 
                     // The smallest call there is: the fixed cost of crossing (one tiny SQLite read inside).
                     report("kotlin-direct-small", measure { direct.guideVersion() })
+                    // The search call with nothing to find: crossing with its arguments, an empty page back.
+                    report("kotlin-direct-empty", measure { direct.searchGuide("", 20u, Lang.AR) })
                 }
 
                 val times = LongArray(rounds)
