@@ -116,6 +116,8 @@ kotlin_direct="$(figure "$work/kotlin.log" kotlin-direct)"
 kotlin_facade="$(figure "$work/kotlin.log" kotlin-facade)"
 kotlin_small="$(figure "$work/kotlin.log" kotlin-direct-small)"
 swift_small="$(figure "$work/swift.log" swift-direct-small)"
+kotlin_empty="$(figure "$work/kotlin.log" kotlin-direct-empty)"
+swift_empty="$(figure "$work/swift.log" swift-direct-empty)"
 swift_direct="$(figure "$work/swift.log" swift-direct)"
 swift_facade="$(figure "$work/swift.log" swift-facade)"
 
@@ -165,6 +167,8 @@ roundtrip "Swift: generated binding" "$swift_direct" 30
 row "Swift: facade async func (+ detached task hop)" "$swift_facade"
 row "Kotlin JVM: smallest call, guideVersion()" "$kotlin_small"
 row "Swift: smallest call, guideVersion()" "$swift_small"
+row "Kotlin JVM: the search call on an empty query (no hits)" "$kotlin_empty"
+row "Swift: the search call on an empty query (no hits)" "$swift_empty"
 echo
 printf '%-58s %10s %10s   %s\n' "FFI overhead (µs), minus the baseline below" "median" "p99" "target"
 overhead "Kotlin JVM: generated binding" "$kotlin_direct" 100
@@ -179,6 +183,6 @@ else
   echo "baseline: none (the Rust benchmark was skipped): the same search and conversion to GuideHit"
 fi
 echo "without crossing the FFI. Differences of medians and of p99s (not percentiles of differences):"
-echo "the p99 row is rough. The smallest call (guideVersion(): one tiny SQLite read behind the"
-echo "boundary) is about the fixed cost of crossing; the rest of a search's overhead is mostly lifting"
-echo "the page of hits (strings, enums, highlight records) out of the RustBuffer on the Kotlin/Swift side."
+echo "the p99 row is rough. The search call on an empty query is the fixed cost of crossing with the"
+echo "call's arguments; the rest of a search's overhead is mostly lifting the page of hits (strings,"
+echo "enums, span records) out of the RustBuffer on the Kotlin/Swift side."

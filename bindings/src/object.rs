@@ -1,5 +1,6 @@
 //! The `Baladiya` object: the whole core for a shell, one method per feature.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -27,7 +28,8 @@ pub struct BaladiyaConfig {
     /// Whole-request timeout; 0 keeps the default (30 s).
     #[uniffi(default = 0)]
     pub request_timeout_ms: u64,
-    /// `ar` or `en`: the language asked of the complaints server.
+    /// `ar` or `en`: the app's language. Search rows are shown in it (see `set_language`), and
+    /// it is the language asked of the complaints server.
     #[uniffi(default = "ar")]
     pub locale: String,
     /// The Open311 api_key of this app.
@@ -43,6 +45,9 @@ pub struct BaladiyaConfig {
 #[derive(uniffi::Object)]
 pub struct Baladiya {
     core: Arc<baladiya_core::Baladiya>,
+    /// The language search rows are shown in: a setting of the object rather than an argument,
+    /// because every enum crossing into a call costs Kotlin an extra native allocation.
+    english: AtomicBool,
 }
 
 #[uniffi::export]
@@ -64,8 +69,9 @@ impl Baladiya {
                     ..HttpSettings::default()
                 };
             }
+            let english = AtomicBool::new(locale_is_english(&core_config.open311.locale));
             let core = baladiya_core::Baladiya::open(core_config)?;
-            Ok(Arc::new(Baladiya { core: Arc::new(core) }))
+            Ok(Arc::new(Baladiya { core: Arc::new(core), english }))
         })
     }
 
@@ -75,14 +81,30 @@ impl Baladiya {
         spawn(async move { Ok(core.sync_guide().await?) }).await
     }
 
-    /// Search the offline guide: one page of hits, each in `lang` (the app's language) unless the
-    /// query matched only the other one, with highlight spans. Local: microseconds on a city's
-    /// catalogue once its index is in memory (the first search builds it).
-    pub fn search_guide(&self, query: String, limit: u32, lang: Lang) -> Result<Vec<GuideHit>, ApiError> {
+    /// Search the offline guide: one page of hits, each in the app's language (`language`) unless
+    /// the query matched only the other one, with highlight spans. Local: microseconds on a city's
+    /// catalogue once its index is in memory (built after each guide sync, else by the first search).
+    pub fn search_guide(&self, query: String, limit: u32) -> Result<Vec<GuideHit>, ApiError> {
         guard(|| {
+            let lang = self.language();
             let hits = self.core.search_guide(&query, limit as usize)?;
             Ok(hits.into_iter().map(|h| GuideHit::from(h.shown(lang))).collect())
         })
+    }
+
+    /// The app's language, as search rows are shown: from the config's `locale` at open.
+    pub fn language(&self) -> Lang {
+        if self.english.load(Ordering::Relaxed) {
+            Lang::En
+        } else {
+            Lang::Ar
+        }
+    }
+
+    /// Follow the app when the citizen switches its language (search rows only; the complaints
+    /// server keeps the `locale` the object was opened with).
+    pub fn set_language(&self, lang: Lang) {
+        self.english.store(lang == Lang::En, Ordering::Relaxed);
     }
 
     pub fn service(&self, id: String) -> Result<Service, ApiError> {
@@ -258,9 +280,44 @@ impl Baladiya {
     }
 }
 
+/// `en`, `en-GB`, `en_US`: English; anything else is Arabic, the app's first language.
+fn locale_is_english(locale: &str) -> bool {
+    locale.get(..2).is_some_and(|l| l.eq_ignore_ascii_case("en"))
+        && locale.get(2..3).is_none_or(|sep| sep == "-" || sep == "_")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_locale_names_the_language_of_search_rows() {
+        for (locale, english) in [
+            ("en", true),
+            ("en-GB", true),
+            ("EN_us", true),
+            ("ar", false),
+            ("ar-PS", false),
+            ("eng", false),
+            ("", false),
+        ] {
+            assert_eq!(locale_is_english(locale), english, "{locale}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let b = Baladiya::open(BaladiyaConfig {
+            data_dir: dir.path().to_string_lossy().into_owned(),
+            server_url: "http://127.0.0.1:9/".into(),
+            request_timeout_ms: 0,
+            locale: "en-GB".into(),
+            api_key: None,
+            open311_endpoint: None,
+            jurisdiction_id: None,
+        })
+        .unwrap();
+        assert_eq!(b.language(), Lang::En);
+        b.set_language(Lang::Ar);
+        assert_eq!(b.language(), Lang::Ar);
+    }
 
     #[test]
     fn panics_come_back_as_internal_errors() {

@@ -6,7 +6,6 @@
 
 use std::time::{Duration, Instant};
 
-use baladiya_core::Lang;
 use baladiya_ffi::{Baladiya as Exported, BaladiyaConfig};
 use baladiya_tests::TestServer;
 
@@ -50,7 +49,7 @@ fn main() {
     let mut times = Vec::with_capacity(ROUNDS);
     for i in 0..ROUNDS {
         let t = Instant::now();
-        let _ = exported.search_guide(QUERIES[i % QUERIES.len()].to_owned(), 20, Lang::Ar);
+        let _ = exported.search_guide(QUERIES[i % QUERIES.len()].to_owned(), 20);
         times.push(t.elapsed());
     }
     report("Rust exported object (no FFI)", times);

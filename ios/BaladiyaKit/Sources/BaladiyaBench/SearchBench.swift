@@ -36,7 +36,7 @@ struct SearchBench {
         times.reserveCapacity(rounds)
         for i in 0..<(warmup + rounds) {
             let t = DispatchTime.now().uptimeNanoseconds
-            _ = try direct.searchGuide(query: queries[i % queries.count], limit: 20, lang: .ar)
+            _ = try direct.searchGuide(query: queries[i % queries.count], limit: 20)
             let took = DispatchTime.now().uptimeNanoseconds - t
             if i >= warmup { times.append(took) }
         }
@@ -56,7 +56,7 @@ struct SearchBench {
         times.removeAll(keepingCapacity: true)
         for i in 0..<(warmup + rounds) {
             let t = DispatchTime.now().uptimeNanoseconds
-            _ = try direct.searchGuide(query: "", limit: 20, lang: .ar)
+            _ = try direct.searchGuide(query: "", limit: 20)
             let took = DispatchTime.now().uptimeNanoseconds - t
             if i >= warmup { times.append(took) }
         }
@@ -65,7 +65,7 @@ struct SearchBench {
         times.removeAll(keepingCapacity: true)
         for i in 0..<(warmup + rounds) {
             let t = DispatchTime.now().uptimeNanoseconds
-            _ = try await client.searchGuide(queries[i % queries.count], limit: 20, lang: .ar)
+            _ = try await client.searchGuide(queries[i % queries.count], limit: 20)
             let took = DispatchTime.now().uptimeNanoseconds - t
             if i >= warmup { times.append(took) }
         }

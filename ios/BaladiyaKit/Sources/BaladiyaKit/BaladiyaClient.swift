@@ -17,7 +17,8 @@ public final class BaladiyaClient: @unchecked Sendable {
 
     /// Open the local store in `dataDir` (the app's Application Support directory). No network.
     ///
-    /// `locale` (`ar` or `en`) is the language asked of the complaints server; `apiKey` is this
+    /// `locale` (`ar` or `en`) is the app's language: search rows are shown in it (see `language`)
+    /// and it is asked of the complaints server; `apiKey` is this
     /// app's Open311 key; `open311Endpoint` and `jurisdictionId` point complaints at another
     /// GeoReport v2 server (by default the municipal server's own `open311/v2/`).
     public init(
@@ -40,11 +41,16 @@ public final class BaladiyaClient: @unchecked Sendable {
         try await inner.syncGuide()
     }
 
-    /// One page of offline search results, each row in `lang` (the app's language by default)
-    /// unless the query matched only the other language; highlight spans are UTF-16 offsets
-    /// (`NSRange`'s unit).
-    public func searchGuide(_ query: String, limit: UInt32 = 20, lang: Lang = .app) async throws -> [GuideHit] {
-        try await local { try $0.searchGuide(query: query, limit: limit, lang: lang) }
+    /// One page of offline search results, each row in `language` unless the query matched only
+    /// the other language; highlight spans are UTF-16 offsets (`NSRange`'s unit).
+    public func searchGuide(_ query: String, limit: UInt32 = 20) async throws -> [GuideHit] {
+        try await local { try $0.searchGuide(query: query, limit: limit) }
+    }
+
+    /// The app's language, as search rows are shown: the `locale` opened with, until changed.
+    public var language: Lang {
+        get { inner.language() }
+        set { inner.setLanguage(lang: newValue) }
     }
 
     public func service(id: String) async throws -> Service {
@@ -256,12 +262,6 @@ private final class StreamListener: EventListener, @unchecked Sendable {
     func onEvent(event: BaladiyaEvent) {
         continuation.yield(event)
     }
-}
-
-extension Lang {
-    /// The app's language: English when the app runs in its English localization, else Arabic
-    /// (the development region).
-    public static var app: Lang { Bundle.main.preferredLocalizations.first == "en" ? .en : .ar }
 }
 
 extension GuideHit {

@@ -10,25 +10,30 @@ public final class GuideSearchModel {
     public private(set) var query = ""
     public private(set) var hits: [GuideHit] = []
     public private(set) var errorText: String?
-    /// The language rows are asked in; changing it searches again.
-    public var lang: Lang {
-        didSet { if lang != oldValue, !query.isEmpty { update(query: query) } }
-    }
     private let client: BaladiyaClient
     private var running: Task<Void, Never>?
 
-    public init(client: BaladiyaClient, lang: Lang = .app) {
+    public init(client: BaladiyaClient) {
         self.client = client
-        self.lang = lang
+    }
+
+    /// The language rows are shown in (the client's); changing it searches again.
+    public var language: Lang {
+        get { client.language }
+        set {
+            guard newValue != client.language else { return }
+            client.language = newValue
+            if !query.isEmpty { update(query: query) }
+        }
     }
 
     /// Call on every keystroke: the previous search is cancelled, only the latest result lands.
     public func update(query: String) {
         self.query = query
         running?.cancel()
-        running = Task { [client, lang] in
+        running = Task { [client] in
             do {
-                let found = try await client.searchGuide(query, limit: 20, lang: lang)
+                let found = try await client.searchGuide(query, limit: 20)
                 guard !Task.isCancelled else { return }
                 willChange()
                 hits = found

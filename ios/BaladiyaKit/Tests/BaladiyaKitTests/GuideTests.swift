@@ -16,7 +16,7 @@ final class GuideTests: ServerTestCase {
         let again = try await c.syncGuide()
         XCTAssertTrue(again.notModified)
 
-        let hits = try await c.searchGuide("رخصه بناء", limit: 5, lang: .ar)
+        let hits = try await c.searchGuide("رخصه بناء", limit: 5)
         XCTAssertEqual(hits.first?.id, "building-permit")
         XCTAssertEqual(hits.first?.kind, .service)
         XCTAssertEqual(hits.first?.lang, .ar)
@@ -24,10 +24,20 @@ final class GuideTests: ServerTestCase {
         XCTAssertEqual(hits.first?.markedTitle, ["رخصة", "بناء"])
 
         // One typo, and English typed in the Arabic app: the row is shown in English, marked.
-        let typo = try await c.searchGuide("clearence", limit: 5, lang: .ar)
+        let typo = try await c.searchGuide("clearence", limit: 5)
         XCTAssertEqual(typo.first?.id, "clearance-certificate")
         XCTAssertEqual(typo.first?.lang, .en)
         XCTAssertEqual(typo.first?.markedTitle, ["Clearance"])
+
+        // A query matching both languages shows the app's, which follows the app.
+        XCTAssertEqual(c.language, .ar)
+        let both = try await c.searchGuide("رخصة permit", limit: 1)
+        XCTAssertEqual(both.first?.lang, .ar)
+        c.language = .en
+        let english = try await c.searchGuide("رخصة permit", limit: 1)
+        XCTAssertEqual(english.first?.lang, .en)
+        XCTAssertEqual(english.first?.title, "Building permit")
+        c.language = .ar
         let service = try await c.service(id: "building-permit")
         XCTAssertEqual(service.title.ar, "رخصة بناء")
         XCTAssertFalse(service.steps.isEmpty)

@@ -64,7 +64,8 @@ class BaladiyaClient private constructor(
         /**
          * Open the local store in [dataDir] (the app's files directory). No network.
          *
-         * [locale] (`ar` or `en`) is the language asked of the complaints server; [apiKey] is this
+         * [locale] (`ar` or `en`) is the app's language: search rows are shown in it (see [language])
+         * and it is asked of the complaints server; [apiKey] is this
          * app's Open311 key; [open311Endpoint] and [jurisdictionId] point complaints at another
          * GeoReport v2 server (by default the municipal server's own `open311/v2/`).
          */
@@ -95,11 +96,16 @@ class BaladiyaClient private constructor(
     suspend fun syncGuide(): GuideSyncReport = mapped { inner.syncGuide() }
 
     /**
-     * One page of offline search results, each row in [lang] (the app's language by default) unless
-     * the query matched only the other language, with highlight spans as `String` indices.
+     * One page of offline search results, each row in [language] unless the query matched only the
+     * other language, with highlight spans as `String` indices.
      */
-    suspend fun searchGuide(query: String, limit: Int = 20, lang: Lang = appLanguage()): List<GuideHit> =
-        withContext(io) { mapped { inner.searchGuide(query, limit.coerceAtLeast(0).toUInt(), lang) } }
+    suspend fun searchGuide(query: String, limit: Int = 20): List<GuideHit> =
+        withContext(io) { mapped { inner.searchGuide(query, limit.coerceAtLeast(0).toUInt()) } }
+
+    /** The app's language, as search rows are shown: the `locale` opened with, until changed. */
+    var language: Lang
+        get() = inner.language()
+        set(value) = inner.setLanguage(value)
 
     suspend fun service(id: String): Service = withContext(io) { mapped { inner.service(id) } }
 
@@ -309,6 +315,3 @@ private inline fun <T> mapped(block: () -> T): T =
         throw BaladiyaException(e)
     }
 
-/** The app's language as the library names it: English when the locale is English, else Arabic. */
-fun appLanguage(locale: java.util.Locale = java.util.Locale.getDefault()): Lang =
-    if (locale.language == "en") Lang.EN else Lang.AR

@@ -34,7 +34,7 @@ class GuideTest : ServerTest() {
             assertTrue(again.notModified)
 
             // Typed without hamza/ta marbuta; the highlight points into the original text.
-            val hits = c.searchGuide("رخصه بناء", 5, Lang.AR)
+            val hits = c.searchGuide("رخصه بناء", 5)
             val first = hits.first()
             assertEquals("building-permit", first.id)
             assertEquals(HitKind.SERVICE, first.kind)
@@ -44,13 +44,21 @@ class GuideTest : ServerTest() {
             assertEquals(listOf("رخصة", "بناء"), marked)
 
             // One typo, and English typed in the Arabic app: the row is shown in English, marked.
-            val english = c.searchGuide("clearence", 5, Lang.AR).first()
+            val english = c.searchGuide("clearence", 5).first()
             assertEquals("clearance-certificate", english.id)
             assertEquals(Lang.EN, english.lang)
             assertEquals(
                 listOf("Clearance"),
                 english.titleHighlights.map { english.title.substring(it.start.toInt(), it.end.toInt()) },
             )
+
+            // A query matching both languages shows the app's, which follows the app.
+            assertEquals(Lang.AR, c.language)
+            assertEquals(Lang.AR, c.searchGuide("رخصة permit", 1).first().lang)
+            c.language = Lang.EN
+            assertEquals(Lang.EN, c.searchGuide("رخصة permit", 1).first().lang)
+            assertEquals("Building permit", c.searchGuide("رخصة permit", 1).first().title)
+            c.language = Lang.AR
 
             val service = c.service("building-permit")
             assertEquals("رخصة بناء", service.title.ar)

@@ -5,7 +5,6 @@ import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable
 import uniffi.baladiya_ffi.Baladiya
 import uniffi.baladiya_ffi.BaladiyaConfig
-import uniffi.baladiya_ffi.Lang
 import java.io.File
 import java.nio.file.Files
 import java.util.Locale
@@ -40,13 +39,13 @@ class SearchBench {
                 println("library: ${loadedLibrary()}")
 
                 Baladiya.open(BaladiyaConfig(dataDir = dir.toString(), serverUrl = url)).use { direct ->
-                    val times = measure { i -> direct.searchGuide(queries[i % queries.size], 20u, Lang.AR) }
+                    val times = measure { i -> direct.searchGuide(queries[i % queries.size], 20u) }
                     report("kotlin-direct", times)
 
                     // The smallest call there is: the fixed cost of crossing (one tiny SQLite read inside).
                     report("kotlin-direct-small", measure { direct.guideVersion() })
                     // The search call with nothing to find: crossing with its arguments, an empty page back.
-                    report("kotlin-direct-empty", measure { direct.searchGuide("", 20u, Lang.AR) })
+                    report("kotlin-direct-empty", measure { direct.searchGuide("", 20u) })
                 }
 
                 val times = LongArray(rounds)

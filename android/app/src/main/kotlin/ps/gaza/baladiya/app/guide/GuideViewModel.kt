@@ -58,14 +58,13 @@ class GuideViewModel(app: BaladiyaApp) : ClientViewModel(app) {
 
     private var searching: Job? = null
 
-    /** The language result rows are asked in; the screen sets it from the resources it shows. */
-    private var language = Lang.AR
-
-    fun setLanguage(code: String) {
+    /** The screen tells the language its resources show; result rows follow it. */
+    fun setLanguage(code: String) = launchWithClient { c ->
         val lang = if (code == "en") Lang.EN else Lang.AR
-        if (lang == language) return
-        language = lang
-        search(_query.value)
+        if (c.language != lang) {
+            c.language = lang
+            search(_query.value)
+        }
     }
 
     init {
@@ -121,7 +120,7 @@ class GuideViewModel(app: BaladiyaApp) : ClientViewModel(app) {
             return
         }
         searching = launchWithClient { c ->
-            _hits.value = c.searchGuide(text, limit = 20, lang = language)
+            _hits.value = c.searchGuide(text, limit = 20)
             _hitsFor.value = text
         }
     }
