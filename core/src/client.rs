@@ -76,13 +76,19 @@ impl Baladiya {
         let api = ApiClient::new(&config.server_url, &config.http)?;
         let open311 = Open311Client::new(config.open311.clone(), &config.http)?;
         let store = Arc::new(Store::open(&config.data_dir)?);
+        // A weak handle: a background index build must not keep a closed store open.
+        let weak = Arc::downgrade(&store);
+        let search = SearchState::new(Arc::new(move || match weak.upgrade() {
+            Some(store) => store.open_reader(),
+            None => Err(Error::Storage("the store was closed".into())),
+        }));
         Ok(Baladiya {
             store,
             api,
             open311,
             clock: config.clock,
             area: config.area,
-            search: Arc::new(SearchState::default()),
+            search: Arc::new(search),
             events: Events::default(),
             flushing: tokio::sync::Mutex::new(()),
             in_flight: std::sync::Mutex::new(None),
@@ -153,6 +159,12 @@ impl Baladiya {
     /// Search the offline guide; never touches the network.
     pub fn search_guide(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>> {
         self.store.read(|c| guide::search::search(c, &self.search, query, limit))
+    }
+
+    /// Diagnostics: heap bytes the in-memory search index holds (roughly); `None` when the
+    /// catalogue is searched on disk or before the first search.
+    pub fn search_index_bytes(&self) -> Option<usize> {
+        self.search.resident_bytes()
     }
 
     pub fn service(&self, id: &str) -> Result<Service> {

@@ -258,8 +258,8 @@ async fn in_memory_and_fts5_engines_agree() {
     let server = TestServer::start();
     let dir = tempfile::tempdir().unwrap();
     let core = synced_app(&server, dir.path()).await;
-    let resident = SearchState::default();
-    let on_disk = SearchState::with_resident_max(0);
+    let resident = SearchState::with_limits(usize::MAX, usize::MAX, None);
+    let on_disk = SearchState::with_limits(0, 0, None);
     let mut queries: Vec<String> = CASES.iter().map(|(q, _, _)| q.to_string()).collect();
     queries.extend(
         ["زيتون", "خدمة", "رخ", "ر", "service", "certificate of", "مياه ", "طلب رخصة"].map(String::from),
@@ -283,4 +283,32 @@ async fn in_memory_and_fts5_engines_agree() {
         }
     }
     assert!(compared > 400, "too few non-empty pages compared: {compared}");
+}
+
+/// A catalogue above the at-once limit is searched on disk at first, while a thread builds its
+/// in-memory index on a connection of its own; then the same pages come from memory.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_larger_catalogue_is_indexed_in_the_background() {
+    use baladiya_core::guide::search::{search, SearchState};
+    use baladiya_core::store::Store;
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let core = synced_app(&server, dir.path()).await;
+    let store = std::sync::Arc::new(Store::open(dir.path()).unwrap());
+    let opener = std::sync::Arc::new(move || store.open_reader());
+    let state = SearchState::with_limits(10, 10_000, Some(opener));
+    let on_disk = SearchState::with_limits(0, 0, None);
+    let page = |state: &SearchState, q: &str| core.store().read(|c| search(c, state, q, 20)).unwrap();
+
+    let first = page(&state, "رخصة");
+    assert!(!first.is_empty());
+    assert_eq!(first, page(&on_disk, "رخصة"));
+    let waited = std::time::Instant::now();
+    while state.resident_bytes().is_none() {
+        assert!(waited.elapsed() < std::time::Duration::from_secs(10), "the index was never built");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    for q in ["رخصة", "مياه", "permit", "رخصه بن", "demolitoin", "xyzzy"] {
+        assert_eq!(page(&state, q), page(&on_disk, q), "«{q}»");
+    }
 }

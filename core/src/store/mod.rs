@@ -21,6 +21,7 @@ pub struct Store {
     // last and checkpoints the WAL away. Otherwise the next start re-reads the whole WAL.
     reader: Mutex<Connection>,
     writer: Mutex<Connection>,
+    path: PathBuf,
     recovered_from: Option<PathBuf>,
 }
 
@@ -51,7 +52,12 @@ impl Store {
         let mut writer = connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE)?;
         migrations::migrate_to(&mut writer, version).map_err(OpenError::Other)?;
         let reader = connect(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-        Ok(Store { reader: Mutex::new(reader), writer: Mutex::new(writer), recovered_from: None })
+        Ok(Store {
+            reader: Mutex::new(reader),
+            writer: Mutex::new(writer),
+            path: path.to_owned(),
+            recovered_from: None,
+        })
     }
 
     /// Where a corrupt database was moved at open, if it was.
@@ -66,6 +72,12 @@ impl Store {
         let out = f(&tx)?;
         tx.commit()?;
         Ok(out)
+    }
+
+    /// A read-only connection of the caller's own, for long reads (building the search index)
+    /// that must not hold the shared reader.
+    pub fn open_reader(&self) -> Result<Connection> {
+        connect(&self.path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(OpenError::into_error)
     }
 
     /// Run `f` on the reader connection (sees the last committed state).

@@ -31,10 +31,13 @@ const MIN_PREFIX_CHARS: usize = 2;
 const FUZZY_MIN_CHARS: usize = 5;
 /// At most this many corrections are tried per word.
 const FUZZY_MAX_TERMS: usize = 8;
-/// Catalogues up to this many entries are searched in memory: building the index takes about
-/// 7 µs per entry here, so the first search after the app starts stays within 10 ms. Larger ones
-/// are searched on disk, where opening costs nothing.
-pub const RESIDENT_MAX_DOCS: usize = 1_000;
+/// Catalogues up to this many entries get their in-memory index at once: building it takes about
+/// 7 µs per entry here, so the first search after the app starts stays within 10 ms.
+pub const RESIDENT_INLINE_MAX: usize = 1_000;
+/// Catalogues up to this many entries are searched in memory (about 1.5 KiB per entry), larger
+/// ones through FTS5 on disk, which is also what answers while the index of a catalogue above
+/// `RESIDENT_INLINE_MAX` is being built.
+pub const RESIDENT_MAX_DOCS: usize = 5_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HitKind {
@@ -225,23 +228,39 @@ enum Engine {
     Fts(fts::Vocabulary),
 }
 
-/// What search keeps in memory between calls: the engine chosen for the stored catalogue, built
-/// on the first search and again whenever the catalogue version changes.
-pub struct SearchState {
-    resident_max_docs: usize,
-    cached: Mutex<Option<(Option<i64>, Arc<Engine>)>>,
+/// Opens a connection of its own to the store, for building the index off the caller's thread.
+pub type ConnectionOpener = Arc<dyn Fn() -> Result<Connection> + Send + Sync>;
+
+/// The engine of one catalogue version, and whether an in-memory index is being built for it.
+struct Cached {
+    version: Option<i64>,
+    engine: Arc<Engine>,
+    building: bool,
 }
 
-impl Default for SearchState {
-    fn default() -> Self {
-        SearchState::with_resident_max(RESIDENT_MAX_DOCS)
-    }
+type Cache = Arc<Mutex<Option<Cached>>>;
+
+/// What search keeps in memory between calls: the engine chosen for the stored catalogue, chosen
+/// again whenever the catalogue version changes. Up to `inline_max` entries the in-memory index
+/// is built at once (milliseconds); up to `background_max` the FTS5 engine answers while a thread
+/// builds it on a connection of its own; beyond that the catalogue is searched on disk.
+pub struct SearchState {
+    inline_max: usize,
+    background_max: usize,
+    opener: Option<ConnectionOpener>,
+    cache: Cache,
 }
 
 impl SearchState {
-    /// Search catalogues of up to `docs` entries in memory; 0 always searches the FTS5 index.
-    pub fn with_resident_max(docs: usize) -> Self {
-        SearchState { resident_max_docs: docs, cached: Mutex::new(None) }
+    /// The engines a client uses: `opener` gives the background build its own connection.
+    pub fn new(opener: ConnectionOpener) -> Self {
+        SearchState::with_limits(RESIDENT_INLINE_MAX, RESIDENT_MAX_DOCS, Some(opener))
+    }
+
+    /// Build the in-memory index at once up to `inline_max` entries, in the background (when
+    /// there is an `opener`) up to `background_max`; 0 and 0 always search the FTS5 index.
+    pub fn with_limits(inline_max: usize, background_max: usize, opener: Option<ConnectionOpener>) -> Self {
+        SearchState { inline_max, background_max, opener, cache: Arc::default() }
     }
 
     /// Get the engine for the stored catalogue ready (after a sync, so the next search does not
@@ -250,20 +269,55 @@ impl SearchState {
         self.engine(conn).map(drop)
     }
 
+    /// Heap bytes of the in-memory index, roughly; `None` when searching on disk, or before the
+    /// index is built.
+    pub fn resident_bytes(&self) -> Option<usize> {
+        let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        match cache.as_ref().map(|c| &*c.engine) {
+            Some(Engine::Resident(index)) => Some(index.heap_bytes()),
+            _ => None,
+        }
+    }
+
     fn engine(&self, conn: &Connection) -> Result<Arc<Engine>> {
         let version = super::local_version(conn)?;
-        let mut cached = self.cached.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((v, engine)) = cached.as_ref() {
-            if *v == version {
-                return Ok(Arc::clone(engine));
-            }
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = cache.as_ref().filter(|c| c.version == version) {
+            return Ok(Arc::clone(&c.engine));
         }
-        let engine = Arc::new(match resident::Index::load(conn, self.resident_max_docs)? {
-            Some(index) => Engine::Resident(index),
-            None => Engine::Fts(fts::Vocabulary::default()),
-        });
-        *cached = Some((version, Arc::clone(&engine)));
+        let docs = resident::stored_docs(conn)?;
+        let (engine, building) = if docs <= self.inline_max && self.inline_max > 0 {
+            (Engine::Resident(resident::Index::load(conn)?), false)
+        } else {
+            let building = docs <= self.background_max && self.build_in_background(version);
+            (Engine::Fts(fts::Vocabulary::default()), building)
+        };
+        let engine = Arc::new(engine);
+        *cache = Some(Cached { version, engine: Arc::clone(&engine), building });
         Ok(engine)
+    }
+
+    /// Start building the in-memory index of catalogue `version` on a thread; it replaces the
+    /// FTS5 engine only if the catalogue is still at that version. False if it could not start.
+    fn build_in_background(&self, version: Option<i64>) -> bool {
+        let Some(opener) = self.opener.clone() else { return false };
+        let cache = Arc::clone(&self.cache);
+        let build = move || {
+            let built = opener().and_then(|mut conn| {
+                // One read transaction: the index and the version it is labelled with agree.
+                let tx = conn.transaction()?;
+                Ok((super::local_version(&tx)?, resident::Index::load(&tx)?))
+            });
+            let mut cache = cache.lock().unwrap_or_else(|p| p.into_inner());
+            let Some(current) = cache.as_mut().filter(|c| c.version == version) else { return };
+            current.building = false;
+            match built {
+                Ok((read, index)) if read == version => current.engine = Arc::new(Engine::Resident(index)),
+                Ok(_) => {} // The catalogue moved on; the next search starts again.
+                Err(e) => tracing::warn!(error = %e, "search index not built; searching on disk"),
+            }
+        };
+        std::thread::Builder::new().name("baladiya-search-index".into()).spawn(build).is_ok()
     }
 }
 

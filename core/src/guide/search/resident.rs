@@ -61,6 +61,14 @@ struct Doc {
     shown: OnceLock<[Vec<ShownWord>; 4]>,
 }
 
+/// How many entries the stored catalogue holds (a count of two tables, not of the index).
+pub(super) fn stored_docs(conn: &Connection) -> Result<usize> {
+    let n: i64 = conn
+        .prepare_cached("SELECT (SELECT count(*) FROM services) + (SELECT count(*) FROM violations)")?
+        .query_row([], |r| r.get(0))?;
+    Ok(usize::try_from(n).unwrap_or(0))
+}
+
 pub(super) struct Index {
     /// In rowid order, as FTS5 returns rows.
     docs: Vec<Doc>,
@@ -71,15 +79,8 @@ pub(super) struct Index {
 }
 
 impl Index {
-    /// Build the index of the stored catalogue, or `None` when it holds more than `max_docs`
-    /// entries (then searching on disk is cheaper than holding it).
-    pub(super) fn load(conn: &Connection, max_docs: usize) -> Result<Option<Index>> {
-        let stored: i64 = conn
-            .prepare_cached("SELECT (SELECT count(*) FROM services) + (SELECT count(*) FROM violations)")?
-            .query_row([], |r| r.get(0))?;
-        if max_docs == 0 || usize::try_from(stored).map_or(true, |n| n > max_docs) {
-            return Ok(None);
-        }
+    /// Build the index of the stored catalogue.
+    pub(super) fn load(conn: &Connection) -> Result<Index> {
         let mut stmt = conn.prepare_cached(
             "SELECT title, keywords, body, kind, ref_id, title_ar, title_en, summary_ar, summary_en
              FROM guide_fts ORDER BY rowid",
@@ -128,7 +129,29 @@ impl Index {
         entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let (terms, postings) = entries.into_iter().unzip();
         let avg_tokens = if docs.is_empty() { 1.0 } else { all_tokens as f64 / docs.len() as f64 };
-        Ok(Some(Index { docs, terms, postings, avg_tokens }))
+        Ok(Index { docs, terms, postings, avg_tokens })
+    }
+
+    /// Heap bytes held, roughly: dictionary, postings and shown texts (not the highlight words,
+    /// worked out per hit).
+    pub(super) fn heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let terms: usize = self.terms.iter().map(|t| t.len() + size_of::<Box<str>>()).sum();
+        let postings: usize = self
+            .postings
+            .iter()
+            .map(|p| p.capacity() * size_of::<Posting>() + size_of::<Vec<Posting>>())
+            .sum();
+        let docs: usize = self
+            .docs
+            .iter()
+            .map(|d| {
+                size_of::<Doc>()
+                    + d.id.capacity()
+                    + [&d.title, &d.summary].iter().map(|l| l.ar.capacity() + l.en.capacity()).sum::<usize>()
+            })
+            .sum();
+        terms + postings + docs
     }
 
     /// The index's terms, sorted (for typo correction).
