@@ -231,11 +231,10 @@ enum Engine {
 /// Opens a connection of its own to the store, for building the index off the caller's thread.
 pub type ConnectionOpener = Arc<dyn Fn() -> Result<Connection> + Send + Sync>;
 
-/// The engine of one catalogue version, and whether an in-memory index is being built for it.
+/// The engine of one catalogue version.
 struct Cached {
     version: Option<i64>,
     engine: Arc<Engine>,
-    building: bool,
 }
 
 type Cache = Arc<Mutex<Option<Cached>>>;
@@ -286,21 +285,24 @@ impl SearchState {
             return Ok(Arc::clone(&c.engine));
         }
         let docs = resident::stored_docs(conn)?;
-        let (engine, building) = if docs <= self.inline_max && self.inline_max > 0 {
-            (Engine::Resident(resident::Index::load(conn)?), false)
+        let engine = Arc::new(if docs <= self.inline_max && self.inline_max > 0 {
+            Engine::Resident(resident::Index::load(conn)?)
         } else {
-            let building = docs <= self.background_max && self.build_in_background(version);
-            (Engine::Fts(fts::Vocabulary::default()), building)
-        };
-        let engine = Arc::new(engine);
-        *cache = Some(Cached { version, engine: Arc::clone(&engine), building });
+            // Started under the lock: the build cannot finish before this version is cached.
+            if docs <= self.background_max {
+                self.build_in_background(version);
+            }
+            Engine::Fts(fts::Vocabulary::default())
+        });
+        *cache = Some(Cached { version, engine: Arc::clone(&engine) });
         Ok(engine)
     }
 
     /// Start building the in-memory index of catalogue `version` on a thread; it replaces the
-    /// FTS5 engine only if the catalogue is still at that version. False if it could not start.
-    fn build_in_background(&self, version: Option<i64>) -> bool {
-        let Some(opener) = self.opener.clone() else { return false };
+    /// FTS5 engine only if the catalogue is still at that version. Without an opener, or when no
+    /// thread can start, the FTS5 engine simply stays.
+    fn build_in_background(&self, version: Option<i64>) {
+        let Some(opener) = self.opener.clone() else { return };
         let cache = Arc::clone(&self.cache);
         let build = move || {
             let built = opener().and_then(|mut conn| {
@@ -310,14 +312,15 @@ impl SearchState {
             });
             let mut cache = cache.lock().unwrap_or_else(|p| p.into_inner());
             let Some(current) = cache.as_mut().filter(|c| c.version == version) else { return };
-            current.building = false;
             match built {
                 Ok((read, index)) if read == version => current.engine = Arc::new(Engine::Resident(index)),
                 Ok(_) => {} // The catalogue moved on; the next search starts again.
                 Err(e) => tracing::warn!(error = %e, "search index not built; searching on disk"),
             }
         };
-        std::thread::Builder::new().name("baladiya-search-index".into()).spawn(build).is_ok()
+        if let Err(e) = std::thread::Builder::new().name("baladiya-search-index".into()).spawn(build) {
+            tracing::warn!(error = %e, "no thread to build the search index; searching on disk");
+        }
     }
 }
 
