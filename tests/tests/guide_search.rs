@@ -312,3 +312,16 @@ async fn a_larger_catalogue_is_indexed_in_the_background() {
         assert_eq!(page(&state, q), page(&on_disk, q), "«{q}»");
     }
 }
+
+/// Before the first sync there is nothing to find, and no error; the sync makes the same client
+/// find the catalogue (its search index follows the catalogue version).
+#[tokio::test(flavor = "multi_thread")]
+async fn search_before_the_first_sync_is_empty_then_follows_it() {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let core = app(dir.path(), &server.url());
+    assert!(core.search_guide("رخصة", 20).unwrap().is_empty());
+    core.sync_guide().await.unwrap();
+    assert_eq!(core.search_guide("رخصه بناء", 1).unwrap()[0].id, "building-permit");
+    assert!(core.search_index_bytes().is_some_and(|b| b > 0));
+}
