@@ -1,7 +1,8 @@
 //! Searching a city's catalogue in memory. Built from the FTS5 table's own rows (the same folded
 //! text, so the same terms) once per catalogue version, it answers like the FTS5 engine (same
 //! matches, same BM25 arithmetic, same tie order) in a few microseconds instead of hundreds: no
-//! query to prepare, no row to read, highlights from words folded at build time.
+//! query to prepare, no row to read, and highlights compare dictionary entries (a document's shown
+//! words are folded once, on its first hit).
 
 use std::collections::HashMap;
 use std::ops::Range;
