@@ -92,7 +92,7 @@ impl Baladiya {
         })
     }
 
-    /// The app's language, as search rows are shown: from the config's `locale` at open.
+    /// The app's language: from the config's `locale` at open, until `set_language`.
     pub fn language(&self) -> Lang {
         if self.english.load(Ordering::Relaxed) {
             Lang::En
@@ -101,10 +101,12 @@ impl Baladiya {
         }
     }
 
-    /// Follow the app when the citizen switches its language (search rows only; the complaints
-    /// server keeps the `locale` the object was opened with).
+    /// Follow the app when the citizen switches its language: search rows at once; complaint
+    /// categories are asked for in it from now on (`refresh_complaint_categories` brings their
+    /// names in it).
     pub fn set_language(&self, lang: Lang) {
         self.english.store(lang == Lang::En, Ordering::Relaxed);
+        self.core.set_complaints_locale(if lang == Lang::En { "en" } else { "ar" });
     }
 
     pub fn service(&self, id: String) -> Result<Service, ApiError> {

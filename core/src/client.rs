@@ -201,6 +201,12 @@ impl Baladiya {
 
 /// Complaints and suggestions.
 impl Baladiya {
+    /// The language asked of the complaints server from now on (`ar`, `en`): the app's, when the
+    /// citizen switches it. The cached categories keep their names until the next refresh.
+    pub fn set_complaints_locale(&self, locale: &str) {
+        self.open311.set_locale(locale);
+    }
+
     /// Fetch the complaint categories and their definitions into the offline cache.
     pub async fn refresh_complaint_categories(&self) -> Result<usize> {
         complaints::categories::refresh(&self.store, &self.open311).await

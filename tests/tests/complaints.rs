@@ -328,3 +328,24 @@ async fn a_complaint_may_be_cancelled_until_an_attempt_could_have_reached_the_se
     assert!(matches!(core.edit_complaint(&unsure, leak("تعديل")), Err(Error::Validation { .. })));
     assert_eq!(core.complaint(&unsure).unwrap().state, ComplaintState::Queued);
 }
+
+/// When the citizen switches the app's language, the categories come in it at the next refresh
+/// (names and attribute definitions), and the cache keeps the old ones until then.
+#[tokio::test(flavor = "multi_thread")]
+async fn categories_follow_the_app_language_at_the_next_refresh() {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let core = with_categories(&server, dir.path()).await;
+    let name = |core: &Baladiya| {
+        core.complaint_categories().unwrap().into_iter().find(|c| c.code == "water-leak").unwrap().name
+    };
+    assert_eq!(name(&core), "تسرب مياه");
+
+    core.set_complaints_locale("en");
+    assert_eq!(name(&core), "تسرب مياه", "the cache changes only when refreshed");
+    core.refresh_complaint_categories().await.unwrap();
+    assert_eq!(name(&core), "Water leak");
+    let severity =
+        core.complaint_definition("water-leak").unwrap().into_iter().find(|a| a.code == "severity");
+    assert_eq!(severity.unwrap().description, "How bad is the leak?");
+}

@@ -5,6 +5,8 @@
 
 pub mod lenient;
 
+use std::sync::RwLock;
+
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -104,19 +106,35 @@ pub type FormField = (String, String);
 pub struct Open311Client {
     api: ApiClient,
     config: Open311Config,
+    /// The language asked for now: the config's at first, then the app's when it changes.
+    locale: RwLock<String>,
 }
 
 impl Open311Client {
     pub fn new(config: Open311Config, http: &HttpSettings) -> Result<Self> {
-        Ok(Open311Client { api: ApiClient::new(&config.endpoint, http)?, config })
+        let locale = RwLock::new(config.locale.clone());
+        Ok(Open311Client { api: ApiClient::new(&config.endpoint, http)?, config, locale })
     }
 
+    /// The configuration opened with (its `locale` is the first one; see [`Open311Client::locale`]).
     pub fn config(&self) -> &Open311Config {
         &self.config
     }
 
+    /// The language asked of the server now.
+    pub fn locale(&self) -> String {
+        self.locale.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Ask for another language from now on (category names and definitions come in it at the
+    /// next refresh of the categories).
+    pub fn set_locale(&self, locale: &str) {
+        *self.locale.write().unwrap_or_else(|p| p.into_inner()) = locale.to_owned();
+    }
+
     fn query(&self, path: &str, extra: &[(&str, &str)]) -> String {
-        let mut q: Vec<(&str, &str)> = vec![("locale", &self.config.locale)];
+        let locale = self.locale();
+        let mut q: Vec<(&str, &str)> = vec![("locale", &locale)];
         if let Some(j) = &self.config.jurisdiction_id {
             q.push(("jurisdiction_id", j));
         }

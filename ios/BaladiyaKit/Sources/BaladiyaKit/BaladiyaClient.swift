@@ -47,7 +47,8 @@ public final class BaladiyaClient: @unchecked Sendable {
         try await local { try $0.searchGuide(query: query, limit: limit) }
     }
 
-    /// The app's language, as search rows are shown: the `locale` opened with, until changed.
+    /// The app's language: the `locale` opened with, until changed. Search rows follow it at once,
+    /// complaint categories at their next `refreshComplaintCategories()`.
     public var language: Lang {
         get { inner.language() }
         set { inner.setLanguage(lang: newValue) }

@@ -37,6 +37,10 @@ final class GuideTests: ServerTestCase {
         let english = try await c.searchGuide("رخصة بناء permit", limit: 1)
         XCTAssertEqual(english.first?.lang, .en)
         XCTAssertEqual(english.first?.title, "Building permit")
+        // Complaint categories come in it at their next refresh.
+        _ = try await c.refreshComplaintCategories()
+        let categories = try await c.complaintCategories()
+        XCTAssertEqual(categories.first { $0.code == "water-leak" }?.name, "Water leak")
         c.language = .ar
         let service = try await c.service(id: "building-permit")
         XCTAssertEqual(service.title.ar, "رخصة بناء")

@@ -102,7 +102,10 @@ class BaladiyaClient private constructor(
     suspend fun searchGuide(query: String, limit: Int = 20): List<GuideHit> =
         withContext(io) { mapped { inner.searchGuide(query, limit.coerceAtLeast(0).toUInt()) } }
 
-    /** The app's language, as search rows are shown: the `locale` opened with, until changed. */
+    /**
+     * The app's language: the `locale` opened with, until changed. Search rows follow it at once,
+     * complaint categories at their next [refreshComplaintCategories].
+     */
     var language: Lang
         get() = inner.language()
         set(value) = inner.setLanguage(value)

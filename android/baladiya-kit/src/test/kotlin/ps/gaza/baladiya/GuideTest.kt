@@ -58,6 +58,9 @@ class GuideTest : ServerTest() {
             c.language = Lang.EN
             assertEquals(Lang.EN, c.searchGuide("رخصة بناء permit", 1).first().lang)
             assertEquals("Building permit", c.searchGuide("رخصة بناء permit", 1).first().title)
+            // Complaint categories come in it at their next refresh.
+            c.refreshComplaintCategories()
+            assertEquals("Water leak", c.complaintCategories().first { it.code == "water-leak" }.name)
             c.language = Lang.AR
 
             val service = c.service("building-permit")

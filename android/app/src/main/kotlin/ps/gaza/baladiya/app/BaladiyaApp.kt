@@ -7,8 +7,10 @@ import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.async
 import ps.gaza.baladiya.BaladiyaClient
+import ps.gaza.baladiya.BaladiyaException
 import ps.gaza.baladiya.app.sync.Notifier
 import ps.gaza.baladiya.app.sync.SyncScheduler
+import uniffi.baladiya_ffi.Lang
 
 /**
  * The process's one [BaladiyaClient]: opened here once (local store only, no network, a few
@@ -24,8 +26,8 @@ class BaladiyaApp : Application() {
 
     override fun onCreate() {
         super.onCreate()
-        // The language asked of the complaints server (category names come back in it) follows
-        // the app's language at the time the process starts.
+        // The app's language: search rows and complaint category names come in it (see
+        // followLanguage for a switch while the process runs).
         val language = AppLocale.language(this)
         opening = processScope.async(Dispatchers.IO) {
             // TLS needs no set-up here: on Android the core verifies against Mozilla's bundled
@@ -46,4 +48,21 @@ class BaladiyaApp : Application() {
 
     /** The opened client; throws the library's error if the store could not be opened. */
     suspend fun client(): BaladiyaClient = opening.await()
+
+    /**
+     * After the citizen switched language (the Activity is recreated in it): search rows follow
+     * at once, and the complaint categories are fetched again in it (offline: at their next
+     * refresh). Returns once the library has the new language; a second call for it is a no-op.
+     */
+    suspend fun followLanguage(code: String) {
+        val c = client()
+        val lang = if (code == "en") Lang.EN else Lang.AR
+        if (c.language == lang) return
+        c.language = lang
+        try {
+            c.refreshComplaintCategories()
+        } catch (e: BaladiyaException) {
+            // Offline or refused: the cached names stay until the complaints screen refreshes.
+        }
+    }
 }

@@ -7,6 +7,8 @@ import androidx.activity.ComponentActivity
 import androidx.activity.compose.setContent
 import androidx.activity.enableEdgeToEdge
 import androidx.compose.runtime.mutableStateOf
+import androidx.lifecycle.lifecycleScope
+import kotlinx.coroutines.launch
 import ps.gaza.baladiya.app.ui.BaladiyaNavigation
 import ps.gaza.baladiya.app.ui.BaladiyaTheme
 
@@ -24,6 +26,10 @@ class MainActivity : ComponentActivity() {
         enableEdgeToEdge()
         super.onCreate(savedInstanceState)
         if (savedInstanceState == null) requestedRoute.value = intent?.getStringExtra(EXTRA_ROUTE)
+        // Created anew after a language switch: the library follows the language it is shown in.
+        lifecycleScope.launch {
+            runCatching { (application as BaladiyaApp).followLanguage(AppLocale.language(this@MainActivity)) }
+        }
         setContent {
             BaladiyaTheme {
                 BaladiyaNavigation(

@@ -16,7 +16,6 @@ import uniffi.baladiya_ffi.ApiException
 import uniffi.baladiya_ffi.BaladiyaEvent
 import uniffi.baladiya_ffi.Category
 import uniffi.baladiya_ffi.GuideHit
-import uniffi.baladiya_ffi.Lang
 import uniffi.baladiya_ffi.Localized
 import uniffi.baladiya_ffi.Service
 import uniffi.baladiya_ffi.Violation
@@ -58,13 +57,13 @@ class GuideViewModel(app: BaladiyaApp) : ClientViewModel(app) {
 
     private var searching: Job? = null
 
-    /** The screen tells the language its resources show; result rows follow it. */
-    fun setLanguage(code: String) = launchWithClient { c ->
-        val lang = if (code == "en") Lang.EN else Lang.AR
-        if (c.language != lang) {
-            c.language = lang
-            search(_query.value)
-        }
+    /**
+     * The screen tells the language its resources show (when it appears, and after a switch);
+     * the rows are asked for again in it, which costs microseconds.
+     */
+    fun setLanguage(code: String) = launchWithClient {
+        app.followLanguage(code)
+        search(_query.value)
     }
 
     init {
