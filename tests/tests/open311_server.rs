@@ -497,15 +497,16 @@ async fn idempotency_key_in_flight_gives_409() {
         // The first one's headers and the start of its body are on the wire.
         polled_rx.await.unwrap();
 
-        let second = s
-            .http
-            .post(s.url("open311/v2/requests.json"))
-            .header("Idempotency-Key", &key)
-            .header("content-type", &content_type)
-            .body(whole.clone())
-            .send()
-            .await
-            .unwrap();
+        // The same request, whole, under the same key.
+        let again = || {
+            s.http
+                .post(s.url("open311/v2/requests.json"))
+                .header("Idempotency-Key", &key)
+                .header("content-type", &content_type)
+                .body(whole.clone())
+                .send()
+        };
+        let second = again().await.unwrap();
         if second.status() != 409 {
             eprintln!("attempt {attempt}: the second request overtook the first");
             assert_eq!(second.status(), 200, "attempt {attempt}");
@@ -523,15 +524,7 @@ async fn idempotency_key_in_flight_gives_409() {
         let first = tokio::time::timeout(Duration::from_secs(30), first).await.unwrap().unwrap().unwrap();
         assert_eq!(first.status(), 200);
         let first: Value = first.json().await.unwrap();
-        let retry = s
-            .http
-            .post(s.url("open311/v2/requests.json"))
-            .header("Idempotency-Key", &key)
-            .header("content-type", &content_type)
-            .body(whole.clone())
-            .send()
-            .await
-            .unwrap();
+        let retry = again().await.unwrap();
         assert_eq!(retry.status(), 200);
         let retry: Value = retry.json().await.unwrap();
         assert_eq!(retry, first);

@@ -7,7 +7,7 @@ use baladiya_wire::Localized;
 use rusqlite::Connection;
 
 use super::{
-    best_window, highlight, title_words, Highlight, HitKind, QueryWord, SearchHit, SHOWN, TIERS, WEIGHTS,
+    best_window, highlight, shown_highlights, title_words, HitKind, QueryWord, SearchHit, TIERS, WEIGHTS,
 };
 use crate::error::Result;
 use crate::guide::index::KIND_VIOLATION;
@@ -40,13 +40,8 @@ pub(super) struct Candidate {
 impl Candidate {
     pub(super) fn into_hit(self, words: &[QueryWord]) -> SearchHit {
         let kind = if self.kind == KIND_VIOLATION { HitKind::Violation } else { HitKind::Service };
-        let mut highlights = Vec::new();
-        let mut ranges = Vec::new();
-        for (field, lang) in SHOWN {
-            ranges.clear();
-            highlight(super::shown_text(&self.title, &self.summary, (field, lang)), words, &mut ranges);
-            highlights.extend(ranges.iter().map(|r| Highlight { field, lang, range: r.clone() }));
-        }
+        let highlights =
+            shown_highlights(&self.title, &self.summary, |_, text, out| highlight(text, words, out));
         SearchHit { kind, id: self.id, title: self.title, summary: self.summary, highlights }
     }
 }

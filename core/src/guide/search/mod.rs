@@ -367,6 +367,22 @@ fn shown_text<'a>(title: &'a Localized, summary: &'a Localized, at: (HitField, L
     }
 }
 
+/// The highlights of a hit's four shown texts: `mark(i, text, out)` pushes the matched byte ranges
+/// of the `i`th text of `SHOWN` into `out`.
+fn shown_highlights(
+    title: &Localized,
+    summary: &Localized,
+    mut mark: impl FnMut(usize, &str, &mut Vec<Range<usize>>),
+) -> Vec<Highlight> {
+    let mut highlights = Vec::new();
+    let mut ranges = Vec::new();
+    for (i, (field, lang)) in SHOWN.into_iter().enumerate() {
+        mark(i, shown_text(title, summary, (field, lang)), &mut ranges);
+        highlights.extend(ranges.drain(..).map(|range| Highlight { field, lang, range }));
+    }
+    highlights
+}
+
 /// Byte ranges of `text` matched by the query words. A word matched through its stem is
 /// highlighted without its particle (`مياه` in `والمياه`); a prefix match only over the prefix.
 fn highlight(text: &str, words: &[QueryWord], out: &mut Vec<Range<usize>>) {

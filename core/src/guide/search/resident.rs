@@ -4,6 +4,7 @@
 //! query to prepare, no row to read, and highlights compare dictionary entries (a document's shown
 //! words are folded once, on its first hit).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::OnceLock;
@@ -12,8 +13,8 @@ use baladiya_wire::Localized;
 use rusqlite::Connection;
 
 use super::{
-    best_window, bm25_idf, bm25_term, push_highlight, title_words, Highlight, HitKind, QueryWord, SearchHit,
-    SHOWN, TIERS, WEIGHTS,
+    best_window, bm25_idf, bm25_term, push_highlight, shown_highlights, title_words, HitKind, QueryWord,
+    SearchHit, SHOWN, TIERS, WEIGHTS,
 };
 use crate::error::Result;
 use crate::guide::index::KIND_VIOLATION;
@@ -208,10 +209,12 @@ impl Index {
     }
 
     /// A phrase's postings (one query term, all the entries it covers), merged per document.
-    fn phrase(&self, term: &Resolved) -> Vec<Posting> {
+    fn phrase(&self, term: &Resolved) -> Cow<'_, [Posting]> {
         let lists = &self.postings[term.covered.clone()];
-        if let [one] = lists {
-            return one.clone();
+        match lists {
+            [] => return Cow::Borrowed(&[]),
+            [one] => return Cow::Borrowed(one),
+            _ => {}
         }
         let mut all: Vec<Posting> = lists.iter().flatten().copied().collect();
         all.sort_by_key(|p| p.doc);
@@ -224,12 +227,12 @@ impl Index {
             }
             true
         });
-        all
+        Cow::Owned(all)
     }
 
     /// The page of documents matching every word, tier by tier, as indexes into `docs`.
     pub(super) fn matching(&self, words: &[Vec<Resolved>], limit: usize) -> Vec<usize> {
-        let phrases: Vec<(usize, Vec<Posting>)> = words
+        let phrases: Vec<(usize, Cow<'_, [Posting]>)> = words
             .iter()
             .enumerate()
             .flat_map(|(i, terms)| terms.iter().map(move |t| (i, self.phrase(t))))
@@ -278,21 +281,16 @@ impl Index {
 
     pub(super) fn hit(&self, d: usize, words: &[Vec<Resolved>]) -> SearchHit {
         let doc = &self.docs[d];
-        let mut highlights = Vec::new();
-        let mut ranges = Vec::new();
         let shown = doc.shown.get_or_init(|| {
             SHOWN.map(|at| self.shown_words(super::shown_text(&doc.title, &doc.summary, at)))
         });
-        for ((field, lang), shown) in SHOWN.into_iter().zip(shown) {
-            let text = super::shown_text(&doc.title, &doc.summary, (field, lang));
-            ranges.clear();
-            for word in shown {
+        let highlights = shown_highlights(&doc.title, &doc.summary, |i, text, out| {
+            for word in &shown[i] {
                 if let Some((skip, prefix_chars)) = matched(word, words) {
-                    push_highlight(text, word.range.clone(), skip, prefix_chars, &mut ranges);
+                    push_highlight(text, word.range.clone(), skip, prefix_chars, out);
                 }
             }
-            highlights.extend(ranges.iter().map(|r| Highlight { field, lang, range: r.clone() }));
-        }
+        });
         SearchHit {
             kind: doc.kind,
             id: doc.id.clone(),
