@@ -54,6 +54,9 @@ public final class BaladiyaClient: @unchecked Sendable {
         set { inner.setLanguage(lang: newValue) }
     }
 
+    /// How to show things in the app's language (digits, dates, words).
+    public var display: Display { Display(language) }
+
     public func service(id: String) async throws -> Service {
         try await local { try $0.service(id: id) }
     }
@@ -190,6 +193,18 @@ public final class BaladiyaClient: @unchecked Sendable {
     /// Forget a saved account and its offline copy (`ApiError.NotFound` if it was not saved).
     public func forgetBillAccount(account: String) async throws {
         try await local { try $0.forgetBillAccount(account: account) }
+    }
+
+    /// Forget every saved account and its offline copy (Settings); returns how many there were.
+    @discardableResult
+    public func forgetAllBillAccounts() async throws -> Int {
+        try await local { Int(try $0.forgetAllBillAccounts()) }
+    }
+
+    /// The bytes the app has sent and received per feature (`guide`, `complaints`, `bills`,
+    /// `news`) since it was installed, status lines and headers included.
+    public func dataUsage() async throws -> [DataUsage] {
+        try await local { try $0.dataUsage() }
     }
 
     // MARK: News (the latest 100 items kept on the phone, with read marks)

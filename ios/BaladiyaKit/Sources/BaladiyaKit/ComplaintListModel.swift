@@ -55,7 +55,7 @@ public final class ComplaintListModel {
         } catch {
             guard mine == generation else { return }
             willChange()
-            errorText = error.localizedDescription
+            errorText = client.display.describe(error)
         }
     }
 
@@ -90,12 +90,13 @@ public final class ComplaintListModel {
         do {
             let flushed = try await client.flushComplaints()
             if let waiting = flushed.retryLater {
-                failure = waiting.error // unreachable: asking for answers would fail the same way
+                // Unreachable: asking for answers would fail the same way.
+                failure = client.display.text(waiting.offline ? "error.offline" : "error.network")
             } else {
                 _ = try await client.refreshComplaints()
             }
         } catch {
-            failure = error.localizedDescription
+            failure = client.display.describe(error)
         }
         await reload()
         if let failure {
@@ -111,7 +112,7 @@ public final class ComplaintListModel {
         } catch {
             await reload()
             willChange()
-            errorText = error.localizedDescription
+            errorText = client.display.describe(error)
         }
     }
 

@@ -41,7 +41,7 @@ public final class GuideSearchModel {
             } catch {
                 guard !Task.isCancelled else { return }
                 willChange()
-                errorText = error.localizedDescription
+                errorText = client.display.describe(error)
             }
         }
     }

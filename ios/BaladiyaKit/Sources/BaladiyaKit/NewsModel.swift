@@ -71,7 +71,7 @@ public final class NewsModel {
         } catch {
             guard mine == generation else { return }
             willChange()
-            errorText = error.localizedDescription
+            errorText = client.display.describe(error)
         }
     }
 
@@ -88,7 +88,7 @@ public final class NewsModel {
         do {
             _ = try await client.refreshNews()
         } catch {
-            failure = error.localizedDescription
+            failure = client.display.describe(error)
         }
         await reload()
         if let failure {
@@ -113,7 +113,7 @@ public final class NewsModel {
         } catch {
             await reload()
             willChange()
-            errorText = error.localizedDescription
+            errorText = client.display.describe(error)
         }
     }
 

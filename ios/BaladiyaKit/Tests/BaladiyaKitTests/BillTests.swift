@@ -65,13 +65,13 @@ final class BillTests: ServerTestCase {
         XCTAssertEqual(crossed?.localizedDescription, wrong?.localizedDescription)
 
         let short = await apiError { try await c.lookupBill(account: "١٠٢٣", verification: Self.homePhone) }
-        guard case let .Validation(field, _, _) = short else { return XCTFail("got \(String(describing: short))") }
+        guard case let .Validation(field, _, _, _) = short else { return XCTFail("got \(String(describing: short))") }
         XCTAssertEqual(field, "account")
         let noPhone = await apiError { try await c.lookupBill(account: Self.home, verification: "12") }
-        guard case let .Validation(phoneField, _, _) = noPhone else { return XCTFail("got \(String(describing: noPhone))") }
+        guard case let .Validation(phoneField, _, _, _) = noPhone else { return XCTFail("got \(String(describing: noPhone))") }
         XCTAssertEqual(phoneField, "verification")
         let noName = await apiError { try await c.saveBillAccount(account: Self.home, nickname: " ", verification: Self.homePhone) }
-        guard case let .Validation(nameField, _, _) = noName else { return XCTFail("got \(String(describing: noName))") }
+        guard case let .Validation(nameField, _, _, _) = noName else { return XCTFail("got \(String(describing: noName))") }
         XCTAssertEqual(nameField, "nickname")
         let saved = try await c.savedBillAccounts()
         XCTAssertTrue(saved.isEmpty, "nothing saved without a verified lookup")

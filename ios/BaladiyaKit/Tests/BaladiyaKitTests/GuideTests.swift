@@ -63,7 +63,7 @@ final class GuideTests: ServerTestCase {
 
     func testErrorsAreTypedWithTheLibrarysText() async throws {
         XCTAssertThrowsError(try BaladiyaClient(dataDir: appDir.path, serverUrl: "http://example.org/")) { error in
-            guard case let ApiError.Validation(field, _, _) = error else {
+            guard case let ApiError.Validation(field, _, _, _) = error else {
                 return XCTFail("expected a validation error, got \(error)")
             }
             XCTAssertEqual(field, "server_url")

@@ -149,7 +149,7 @@ final class NewsTests: ServerTestCase {
         XCTAssertFalse(model.isRefreshing)
         server.stopKeepingData()
         await model.refresh()
-        XCTAssertEqual(model.errorText?.hasPrefix("offline"), true, model.errorText ?? "nil")
+        XCTAssertEqual(model.errorText, Lang.ar.text("error.offline"))
         XCTAssertEqual(model.items.count, 30)
         XCTAssertEqual(model.unreadCount, 0)
     }

@@ -1,0 +1,225 @@
+import Foundation
+#if canImport(Combine)
+import Combine
+#endif
+
+/// The complaint form's state: the category and its questions, the answers, description, address,
+/// contact or anonymous, and — after a refused tap on "file" — every field's problem at once, the
+/// first field to bring into view and focus, and a banner to show by the button the citizen just
+/// tapped (a field's message alone may be far above, out of sight). The view supplies what only
+/// the platform has (the location fix, the photos) and binds the rest.
+///
+/// With `editing`, the form changes a complaint still on the phone.
+@MainActor
+public final class ComplaintFormModel {
+    public let editing: String?
+    public private(set) var categories: [ComplaintCategory] = []
+    public private(set) var loadingCategories = false
+    /// The chosen category; set it through `choose(_:)`.
+    public private(set) var code: String?
+    /// The category's questions and notes, in their order.
+    public private(set) var attributes: [AttributeDef] = []
+    public var answers: [String: [String]] = [:] { willSet { willChange() } }
+    public var details = "" { willSet { willChange() } }
+    public var address = "" { willSet { willChange() } }
+    public var location: GeoPoint? { willSet { willChange() } }
+    /// Photo bytes the core reads (JPEG, PNG or WebP), at most 3; not changed by an edit.
+    public var photos: [Data] = [] { willSet { willChange() } }
+    public var anonymous = false { willSet { willChange() } }
+    public var firstName = "" { willSet { willChange() } }
+    public var lastName = "" { willSet { willChange() } }
+    public var phone = "" { willSet { willChange() } }
+    public var email = "" { willSet { willChange() } }
+    public private(set) var submitting = false
+    /// Every problem of the last refused attempt, in the form's order.
+    public private(set) var issues: [ValidationIssue] = []
+    /// The field to scroll to and focus after a refused attempt (`fieldID`s: `service_code`,
+    /// `attribute[code]`, `description`, `location`, `photos`, `contact.phone`, `contact.email`).
+    public private(set) var focusField: String?
+    /// What to show by the submit button (and at the top) when the attempt failed: how many
+    /// fields need fixing, or what went wrong. Nil otherwise.
+    public private(set) var bannerText: String?
+    /// The tracking number once filed (or the edited complaint's).
+    public private(set) var filed: String?
+
+    private let client: BaladiyaClient
+    private var keepAnswersFor: String?
+
+    public init(client: BaladiyaClient, editing: String? = nil) {
+        self.client = client
+        self.editing = editing
+    }
+
+    /// The order fields appear in, for "the first field" of several problems.
+    public var fieldOrder: [String] {
+        ["service_code"] + attributes.map { "attribute[\($0.code)]" }
+            + ["description", "location", "photo", "photos", "contact.first_name", "contact.last_name", "contact.phone", "contact.email"]
+    }
+
+    /// The message under `field`, or nil.
+    public func errorText(for field: String) -> String? {
+        guard let issue = issues.first(where: { $0.field == field }) else { return nil }
+        return client.display.validationText(field: issue.field, reason: issue.reason)
+    }
+
+    /// How a question's input is laid out (left to right for numbers and identifiers).
+    public func kind(of def: AttributeDef) -> FieldKind { FieldKind.of(def) }
+
+    // MARK: Loading
+
+    /// The categories from the phone, fetched first when there are none (or on `refresh`); then,
+    /// when editing, the complaint's draft.
+    public func load(refresh: Bool = false) async {
+        do {
+            var found = try await client.complaintCategories()
+            if found.isEmpty || refresh {
+                update { self.loadingCategories = true }
+                defer { update { self.loadingCategories = false } }
+                _ = try await client.refreshComplaintCategories()
+                found = try await client.complaintCategories()
+            }
+            update { self.categories = found.sorted { $0.group < $1.group } }
+            if let editing, code == nil {
+                let draft = try await client.complaint(localId: editing).draft
+                keepAnswersFor = draft.serviceCode
+                await choose(draft.serviceCode)
+                update {
+                    self.answers = Dictionary(draft.attributes.map { ($0.code, $0.values) }, uniquingKeysWith: { first, _ in first })
+                    self.details = draft.description
+                    self.address = draft.address ?? ""
+                    self.location = draft.location
+                    self.anonymous = draft.contact == nil
+                    self.firstName = draft.contact?.firstName ?? ""
+                    self.lastName = draft.contact?.lastName ?? ""
+                    self.phone = draft.contact?.phone ?? ""
+                    self.email = draft.contact?.email ?? ""
+                }
+            }
+        } catch {
+            fail(error)
+        }
+    }
+
+    /// Choose a category: its questions replace the previous one's, and so do the answers
+    /// (except the edited complaint's own).
+    public func choose(_ newCode: String?) async {
+        update { self.code = newCode }
+        guard let newCode else {
+            update { self.attributes = [] }
+            return
+        }
+        do {
+            let defs = try await client.complaintDefinition(code: newCode).sorted { $0.order < $1.order }
+            guard code == newCode else { return }
+            update {
+                self.attributes = defs
+                if self.keepAnswersFor == newCode {
+                    self.keepAnswersFor = nil
+                } else {
+                    self.answers = [:]
+                }
+            }
+        } catch {
+            fail(error)
+        }
+    }
+
+    // MARK: Filing
+
+    /// The draft as the core takes it: empty answers dropped, blank optional fields as nil, and
+    /// no personal field at all when anonymous.
+    public var draft: ComplaintDraft {
+        let blank = { (s: String) -> String? in
+            let t = s.trimmingCharacters(in: .whitespacesAndNewlines)
+            return t.isEmpty ? nil : t
+        }
+        return ComplaintDraft(
+            serviceCode: code ?? "",
+            description: details,
+            attributes: answers.filter { !$0.value.isEmpty }
+                .map { AttributeAnswer(code: $0.key, values: $0.value) }
+                .sorted { $0.code < $1.code },
+            location: location,
+            address: blank(address),
+            contact: anonymous ? nil : Contact(firstName: blank(firstName), lastName: blank(lastName), phone: blank(phone), email: blank(email)))
+    }
+
+    /// File the complaint (or save the edit) with no network needed. Returns the tracking
+    /// number; on a refusal every problem is marked, `focusField` and `bannerText` set.
+    @discardableResult
+    public func submit() async -> String? {
+        guard !submitting else { return nil }
+        update {
+            self.submitting = true
+            self.issues = []
+            self.focusField = nil
+            self.bannerText = nil
+        }
+        defer { update { self.submitting = false } }
+        do {
+            let id: String
+            if let editing {
+                try await client.editComplaint(localId: editing, draft: draft)
+                id = editing
+            } else {
+                id = try await client.submitComplaint(draft, photos: photos)
+            }
+            update { self.filed = id }
+            return id
+        } catch {
+            fail(error)
+            return nil
+        }
+    }
+
+    /// After the tracking number was shown.
+    public func acknowledgeFiled() {
+        update { self.filed = nil }
+    }
+
+    /// Mark what a failure says: every field of a validation error (in the form's order, the
+    /// first one to focus) and a banner; any other error as a banner in the citizen's words.
+    private func fail(_ error: Error) {
+        let d = client.display
+        let found = (error as? ApiError)?.validationIssues ?? []
+        update {
+            guard !found.isEmpty else {
+                self.issues = []
+                self.focusField = nil
+                self.bannerText = d.describe(error)
+                return
+            }
+            let order = self.fieldOrder
+            let rank = { (f: String) in order.firstIndex(of: f) ?? order.count }
+            var seen = Set<String>()
+            let unique = found.filter { seen.insert($0.field).inserted }
+            self.issues = unique.enumerated().sorted { a, b in
+                (rank(a.element.field), a.offset) < (rank(b.element.field), b.offset)
+            }.map(\.element)
+            let onForm = self.issues.filter { order.contains($0.field) }
+            self.focusField = onForm.first?.field
+            // A problem the form has no place for (an edit too late) is told in the banner itself.
+            if let stray = self.issues.first(where: { !order.contains($0.field) }) {
+                self.bannerText = d.validationText(field: stray.field, reason: stray.reason)
+            } else {
+                self.bannerText = d.plural("form.problems", onForm.count)
+            }
+        }
+    }
+
+    private func update(_ change: () -> Void) {
+        willChange()
+        change()
+    }
+
+    #if canImport(Combine)
+    public nonisolated let objectWillChange = ObservableObjectPublisher()
+    private func willChange() { objectWillChange.send() }
+    #else
+    private func willChange() {}
+    #endif
+}
+
+#if canImport(Combine)
+extension ComplaintFormModel: ObservableObject {}
+#endif
