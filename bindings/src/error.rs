@@ -2,7 +2,13 @@
 //! Kotlin and Swift error types expose it as their message: uniffi's own message for a non-flat
 //! error would be a dump of the fields.
 
-use baladiya_core::Error;
+use baladiya_core::{Error, FieldProblem};
+
+#[uniffi::remote(Record)]
+pub struct FieldProblem {
+    pub field: String,
+    pub reason: String,
+}
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error, uniffi::Error)]
 #[uniffi::export(Display)]
@@ -19,9 +25,10 @@ pub enum ApiError {
     /// The server's answer could not be understood.
     #[error("{detail}")]
     MalformedResponse { detail: String },
-    /// Input to fix; `field` names it.
+    /// Input to fix; `field` names the first problem, `problems` lists every one (the first
+    /// included), so a form marks them all and moves focus to the first.
     #[error("{detail}")]
-    Validation { field: String, reason: String, detail: String },
+    Validation { field: String, reason: String, detail: String, problems: Vec<FieldProblem> },
     #[error("{detail}")]
     NotFound { detail: String },
     /// Wrong or missing credentials or verification.
@@ -47,12 +54,15 @@ impl ApiError {
 impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
         let detail = e.to_string();
+        let problems = e.problems();
         match e {
             Error::Offline => ApiError::Offline { detail },
             Error::Timeout | Error::Network(_) => ApiError::Network { detail },
             Error::Server { status } => ApiError::Server { status, detail },
             Error::MalformedResponse(_) => ApiError::MalformedResponse { detail },
-            Error::Validation { field, reason } => ApiError::Validation { field, reason, detail },
+            Error::Validation { field, reason, .. } => {
+                ApiError::Validation { field, reason, detail, problems }
+            }
             Error::NotFound(_) => ApiError::NotFound { detail },
             Error::Unauthorized => ApiError::Unauthorized { detail },
             Error::Throttled { retry_after } => {

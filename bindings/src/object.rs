@@ -17,6 +17,7 @@ use baladiya_core::complaints::refresh::RefreshReport;
 use baladiya_core::complaints::{Complaint, ComplaintDraft};
 use baladiya_core::news::{NewsReport, StoredNews};
 use baladiya_core::open311::{AttributeDef, ComplaintCategory};
+use baladiya_core::usage::DataUsage;
 use baladiya_core::wire::VerificationInfo;
 
 #[derive(Debug, Clone, uniffi::Record)]
@@ -221,6 +222,16 @@ impl Baladiya {
 
     pub fn forget_bill_account(&self, account: String) -> Result<(), ApiError> {
         guard(|| Ok(self.core.forget_bill_account(&account)?))
+    }
+
+    /// Forget every saved account and its offline copy (settings); how many there were.
+    pub fn forget_all_bill_accounts(&self) -> Result<u32, ApiError> {
+        guard(|| Ok(self.core.forget_all_bill_accounts()?))
+    }
+
+    /// Bytes the app has moved per feature since it was installed: guide, complaints, bills, news.
+    pub fn data_usage(&self) -> Result<Vec<DataUsage>, ApiError> {
+        guard(|| Ok(self.core.data_usage()?))
     }
 
     /// Refresh the offline news (conditional: a few hundred bytes when nothing changed).

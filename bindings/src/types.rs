@@ -521,3 +521,13 @@ impl From<BackgroundReport> for SyncSummary {
         }
     }
 }
+
+use baladiya_core::usage::DataUsage;
+
+/// One feature's bytes since the app was installed (`feature`: guide, complaints, bills, news).
+#[uniffi::remote(Record)]
+pub struct DataUsage {
+    pub feature: String,
+    pub bytes_sent: u64,
+    pub bytes_received: u64,
+}

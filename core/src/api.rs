@@ -3,7 +3,7 @@
 //! Plain http is accepted only to loopback, for tests and the demo.
 
 use std::io::Read;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use reqwest::header::{ACCEPT_ENCODING, CONTENT_ENCODING, ETAG, IF_NONE_MATCH, RETRY_AFTER};
@@ -11,6 +11,7 @@ use reqwest::{StatusCode, Url};
 use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result};
+use crate::usage::Meter;
 
 /// A body larger than this (after decompression) is refused: no catalogue is this big, and a
 /// hostile or broken server must not exhaust a cheap phone's memory.
@@ -35,6 +36,8 @@ pub struct ApiClient {
     http: OnceLock<reqwest::Client>,
     settings: HttpSettings,
     base: Url,
+    /// Told every exchange's bytes (data usage per feature); none in tests that don't care.
+    meter: Option<Arc<dyn Meter>>,
 }
 
 /// A successful or not-modified answer, with what it cost on the wire.
@@ -72,7 +75,13 @@ pub fn install_crypto_provider() {
 impl ApiClient {
     pub fn new(server_url: &str, settings: &HttpSettings) -> Result<Self> {
         let base = parse_base_url(server_url)?;
-        Ok(ApiClient { http: OnceLock::new(), settings: settings.clone(), base })
+        Ok(ApiClient { http: OnceLock::new(), settings: settings.clone(), base, meter: None })
+    }
+
+    /// Report every exchange's bytes to `meter`.
+    pub fn with_meter(mut self, meter: Arc<dyn Meter>) -> Self {
+        self.meter = Some(meter);
+        self
     }
 
     fn http(&self) -> Result<&reqwest::Client> {
@@ -107,7 +116,18 @@ impl ApiClient {
 
     /// Send `req` and read the whole answer, whatever its status; transport failures are errors.
     pub async fn send(&self, req: reqwest::RequestBuilder) -> Result<RawResponse> {
-        let mut resp = req.send().await.map_err(transport_error)?;
+        let request = req.build().map_err(transport_error)?;
+        let path = request.url().path().to_owned();
+        let sent = request_bytes(&request);
+        let result = self.exchange(request).await;
+        if let Some(meter) = &self.meter {
+            meter.record(&path, sent, result.as_ref().map_or(0, |r| r.wire_bytes));
+        }
+        result
+    }
+
+    async fn exchange(&self, request: reqwest::Request) -> Result<RawResponse> {
+        let mut resp = self.http()?.execute(request).await.map_err(transport_error)?;
         let mut wire_bytes = head_bytes(&resp);
         let status = resp.status();
         let headers = resp.headers().clone();
@@ -210,6 +230,20 @@ fn causes(e: &dyn std::error::Error) -> String {
 }
 
 /// Bytes of the status line and headers as HTTP/1.1 sends them.
+/// A request's size as built: request line, headers, body (a streamed body by its declared
+/// length). The transport adds `Host` and framing, a few dozen bytes.
+fn request_bytes(req: &reqwest::Request) -> u64 {
+    let target = req.url().path().len() + req.url().query().map_or(0, |q| q.len() + 1);
+    let line = req.method().as_str().len() + 1 + target + " HTTP/1.1\r\n".len();
+    let headers: usize = req.headers().iter().map(|(k, v)| k.as_str().len() + 2 + v.len() + 2).sum();
+    let body = req
+        .body()
+        .and_then(|b| b.as_bytes())
+        .map(|b| b.len() as u64)
+        .or_else(|| req.headers().get(reqwest::header::CONTENT_LENGTH)?.to_str().ok()?.parse().ok());
+    (line + headers + 2) as u64 + body.unwrap_or(0)
+}
+
 fn head_bytes(resp: &reqwest::Response) -> u64 {
     let status = resp.status();
     let line = "HTTP/1.1 ".len() + 3 + 1 + status.canonical_reason().unwrap_or("").len() + 2;

@@ -18,6 +18,7 @@ use crate::news::{self, NewsReport, StoredNews};
 use crate::open311::{AttributeDef, ComplaintCategory, Open311Client, Open311Config};
 use crate::photo;
 use crate::store::Store;
+use crate::usage::{self, DataUsage, Feature, StoreMeter};
 use baladiya_wire::VerificationInfo;
 
 /// How the core is opened.
@@ -76,6 +77,8 @@ impl Baladiya {
         let api = ApiClient::new(&config.server_url, &config.http)?;
         let open311 = Open311Client::new(config.open311.clone(), &config.http)?;
         let store = Arc::new(Store::open(&config.data_dir)?);
+        let api = api.with_meter(StoreMeter::new(&store, None));
+        let open311 = open311.with_meter(StoreMeter::new(&store, Some(Feature::Complaints)));
         // A weak handle: a background index build must not keep a closed store open.
         let weak = Arc::downgrade(&store);
         let search = SearchState::new(Arc::new(move || match weak.upgrade() {
@@ -97,6 +100,11 @@ impl Baladiya {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// Bytes moved per feature since the app was installed (guide, complaints, bills, news).
+    pub fn data_usage(&self) -> Result<Vec<DataUsage>> {
+        self.store.read(usage::totals)
     }
 
     /// Register a listener for events; the id unsubscribes it.
@@ -366,6 +374,11 @@ impl Baladiya {
 
     pub fn saved_bill_accounts(&self) -> Result<Vec<SavedAccount>> {
         self.store.read(bills::list)
+    }
+
+    /// Forget every saved account and its offline copy (settings); how many there were.
+    pub fn forget_all_bill_accounts(&self) -> Result<u32> {
+        self.store.write(|tx| bills::forget_all(tx))
     }
 
     /// Forget a saved account and its offline copy.

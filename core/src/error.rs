@@ -22,9 +22,10 @@ pub enum Error {
     /// The server's answer could not be understood.
     #[error("malformed response from the server: {0}")]
     MalformedResponse(String),
-    /// Input the caller gave is not acceptable; `field` names it.
-    #[error("invalid {field}: {reason}")]
-    Validation { field: String, reason: String },
+    /// Input the caller gave is not acceptable; `field` names it. Where one input has several
+    /// problems (a complaint draft), `more` holds the others, so a form can mark them all at once.
+    #[error("invalid {field}: {reason}{}", more_suffix(more))]
+    Validation { field: String, reason: String, more: Vec<FieldProblem> },
     #[error("not found: {0}")]
     NotFound(String),
     #[error("not authorized")]
@@ -40,9 +41,41 @@ pub enum Error {
     Storage(String),
 }
 
+/// One field of the input and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldProblem {
+    pub field: String,
+    pub reason: String,
+}
+
+fn more_suffix(more: &[FieldProblem]) -> String {
+    match more.len() {
+        0 => String::new(),
+        n => format!(" (and {n} more)"),
+    }
+}
+
 impl Error {
     pub fn validation(field: &str, reason: impl Into<String>) -> Self {
-        Error::Validation { field: field.to_owned(), reason: reason.into() }
+        Error::Validation { field: field.to_owned(), reason: reason.into(), more: Vec::new() }
+    }
+
+    /// Every problem of one input, the first one leading; `None` when there is none.
+    pub fn validation_all(problems: Vec<FieldProblem>) -> Option<Self> {
+        let mut problems = problems.into_iter();
+        let first = problems.next()?;
+        Some(Error::Validation { field: first.field, reason: first.reason, more: problems.collect() })
+    }
+
+    /// The problems of a validation error, the first one leading (empty for other errors).
+    pub fn problems(&self) -> Vec<FieldProblem> {
+        match self {
+            Error::Validation { field, reason, more } => {
+                let first = FieldProblem { field: field.clone(), reason: reason.clone() };
+                std::iter::once(first).chain(more.iter().cloned()).collect()
+            }
+            _ => Vec::new(),
+        }
     }
 
     /// Worth retrying later without changing anything.

@@ -5,6 +5,7 @@
 //! - [`store`]: the SQLite database and its migrations.
 //! - [`api`]: the HTTP client of the municipal API.
 //! - [`text`]: Arabic-aware folding for search and digit input.
+//! - [`usage`]: bytes moved per feature, counted at the HTTP client.
 
 pub mod api;
 pub mod background;
@@ -20,10 +21,11 @@ pub mod open311;
 pub mod photo;
 pub mod store;
 pub mod text;
+pub mod usage;
 
 pub use baladiya_wire as wire;
 pub use client::{Baladiya, Config};
-pub use error::{Error, Result};
+pub use error::{Error, FieldProblem, Result};
 pub use events::Event;
 pub use guide::search::{Highlight, HitField, HitKind, Lang, SearchHit, ShownHit};
 pub use guide::sync::GuideSyncReport;

@@ -605,7 +605,7 @@ mod tests {
 
     fn assert_photo_error(result: Result<PreparedPhoto>, reason_part: &str) {
         match result {
-            Err(Error::Validation { field, reason }) => {
+            Err(Error::Validation { field, reason, .. }) => {
                 assert_eq!(field, "photo");
                 assert!(reason.contains(reason_part), "reason {reason:?} lacks {reason_part:?}");
             }
@@ -807,7 +807,7 @@ mod tests {
                         assert_valid_output(&photo);
                         accepted += 1;
                     }
-                    Err(Error::Validation { field, reason }) => {
+                    Err(Error::Validation { field, reason, .. }) => {
                         assert_eq!(field, "photo");
                         if reason == DECODER_FAULT {
                             faults += 1;

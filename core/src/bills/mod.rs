@@ -172,6 +172,10 @@ pub fn forget(conn: &Connection, account: &str) -> Result<bool> {
     Ok(conn.execute("DELETE FROM bill_accounts WHERE account = ?1", [account])? > 0)
 }
 
+pub fn forget_all(conn: &Connection) -> Result<u32> {
+    Ok(conn.execute("DELETE FROM bill_accounts", [])? as u32)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -43,7 +43,7 @@ impl Area {
 }
 
 /// Who to answer. Absent for an anonymous complaint, which then sends no personal field at all.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Contact {
     pub first_name: Option<String>,
     pub last_name: Option<String>,

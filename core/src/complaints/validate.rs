@@ -3,16 +3,29 @@
 //! municipality (or an address). Errors name the field the citizen has to fix.
 
 use super::{Area, AttributeAnswer, ComplaintDraft, Contact};
-use crate::error::{Error, Result};
+use crate::error::{Error, FieldProblem, Result};
 use crate::open311::{AttributeDef, ComplaintCategory, Datatype};
 use crate::text::ascii_digits;
 
 pub const MAX_DESCRIPTION_CHARS: usize = 4000;
 pub const MAX_STRING_CHARS: usize = 250;
 
+/// Every problem found in one draft, in the order the form shows its fields.
+#[derive(Default)]
+struct Problems(Vec<FieldProblem>);
+
+impl Problems {
+    fn add(&mut self, field: &str, reason: impl Into<String>) {
+        self.0.push(FieldProblem { field: field.to_owned(), reason: reason.into() });
+    }
+}
+
 /// Normalise what can be (trim; digits of any script in numbers and phones) and check the rest.
 /// `category` and `definition` are what the cache holds; with an empty cache (never online) only
 /// the checks that need no definition are made, and the server has the last word.
+///
+/// Every problem of the draft is reported at once (the first leading), so a citizen fixes them in
+/// one pass instead of learning of the next one after each tap on "send".
 pub fn check(
     mut draft: ComplaintDraft,
     categories_known: bool,
@@ -20,76 +33,94 @@ pub fn check(
     definition: Option<&[AttributeDef]>,
     area: &Area,
 ) -> Result<ComplaintDraft> {
+    let mut problems = Problems::default();
     draft.service_code = draft.service_code.trim().to_owned();
     if draft.service_code.is_empty() {
-        return Err(Error::validation("service_code", "choose a category"));
+        problems.add("service_code", "choose a category");
+    } else if categories_known && category.is_none() {
+        problems.add("service_code", "unknown category");
     }
-    if categories_known && category.is_none() {
-        return Err(Error::validation("service_code", "unknown category"));
+    if let Some(defs) = definition {
+        draft.attributes = check_attributes(std::mem::take(&mut draft.attributes), defs, &mut problems);
     }
     draft.description = draft.description.trim().to_owned();
     let chars = draft.description.chars().count();
     if chars == 0 {
-        return Err(Error::validation("description", "describe the problem"));
-    }
-    if chars > MAX_DESCRIPTION_CHARS {
-        return Err(Error::validation("description", format!("at most {MAX_DESCRIPTION_CHARS} characters")));
+        problems.add("description", "describe the problem");
+    } else if chars > MAX_DESCRIPTION_CHARS {
+        problems.add("description", format!("at most {MAX_DESCRIPTION_CHARS} characters"));
     }
     draft.address = draft.address.map(|a| a.trim().to_owned()).filter(|a| !a.is_empty());
     match (draft.location, &draft.address) {
         (Some(p), _) if !p.lat.is_finite() || !p.long.is_finite() => {
-            return Err(Error::validation("location", "not a valid point"));
+            problems.add("location", "not a valid point")
         }
-        (Some(p), _) if !area.contains(p) => {
-            return Err(Error::validation("location", "outside the municipality's area"));
-        }
-        (None, None) => return Err(Error::validation("location", "give a location or an address")),
+        (Some(p), _) if !area.contains(p) => problems.add("location", "outside the municipality's area"),
+        (None, None) => problems.add("location", "give a location or an address"),
         _ => {}
     }
-    if let Some(defs) = definition {
-        draft.attributes = check_attributes(draft.attributes, defs)?;
+    draft.contact = draft.contact.and_then(|c| check_contact(c, &mut problems));
+    match Error::validation_all(problems.0) {
+        Some(e) => Err(e),
+        None => Ok(draft),
     }
-    draft.contact = draft.contact.map(check_contact).transpose()?.flatten();
-    Ok(draft)
 }
 
 fn field(code: &str) -> String {
     format!("attribute[{code}]")
 }
 
-fn check_attributes(answers: Vec<AttributeAnswer>, defs: &[AttributeDef]) -> Result<Vec<AttributeAnswer>> {
+/// The answers that pass, normalised; every failing one (and every required one missing) is
+/// added to `problems`, in the definition's order.
+fn check_attributes(
+    answers: Vec<AttributeAnswer>,
+    defs: &[AttributeDef],
+    problems: &mut Problems,
+) -> Vec<AttributeAnswer> {
     let mut out = Vec::with_capacity(answers.len());
     for mut a in answers {
-        let def = defs
-            .iter()
-            .find(|d| d.code == a.code)
-            .ok_or_else(|| Error::validation(&field(&a.code), "not an attribute of this category"))?;
+        let Some(def) = defs.iter().find(|d| d.code == a.code) else {
+            problems.add(&field(&a.code), "not an attribute of this category");
+            continue;
+        };
         a.values = a.values.into_iter().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()).collect();
         if a.values.is_empty() {
             continue;
         }
         if def.datatype != Datatype::MultiValueList && a.values.len() > 1 {
-            return Err(Error::validation(&field(&a.code), "only one value is allowed"));
+            problems.add(&field(&a.code), "only one value is allowed");
+            continue;
         }
+        let before = problems.0.len();
         for v in a.values.iter_mut() {
-            check_value(def, v)?;
+            if let Err(reason) = check_value(def, v) {
+                problems.add(&field(&def.code), reason);
+                break;
+            }
         }
-        out.push(a);
+        if problems.0.len() == before {
+            out.push(a);
+        }
     }
     for def in defs.iter().filter(|d| d.required && d.variable) {
-        if !out.iter().any(|a| a.code == def.code) {
-            return Err(Error::validation(&field(&def.code), "required"));
+        let answered = out.iter().any(|a| a.code == def.code);
+        let flagged = problems.0.iter().any(|p| p.field == field(&def.code));
+        if !answered && !flagged {
+            problems.add(&field(&def.code), "required");
         }
     }
-    Ok(out)
+    // The form shows the questions in the definition's order: report them in it too.
+    let rank = |f: &str| defs.iter().position(|d| field(&d.code) == f).unwrap_or(usize::MAX);
+    problems.0.sort_by_key(|p| if p.field.starts_with("attribute[") { rank(&p.field) } else { 0 });
+    out
 }
 
-fn check_value(def: &AttributeDef, v: &mut String) -> Result<()> {
-    let name = field(&def.code);
+/// One value checked and normalised; the error is the reason shown under the field.
+fn check_value(def: &AttributeDef, v: &mut String) -> std::result::Result<(), String> {
     match def.datatype {
         Datatype::SingleValueList | Datatype::MultiValueList => {
             if !def.values.iter().any(|x| x.key == *v) {
-                return Err(Error::validation(&name, format!("not one of the listed values: {v}")));
+                return Err(format!("not one of the listed values: {v}"));
             }
         }
         Datatype::Number => {
@@ -102,23 +133,23 @@ fn check_value(def: &AttributeDef, v: &mut String) -> Result<()> {
                 })
                 .collect();
             if ascii.trim().parse::<f64>().map(|n| !n.is_finite()).unwrap_or(true) {
-                return Err(Error::validation(&name, "a number is expected"));
+                return Err("a number is expected".into());
             }
             *v = ascii.trim().to_owned();
         }
         Datatype::Datetime => {
             if chrono::DateTime::parse_from_rfc3339(v).is_err() {
-                return Err(Error::validation(&name, "a date and time (RFC 3339) is expected"));
+                return Err("a date and time (RFC 3339) is expected".into());
             }
         }
         Datatype::String => {
             if v.chars().count() > MAX_STRING_CHARS {
-                return Err(Error::validation(&name, format!("at most {MAX_STRING_CHARS} characters")));
+                return Err(format!("at most {MAX_STRING_CHARS} characters"));
             }
         }
         Datatype::Text => {
             if v.chars().count() > MAX_DESCRIPTION_CHARS {
-                return Err(Error::validation(&name, format!("at most {MAX_DESCRIPTION_CHARS} characters")));
+                return Err(format!("at most {MAX_DESCRIPTION_CHARS} characters"));
             }
         }
     }
@@ -126,23 +157,22 @@ fn check_value(def: &AttributeDef, v: &mut String) -> Result<()> {
 }
 
 /// An empty contact is anonymous. Phone digits may be typed in any script.
-fn check_contact(c: Contact) -> Result<Option<Contact>> {
+fn check_contact(c: Contact, problems: &mut Problems) -> Option<Contact> {
     let clean = |s: Option<String>| s.map(|x| x.trim().to_owned()).filter(|x| !x.is_empty());
-    let phone = clean(c.phone)
-        .map(|p| {
-            let plus = p.trim_start().starts_with('+');
-            let digits = ascii_digits(&p);
-            if !(9..=15).contains(&digits.len()) {
-                return Err(Error::validation("contact.phone", "a phone number has 9 to 15 digits"));
-            }
-            Ok(if plus { format!("+{digits}") } else { digits })
-        })
-        .transpose()?;
+    let phone = clean(c.phone).and_then(|p| {
+        let plus = p.trim_start().starts_with('+');
+        let digits = ascii_digits(&p);
+        if !(9..=15).contains(&digits.len()) {
+            problems.add("contact.phone", "a phone number has 9 to 15 digits");
+            return None;
+        }
+        Some(if plus { format!("+{digits}") } else { digits })
+    });
     let email = clean(c.email);
     if let Some(e) = &email {
         let ok = e.split_once('@').is_some_and(|(user, host)| !user.is_empty() && host.contains('.'));
         if !ok {
-            return Err(Error::validation("contact.email", "not an email address"));
+            problems.add("contact.email", "not an email address");
         }
     }
     let contact = Contact { first_name: clean(c.first_name), last_name: clean(c.last_name), phone, email };
@@ -150,7 +180,7 @@ fn check_contact(c: Contact) -> Result<Option<Contact>> {
         && contact.last_name.is_none()
         && contact.phone.is_none()
         && contact.email.is_none();
-    Ok((!empty).then_some(contact))
+    (!empty).then_some(contact)
 }
 
 /// The spec's form fields for a checked draft. Anonymous drafts carry no personal field at all.
@@ -192,4 +222,103 @@ pub fn form_fields(d: &ComplaintDraft, definition: Option<&[AttributeDef]>) -> V
         }
     }
     f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::open311::ListValue;
+
+    fn def(code: &str, datatype: Datatype, required: bool, order: i64) -> AttributeDef {
+        let values = vec![ListValue { key: "out".into(), name: "Out".into() }];
+        AttributeDef {
+            code: code.into(),
+            variable: true,
+            datatype,
+            required,
+            description: code.into(),
+            order,
+            values,
+        }
+    }
+
+    fn streetlight() -> (ComplaintCategory, Vec<AttributeDef>) {
+        let category = ComplaintCategory {
+            code: "streetlight".into(),
+            name: "Streetlight".into(),
+            description: String::new(),
+            group: "roads".into(),
+            keywords: vec![],
+            has_attributes: true,
+        };
+        let defs = vec![
+            def("pole_number", Datatype::String, true, 1),
+            def("problem", Datatype::SingleValueList, true, 2),
+            def("height", Datatype::Number, false, 3),
+        ];
+        (category, defs)
+    }
+
+    fn draft() -> ComplaintDraft {
+        ComplaintDraft {
+            service_code: "streetlight".into(),
+            description: "The light is out".into(),
+            attributes: vec![],
+            location: None,
+            address: Some("Omar al-Mukhtar St.".into()),
+            contact: None,
+        }
+    }
+
+    fn fields(e: &Error) -> Vec<String> {
+        e.problems().into_iter().map(|p| p.field).collect()
+    }
+
+    #[test]
+    fn every_missing_answer_is_reported_at_once_in_the_forms_order() {
+        let (category, defs) = streetlight();
+        let err = check(draft(), true, Some(&category), Some(&defs), &Area::GAZA_CITY).unwrap_err();
+        assert_eq!(fields(&err), ["attribute[pole_number]", "attribute[problem]"]);
+        assert!(err.to_string().ends_with("(and 1 more)"), "{err}");
+    }
+
+    #[test]
+    fn problems_of_different_fields_come_together() {
+        let (category, defs) = streetlight();
+        let mut d = draft();
+        d.description = "  ".into();
+        d.address = None;
+        d.attributes = vec![
+            AttributeAnswer { code: "height".into(), values: vec!["tall".into()] },
+            AttributeAnswer { code: "problem".into(), values: vec!["out".into()] },
+        ];
+        d.contact =
+            Some(Contact { phone: Some("12".into()), email: Some("nope".into()), ..Default::default() });
+        let err = check(d, true, Some(&category), Some(&defs), &Area::GAZA_CITY).unwrap_err();
+        assert_eq!(
+            fields(&err),
+            [
+                "attribute[pole_number]",
+                "attribute[height]",
+                "description",
+                "location",
+                "contact.phone",
+                "contact.email"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_valid_draft_passes_normalised() {
+        let (category, defs) = streetlight();
+        let mut d = draft();
+        d.attributes = vec![
+            AttributeAnswer { code: "pole_number".into(), values: vec![" P-17 ".into()] },
+            AttributeAnswer { code: "problem".into(), values: vec!["out".into()] },
+            AttributeAnswer { code: "height".into(), values: vec!["٧٫٥".into()] },
+        ];
+        let ok = check(d, true, Some(&category), Some(&defs), &Area::GAZA_CITY).unwrap();
+        assert_eq!(ok.attributes[0].values, ["P-17"]);
+        assert_eq!(ok.attributes[2].values, ["7.5"]);
+    }
 }

@@ -116,6 +116,12 @@ impl Open311Client {
         Ok(Open311Client { api: ApiClient::new(&config.endpoint, http)?, config, locale })
     }
 
+    /// Report every exchange's bytes to `meter` (all of them count as complaints).
+    pub fn with_meter(mut self, meter: std::sync::Arc<dyn crate::usage::Meter>) -> Self {
+        self.api = self.api.with_meter(meter);
+        self
+    }
+
     /// The configuration opened with (its `locale` is the first one; see [`Open311Client::locale`]).
     pub fn config(&self) -> &Open311Config {
         &self.config

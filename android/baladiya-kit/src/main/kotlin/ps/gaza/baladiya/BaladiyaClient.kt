@@ -15,6 +15,7 @@ import kotlinx.coroutines.flow.channelFlow
 import kotlinx.coroutines.flow.distinctUntilChanged
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
+import uniffi.baladiya_ffi.DataUsage
 import uniffi.baladiya_ffi.ApiException
 import uniffi.baladiya_ffi.AttributeDef
 import uniffi.baladiya_ffi.Baladiya
@@ -219,6 +220,13 @@ class BaladiyaClient private constructor(
     /** Forget a saved account and its offline copy ([ApiException.NotFound] if it was not saved). */
     suspend fun forgetBillAccount(account: String): Unit =
         withContext(io) { mapped { inner.forgetBillAccount(account) } }
+
+    /** Forget every saved account and its offline copy (settings); how many there were. */
+    suspend fun forgetAllBillAccounts(): Int = withContext(io) { mapped { inner.forgetAllBillAccounts().toInt() } }
+
+    // Data the app has used, per feature (guide, complaints, bills, news), since it was installed.
+
+    suspend fun dataUsage(): List<DataUsage> = withContext(io) { mapped { inner.dataUsage() } }
 
     // News: the latest 100 items are kept on the phone with read marks.
 
