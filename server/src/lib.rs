@@ -19,6 +19,7 @@ mod conditional;
 mod db;
 mod error;
 mod guide;
+pub mod listener;
 pub mod news;
 pub mod open311;
 mod staff;
@@ -38,6 +39,7 @@ use tokio::sync::RwLock;
 
 pub use bills::{BillsConfig, VerificationKind};
 pub use db::Db;
+pub use listener::Limits;
 pub use open311::Open311Config;
 
 #[derive(Debug, Clone)]
@@ -54,6 +56,8 @@ pub struct ServerConfig {
 pub struct Options {
     pub open311: Open311Config,
     pub bills: BillsConfig,
+    /// Connection timeouts and cap (see [`listener`]).
+    pub limits: Limits,
 }
 
 pub struct AppState {
@@ -85,9 +89,9 @@ pub fn app_with(config: &ServerConfig, open311: &Open311Config) -> Result<Router
     app_with_options(config, &Options { open311: open311.clone(), ..Options::default() })
 }
 
-/// [`app`] with settings of its own for every feature. Serve it with connect info
-/// (`into_make_service_with_connect_info::<SocketAddr>()`, as [`serve`] does) so bill lookups
-/// are throttled per client address.
+/// [`app`] with settings of its own for every feature. Serve it with [`listener::serve`] (as
+/// [`serve`] does), which adds the connection's limits and the peer address that bill lookups are
+/// throttled by.
 pub fn app_with_options(config: &ServerConfig, options: &Options) -> Result<Router, ServerError> {
     let open311 = &options.open311;
     let db = Db::open(&config.data_dir)?;
@@ -169,9 +173,7 @@ pub async fn serve_with_options(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
     let app = app_with_options(&config, &options)?;
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    listener::serve(listener, app, options.limits, shutdown).await?;
     Ok(())
 }
 
@@ -207,16 +209,16 @@ impl RunningServer {
         std_listener.set_nonblocking(true)?;
         let addr = std_listener.local_addr()?;
         let router = app_with_options(&config, &options)?;
+        let limits = options.limits;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::Builder::new().name("baladiya-server".into()).spawn(move || {
             let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
             rt.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(std_listener)?;
-                axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-                    .with_graceful_shutdown(async move {
-                        let _ = stopped.await;
-                    })
-                    .await?;
+                let tcp = tokio::net::TcpListener::from_std(std_listener)?;
+                listener::serve(tcp, router, limits, async move {
+                    let _ = stopped.await;
+                })
+                .await?;
                 Ok(())
             })
         })?;

@@ -3,8 +3,10 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use std::time::Duration;
+
 use baladiya_server::{
-    serve_with_options, BillsConfig, Open311Config, Options, ServerConfig, VerificationKind,
+    listener, serve_with_options, BillsConfig, Limits, Open311Config, Options, ServerConfig, VerificationKind,
 };
 use clap::Parser;
 
@@ -48,6 +50,23 @@ struct Args {
     /// on the account) or `national_id` (the holder's id number).
     #[arg(long, env = "BALADIYA_BILL_VERIFICATION", default_value = "phone", value_parser = verification_kind)]
     bill_verification: VerificationKind,
+    /// Seconds a client has, from the first byte of a request, to send its whole head (request
+    /// line and headers).
+    #[arg(long, default_value_t = listener::DEFAULT_HEADER_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    header_timeout: u64,
+    /// Seconds a connection may stay open with no request running or arriving (keep-alive).
+    #[arg(long, default_value_t = listener::DEFAULT_IDLE_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    idle_timeout: u64,
+    /// Seconds a client has, after a request's headers, to send its whole body (uploads).
+    #[arg(long, default_value_t = listener::DEFAULT_BODY_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    body_timeout: u64,
+    /// Connections open at once; at the cap the longest-idle connection is closed, and a new one
+    /// is refused only when all are busy. Keep it below `ulimit -n`.
+    #[arg(long, default_value_t = listener::DEFAULT_MAX_CONNECTIONS as u64, value_parser = clap::value_parser!(u64).range(1..))]
+    max_connections: u64,
+    /// Seconds of silence before TCP keepalive probes a client; 0 turns keepalive off.
+    #[arg(long, default_value_t = listener::DEFAULT_TCP_KEEPALIVE.as_secs())]
+    tcp_keepalive: u64,
 }
 
 fn verification_kind(s: &str) -> Result<VerificationKind, String> {
@@ -78,6 +97,13 @@ async fn main() -> std::process::ExitCode {
             public_url: args.public_url,
         },
         bills: BillsConfig { verification: args.bill_verification, ..BillsConfig::default() },
+        limits: Limits {
+            header_timeout: Duration::from_secs(args.header_timeout),
+            idle_timeout: Duration::from_secs(args.idle_timeout),
+            body_timeout: Duration::from_secs(args.body_timeout),
+            max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
+            tcp_keepalive: (args.tcp_keepalive > 0).then(|| Duration::from_secs(args.tcp_keepalive)),
+        },
     };
     let listener = match tokio::net::TcpListener::bind(args.listen).await {
         Ok(l) => l,

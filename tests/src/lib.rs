@@ -9,7 +9,7 @@ use std::path::Path;
 
 use baladiya_core::wire::{GuideResponse, Service};
 use baladiya_core::{Baladiya, Config};
-use baladiya_server::{RunningServer, ServerConfig};
+use baladiya_server::{Options, RunningServer, ServerConfig};
 use tempfile::TempDir;
 
 pub const STAFF_TOKEN: &str = "test-staff-token";
@@ -31,6 +31,18 @@ impl TestServer {
     pub fn start_at(addr: SocketAddr) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let server = RunningServer::start(server_config(dir.path()), addr).expect("server starts");
+        TestServer { server: Some(server), dir, http: http_client() }
+    }
+
+    /// Start with settings of its own (limits, bills, Open311) on a free loopback port.
+    pub fn start_with_options(options: Options) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let server = RunningServer::start_with_options(
+            server_config(dir.path()),
+            options,
+            "127.0.0.1:0".parse().expect("addr"),
+        )
+        .expect("server starts");
         TestServer { server: Some(server), dir, http: http_client() }
     }
 
