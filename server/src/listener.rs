@@ -517,7 +517,10 @@ mod tests {
         assert!(reg.make_room(3));
         assert!(old.evicted.load(Ordering::Relaxed));
         assert!(!young.evicted.load(Ordering::Relaxed) && !busy.evicted.load(Ordering::Relaxed));
+        // The evicted one no longer counts.
         assert!(reg.make_room(3));
+        assert!(!young.evicted.load(Ordering::Relaxed));
+        assert!(reg.make_room(2));
         assert!(young.evicted.load(Ordering::Relaxed));
         // Only the busy one is left: no room.
         assert!(!reg.make_room(1));
