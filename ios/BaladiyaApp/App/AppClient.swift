@@ -14,7 +14,8 @@ enum AppClient {
         return try BaladiyaClient(
             dataDir: try dataDirectory().path,
             serverUrl: server,
-            locale: AppLanguage.code,
+            // The citizen's choice in Settings, else the phone's language (Arabic by default).
+            locale: SettingsModel.launchLanguage(store: DefaultsPreferences(), preferred: AppLanguage.preferred) == .en ? "en" : "ar",
             apiKey: apiKey
         )
     }

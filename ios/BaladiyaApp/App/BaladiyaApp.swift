@@ -3,7 +3,7 @@ import SwiftUI
 import UIKit
 import UserNotifications
 
-/// The app: four tabs over one `BaladiyaClient`. Everything a citizen reads comes from the
+/// The app: five sections (guide, complaints, bills, news, settings) over one `BaladiyaClient`. Everything a citizen reads comes from the
 /// phone's store through BaladiyaKit; the views only render and call platform services.
 @main
 @MainActor
@@ -29,8 +29,8 @@ struct BaladiyaApp: App {
                 }
             }
             .environmentObject(router)
-            // Arabic first: right to left whenever the app runs in Arabic (the default language,
-            // see Info.plist), left to right in English.
+            // Arabic first: right to left whenever the app runs in Arabic (the default language),
+            // left to right in English; RootView follows a switch in Settings.
             .environment(\.layoutDirection, AppLanguage.isRightToLeft ? .rightToLeft : .leftToRight)
             .environment(\.locale, AppLanguage.locale)
         }

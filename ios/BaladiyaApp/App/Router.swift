@@ -1,7 +1,7 @@
 import SwiftUI
 
-enum AppTab: Hashable {
-    case guide, complaints, bills, news
+enum AppTab: Hashable, CaseIterable {
+    case guide, complaints, bills, news, settings
 }
 
 enum GuideRoute: Hashable {

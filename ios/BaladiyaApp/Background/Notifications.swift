@@ -21,26 +21,29 @@ enum Notifications {
 
         // The core words important news with the Arabic title; an English reader gets the English one.
         var englishTitles: [String: String] = [:]
-        if AppLanguage.code == "en", summary.notifications.contains(where: { $0.kind == .importantNews }) {
+        if AppLanguage.lang == .en, summary.notifications.contains(where: { $0.kind == .importantNews }) {
             let stored = (try? await client.news(unreadOnly: false)) ?? []
             for n in stored { englishTitles[n.item.id] = n.item.title.en }
         }
 
-        for n in summary.notifications {
+        // The kinds the citizen turned off in Settings are not shown.
+        let prefs = DefaultsPreferences()
+        for n in summary.notifications where SettingsModel.allowsNotification(n.kind, store: prefs) {
             let content = UNMutableNotificationContent()
-            content.body = n.text
+            // The core's text may carry a phone or tracking number: isolated so it reads in order.
+            content.body = FreeText.isolated(n.text)
             content.sound = .default
             switch n.kind {
             case .complaintUpdate:
-                if let status = statusLabel(detailed: n.detailedStatus, status: nil) {
-                    content.title = L("notify.complaint.status", Format.ltr(n.subjectId), status)
+                if let status = AppLanguage.display.statusLabel(detailed: n.detailedStatus, status: nil) {
+                    content.title = L("notify.complaint.status", Format.tracking(n.subjectId), status)
                 } else {
-                    content.title = L("notify.complaint.update", Format.ltr(n.subjectId))
+                    content.title = L("notify.complaint.update", Format.tracking(n.subjectId))
                 }
                 content.threadIdentifier = "complaints"
                 content.userInfo = [complaintKey: n.subjectId]
             case .complaintNeedsAttention:
-                content.title = L("notify.complaint.refused", Format.ltr(n.subjectId))
+                content.title = L("notify.complaint.refused", Format.tracking(n.subjectId))
                 content.threadIdentifier = "complaints"
                 content.userInfo = [complaintKey: n.subjectId]
             case .importantNews:

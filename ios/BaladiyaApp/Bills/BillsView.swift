@@ -1,8 +1,8 @@
 import BaladiyaKit
 import SwiftUI
 
-/// The bills tab: saved accounts, the lookup form, and the statement (stale banner with the date
-/// when it is the offline copy).
+/// The bills tab over BaladiyaKit's `BillsModel`: saved accounts, the lookup form, and the
+/// statement (stale banner with the date when it is the offline copy).
 @MainActor
 struct BillsView: View {
     @ObservedObject var model: BillsModel
@@ -10,8 +10,8 @@ struct BillsView: View {
 
     var body: some View {
         List {
-            if let error = model.error {
-                Section { ErrorRow(text: describe(error)) { model.error = nil } }
+            if let error = model.errorText {
+                Section { ErrorRow(text: error) { model.errorText = nil } }
             }
             if !model.saved.isEmpty {
                 Section(L("bills.saved")) {
@@ -19,8 +19,7 @@ struct BillsView: View {
                         Button { model.pick(a) } label: {
                             VStack(alignment: .leading, spacing: 2) {
                                 Text(a.nickname).font(.headline)
-                                Text(Format.ltr(a.account) + (a.fetchedAt.map { "  ·  " + L("bills.savedCopy", Format.dateTime(ms: $0)) } ?? ""))
-                                    .font(.caption).foregroundStyle(.secondary)
+                                Text(model.savedLine(a)).font(.caption).foregroundStyle(.secondary)
                             }
                         }
                         .foregroundStyle(.primary)
@@ -31,9 +30,13 @@ struct BillsView: View {
                 }
             }
             Section {
-                TextField(L("bills.account"), text: $model.account).keyboardType(.numberPad)
-                TextField(verificationLabel, text: $model.verification)
-                    .keyboardType(model.verificationInfo?.kind == "national_id" ? .numberPad : .phonePad)
+                // Account and phone numbers are typed left to right in both languages.
+                TextField(L("bills.account"), text: $model.account)
+                    .keyboardType(.numberPad)
+                    .direction(of: .account)
+                TextField(model.verificationLabel, text: $model.verification)
+                    .keyboardType(model.verificationIsIdNumber ? .numberPad : .phonePad)
+                    .direction(of: .verification)
                 Button { Task { await model.lookup() } } label: {
                     HStack {
                         Text(L("bills.show")).bold()
@@ -50,13 +53,13 @@ struct BillsView: View {
                 TextField(L("bills.nickname"), text: $model.nickname, prompt: Text(L("bills.nicknameHint")))
                 Button(L("bills.save")) { Task { await model.save() } }.disabled(model.loading)
             }
-            if let lookup = model.result {
-                StatementSections(lookup: lookup, justSaved: model.justSaved)
+            if let lookup = model.result, let note = model.resultNote {
+                StatementSections(lookup: lookup, note: note)
             }
         }
         .navigationTitle(L("bills.title"))
         .confirmationDialog(
-            L("bills.forgetConfirm", Format.ltr(forgetting ?? "")),
+            L("bills.forgetConfirm", Format.account(forgetting ?? "")),
             isPresented: Binding(get: { forgetting != nil }, set: { if !$0 { forgetting = nil } }),
             titleVisibility: .visible
         ) {
@@ -67,31 +70,28 @@ struct BillsView: View {
         }
         .task { await model.load() }
     }
-
-    private var verificationLabel: String {
-        model.verificationInfo?.label.text ?? L("bills.phone")
-    }
 }
 
 /// A statement: what is due, the current bill line by line, 24 months of history, payments.
 struct StatementSections: View {
     let lookup: BillLookup
-    let justSaved: Bool
+    /// When it was fetched, or that it is the offline copy of that date (`BillsModel.resultNote`).
+    let note: (text: String, stale: Bool)
+    private var d: Display { AppLanguage.display }
 
     var body: some View {
         let st = lookup.statement
         let cur = st.currency
         Section {
-            if lookup.stale {
-                NoteRow(text: L("bill.stale", Format.dateTime(ms: lookup.fetchedAt)))
+            if note.stale {
+                NoteRow(text: note.text)
             } else {
-                Text(L(justSaved ? "bill.savedFetched" : "bill.fetched", Format.dateTime(ms: lookup.fetchedAt)))
-                    .font(.caption).foregroundStyle(.secondary)
+                Text(note.text).font(.caption).foregroundStyle(.secondary)
             }
             VStack(alignment: .leading, spacing: 4) {
-                Text(L("bill.account", Format.ltr(st.account))).bold()
+                Text(L("bill.account", Format.account(st.account))).bold()
                 Text(st.holderMasked)
-                Text(st.area.text + "  ·  " + accountType(st.accountType))
+                Text(st.area.text + "  ·  " + d.accountType(st.accountType))
                 Text(L("bill.totalDue")).font(.subheadline).padding(.top, 6)
                 Text(Format.money(st.totalDueMinor, cur)).font(.largeTitle.bold())
                 if st.arrearsMinor > 0 { Text(L("bill.arrears", Format.money(st.arrearsMinor, cur))) }
@@ -100,9 +100,9 @@ struct StatementSections: View {
         }
         Section(L("bill.current", Format.period(st.current.period))) {
             let b = st.current
-            Text(paymentStatus(b.status)).bold().foregroundStyle(statusColor(b.status))
+            Text(d.paymentStatus(b.status)).bold().foregroundStyle(statusColor(b.status))
             Text(L("bill.issued", Format.isoDate(b.issuedOn)))
-            Text(L("bill.meter", Format.number(b.meterPrevious), Format.number(b.meterCurrent)))
+            Text(L("bill.meter", d.meterReading(b.meterPrevious), d.meterReading(b.meterCurrent)))
             Text(L("bill.consumption", L("cubicMeters", Format.number(b.consumptionM3))))
             ForEach(Array(b.lines.enumerated()), id: \.offset) { _, line in
                 HStack(alignment: .top) {
@@ -128,7 +128,7 @@ struct StatementSections: View {
                         Spacer()
                         Text(L("cubicMeters", Format.number(b.consumptionM3))).foregroundStyle(.secondary)
                         Text(Format.money(b.totalMinor, cur)).frame(minWidth: 90, alignment: .trailing)
-                        Text(paymentStatus(b.status)).font(.caption).foregroundStyle(statusColor(b.status))
+                        Text(d.paymentStatus(b.status)).font(.caption).foregroundStyle(statusColor(b.status))
                     }
                 }
             }
@@ -150,27 +150,11 @@ struct StatementSections: View {
         }
     }
 
-    private func paymentStatus(_ s: PaymentStatus) -> String {
-        switch s {
-        case .paid: return L("bill.status.paid")
-        case .partlyPaid: return L("bill.status.partlyPaid")
-        case .unpaid: return L("bill.status.unpaid")
-        }
-    }
-
     private func statusColor(_ s: PaymentStatus) -> Color {
         switch s {
         case .paid: return .green
         case .partlyPaid: return .orange
         case .unpaid: return .red
-        }
-    }
-
-    private func accountType(_ type: String) -> String {
-        switch type {
-        case "household": return L("bill.type.household")
-        case "commercial": return L("bill.type.commercial")
-        default: return type
         }
     }
 }

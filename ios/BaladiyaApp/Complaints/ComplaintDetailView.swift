@@ -2,28 +2,30 @@ import BaladiyaKit
 import SwiftUI
 import UIKit
 
-/// One complaint: tracking number, state, the municipality's status and history; edit, resend
-/// or withdraw while the core allows it.
+/// One complaint over BaladiyaKit's `ComplaintDetailModel`: tracking number, state, the citizen's
+/// answers to the category's questions, the municipality's status and history (phone numbers in
+/// notes readable and tappable: `Text` opens the `tel:` links the kit put on them); edit, resend
+/// or withdraw through the list's model while the core allows it.
 @MainActor
 struct ComplaintDetailView: View {
-    @ObservedObject var model: ComplaintListModel
-    let client: BaladiyaClient
-    let localId: String
-
-    @State private var categoryName: String?
+    @ObservedObject var list: ComplaintListModel
+    @StateObject private var model: ComplaintDetailModel
     @State private var confirmCancel = false
 
-    private var complaint: Complaint? { model.complaints.first { $0.localId == localId } }
+    init(list: ComplaintListModel, client: BaladiyaClient, localId: String) {
+        self.list = list
+        _model = StateObject(wrappedValue: ComplaintDetailModel(client: client, localId: localId))
+    }
 
     var body: some View {
         List {
-            if let text = model.errorText { ErrorRow(text: text, onDismiss: nil) }
-            if let c = complaint {
+            if let text = list.errorText ?? model.errorText { ErrorRow(text: text, onDismiss: nil) }
+            if let c = model.complaint {
                 Section {
                     VStack(alignment: .leading, spacing: 6) {
                         Text(L("complaint.trackingNumber")).font(.caption).foregroundStyle(.secondary)
                         HStack {
-                            Text(Format.ltr(c.localId)).font(.title2.bold()).textSelection(.enabled)
+                            Text(model.trackingNumber).font(.title2.bold()).textSelection(.enabled)
                             Spacer()
                             Button(L("copy")) { UIPasteboard.general.string = c.localId }.buttonStyle(.borderless)
                         }
@@ -32,24 +34,35 @@ struct ComplaintDetailView: View {
                 }
                 actions(c)
                 Section(L("complaint.details")) {
-                    Text(categoryName ?? c.draft.serviceCode).bold()
+                    Text(model.categoryName ?? c.draft.serviceCode).bold()
                     Text(c.draft.description)
                     if let address = c.draft.address { Text(L("complaint.addressValue", address)) }
                     if let p = c.draft.location {
-                        Text(L("complaint.locationSet", Format.ltr(String(format: "%.5f, %.5f", p.lat, p.long))))
+                        Text(L("complaint.locationSet", AppLanguage.display.coordinates(lat: p.lat, long: p.long)))
                     }
-                    if c.photoCount > 0 { Text(L("photos.attached", Int(c.photoCount))) }
+                    if c.photoCount > 0 { Text(Lp("photos.attached", Int(c.photoCount))) }
                     Text(L(c.draft.contact == nil ? "complaint.sentAnonymously" : "complaint.sentWithContact")).font(.footnote)
                     Text(L("complaint.created", Format.dateTime(ms: c.createdAt))).font(.footnote)
                     if let sent = c.sentAt { Text(L("complaint.sentAt", Format.dateTime(ms: sent))).font(.footnote) }
                 }
-                if !c.updates.isEmpty {
+                if !model.answers.isEmpty {
+                    Section(L("complaint.answers")) {
+                        ForEach(model.answers, id: \.code) { row in
+                            VStack(alignment: .leading, spacing: 2) {
+                                Text(row.question).font(.caption).foregroundStyle(.secondary)
+                                Text(row.answer)
+                            }
+                            .accessibilityElement(children: .combine)
+                        }
+                    }
+                }
+                if !model.history.isEmpty {
                     Section(L("complaint.history")) {
-                        ForEach(c.updates, id: \.updateId) { u in
+                        ForEach(model.history, id: \.id) { entry in
                             VStack(alignment: .leading, spacing: 3) {
-                                Text(Format.rfc3339(u.updatedDatetime)).font(.caption).foregroundStyle(.secondary)
-                                if let label = statusLabel(detailed: u.detailedStatus, status: u.status) { Text(label).bold() }
-                                if !u.description.isEmpty { Text(u.description) }
+                                Text(entry.date).font(.caption).foregroundStyle(.secondary)
+                                if let status = entry.status { Text(status).bold() }
+                                if !entry.note.characters.isEmpty { Text(entry.note) }
                             }
                         }
                     }
@@ -59,14 +72,16 @@ struct ComplaintDetailView: View {
         .navigationTitle(L("complaint.title"))
         .navigationBarTitleDisplayMode(.inline)
         .confirmationDialog(L("complaint.cancelConfirm"), isPresented: $confirmCancel, titleVisibility: .visible) {
-            Button(L("complaint.cancel"), role: .destructive) { Task { await model.cancel(localId: localId) } }
+            Button(L("complaint.cancel"), role: .destructive) {
+                Task {
+                    await list.cancel(localId: model.localId)
+                    await model.reload()
+                }
+            }
             Button(L("keep"), role: .cancel) {}
         }
-        .task {
-            await model.reload()
-            let categories = (try? await client.complaintCategories()) ?? []
-            categoryName = categories.first { $0.code == complaint?.draft.serviceCode }?.name
-        }
+        .onAppear { model.start() }
+        .onDisappear { model.stop() }
     }
 
     @ViewBuilder
@@ -74,12 +89,13 @@ struct ComplaintDetailView: View {
         switch c.state {
         case .needsAttention:
             Section {
-                // The server's reason, in the server's words.
-                NoteRow(text: L("complaint.refused", c.lastError ?? ""))
+                // The server's reason, in the server's words (numbers in it isolated).
+                NoteRow(text: L("complaint.refused", FreeText.isolated(c.lastError ?? "")))
                 NavigationLink(value: ComplaintRoute.edit(c.localId)) { Text(L("complaint.edit")) }
                 Button(L("complaint.resend")) {
                     Task {
-                        await model.resend(localId: c.localId)
+                        await list.resend(localId: c.localId)
+                        await model.reload()
                         Connectivity.shared.flushSoon()
                     }
                 }
@@ -98,8 +114,8 @@ struct ComplaintDetailView: View {
                 Button(L("complaint.cancel"), role: .destructive) { confirmCancel = true }
             }
         case .sent:
-            if let notes = c.statusNotes, !notes.isEmpty {
-                Section { NoteRow(text: notes) }
+            if let note = model.statusNote {
+                Section { Label { Text(note) } icon: { Image(systemName: "info.circle") }.font(.subheadline) }
             }
         case .cancelled:
             EmptyView()

@@ -22,12 +22,12 @@ struct ComplaintsView: View {
             }
             let queued = model.complaints.filter { $0.state == .queued }.count
             if queued > 0 {
-                Section { NoteRow(text: L("complaints.queued", queued)) }
+                Section { NoteRow(text: Lp("complaints.queued", queued)) }
             }
             if model.complaints.isEmpty {
                 Text(L("complaints.empty")).foregroundStyle(.secondary)
             } else {
-                Section(L("complaints.count", model.complaints.count)) {
+                Section(Lp("complaints.count", model.complaints.count)) {
                     ForEach(model.complaints, id: \.localId) { c in
                         NavigationLink(value: ComplaintRoute.detail(c.localId)) {
                             ComplaintRow(complaint: c, categoryName: categoryNames[c.draft.serviceCode])
@@ -45,9 +45,9 @@ struct ComplaintsView: View {
         .refreshable { await model.sendAndRefresh() }
         .navigationDestination(for: ComplaintRoute.self) { route in
             switch route {
-            case .new: ComplaintFormView(model: model, client: client, editing: nil)
-            case .edit(let id): ComplaintFormView(model: model, client: client, editing: id)
-            case .detail(let id): ComplaintDetailView(model: model, client: client, localId: id)
+            case .new: ComplaintFormView(list: model, client: client, editing: nil)
+            case .edit(let id): ComplaintFormView(list: model, client: client, editing: id)
+            case .detail(let id): ComplaintDetailView(list: model, client: client, localId: id)
             }
         }
         .task {
@@ -65,7 +65,7 @@ struct ComplaintRow: View {
     var body: some View {
         HStack(alignment: .top) {
             VStack(alignment: .leading, spacing: 3) {
-                Text(Format.ltr(complaint.localId)).font(.caption).foregroundStyle(.secondary)
+                Text(Format.tracking(complaint.localId)).font(.caption).foregroundStyle(.secondary)
                 Text(categoryName ?? complaint.draft.serviceCode).font(.headline)
                 Text(complaint.draft.description).font(.subheadline).lineLimit(1)
                 Text(Format.dateTime(ms: complaint.createdAt)).font(.caption2).foregroundStyle(.secondary)
@@ -81,9 +81,7 @@ struct StateBadge: View {
     let complaint: Complaint
 
     var body: some View {
-        let label = complaint.state == .sent
-            ? (statusLabel(detailed: complaint.detailedStatus, status: complaint.status) ?? stateLabel(.sent))
-            : stateLabel(complaint.state)
+        let label = AppLanguage.display.badge(complaint)
         let attention = complaint.state == .needsAttention
         Text(label)
             .font(.caption)

@@ -35,7 +35,7 @@ struct ServiceDetailView: View {
                         ForEach(Array(s.documents.enumerated()), id: \.offset) { _, d in
                             VStack(alignment: .leading, spacing: 2) {
                                 Text(d.name.text)
-                                Text(documentForm(d.form) + (d.notes.map { " — " + $0.text } ?? ""))
+                                Text(AppLanguage.display.documentForm(d.form) + (d.notes.map { " — " + $0.text } ?? ""))
                                     .font(.footnote).foregroundStyle(.secondary)
                             }
                         }
@@ -61,14 +61,15 @@ struct ServiceDetailView: View {
                             VStack(alignment: .leading, spacing: 6) {
                                 Text(ch.office.text).bold()
                                 Text(ch.hours.text).font(.footnote)
-                                if let phone = ch.phone, let url = URL(string: "tel:" + phone.filter({ $0.isNumber || $0 == "+" })) {
+                                if let phone = ch.phone, let url = URL(string: "tel:" + FieldKind.phone.normalized(phone)) {
                                     Button { openURL(url) } label: {
-                                        Label(L("channel.call", Format.ltr(phone)), systemImage: "phone")
+                                        Label(L("channel.call", Format.phone(phone)), systemImage: "phone")
                                     }
                                 }
-                                if let wa = ch.whatsapp, let url = URL(string: "https://wa.me/" + wa.filter({ $0.isASCII && $0.isNumber })) {
+                                if let wa = ch.whatsapp,
+                                   let url = URL(string: "https://wa.me/" + FieldKind.phone.normalized(wa).filter { $0 != "+" }) {
                                     Button { openURL(url) } label: {
-                                        Label(L("channel.whatsapp", Format.ltr(wa)), systemImage: "message")
+                                        Label(L("channel.whatsapp", Format.phone(wa)), systemImage: "message")
                                     }
                                 }
                                 if let web = ch.web, let url = URL(string: web) {
@@ -111,14 +112,6 @@ struct ServiceDetailView: View {
     private func feeAmount(_ minor: Int64?, _ currency: String) -> String {
         guard let minor else { return L("fee.varies") }
         return minor == 0 ? L("fee.free") : Format.money(minor, currency)
-    }
-
-    private func documentForm(_ form: DocumentForm) -> String {
-        switch form {
-        case .original: return L("document.original")
-        case .copy: return L("document.copy")
-        case .originalAndCopy: return L("document.originalAndCopy")
-        }
     }
 }
 

@@ -17,7 +17,7 @@ struct NewsView: View {
             Section {
                 Toggle(L("news.unreadOnly"), isOn: $model.unreadOnly)
             } footer: {
-                Text(L("news.unread.count", model.unreadCount))
+                Text(Lp("news.unread.count", model.unreadCount))
             }
             if model.items.isEmpty {
                 Text(L("news.empty")).foregroundStyle(.secondary)
@@ -63,7 +63,7 @@ struct NewsRow: View {
                 .padding(.top, 6)
                 .accessibilityHidden(true)
             VStack(alignment: .leading, spacing: 3) {
-                Text(category(news.item.category) + "  ·  " + Format.rfc3339(news.item.publishedAt))
+                Text(AppLanguage.display.newsCategory(news.item.category) + "  ·  " + Format.rfc3339(news.item.publishedAt))
                     .font(.caption).foregroundStyle(.secondary)
                 HStack(alignment: .firstTextBaseline) {
                     if news.item.important {
@@ -92,11 +92,12 @@ struct NewsItemView: View {
         ScrollView {
             VStack(alignment: .leading, spacing: 10) {
                 if let item {
-                    Text(category(item.category) + "  ·  " + Format.rfc3339(item.publishedAt))
+                    Text(AppLanguage.display.newsCategory(item.category) + "  ·  " + Format.rfc3339(item.publishedAt))
                         .font(.caption).foregroundStyle(.secondary)
                     Text(item.title.text).font(.title2.bold())
-                    // The server's small Markdown subset: bold, https links, "- " lists.
-                    Text(markdown(item.body.text))
+                    // The server's small Markdown subset (bold, https links, "- " lists), then the
+                    // kit marks phone, account and tracking numbers: isolated, phones dialable.
+                    Text(FreeText.decorate(markdown(item.body.text)))
                     // Pictures cost data: only on request, in the browser.
                     if let link = item.imageUrl, let url = URL(string: link) {
                         Button(L("news.openImage")) { openURL(url) }
@@ -122,15 +123,5 @@ struct NewsItemView: View {
     private func markdown(_ text: String) -> AttributedString {
         let options = AttributedString.MarkdownParsingOptions(interpretedSyntax: .inlineOnlyPreservingWhitespace)
         return (try? AttributedString(markdown: text, options: options)) ?? AttributedString(text)
-    }
-}
-
-private func category(_ c: NewsCategory) -> String {
-    switch c {
-    case .announcement: return L("news.category.announcement")
-    case .waterSchedule: return L("news.category.water")
-    case .serviceInterruption: return L("news.category.interruption")
-    case .project: return L("news.category.project")
-    case .event: return L("news.category.event")
     }
 }

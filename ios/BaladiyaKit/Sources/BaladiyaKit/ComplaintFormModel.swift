@@ -39,6 +39,9 @@ public final class ComplaintFormModel {
     /// What to show by the submit button (and at the top) when the attempt failed: how many
     /// fields need fixing, or what went wrong. Nil otherwise.
     public private(set) var bannerText: String?
+    /// Counts refused attempts, so a view scrolls to `focusField` again even when it is the same
+    /// field as last time.
+    public private(set) var refusals = 0
     /// The tracking number once filed (or the edited complaint's).
     public private(set) var filed: String?
 
@@ -183,6 +186,7 @@ public final class ComplaintFormModel {
         let d = client.display
         let found = (error as? ApiError)?.validationIssues ?? []
         update {
+            self.refusals += 1
             guard !found.isEmpty else {
                 self.issues = []
                 self.focusField = nil

@@ -56,7 +56,7 @@ public struct UsageRow: Equatable {
 /// asks `language` at launch and `allowsNotification(_:)` before posting one.
 @MainActor
 public final class SettingsModel {
-    static let languageKey = "baladiya.language"
+    nonisolated static let languageKey = "baladiya.language"
     nonisolated static let notifyKeys: [NotificationKind: String] = [
         .complaintUpdate: "baladiya.notify.complaints",
         .complaintNeedsAttention: "baladiya.notify.complaints",
@@ -82,8 +82,18 @@ public final class SettingsModel {
         self.preferredLanguages = preferredLanguages
         self.version = version
         self.build = build
-        languageChoice = store.string(forKey: Self.languageKey).flatMap(LanguageChoice.init(rawValue:)) ?? .system
+        languageChoice = Self.storedChoice(store)
         client.language = languageChoice.resolve(preferred: preferredLanguages)
+    }
+
+    /// The language to open the library in at launch (also for a background task, which has no
+    /// settings screen).
+    public nonisolated static func launchLanguage(store: PreferenceStore, preferred: [String]) -> Lang {
+        storedChoice(store).resolve(preferred: preferred)
+    }
+
+    private nonisolated static func storedChoice(_ store: PreferenceStore) -> LanguageChoice {
+        store.string(forKey: languageKey).flatMap(LanguageChoice.init(rawValue:)) ?? .system
     }
 
     /// The language the app runs in now.

@@ -273,6 +273,7 @@ enum Texts {
         ("bytes.gb", "%@ غيغابايت", "%@ GB"),
         ("complaint.answers", "إجاباتك", "Your answers"),
         ("tab.settings", "الإعدادات", "Settings"),
+        ("app.name", "بلدية", "Baladiya"),
         ("settings.title", "الإعدادات", "Settings"),
         ("settings.language", "اللغة", "Language"),
         ("settings.language.system", "لغة الهاتف", "The phone's language"),

@@ -86,6 +86,8 @@ final class BillsAndSettingsModelTests: ServerTestCase {
         // The choice is kept: a new launch starts in Arabic whatever the phone says.
         let relaunched = SettingsModel(client: c, store: prefs, preferredLanguages: ["en-US"], version: "1.2.0", build: "34")
         XCTAssertEqual(relaunched.languageChoice, .ar)
+        XCTAssertEqual(SettingsModel.launchLanguage(store: prefs, preferred: ["en-US"]), .ar)
+        XCTAssertEqual(SettingsModel.launchLanguage(store: MemoryPreferences(), preferred: ["en-US"]), .en)
         XCTAssertEqual(c.language, .ar)
 
         // Notifications: on by default, off per kind, read by the background task without a model.

@@ -44,6 +44,7 @@ final class ComplaintScreenTests: ServerTestCase {
         await form.submit()
         XCTAssertEqual(form.issues.map(\.field), ["attribute[problem]"])
         XCTAssertEqual(form.focusField, "attribute[problem]")
+        XCTAssertEqual(form.refusals, 2)
         XCTAssertEqual(form.bannerText, "حقل واحد يحتاج إلى تصحيح، وهو معلَّم بالأحمر.")
 
         // A phone typed in Eastern Arabic-Indic digits with spaces is taken; filed, all cleared.

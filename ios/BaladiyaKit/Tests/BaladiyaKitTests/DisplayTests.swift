@@ -114,8 +114,8 @@ final class DisplayTests: XCTestCase {
         let files = try XCTUnwrap(FileManager.default.enumerator(at: app, includingPropertiesForKeys: nil))
             .compactMap { $0 as? URL }.filter { $0.pathExtension == "swift" }
         XCTAssertGreaterThan(files.count, 10, app.path)
-        // L("key"…), Lx.plural("key", …), text("key"…), plural("key"…) with a literal key.
-        let call = try NSRegularExpression(pattern: "\\b(?:L|text|plural)\\(\"([A-Za-z0-9_.]+)\"")
+        // L("key"…), Lp("key", n), text("key"…), plural("key"…) with a literal key.
+        let call = try NSRegularExpression(pattern: "\\b(?:L|Lp|text|plural)\\(\"([A-Za-z0-9_.]+)\"")
         var used = Set<String>()
         for file in files {
             let source = try String(contentsOf: file, encoding: .utf8)
