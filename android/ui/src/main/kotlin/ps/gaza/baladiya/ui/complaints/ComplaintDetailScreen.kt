@@ -1,0 +1,188 @@
+package ps.gaza.baladiya.ui.complaints
+
+import androidx.compose.ui.platform.testTag
+import androidx.compose.ui.text.SpanStyle
+import androidx.compose.ui.text.withStyle
+import androidx.compose.ui.text.buildAnnotatedString
+import androidx.compose.runtime.remember
+import androidx.compose.runtime.rememberCoroutineScope
+import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.PaddingValues
+import androidx.compose.foundation.layout.Row
+import androidx.compose.foundation.layout.fillMaxSize
+import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.lazy.LazyColumn
+import androidx.compose.foundation.lazy.items
+import androidx.compose.material3.AlertDialog
+import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.OutlinedButton
+import androidx.compose.material3.OutlinedCard
+import androidx.compose.material3.Text
+import androidx.compose.material3.TextButton
+import androidx.compose.runtime.Composable
+import androidx.compose.runtime.collectAsState
+import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.saveable.rememberSaveable
+import androidx.compose.runtime.setValue
+import androidx.compose.ui.Alignment
+import androidx.compose.ui.Modifier
+import androidx.compose.ui.text.font.FontWeight
+import androidx.compose.ui.unit.dp
+import ps.gaza.baladiya.ui.AppEnv
+import ps.gaza.baladiya.ui.LocalPlatform
+import ps.gaza.baladiya.ui.common.ErrorBanner
+import ps.gaza.baladiya.ui.common.InfoBanner
+import ps.gaza.baladiya.ui.common.ScreenScaffold
+import ps.gaza.baladiya.ui.common.SectionTitle
+import ps.gaza.baladiya.ui.common.dateTime
+import ps.gaza.baladiya.ui.common.freeText
+import ps.gaza.baladiya.ui.common.id
+import ps.gaza.baladiya.ui.common.number
+import ps.gaza.baladiya.ui.common.rfc3339
+import ps.gaza.baladiya.ui.common.statusLabel
+import ps.gaza.baladiya.ui.common.strings
+import ps.gaza.baladiya.ui.common.text
+import ps.gaza.baladiya.ui.common.uiLanguage
+import uniffi.baladiya_ffi.ComplaintState
+import uniffi.baladiya_ffi.ComplaintUpdate
+
+@Composable
+fun ComplaintDetailScreen(env: AppEnv, localId: String, onBack: () -> Unit, openEdit: (String) -> Unit) {
+    val modelScope = rememberCoroutineScope()
+    val vm = remember(localId) { ComplaintDetailModel(env, modelScope, localId) }
+    ComplaintDetail(vm, onBack, openEdit)
+}
+
+/**
+ * One complaint: tracking number, where it is, what the citizen reported (answers included, so
+ * they can check it) and what the municipality did. Notes and replies are the staff's free text:
+ * their phone numbers read in order and open the dialler.
+ */
+@Composable
+fun ComplaintDetail(vm: ComplaintDetailModel, onBack: () -> Unit, openEdit: (String) -> Unit) {
+    val complaint by vm.complaint.collectAsState()
+    val categoryName by vm.categoryName.collectAsState()
+    val answers by vm.answers.collectAsState()
+    val error by vm.error.collectAsState()
+    val platform = LocalPlatform.current
+    var confirmCancel by rememberSaveable { mutableStateOf(false) }
+
+    ScreenScaffold(title = strings.complaintTitle, onBack = onBack) { padding ->
+        LazyColumn(
+            Modifier.padding(padding).fillMaxSize(),
+            contentPadding = PaddingValues(16.dp),
+            verticalArrangement = Arrangement.spacedBy(4.dp),
+        ) {
+            item { ErrorBanner(error, vm::dismissError) }
+            val c = complaint ?: return@LazyColumn
+            item {
+                Text(strings.complaintTrackingNumber, style = MaterialTheme.typography.labelMedium)
+                Row(verticalAlignment = Alignment.CenterVertically) {
+                    Text(strings.id(c.localId), style = MaterialTheme.typography.headlineSmall, fontWeight = FontWeight.Bold)
+                    val label = strings.complaintTrackingNumber
+                    TextButton(onClick = { platform.copyToClipboard(label, c.localId) }) { Text(strings.copy) }
+                }
+                Row(verticalAlignment = Alignment.CenterVertically) { StateChip(c) }
+            }
+            when (c.state) {
+                ComplaintState.NEEDS_ATTENTION -> item {
+                    // The server's reason, in the server's words.
+                    InfoBanner(strings.complaintRefused(c.lastError.orEmpty()))
+                    Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                        OutlinedButton(onClick = { openEdit(c.localId) }) { Text(strings.complaintEdit) }
+                        OutlinedButton(onClick = vm::resend) { Text(strings.complaintResend) }
+                        TextButton(onClick = { confirmCancel = true }) { Text(strings.complaintCancel) }
+                    }
+                }
+                ComplaintState.QUEUED -> item {
+                    val next = c.nextAttemptAt
+                    InfoBanner(
+                        if (next != null && c.attempts > 0u) {
+                            strings.complaintWaitingRetry(strings.dateTime(next))
+                        } else {
+                            strings.complaintWaiting
+                        },
+                    )
+                    // Editing and cancelling are possible until an attempt could have reached the
+                    // server; the core says so if it is too late.
+                    Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                        OutlinedButton(onClick = { openEdit(c.localId) }) { Text(strings.complaintEdit) }
+                        TextButton(onClick = { confirmCancel = true }) { Text(strings.complaintCancel) }
+                    }
+                }
+                ComplaintState.SENT -> c.statusNotes?.takeIf { it.isNotBlank() }?.let { notes ->
+                    item { InfoBanner(freeText(notes)) }
+                }
+                ComplaintState.CANCELLED -> Unit
+            }
+            item {
+                SectionTitle(strings.complaintDetails)
+                Text(categoryName ?: c.draft.serviceCode, fontWeight = FontWeight.Bold)
+                Text(c.draft.description)
+                answers.forEach { a -> AnswerLine(a) }
+                c.draft.address?.let { Text(strings.complaintAddressValue(it)) }
+                c.draft.location?.let {
+                    Text(strings.complaintLocationSet(strings.id("%.5f, %.5f".format(java.util.Locale.US, it.lat, it.long))))
+                }
+                val photos = c.photoCount.toInt()
+                if (photos > 0) Text(strings.photosAttached(photos))
+                Text(
+                    if (c.draft.contact == null) strings.complaintSentAnonymously else strings.complaintSentWithContact,
+                    style = MaterialTheme.typography.bodySmall,
+                )
+                Text(strings.complaintCreated(strings.dateTime(c.createdAt)), style = MaterialTheme.typography.bodySmall)
+                c.sentAt?.let { Text(strings.complaintSentAt(strings.dateTime(it)), style = MaterialTheme.typography.bodySmall) }
+            }
+            if (c.updates.isNotEmpty()) {
+                item { SectionTitle(strings.complaintHistory) }
+                items(c.updates, key = { it.updateId }) { u -> UpdateCard(u) }
+            }
+        }
+    }
+
+    if (confirmCancel) {
+        AlertDialog(
+            onDismissRequest = { confirmCancel = false },
+            title = { Text(strings.complaintCancelConfirm) },
+            confirmButton = {
+                TextButton(onClick = {
+                    confirmCancel = false
+                    vm.cancel()
+                }) { Text(strings.complaintCancel) }
+            },
+            dismissButton = { TextButton(onClick = { confirmCancel = false }) { Text(strings.keep) } },
+        )
+    }
+}
+
+/** One entry of the municipality's history: when, the status it set, and its note or reply. */
+@Composable
+private fun UpdateCard(u: ComplaintUpdate) {
+    OutlinedCard(Modifier.fillMaxWidth()) {
+        Column(Modifier.padding(12.dp)) {
+            Text(strings.rfc3339(u.updatedDatetime), style = MaterialTheme.typography.labelSmall)
+            strings.statusLabel(u.detailedStatus, u.status)?.let { Text(it, fontWeight = FontWeight.Bold) }
+            if (u.description.isNotBlank()) Text(freeText(u.description))
+        }
+    }
+}
+
+/** "Leak size: Large" — the question as the category words it, the citizen's answer. */
+@Composable
+private fun AnswerLine(a: AnswerRow) {
+    val s = strings
+    val shown = if (a.isDateTime) a.values.map { s.rfc3339(it) } else a.values
+    val sep = if (s.language == "ar") "\u060C " else ", "
+    Text(
+        buildAnnotatedString {
+            withStyle(SpanStyle(fontWeight = FontWeight.Bold)) { append(a.question.trimEnd(':', '\u061F', '?', ' ')) }
+            append(": ")
+            append(shown.joinToString(sep))
+        },
+        style = MaterialTheme.typography.bodyMedium,
+        modifier = Modifier.padding(vertical = 2.dp).testTag("answer"),
+    )
+}
