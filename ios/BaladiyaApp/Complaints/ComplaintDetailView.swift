@@ -13,7 +13,7 @@ struct ComplaintDetailView: View {
     @State private var confirmCancel = false
 
     init(list: ComplaintListModel, client: BaladiyaClient, localId: String) {
-        self.list = list
+        _list = ObservedObject(wrappedValue: list)
         _model = StateObject(wrappedValue: ComplaintDetailModel(client: client, localId: localId))
     }
 

@@ -30,7 +30,7 @@ struct ComplaintFormView: View {
     private static let maxPhotos = 3
 
     init(list: ComplaintListModel, client: BaladiyaClient, editing: String?) {
-        self.list = list
+        _list = ObservedObject(wrappedValue: list)
         _model = StateObject(wrappedValue: ComplaintFormModel(client: client, editing: editing))
     }
 
