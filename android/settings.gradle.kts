@@ -1,8 +1,8 @@
 // Android Studio / Gradle entry point for the Baladiya Android build.
 // Open the android/ directory in Android Studio.
 //
-// The JVM-only build of the kit (desktop tests against the host cdylib) is
-// Maven: android/baladiya-kit/pom.xml. Both builds share the same sources.
+// The JVM build of the kit and the shared screens (desktop tests against the host cdylib, the
+// screenshots) is Maven: android/pom.xml. Both builds share the same sources.
 
 pluginManagement {
     repositories {
@@ -28,4 +28,4 @@ dependencyResolutionManagement {
 
 rootProject.name = "Baladiya"
 
-include(":baladiya-kit", ":app")
+include(":baladiya-kit", ":ui", ":app")

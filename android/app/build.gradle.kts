@@ -98,6 +98,8 @@ kotlin {
 dependencies {
     implementation(project(":baladiya-kit"))
 
+    // The screens, their models and texts: shared with the JVM tests (android/ui).
+    implementation(project(":ui"))
     val composeBom = platform("androidx.compose:compose-bom:2025.09.00")
     implementation(composeBom)
     implementation("androidx.compose.ui:ui")
@@ -111,7 +113,6 @@ dependencies {
     implementation("androidx.activity:activity-compose:1.10.1")
     implementation("androidx.lifecycle:lifecycle-viewmodel-compose:2.9.2")
     implementation("androidx.lifecycle:lifecycle-runtime-compose:2.9.2")
-    implementation("androidx.navigation:navigation-compose:2.9.3")
     implementation("androidx.work:work-runtime-ktx:2.10.2")
     implementation("com.google.android.gms:play-services-location:21.3.0")
     implementation("org.jetbrains.kotlinx:kotlinx-coroutines-android:1.11.0")

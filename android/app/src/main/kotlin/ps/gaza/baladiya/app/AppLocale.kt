@@ -16,7 +16,7 @@ import java.util.Locale
  * Android would show English to a phone set to, say, French. The app is Arabic first, so the
  * language is chosen here and applied to every Activity and worker context:
  *  1. Android 13+: the per-app language from system settings (listed through `localeConfig`);
- *  2. the choice made in the app (the language button on the guide screen);
+ *  2. the choice made in the app (the language button on the guide screen, or Settings);
  *  3. English only if the phone itself is in English; Arabic otherwise.
  */
 object AppLocale {
@@ -41,13 +41,24 @@ object AppLocale {
         return base.createConfigurationContext(config)
     }
 
-    /** Switch language; the Activity is recreated in the new one. */
-    fun set(activity: Activity, language: String) {
-        activity.getSharedPreferences(PREFS, Context.MODE_PRIVATE).edit().putString(KEY, language).apply()
+    /** The citizen's explicit choice ("ar" / "en"), or null when following the phone. */
+    fun choice(context: Context): String? {
+        if (Build.VERSION.SDK_INT >= 33) {
+            val chosen = context.getSystemService(LocaleManager::class.java)?.applicationLocales
+            if (chosen != null && !chosen.isEmpty) return supported(chosen[0].language)
+        }
+        return context.getSharedPreferences(PREFS, Context.MODE_PRIVATE).getString(KEY, null)?.let(::supported)
+    }
+
+    /** Switch language (null: follow the phone again); the Activity is recreated in it. */
+    fun set(activity: Activity, language: String?) {
+        val prefs = activity.getSharedPreferences(PREFS, Context.MODE_PRIVATE).edit()
+        if (language == null) prefs.remove(KEY) else prefs.putString(KEY, language)
+        prefs.apply()
         if (Build.VERSION.SDK_INT >= 33) {
             // Recreates the app's activities itself and shows the choice in system settings.
             activity.getSystemService(LocaleManager::class.java)?.applicationLocales =
-                LocaleList.forLanguageTags(language)
+                if (language == null) LocaleList.getEmptyLocaleList() else LocaleList.forLanguageTags(language)
         } else {
             activity.recreate()
         }

@@ -7,10 +7,8 @@ import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.async
 import ps.gaza.baladiya.BaladiyaClient
-import ps.gaza.baladiya.BaladiyaException
 import ps.gaza.baladiya.app.sync.Notifier
 import ps.gaza.baladiya.app.sync.SyncScheduler
-import uniffi.baladiya_ffi.Lang
 
 /**
  * The process's one [BaladiyaClient]: opened here once (local store only, no network, a few
@@ -48,21 +46,4 @@ class BaladiyaApp : Application() {
 
     /** The opened client; throws the library's error if the store could not be opened. */
     suspend fun client(): BaladiyaClient = opening.await()
-
-    /**
-     * After the citizen switched language (the Activity is recreated in it): search rows follow
-     * at once, and the complaint categories are fetched again in it (offline: at their next
-     * refresh). Returns once the library has the new language; a second call for it is a no-op.
-     */
-    suspend fun followLanguage(code: String) {
-        val c = client()
-        val lang = if (code == "en") Lang.EN else Lang.AR
-        if (c.language == lang) return
-        c.language = lang
-        try {
-            c.refreshComplaintCategories()
-        } catch (e: BaladiyaException) {
-            // Offline or refused: the cached names stay until the complaints screen refreshes.
-        }
-    }
 }

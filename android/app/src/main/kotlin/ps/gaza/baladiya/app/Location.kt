@@ -1,4 +1,4 @@
-package ps.gaza.baladiya.app.complaints
+package ps.gaza.baladiya.app
 
 import android.Manifest
 import android.annotation.SuppressLint

@@ -13,9 +13,14 @@ import uniffi.baladiya_ffi.BaladiyaEvent
 
 /**
  * What the screens' models share for the life of the app: the one [BaladiyaClient] (opened off
- * the main thread, so handed over as a suspending getter) and the [Platform].
+ * the main thread, so handed over as a suspending getter) and the [Platform] of the moment (on
+ * Android the current Activity's, which a rotation replaces while the models live on).
  */
-class AppEnv(val client: suspend () -> BaladiyaClient, val platform: Platform) {
+class AppEnv(val client: suspend () -> BaladiyaClient, private val platformOf: () -> Platform) {
+    constructor(client: suspend () -> BaladiyaClient, platform: Platform) : this(client, { platform })
+
+    val platform: Platform get() = platformOf()
+
     /** The guide is brought up to date once per app start, whichever screen asks first. */
     internal val guideSynced = AtomicBoolean(false)
 

@@ -16,9 +16,11 @@ import ps.gaza.baladiya.BaladiyaClient
 import ps.gaza.baladiya.app.AppLocale
 import ps.gaza.baladiya.app.MainActivity
 import ps.gaza.baladiya.app.R
-import ps.gaza.baladiya.app.ui.Routes
-import ps.gaza.baladiya.app.ui.statusLabel
-import ps.gaza.baladiya.app.ui.uiLanguage
+import ps.gaza.baladiya.app.AppPrefs
+import ps.gaza.baladiya.ui.NotifyKind
+import ps.gaza.baladiya.ui.common.id
+import ps.gaza.baladiya.ui.common.statusLabel
+import ps.gaza.baladiya.ui.stringsFor
 import uniffi.baladiya_ffi.NotificationKind
 import uniffi.baladiya_ffi.Notification as BaladiyaNotification
 
@@ -50,46 +52,52 @@ object Notifier {
             return
         }
         val ctx = AppLocale.wrap(context)
+        val language = AppLocale.language(context)
+        val strings = stringsFor(language)
         // The core words important news with the Arabic title; an English reader gets the English one.
-        val englishTitles = if (uiLanguage(ctx) == "en" && notifications.any { it.kind == NotificationKind.IMPORTANT_NEWS }) {
+        val englishTitles = if (language == "en" && notifications.any { it.kind == NotificationKind.IMPORTANT_NEWS }) {
             runCatching { client.news(unreadOnly = false).associate { it.item.id to it.item.title.en } }.getOrDefault(emptyMap())
         } else {
             emptyMap()
         }
         val manager = NotificationManagerCompat.from(ctx)
         for (n in notifications) {
+            // Settings: the citizen may have turned a kind of notice off.
+            val kind = if (n.kind == NotificationKind.IMPORTANT_NEWS) NotifyKind.IMPORTANT_NEWS else NotifyKind.COMPLAINT_UPDATES
+            if (!AppPrefs.notificationsEnabled(context, kind)) continue
             val channel: String
             val title: String
             val body: String
-            val route: String
+            val extra: Pair<String, String>
             when (n.kind) {
                 NotificationKind.COMPLAINT_UPDATE -> {
                     channel = CHANNEL_COMPLAINTS
-                    val status = statusLabel(n.detailedStatus, null)?.let { ctx.getString(it) }
+                    val status = strings.statusLabel(n.detailedStatus, null)
+                    val id = strings.id(n.subjectId)
                     title = if (status != null) {
-                        ctx.getString(R.string.notify_complaint_status, n.subjectId, status)
+                        ctx.getString(R.string.notify_complaint_status, id, status)
                     } else {
-                        ctx.getString(R.string.notify_complaint_update, n.subjectId)
+                        ctx.getString(R.string.notify_complaint_update, id)
                     }
                     body = n.text
-                    route = Routes.complaint(n.subjectId)
+                    extra = MainActivity.EXTRA_COMPLAINT to n.subjectId
                 }
                 NotificationKind.COMPLAINT_NEEDS_ATTENTION -> {
                     channel = CHANNEL_COMPLAINTS
-                    title = ctx.getString(R.string.notify_complaint_refused, n.subjectId)
+                    title = ctx.getString(R.string.notify_complaint_refused, strings.id(n.subjectId))
                     body = n.text
-                    route = Routes.complaint(n.subjectId)
+                    extra = MainActivity.EXTRA_COMPLAINT to n.subjectId
                 }
                 NotificationKind.IMPORTANT_NEWS -> {
                     channel = CHANNEL_NEWS
                     title = ctx.getString(R.string.notify_important_news)
                     body = englishTitles[n.subjectId]?.takeIf { it.isNotBlank() } ?: n.text
-                    route = Routes.newsItem(n.subjectId)
+                    extra = MainActivity.EXTRA_NEWS to n.subjectId
                 }
             }
             val id = (n.kind.name + ":" + n.subjectId).hashCode()
             val open = Intent(ctx, MainActivity::class.java)
-                .putExtra(MainActivity.EXTRA_ROUTE, route)
+                .putExtra(extra.first, extra.second)
                 .addFlags(Intent.FLAG_ACTIVITY_SINGLE_TOP or Intent.FLAG_ACTIVITY_CLEAR_TOP)
             val tap = PendingIntent.getActivity(ctx, id, open, PendingIntent.FLAG_IMMUTABLE or PendingIntent.FLAG_UPDATE_CURRENT)
             val notification = NotificationCompat.Builder(ctx, channel)
