@@ -23,6 +23,7 @@ pub mod listener;
 pub mod news;
 pub mod open311;
 mod staff;
+pub mod text;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -108,8 +109,14 @@ pub fn app_with_options(config: &ServerConfig, options: &Options) -> Result<Rout
             );
         }
     }
-    let complaints = open311::router(db.clone(), config.demo, config.staff_token.as_deref(), open311)
-        .map_err(ServerError::Sample)?;
+    let complaints = open311::router(
+        db.clone(),
+        config.demo,
+        config.staff_token.as_deref(),
+        open311,
+        options.limits.body_timeout,
+    )
+    .map_err(ServerError::Sample)?;
     let bills = bills::router(db.clone(), config.demo, &options.bills).map_err(ServerError::Sample)?;
     let news =
         news::router(db.clone(), config.demo, config.staff_token.as_deref()).map_err(ServerError::Sample)?;

@@ -64,6 +64,13 @@ struct Args {
     /// is refused only when all are busy. Keep it below `ulimit -n`.
     #[arg(long, default_value_t = listener::DEFAULT_MAX_CONNECTIONS as u64, value_parser = clap::value_parser!(u64).range(1..))]
     max_connections: u64,
+    /// Largest photo accepted with a complaint, in megapixels (width × height / 10^6).
+    #[arg(long, default_value_t = baladiya_server::open311::photo::DEFAULT_MAX_PIXELS as f64 / 1e6)]
+    max_photo_megapixels: f64,
+    /// Complaints whose photos may be in memory at once; more wait (their body unread) for a
+    /// slot until their body timeout.
+    #[arg(long, default_value_t = baladiya_server::open311::DEFAULT_MAX_UPLOADS as u64, value_parser = clap::value_parser!(u64).range(1..))]
+    max_uploads: u64,
     /// Seconds of silence before TCP keepalive probes a client; 0 turns keepalive off.
     #[arg(long, default_value_t = listener::DEFAULT_TCP_KEEPALIVE.as_secs())]
     tcp_keepalive: u64,
@@ -95,6 +102,8 @@ async fn main() -> std::process::ExitCode {
             api_keys: args.open311_api_keys,
             department_tokens: args.department_tokens,
             public_url: args.public_url,
+            max_photo_pixels: (args.max_photo_megapixels.max(0.0) * 1e6) as u64,
+            max_uploads: usize::try_from(args.max_uploads).unwrap_or(usize::MAX),
         },
         bills: BillsConfig { verification: args.bill_verification, ..BillsConfig::default() },
         limits: Limits {

@@ -101,17 +101,68 @@ fn leak<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     form
 }
 
+/// A real JPEG of noise, about `n` bytes or more (the server decodes every photo).
 fn jpeg(n: usize, seed: u8) -> Vec<u8> {
+    let side = ((n as f64 / 2.0).sqrt() as u16).max(8);
+    let mut state = u32::from(seed).wrapping_mul(2_654_435_761).wrapping_add(1);
+    let rgb: Vec<u8> = (0..usize::from(side) * usize::from(side) * 3)
+        .map(|_| {
+            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (state >> 24) as u8
+        })
+        .collect();
+    let mut out = Vec::new();
+    jpeg_encoder::Encoder::new(&mut out, 90).encode(&rgb, side, side, jpeg_encoder::ColorType::Rgb).unwrap();
+    out
+}
+
+/// A JPEG signature and then anything: what a photo check by first bytes alone would take.
+fn fake_jpeg(n: usize) -> Vec<u8> {
     let mut b = vec![0xFF, 0xD8, 0xFF, 0xE0];
-    b.extend((0..n).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)));
-    b.extend([0xFF, 0xD9]);
+    b.extend((0..n).map(|i| (i as u8).wrapping_mul(31)));
     b
 }
 
+/// A real grey PNG of about `n` pixels.
 fn png(n: usize) -> Vec<u8> {
-    let mut b = b"\x89PNG\r\n\x1a\n".to_vec();
-    b.extend((0..n).map(|i| (i % 251) as u8));
-    b
+    let side = ((n as f64).sqrt() as u32).max(1);
+    let mut out = Vec::new();
+    let mut e = png::Encoder::new(&mut out, side, side);
+    e.set_color(png::ColorType::Grayscale);
+    let mut w = e.write_header().unwrap();
+    w.write_image_data(&(0..side * side).map(|i| (i % 251) as u8).collect::<Vec<_>>()).unwrap();
+    w.finish().unwrap();
+    out
+}
+
+/// A PNG whose header declares `width`×`height` and holds no image data.
+fn png_header_only(width: u32, height: u32) -> Vec<u8> {
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = 0xFFFF_FFFFu32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 { 0xEDB8_8320 ^ (crc >> 1) } else { crc >> 1 };
+            }
+        }
+        !crc
+    }
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut chunk = |kind: &[u8], data: &[u8]| {
+        out.extend((data.len() as u32).to_be_bytes());
+        let mut body = kind.to_vec();
+        body.extend_from_slice(data);
+        out.extend_from_slice(&body);
+        out.extend(crc32(&body).to_be_bytes());
+    };
+    let mut ihdr = Vec::new();
+    ihdr.extend(width.to_be_bytes());
+    ihdr.extend(height.to_be_bytes());
+    ihdr.extend([8, 2, 0, 0, 0]);
+    chunk(b"IHDR", &ihdr);
+    chunk(b"IDAT", &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
+    chunk(b"IEND", &[]);
+    out
 }
 
 fn text_parts(fields: &[(&str, &str)]) -> Form {
@@ -202,6 +253,7 @@ async fn form_post_creates_a_request_with_its_first_history_entry() {
 async fn multipart_post_with_photos_serves_them_back() {
     let s = Server::start();
     let (a, b) = (jpeg(300_000, 1), png(5_000));
+    assert!(a.len() > 100_000);
     let form = text_parts(&leak(&[("attribute[severity]", "burst")]))
         .part("media", photo(a.clone(), "a.jpg", "image/jpeg"))
         .part("media", photo(b.clone(), "b.png", "image/png"));
@@ -236,7 +288,7 @@ async fn multipart_post_with_photos_serves_them_back() {
             "media: only JPEG",
         ),
         (
-            text_parts(&leak(&[])).part("media", photo(jpeg(2 * 1024 * 1024, 2), "big.jpg", "image/jpeg")),
+            text_parts(&leak(&[])).part("media", photo(fake_jpeg(2 * 1024 * 1024), "big.jpg", "image/jpeg")),
             "media: a photo is larger",
         ),
         (
@@ -913,4 +965,175 @@ async fn staff_enter_complaints_from_other_channels() {
     assert!(err.contains("source:") && err.contains("attribute[severity]: required"), "{err}");
     let resp = s.http.post(s.url("api/v1/staff/requests")).json(&entry("phone")).send().await.unwrap();
     assert_eq!(resp.status(), 401);
+}
+
+/// Raw HTTP/1.1 on a fresh connection: send `head` and then only `body_start`, and wait at most
+/// `within` for the server's answer while the rest of the body is never sent.
+async fn answer_with_body_held(
+    addr: std::net::SocketAddr,
+    head: &str,
+    body_start: &[u8],
+    within: Duration,
+) -> Option<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(head.as_bytes()).await.unwrap();
+    s.write_all(body_start).await.unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    let read = async {
+        loop {
+            match s.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    got.extend_from_slice(&buf[..n]);
+                    if got.windows(4).any(|w| w == b"\r\n\r\n") && got.ends_with(b"]") {
+                        break;
+                    }
+                }
+            }
+        }
+    };
+    let _ = tokio::time::timeout(within, read).await;
+    (!got.is_empty()).then(|| String::from_utf8_lossy(&got).into_owned())
+}
+
+fn upload_head(path: &str, boundary: &str, length: usize, extra: &str) -> String {
+    format!(
+        "POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: multipart/form-data; boundary={boundary}\r\n\
+         Content-Length: {length}\r\n{extra}\r\n"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_upload_is_judged_before_its_body_is_read() {
+    let s = Server::start();
+    let addr = s.inner.addr();
+    let boundary = "early-boundary";
+    let no_key: Vec<_> = leak(&[]).into_iter().filter(|(k, _)| *k != "api_key").collect();
+    // The fields, then the start of a photo; the rest of the body (5 MB declared) never comes.
+    let (start, _) = multipart_body(boundary, &no_key, &jpeg(20_000, 3));
+    let head = upload_head("/open311/v2/requests.json", boundary, 5_000_000, "");
+    let answer = answer_with_body_held(addr, &head, &start, Duration::from_secs(5)).await;
+    let answer = answer.expect("no answer while the body was held: the server waited for it");
+    assert!(answer.starts_with("HTTP/1.1 403"), "{answer}");
+    assert!(answer.contains("api_key: required"), "{answer}");
+
+    // A wrong key or an unknown service in the query string, or a declared length above the
+    // limit: answered on the head alone.
+    for (query, wanted) in [
+        ("?api_key=wrong-key", "HTTP/1.1 403"),
+        (&*format!("?api_key={DEMO_API_KEY}&service_code=no-such-service"), "HTTP/1.1 400"),
+    ] {
+        let head = upload_head(&format!("/open311/v2/requests.json{query}"), boundary, 5_000_000, "");
+        let answer = answer_with_body_held(addr, &head, b"", Duration::from_secs(5)).await;
+        let answer = answer.unwrap_or_else(|| panic!("{query}: no answer on the head alone"));
+        assert!(answer.starts_with(wanted), "{query}: {answer}");
+    }
+    let head = upload_head(
+        &format!("/open311/v2/requests.json?api_key={DEMO_API_KEY}"),
+        boundary,
+        64 * 1024 * 1024,
+        "",
+    );
+    let answer = answer_with_body_held(addr, &head, b"", Duration::from_secs(5)).await;
+    let answer = answer.expect("no answer to a 64 MB Content-Length");
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert_eq!(s.staff_total().await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dead_upload_does_not_hold_its_idempotency_key() {
+    let limits = baladiya_server::Limits {
+        body_timeout: Duration::from_secs(1),
+        ..baladiya_server::Limits::default()
+    };
+    let s = Server {
+        inner: TestServer::start_with_options(baladiya_server::Options {
+            limits,
+            ..baladiya_server::Options::default()
+        }),
+        http: http_client(),
+    };
+    let boundary = "dead-upload-boundary";
+    let image = jpeg(50_000, 4);
+    let (start, tail) = multipart_body(boundary, &leak(&[]), &image);
+    let whole: Vec<u8> = start.iter().chain(tail.iter()).copied().collect();
+    let retry = |key: &'static str| {
+        s.http
+            .post(s.url("open311/v2/requests.json"))
+            .header("Idempotency-Key", key)
+            .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+            .body(whole.clone())
+            .send()
+    };
+
+    // A phone that vanished mid-upload: its connection stays open and silent.
+    use tokio::io::AsyncWriteExt;
+    let head = upload_head("/open311/v2/requests.json", boundary, whole.len(), "Idempotency-Key: dead-1\r\n");
+    let mut vanished = tokio::net::TcpStream::connect(s.inner.addr()).await.unwrap();
+    vanished.write_all(head.as_bytes()).await.unwrap();
+    vanished.write_all(&start).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Busy while it could still arrive, free once the body timeout has passed.
+    let started = std::time::Instant::now();
+    let status = loop {
+        let status = retry("dead-1").await.unwrap().status().as_u16();
+        if status != 409 || started.elapsed() > Duration::from_secs(5) {
+            break status;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(status, 200, "the retry of a dead upload is still refused after 5 s");
+
+    // A connection that dies mid-upload frees its key at once.
+    let head = upload_head("/open311/v2/requests.json", boundary, whole.len(), "Idempotency-Key: dead-2\r\n");
+    let mut dropped = tokio::net::TcpStream::connect(s.inner.addr()).await.unwrap();
+    dropped.write_all(head.as_bytes()).await.unwrap();
+    dropped.write_all(&start).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    drop(dropped);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(retry("dead-2").await.unwrap().status(), 200);
+    assert_eq!(s.staff_total().await, 2);
+    drop(vanished);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn photos_are_decoded_before_they_are_accepted_and_served_inert() {
+    let s = Server::start();
+    let mut html = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    html.extend_from_slice(
+        b"<!doctype html><html><body><script>alert(document.cookie)</script></body></html>",
+    );
+    let huge = png_header_only(20_000, 20_000);
+    let mut cut = jpeg(30_000, 5);
+    cut.truncate(cut.len() / 3);
+    let cases: Vec<(Vec<u8>, &str)> = vec![
+        (html, "media: not a readable JPEG"),
+        (huge, "media: a photo of 20000×20000 is larger than 24 megapixels"),
+        (cut, "media: not a readable JPEG"),
+        (fake_jpeg(5_000), "media: not a readable JPEG"),
+    ];
+    for (bytes, wanted) in cases {
+        let form = text_parts(&leak(&[])).part("media", photo(bytes, "x.jpg", "image/jpeg"));
+        let resp = s.http.post(s.url("open311/v2/requests.json")).multipart(form).send().await.unwrap();
+        assert_eq!(resp.status(), 400, "{wanted}");
+        assert_errors(&resp.json().await.unwrap(), &[wanted]);
+    }
+    assert_eq!(s.staff_total().await, 0);
+
+    // A real photo is served as an image that cannot act as a page.
+    let form = text_parts(&leak(&[])).part("media", photo(jpeg(5_000, 6), "ok.jpg", "image/jpeg"));
+    let resp = s.http.post(s.url("open311/v2/requests.json")).multipart(form).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let created: Value = resp.json().await.unwrap();
+    let r = s.public(created[0]["service_request_id"].as_str().unwrap()).await;
+    let resp = s.http.get(r["media_url"].as_str().unwrap()).send().await.unwrap();
+    let h = resp.headers();
+    assert_eq!(h["content-type"], "image/jpeg");
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert!(h["content-disposition"].to_str().unwrap().starts_with("inline; filename="), "{h:?}");
+    let csp = h["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("default-src 'none'") && csp.contains("sandbox"), "{csp}");
 }

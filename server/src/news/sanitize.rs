@@ -2,8 +2,9 @@
 //! subset of Markdown (paragraphs, `**bold**`, `- ` lists, `[text](https://…)` links).
 //!
 //! What comes out never holds an HTML tag, whatever an app does with it:
-//! 1. line ends become `\n`; control characters (but `\n`, and tabs as spaces) and the bidi
-//!    embedding and override characters (U+202A–U+202E, used to disguise text) are dropped;
+//! 1. the server's text policy ([`crate::text`]): line ends become `\n`, control characters
+//!    (but `\n`, and tabs, here made spaces) and the bidi embedding, override and isolate
+//!    characters (U+202A–U+202E, U+2066–U+2069, used to disguise text) are dropped;
 //! 2. HTML character references (`&lt;`, `&#60;`, `&#x3c;` …) are decoded, repeatedly, so a tag
 //!    cannot hide behind them;
 //! 3. tags and comments are removed (the content of `script`, `style`, `iframe`, `object`,
@@ -64,18 +65,8 @@ pub fn safe_url(url: &str) -> bool {
 
 /// Steps 1–4: text without tags.
 fn clean_html(raw: &str) -> String {
-    let mut s: String = raw
-        .replace("\r\n", "\n")
-        .chars()
-        .filter_map(|c| match c {
-            '\r' => Some('\n'),
-            '\t' => Some(' '),
-            '\n' => Some('\n'),
-            '\u{202A}'..='\u{202E}' => None,
-            c if c.is_control() => None,
-            c => Some(c),
-        })
-        .collect();
+    // The server's one text policy (crate::text), and tabs as spaces.
+    let mut s = crate::text::clean(raw).replace('\t', " ");
     for _ in 0..8 {
         let next = strip_tags(&decode_entities(&s));
         if next == s {

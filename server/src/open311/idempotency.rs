@@ -5,13 +5,21 @@
 //! - The claim is released only after the transaction that stores the request and its response
 //!   has committed (the guard is moved into the database task), so a client that retries after
 //!   a dropped connection finds either the stored response or a free key, never a half state.
+//! - A claim never outlives its request: the guard lives in the request's handler, which ends
+//!   when the connection dies (its future is dropped) or when the body has not arrived by the
+//!   body timeout. As a second bound, a claim older than its time to live (the body timeout and
+//!   a margin for the database) is stale and the key can be claimed again: a phone that vanished
+//!   mid-upload is never answered 409 for longer than that. Taking over a stale claim cannot
+//!   store a request twice, because the lookup of the key and the insert run under the one
+//!   database connection's lock: whichever comes second finds the first's record.
 //! - The stored record holds a hash of the request: the same key with the same request replays
 //!   the stored response (same `service_request_id`); with another request, 422.
 //! - Only successful responses are stored: a request refused by validation leaves the key free,
 //!   so the citizen can fix the complaint and send it again under the same key.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use axum::http::HeaderMap;
 
@@ -42,24 +50,43 @@ pub fn key(headers: &HeaderMap) -> Result<Option<String>, &'static str> {
     Ok(Some(key.to_owned()))
 }
 
-/// Keys of requests being processed right now.
-#[derive(Default, Clone)]
-pub struct InFlight(Arc<Mutex<HashSet<String>>>);
+/// Keys of requests being processed right now, with when and by which claim they were taken.
+#[derive(Clone)]
+pub struct InFlight {
+    claims: Arc<Mutex<HashMap<String, (u64, Instant)>>>,
+    next: Arc<std::sync::atomic::AtomicU64>,
+    ttl: Duration,
+}
 
-/// A claimed key; dropping it releases the key.
+/// A claimed key; dropping it releases the key (unless a later claim took it over).
 pub struct Claim {
     set: InFlight,
     key: String,
+    id: u64,
 }
 
 impl InFlight {
-    /// `None` when another request holds the key.
+    /// Claims older than `ttl` are stale.
+    pub fn new(ttl: Duration) -> Self {
+        InFlight { claims: Arc::default(), next: Arc::default(), ttl }
+    }
+
+    /// `None` when another request holds the key and its claim is not stale.
     pub fn claim(&self, key: &str) -> Option<Claim> {
-        let mut set = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        if !set.insert(key.to_owned()) {
-            return None;
+        self.claim_at(key, Instant::now())
+    }
+
+    fn claim_at(&self, key: &str, now: Instant) -> Option<Claim> {
+        let mut claims = self.claims.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((_, at)) = claims.get(key) {
+            if now.saturating_duration_since(*at) < self.ttl {
+                return None;
+            }
+            tracing::warn!("an Idempotency-Key claim outlived its time to live; taken over");
         }
-        Some(Claim { set: self.clone(), key: key.to_owned() })
+        let id = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        claims.insert(key.to_owned(), (id, now));
+        Some(Claim { set: self.clone(), key: key.to_owned(), id })
     }
 }
 
@@ -71,7 +98,10 @@ impl Claim {
 
 impl Drop for Claim {
     fn drop(&mut self) {
-        self.set.0.lock().unwrap_or_else(|p| p.into_inner()).remove(&self.key);
+        let mut claims = self.set.claims.lock().unwrap_or_else(|p| p.into_inner());
+        if claims.get(&self.key).is_some_and(|(id, _)| *id == self.id) {
+            claims.remove(&self.key);
+        }
     }
 }
 
@@ -94,10 +124,24 @@ mod tests {
 
     #[test]
     fn a_claimed_key_is_busy_until_released() {
-        let f = InFlight::default();
+        let f = InFlight::new(Duration::from_secs(60));
         let c = f.claim("k").unwrap();
         assert!(f.claim("k").is_none());
         drop(c);
         assert!(f.claim("k").is_some());
+    }
+
+    #[test]
+    fn a_stale_claim_is_taken_over_and_its_release_frees_nothing() {
+        let f = InFlight::new(Duration::from_secs(60));
+        let t0 = Instant::now();
+        let stale = f.claim_at("k", t0).unwrap();
+        assert!(f.claim_at("k", t0 + Duration::from_secs(59)).is_none());
+        let fresh = f.claim_at("k", t0 + Duration::from_secs(60)).expect("stale claim taken over");
+        // The stalled request ending late does not free the key its successor holds.
+        drop(stale);
+        assert!(f.claim_at("k", t0 + Duration::from_secs(61)).is_none());
+        drop(fresh);
+        assert!(f.claim_at("k", t0 + Duration::from_secs(61)).is_some());
     }
 }

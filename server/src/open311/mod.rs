@@ -20,6 +20,7 @@
 mod catalogue;
 mod format;
 mod idempotency;
+pub mod photo;
 mod staff;
 mod store;
 mod submit;
@@ -27,6 +28,7 @@ mod submit;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, Path, RawQuery, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -36,12 +38,14 @@ use axum::Router;
 use baladiya_wire::RequestCreated;
 use serde::Serialize;
 use subtle::ConstantTimeEq;
+use tokio::sync::Semaphore;
 
 pub use catalogue::{Locale, SUGGESTIONS_GROUP};
 pub use submit::{BoundingBox, GAZA_CITY, SOURCES};
 
 use crate::db::Db;
 use crate::error::ApiError;
+use crate::listener::BodyDeadline;
 use catalogue::Category;
 use format::{Failure, Format, Rendered};
 use staff::Role;
@@ -54,6 +58,11 @@ pub const DEFAULT_JURISDICTION: &str = "gaza.ps";
 /// When this API last changed (discovery's `changeset`).
 pub const CHANGESET: &str = "2026-11-27T00:00:00Z";
 pub const SPECIFICATION: &str = "http://wiki.open311.org/GeoReport_v2";
+
+/// Requests whose photos may be in memory at once (each up to three photos of 2 MB).
+pub const DEFAULT_MAX_UPLOADS: usize = 16;
+/// Time an Idempotency-Key claim may outlive the body timeout (the database's share).
+const CLAIM_MARGIN: Duration = Duration::from_secs(30);
 
 pub const DEFAULT_PAGE_SIZE: u32 = 50;
 pub const MAX_PAGE_SIZE: u32 = 200;
@@ -71,6 +80,11 @@ pub struct Open311Config {
     /// The public base URL (`https://api.example.ps`) for media URLs and discovery; without it,
     /// `http://` and the request's Host.
     pub public_url: Option<String>,
+    /// Largest photo accepted, in pixels ([`photo::DEFAULT_MAX_PIXELS`]).
+    pub max_photo_pixels: u64,
+    /// Requests whose photos may be in memory at once ([`DEFAULT_MAX_UPLOADS`]); more wait for a
+    /// slot (not reading their body) until their body timeout.
+    pub max_uploads: usize,
 }
 
 impl Default for Open311Config {
@@ -80,6 +94,8 @@ impl Default for Open311Config {
             api_keys: Vec::new(),
             department_tokens: Vec::new(),
             public_url: None,
+            max_photo_pixels: photo::DEFAULT_MAX_PIXELS,
+            max_uploads: DEFAULT_MAX_UPLOADS,
         }
     }
 }
@@ -91,16 +107,22 @@ pub(crate) struct Open311State {
     staff: Vec<(String, Role)>,
     public_url: Option<String>,
     in_flight: idempotency::InFlight,
+    max_photo_pixels: u64,
+    /// Upload slots (see [`Open311Config::max_uploads`]).
+    uploads: Arc<Semaphore>,
     /// Unix seconds of the last purge of old Idempotency-Key records.
     last_purge: AtomicI64,
 }
 
 /// Seed the sample categories (with `demo`), and build the Open311 and staff routes.
+/// `body_timeout` is the server's ([`crate::Limits`]): an Idempotency-Key claim lives at most
+/// that long and a margin.
 pub(crate) fn router(
     db: Db,
     demo: bool,
     dispatcher_token: Option<&str>,
     config: &Open311Config,
+    body_timeout: Duration,
 ) -> Result<Router, String> {
     let mut api_keys: Vec<String> = config.api_keys.iter().filter(|k| !k.is_empty()).cloned().collect();
     let mut staff: Vec<(String, Role)> = Vec::new();
@@ -137,7 +159,9 @@ pub(crate) fn router(
         api_keys,
         staff,
         public_url: config.public_url.as_ref().map(|u| u.trim_end_matches('/').to_owned()),
-        in_flight: idempotency::InFlight::default(),
+        in_flight: idempotency::InFlight::new(body_timeout + CLAIM_MARGIN),
+        max_photo_pixels: config.max_photo_pixels,
+        uploads: Arc::new(Semaphore::new(config.max_uploads.max(1))),
         last_purge: AtomicI64::new(0),
     });
 
@@ -208,6 +232,21 @@ impl Open311State {
             None => Err(Failure::new(fmt, StatusCode::FORBIDDEN, "api_key: required")),
             Some(k) if constant_time_in(k, &self.api_keys) => Ok(()),
             Some(_) => Err(Failure::new(fmt, StatusCode::FORBIDDEN, "api_key: not a valid key")),
+        }
+    }
+
+    /// The service code names one of this server's categories.
+    async fn check_service(&self, code: &str, fmt: Format) -> Result<(), Failure> {
+        let code = code.to_owned();
+        let found = self
+            .db
+            .call(move |c| Ok(catalogue::get(c, &code)?.is_some()))
+            .await
+            .map_err(|e| Failure { format: fmt, ..Failure::from(e) })?;
+        if found {
+            Ok(())
+        } else {
+            Err(Failure::bad(fmt, "service_code: not a service of this server"))
         }
     }
 
@@ -515,24 +554,40 @@ async fn get_token(State(st): State<Arc<Open311State>>, Path(file): Path<String>
     )
 }
 
+/// The policy photos are served under.
+pub const MEDIA_CSP: &str = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox";
+
 async fn get_media(State(st): State<Arc<Open311State>>, Path(id): Path<String>) -> Response {
     let not_found = || Failure::not_found(Format::Json, "media: not found").into_response();
     if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
         return not_found();
     }
-    match st.db.call(move |c| store::media(c, &id)).await {
-        Ok(Some((content_type, bytes))) => (
-            [
-                (
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_str(&content_type).unwrap_or(HeaderValue::from_static("image/jpeg")),
-                ),
-                (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable")),
-                (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
-            ],
-            bytes,
-        )
-            .into_response(),
+    let media_id = id.clone();
+    match st.db.call(move |c| store::media(c, &media_id)).await {
+        Ok(Some((content_type, bytes))) => {
+            // Only the two types photos are checked as; anything else stored by an older server
+            // goes out as opaque bytes to download, never as something a browser would render.
+            let (content_type, ext) = match content_type.as_str() {
+                "image/jpeg" => ("image/jpeg", "jpg"),
+                "image/png" => ("image/png", "png"),
+                _ => ("application/octet-stream", "bin"),
+            };
+            let disposition = if ext == "bin" { "attachment" } else { "inline" };
+            let disposition = HeaderValue::from_str(&format!("{disposition}; filename=\"{id}.{ext}\""))
+                .unwrap_or(HeaderValue::from_static("attachment"));
+            (
+                [
+                    (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+                    (header::CONTENT_DISPOSITION, disposition),
+                    (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable")),
+                    (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+                    // Opened as a page, it may run nothing, load nothing and reach no origin.
+                    (header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(MEDIA_CSP)),
+                ],
+                bytes,
+            )
+                .into_response()
+        }
         Ok(None) => not_found(),
         Err(e) => Failure::from(e).into_response(),
     }
@@ -550,6 +605,20 @@ async fn post_request(State(st): State<Arc<Open311State>>, req: Request, fmt: Fo
 
 async fn post_inner(st: Arc<Open311State>, req: Request, fmt: Format) -> Result<Response, Failure> {
     let key = idempotency::key(req.headers()).map_err(|m| Failure::bad(fmt, m))?;
+    // Judged on the head alone, before any of the body is read: the body's type and declared
+    // length, and whatever the query string says of the key, jurisdiction and service.
+    let kind = submit::BodyKind::of(req.headers(), fmt)?;
+    if submit::content_length(req.headers(), fmt)?.is_some_and(|n| n > kind.max_bytes() as u64) {
+        return Err(kind.too_large(fmt));
+    }
+    let query = submit::parse_form(req.uri().query().unwrap_or("").as_bytes(), fmt)?;
+    if let Some(k) = submit::first(&query, "api_key") {
+        st.check_api_key(Some(k), fmt)?;
+    }
+    st.check_jurisdiction(submit::first(&query, "jurisdiction_id"), fmt)?;
+    if let Some(code) = submit::first(&query, "service_code") {
+        st.check_service(code, fmt).await?;
+    }
     // Claimed before the body is read: a retry while this one is still arriving gets 409.
     let claim = match &key {
         Some(k) => Some(st.in_flight.claim(k).ok_or_else(|| {
@@ -561,7 +630,33 @@ async fn post_inner(st: Arc<Open311State>, req: Request, fmt: Format) -> Result<
         })?),
         None => None,
     };
-    let sub = submit::read(req, fmt).await?;
+    let deadline = req.extensions().get::<BodyDeadline>().map(|d| d.0);
+    let gate = Arc::clone(&st);
+    let sub = submit::read(req, fmt, st.max_photo_pixels, move |sub: &submit::Submission| {
+        // Before the first photo byte: the fields so far must carry a valid key and service.
+        let api_key = sub.get("api_key").map(str::to_owned);
+        let jurisdiction = sub.get("jurisdiction_id").map(str::to_owned);
+        let code = sub.get("service_code").map(str::to_owned);
+        async move {
+            gate.check_api_key(api_key.as_deref(), fmt)?;
+            gate.check_jurisdiction(jurisdiction.as_deref(), fmt)?;
+            let code = code.ok_or_else(|| Failure::bad(fmt, "service_code: required, before the photos"))?;
+            gate.check_service(&code, fmt).await?;
+            let slot = Arc::clone(&gate.uploads).acquire_owned();
+            let slot = match deadline {
+                Some(d) => tokio::time::timeout_at(d.into(), slot).await.map_err(|_| {
+                    Failure::new(
+                        fmt,
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "media: the server is busy with other uploads; try again later",
+                    )
+                })?,
+                None => slot.await,
+            };
+            Ok(slot.ok())
+        }
+    })
+    .await?;
     st.check_api_key(sub.get("api_key"), fmt)?;
     st.check_jurisdiction(sub.get("jurisdiction_id"), fmt)?;
     let locale = Locale::parse(sub.get("locale"));

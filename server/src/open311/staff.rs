@@ -551,7 +551,11 @@ impl StaffNew {
                 v => fields.push((format!("attribute[{code}]"), one(v)?)),
             }
         }
-        Ok(Submission { fields, photos: Vec::new() })
+        // The same text policy as a citizen's own form (crate::text).
+        for (_, value) in &mut fields {
+            *value = crate::text::clean(value);
+        }
+        Ok(Submission { fields, ..Submission::default() })
     }
 }
 

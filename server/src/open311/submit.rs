@@ -3,6 +3,8 @@
 //! service definition. Every validation error names its field first (`attribute[severity]:
 //! required`), and all of them are reported at once.
 
+use std::future::Future;
+
 use axum::body::Body;
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::{header, StatusCode};
@@ -11,6 +13,8 @@ use sha2::{Digest, Sha256};
 
 use super::catalogue::{AttributeDef, Category};
 use super::format::{Failure, Format};
+use super::photo;
+use crate::listener::BodyDeadline;
 
 /// Gaza City, roughly: a point outside this box is not the municipality's to deal with.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -44,16 +48,19 @@ pub struct Photo {
 }
 
 /// The fields of a POST in the order received (query string first, then the body), and photos.
+/// Every name and value has been through the server's text policy ([`crate::text`]).
 #[derive(Debug, Default)]
 pub struct Submission {
     pub fields: Vec<(String, String)>,
     pub photos: Vec<Photo>,
+    /// One of the server's upload slots, held while photos are in memory.
+    pub upload: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
 impl Submission {
     /// The first value of a field, trimmed; empty counts as absent (forms send empty inputs).
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.trim()).filter(|v| !v.is_empty())
+        first(&self.fields, name)
     }
 
     /// SHA-256 of what the request says, for Idempotency-Key: fields sorted by name and value (so
@@ -81,57 +88,176 @@ impl Submission {
     }
 }
 
+/// The first value of `name` in `fields`, trimmed; empty counts as absent.
+pub fn first<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.trim()).filter(|v| !v.is_empty())
+}
+
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn parse_pairs(bytes: &[u8]) -> impl Iterator<Item = (String, String)> + '_ {
-    form_urlencoded::parse(bytes).map(|(k, v)| (k.into_owned(), v.into_owned()))
+/// `application/x-www-form-urlencoded` (a body or a query string) into pairs. Unlike a lossy
+/// decoder, bytes that are not UTF-8 after percent-decoding are refused, not replaced.
+pub fn parse_form(bytes: &[u8], format: Format) -> Result<Vec<(String, String)>, Failure> {
+    let mut out = Vec::new();
+    for pair in bytes.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
+        let (name, value) = match pair.iter().position(|b| *b == b'=') {
+            Some(i) => (&pair[..i], &pair[i + 1..]),
+            None => (pair, &pair[..0]),
+        };
+        let name = String::from_utf8(percent_decode(name))
+            .map_err(|_| Failure::bad(format, "body: a field name is not UTF-8"))?;
+        let value = String::from_utf8(percent_decode(value))
+            .map_err(|_| Failure::bad(format, format!("{name}: not UTF-8")))?;
+        out.push((name, value));
+    }
+    Ok(out)
 }
 
-/// Read the body of a POST (and its query string) without judging its content.
-pub async fn read(req: Request, format: Format) -> Result<Submission, Failure> {
+fn percent_decode(raw: &[u8]) -> Vec<u8> {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        match raw[i] {
+            b'+' => out.push(b' '),
+            b'%' => match (raw.get(i + 1).copied().and_then(hex), raw.get(i + 2).copied().and_then(hex)) {
+                (Some(h), Some(l)) => {
+                    out.push(h << 4 | l);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    out
+}
+
+/// The two body types a POST may have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    Form,
+    Multipart,
+}
+
+impl BodyKind {
+    /// From the Content-Type, or the error to answer before reading anything.
+    pub fn of(headers: &axum::http::HeaderMap, format: Format) -> Result<BodyKind, Failure> {
+        let content_type = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if content_type.starts_with("application/x-www-form-urlencoded") {
+            Ok(BodyKind::Form)
+        } else if content_type.starts_with("multipart/form-data") {
+            Ok(BodyKind::Multipart)
+        } else {
+            Err(Failure::bad(
+                format,
+                "Content-Type: must be application/x-www-form-urlencoded or multipart/form-data",
+            ))
+        }
+    }
+
+    /// The largest body of this kind.
+    pub fn max_bytes(self) -> usize {
+        match self {
+            BodyKind::Form => MAX_FORM_BYTES,
+            BodyKind::Multipart => MAX_MULTIPART_BYTES,
+        }
+    }
+
+    pub fn too_large(self, format: Format) -> Failure {
+        let what = match self {
+            BodyKind::Form => format!("body: larger than {} KB", MAX_FORM_BYTES / 1024),
+            BodyKind::Multipart => {
+                format!("media: the request is larger than {} MB", MAX_MULTIPART_BYTES / (1024 * 1024))
+            }
+        };
+        Failure::new(format, StatusCode::PAYLOAD_TOO_LARGE, what)
+    }
+}
+
+/// The declared Content-Length, if any (a malformed one is refused).
+pub fn content_length(headers: &axum::http::HeaderMap, format: Format) -> Result<Option<u64>, Failure> {
+    match headers.get(header::CONTENT_LENGTH) {
+        None => Ok(None),
+        Some(v) => v
+            .to_str()
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Some)
+            .ok_or_else(|| Failure::bad(format, "Content-Length: not a number")),
+    }
+}
+
+/// Read the body of a POST (and its query string) without judging its content, except that
+/// `before_photos` is asked, with the fields received so far, before the first photo's bytes are
+/// read (it checks the api_key and the service, and hands out an upload slot), and that every
+/// photo is decoded and checked ([`photo::check`]) as it arrives. A body still arriving at the
+/// request's body deadline is refused with 408.
+pub async fn read<F, Fut>(
+    req: Request,
+    format: Format,
+    max_pixels: u64,
+    before_photos: F,
+) -> Result<Submission, Failure>
+where
+    F: FnOnce(&Submission) -> Fut,
+    Fut: Future<Output = Result<Option<tokio::sync::OwnedSemaphorePermit>, Failure>>,
+{
+    let kind = BodyKind::of(req.headers(), format)?;
+    let deadline = req.extensions().get::<BodyDeadline>().copied();
+    let late = move || {
+        deadline.filter(BodyDeadline::passed).map(|_| {
+            Failure::new(format, StatusCode::REQUEST_TIMEOUT, "body: not received in time; send it again")
+        })
+    };
     let mut sub = Submission::default();
     if let Some(q) = req.uri().query() {
-        sub.fields.extend(parse_pairs(q.as_bytes()));
+        sub.fields.extend(parse_form(q.as_bytes(), format)?);
     }
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    if content_type.starts_with("application/x-www-form-urlencoded") {
-        let body = axum::body::to_bytes(req.into_body(), MAX_FORM_BYTES).await.map_err(|_| {
-            Failure::new(
-                format,
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("body: larger than {} KB", MAX_FORM_BYTES / 1024),
-            )
-        })?;
-        sub.fields.extend(parse_pairs(&body));
-    } else if content_type.starts_with("multipart/form-data") {
-        read_multipart(req, format, &mut sub).await?;
-    } else {
-        return Err(Failure::bad(
-            format,
-            "Content-Type: must be application/x-www-form-urlencoded or multipart/form-data",
-        ));
+    match kind {
+        BodyKind::Form => {
+            let body = axum::body::to_bytes(req.into_body(), MAX_FORM_BYTES)
+                .await
+                .map_err(|_| late().unwrap_or_else(|| kind.too_large(format)))?;
+            sub.fields.extend(parse_form(&body, format)?);
+        }
+        BodyKind::Multipart => {
+            read_multipart(req, format, max_pixels, &mut sub, before_photos)
+                .await
+                .map_err(|e| late().unwrap_or(e))?;
+        }
     }
     if sub.fields.len() > MAX_FIELDS {
         return Err(Failure::bad(format, format!("body: more than {MAX_FIELDS} fields")));
     }
+    for (name, value) in &mut sub.fields {
+        *name = crate::text::clean(name);
+        *value = crate::text::clean(value);
+    }
     Ok(sub)
 }
 
-async fn read_multipart(req: Request<Body>, format: Format, sub: &mut Submission) -> Result<(), Failure> {
+async fn read_multipart<F, Fut>(
+    req: Request<Body>,
+    format: Format,
+    max_pixels: u64,
+    sub: &mut Submission,
+    before_photos: F,
+) -> Result<(), Failure>
+where
+    F: FnOnce(&Submission) -> Fut,
+    Fut: Future<Output = Result<Option<tokio::sync::OwnedSemaphorePermit>, Failure>>,
+{
     let malformed = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            Failure::new(
-                format,
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("media: the request is larger than {} MB", MAX_MULTIPART_BYTES / (1024 * 1024)),
-            )
+            BodyKind::Multipart.too_large(format)
         } else {
             Failure::bad(format, "body: malformed multipart/form-data")
         }
@@ -139,10 +265,14 @@ async fn read_multipart(req: Request<Body>, format: Format, sub: &mut Submission
     let mut multipart = Multipart::from_request(req, &())
         .await
         .map_err(|_| Failure::bad(format, "Content-Type: multipart/form-data needs a boundary"))?;
+    let mut gate = Some(before_photos);
     while let Some(mut field) = multipart.next_field().await.map_err(malformed)? {
         let name = field.name().unwrap_or("").to_owned();
         let is_file = field.file_name().is_some();
         if name == "media" && (is_file || field.content_type().is_some()) {
+            if let Some(gate) = gate.take() {
+                sub.upload = gate(sub).await?;
+            }
             if sub.photos.len() == MAX_PHOTOS {
                 return Err(Failure::bad(format, format!("media: at most {MAX_PHOTOS} photos")));
             }
@@ -156,9 +286,14 @@ async fn read_multipart(req: Request<Body>, format: Format, sub: &mut Submission
                 }
                 bytes.extend_from_slice(&chunk);
             }
-            let content_type = sniff_image(&bytes)
-                .ok_or_else(|| Failure::bad(format, "media: only JPEG and PNG photos are accepted"))?;
-            sub.photos.push(Photo { content_type, bytes });
+            let (bytes, checked) = tokio::task::spawn_blocking(move || {
+                let checked = photo::check(&bytes, max_pixels);
+                (bytes, checked)
+            })
+            .await
+            .map_err(|_| Failure::internal(format))?;
+            let checked = checked.map_err(|why| Failure::bad(format, format!("media: {why}")))?;
+            sub.photos.push(Photo { content_type: checked.content_type, bytes });
         } else if is_file {
             return Err(Failure::bad(
                 format,
@@ -181,17 +316,6 @@ async fn read_multipart(req: Request<Body>, format: Format, sub: &mut Submission
         }
     }
     Ok(())
-}
-
-/// JPEG or PNG by their first bytes (the declared type is not trusted).
-pub fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else {
-        None
-    }
 }
 
 /// Personal data of the person reporting: seen by staff only.
@@ -451,7 +575,7 @@ mod tests {
     fn sub(fields: &[(&str, &str)]) -> Submission {
         Submission {
             fields: fields.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect(),
-            photos: Vec::new(),
+            ..Submission::default()
         }
     }
 
