@@ -35,7 +35,7 @@ struct ComplaintDetailView: View {
                 actions(c)
                 Section(L("complaint.details")) {
                     Text(model.categoryName ?? c.draft.serviceCode).bold()
-                    Text(c.draft.description)
+                    Text(FreeText.attributed(c.draft.description))
                     if let address = c.draft.address { Text(L("complaint.addressValue", address)) }
                     if let p = c.draft.location {
                         Text(L("complaint.locationSet", AppLanguage.display.coordinates(lat: p.lat, long: p.long)))

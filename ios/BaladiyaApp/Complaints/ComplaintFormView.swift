@@ -211,8 +211,9 @@ struct ComplaintFormView: View {
         let field = "attribute[\(def.code)]"
         let label = def.description + (def.required ? " *" : "")
         if !def.variable {
-            // Not a question: information the category wants the citizen to read.
-            Text(def.description).font(.footnote)
+            // Not a question: information the category wants the citizen to read (a number to
+            // call in it kept in order).
+            Text(FreeText.attributed(def.description)).font(.footnote)
         } else {
             Group {
                 switch def.datatype {

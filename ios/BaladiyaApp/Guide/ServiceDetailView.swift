@@ -25,7 +25,7 @@ struct ServiceDetailView: View {
                         ForEach(Array(s.steps.enumerated()), id: \.offset) { i, step in
                             HStack(alignment: .top) {
                                 Text(Format.number(Int64(i + 1)) + ".").bold()
-                                Text(step.text)
+                                Text(FreeText.attributed(step.text))
                             }
                         }
                     }
