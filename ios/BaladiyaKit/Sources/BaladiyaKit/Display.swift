@@ -119,7 +119,8 @@ public struct Display {
     /// Date and time: "30 Nov 2026, 14:05" / "٣٠ نوفمبر ٢٠٢٦، ١٤:٠٥".
     public func dateTime(_ date: Date) -> String {
         let c = components(date)
-        let time = String(format: "%02d:%02d", c.hour ?? 0, c.minute ?? 0)
+        let two = { (n: Int) in n < 10 ? "0\(n)" : "\(n)" }
+        let time = two(c.hour ?? 0) + ":" + two(c.minute ?? 0)
         return self.date(day: c.day ?? 1, month: c.month ?? 1, year: c.year ?? 1970, short: true)
             + (lang == .ar ? "\u{060C} " : ", ") + digits(time)
     }

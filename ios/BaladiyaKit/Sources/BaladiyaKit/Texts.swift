@@ -59,18 +59,28 @@ enum Texts {
         }
     }
 
-    /// `%1$@`, `%2$@` by position, then each bare `%@` in turn.
+    /// `%1$@`, `%2$@` by position, each bare `%@` in turn; in one pass over the format, so an
+    /// argument that itself contains `%@` (a nickname, the server's text) is never filled again.
     static func fill(_ format: String, _ args: [String]) -> String {
-        var out = format
-        for (i, arg) in args.enumerated() {
-            out = out.replacingOccurrences(of: "%\(i + 1)$@", with: arg)
-        }
+        var out = ""
         var next = 0
-        while let r = out.range(of: "%@"), next < args.count {
-            out.replaceSubrange(r, with: args[next])
-            next += 1
+        var rest = Substring(format)
+        while let percent = rest.firstIndex(of: "%") {
+            out += rest[..<percent]
+            let after = rest[rest.index(after: percent)...]
+            if after.hasPrefix("@") {
+                out += next < args.count ? args[next] : "%@"
+                next += 1
+                rest = after.dropFirst()
+            } else if let digit = after.first?.wholeNumberValue, after.dropFirst().hasPrefix("$@") {
+                out += digit >= 1 && digit <= args.count ? args[digit - 1] : "%\(digit)$@"
+                rest = after.dropFirst(3)
+            } else {
+                out += "%"
+                rest = after
+            }
         }
-        return out
+        return out + rest
     }
 
     static let table: [String: (ar: String, en: String)] = {

@@ -104,6 +104,9 @@ final class DisplayTests: XCTestCase {
         XCTAssertEqual(Lang.ar.text("no.such.key"), "no.such.key")
         XCTAssertEqual(Lang.en.text("fine.range", "1", "2"), "1 to 2")
         XCTAssertEqual(Lang.ar.text("fine.range", "١", "٢"), "من ١ إلى ٢")
+        // An argument is never filled again, whatever it holds (a nickname typed as "%@").
+        XCTAssertEqual(Texts.fill("%@ and %@", ["%@x", "y"]), "%@x and y")
+        XCTAssertEqual(Texts.fill("%2$@ / %1$@ 100%", ["a", "%1$@"]), "%1$@ / a 100%")
     }
 
     /// The SwiftUI app cannot be built here; at least every text it asks for must exist.
