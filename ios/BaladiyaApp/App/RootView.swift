@@ -12,6 +12,7 @@ struct RootView: View {
     @EnvironmentObject private var router: Router
     @Environment(\.horizontalSizeClass) private var sizeClass
     @StateObject private var search: GuideSearchModel
+    @StateObject private var browse: GuideBrowseModel
     @StateObject private var complaints: ComplaintListModel
     @StateObject private var news: NewsModel
     @StateObject private var bills: BillsModel
@@ -20,6 +21,7 @@ struct RootView: View {
     init(client: BaladiyaClient) {
         self.client = client
         _search = StateObject(wrappedValue: GuideSearchModel(client: client))
+        _browse = StateObject(wrappedValue: GuideBrowseModel(client: client))
         _complaints = StateObject(wrappedValue: ComplaintListModel(client: client))
         _news = StateObject(wrappedValue: NewsModel(client: client))
         _bills = StateObject(wrappedValue: BillsModel(client: client))
@@ -80,7 +82,7 @@ struct RootView: View {
     private func stack(_ tab: AppTab) -> some View {
         switch tab {
         case .guide:
-            NavigationStack { GuideView(search: search, client: client) }
+            NavigationStack { GuideView(search: search, browse: browse, client: client) }
         case .complaints:
             NavigationStack(path: $router.complaintsPath) { ComplaintsView(model: complaints, client: client) }
         case .bills:

@@ -1,28 +1,15 @@
 import BaladiyaKit
 import SwiftUI
 
-/// The guide tab: search as you type (BaladiyaKit's GuideSearchModel) with the matched words
-/// marked, or, with no query, the services by category. All from the phone; the guide is brought
-/// up to date once per launch in the background (a 304 of ~130 bytes when unchanged) and on
-/// pull to refresh.
+/// The guide tab: search as you type (BaladiyaKit's `GuideSearchModel`) with the matched words
+/// marked, or, with no query, the services by category (`GuideBrowseModel`). All from the phone;
+/// the guide is brought up to date once per launch in the background (a 304 of ~130 bytes when
+/// unchanged) and on pull to refresh.
 @MainActor
 struct GuideView: View {
     @ObservedObject var search: GuideSearchModel
+    @ObservedObject var browse: GuideBrowseModel
     let client: BaladiyaClient
-
-    /// A category as the chips show it (named apart from ObjectiveC's `Category`).
-    private struct Chip: Hashable {
-        let id: String
-        let name: Localized
-    }
-
-    @State private var chips: [Chip] = []
-    @State private var category: String?
-    @State private var services: [Service] = []
-    @State private var version: Int64?
-    @State private var loaded = false
-    @State private var syncing = false
-    @State private var syncError: Error?
 
     private var query: Binding<String> {
         Binding(get: { search.query }, set: { search.update(query: $0) })
@@ -34,16 +21,16 @@ struct GuideView: View {
 
     var body: some View {
         List {
-            if let syncError {
-                Section { ErrorRow(text: describe(syncError)) { self.syncError = nil } }
+            if let text = browse.errorText {
+                Section { ErrorRow(text: text) { browse.dismissError() } }
             }
             if let text = search.errorText, searching {
                 Section { ErrorRow(text: text, onDismiss: nil) }
             }
-            if loaded && version == nil && services.isEmpty {
+            if browse.notDownloaded {
                 Section {
                     Text(L("guide.notDownloaded"))
-                    Button(L("retry")) { Task { await sync(userAsked: true) } }
+                    Button(L("retry")) { Task { await sync() } }
                 }
             }
             if searching {
@@ -53,18 +40,18 @@ struct GuideView: View {
                     }
                 }
             } else {
-                if !chips.isEmpty {
+                if !browse.chips.isEmpty {
                     ScrollView(.horizontal, showsIndicators: false) {
                         HStack {
-                            chip(L("guide.allCategories"), selected: category == nil) { select(nil) }
-                            ForEach(chips, id: \.id) { c in
-                                chip(c.name.text, selected: category == c.id) { select(c.id) }
+                            chip(L("guide.allCategories"), selected: browse.category == nil) { Task { await browse.select(nil) } }
+                            ForEach(browse.chips, id: \.id) { c in
+                                chip(c.name, selected: browse.category == c.id) { Task { await browse.select(c.id) } }
                             }
                         }
                     }
                     .listRowInsets(EdgeInsets(top: 8, leading: 16, bottom: 8, trailing: 16))
                 }
-                ForEach(services, id: \.id) { s in
+                ForEach(browse.services, id: \.id) { s in
                     NavigationLink(value: GuideRoute.service(s.id)) {
                         VStack(alignment: .leading, spacing: 4) {
                             Text(s.title.text).font(.headline)
@@ -72,7 +59,7 @@ struct GuideView: View {
                         }
                     }
                 }
-                if version != nil {
+                if browse.version != nil {
                     NavigationLink(value: GuideRoute.violations) {
                         VStack(alignment: .leading, spacing: 4) {
                             Text(L("violations.title")).font(.headline)
@@ -92,17 +79,17 @@ struct GuideView: View {
         .navigationTitle(L("guide.title"))
         .toolbar {
             ToolbarItem(placement: .primaryAction) {
-                if syncing {
+                if browse.syncing {
                     ProgressView()
                 } else {
-                    Button { Task { await sync(userAsked: true) } } label: {
+                    Button { Task { await sync() } } label: {
                         Image(systemName: "arrow.clockwise")
                     }
                     .accessibilityLabel(L("guide.refresh"))
                 }
             }
         }
-        .refreshable { await sync(userAsked: true) }
+        .refreshable { await sync() }
         .navigationDestination(for: GuideRoute.self) { route in
             switch route {
             case .service(let id): ServiceDetailView(client: client, id: id)
@@ -114,10 +101,17 @@ struct GuideView: View {
     }
 
     private func appear() async {
-        await loadLocal()
+        await browse.loadLocal()
         guard !LaunchOnce.guideSynced else { return }
         LaunchOnce.guideSynced = true
-        await sync(userAsked: false)
+        await browse.sync(userAsked: false)
+        if searching { search.update(query: search.query) }
+    }
+
+    /// A sync the citizen asked for (it says why it failed), then the search again.
+    private func sync() async {
+        await browse.sync(userAsked: true)
+        if searching { search.update(query: search.query) }
     }
 
     private func chip(_ title: String, selected: Bool, action: @escaping () -> Void) -> some View {
@@ -130,40 +124,6 @@ struct GuideView: View {
                 .overlay(Capsule().stroke(Color.secondary.opacity(0.4)))
         }
         .buttonStyle(.plain)
-    }
-
-    private func select(_ id: String?) {
-        category = id
-        Task { services = (try? await client.services(categoryId: id)) ?? services }
-    }
-
-    private func loadLocal() async {
-        version = try? await client.guideVersion()
-        let categories = (try? await client.categories()) ?? []
-        chips = categories.map { Chip(id: $0.id, name: $0.name) }
-        services = (try? await client.services(categoryId: category)) ?? []
-        loaded = true
-    }
-
-    /// The automatic sync at launch stays quiet offline (the guide on the phone is what the
-    /// citizen reads anyway); a pull to refresh says why it failed.
-    private func sync(userAsked: Bool) async {
-        guard !syncing else { return }
-        syncing = true
-        defer { syncing = false }
-        do {
-            _ = try await client.syncGuide()
-            syncError = nil
-        } catch {
-            let quiet: Bool
-            switch error as? ApiError {
-            case .Offline?, .Network?: quiet = !userAsked
-            default: quiet = false
-            }
-            if !quiet { syncError = error }
-        }
-        await loadLocal()
-        if searching { search.update(query: search.query) }
     }
 }
 

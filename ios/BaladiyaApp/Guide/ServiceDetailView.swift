@@ -24,7 +24,7 @@ struct ServiceDetailView: View {
                     Section(L("service.steps")) {
                         ForEach(Array(s.steps.enumerated()), id: \.offset) { i, step in
                             HStack(alignment: .top) {
-                                Text(Format.number(Int64(i + 1)) + ".").bold()
+                                Text(AppLanguage.display.ordinal(i + 1)).bold()
                                 Text(FreeText.attributed(step.text))
                             }
                         }
@@ -48,7 +48,7 @@ struct ServiceDetailView: View {
                             HStack(alignment: .top) {
                                 Text(f.description.text)
                                 Spacer()
-                                Text(feeAmount(f.amountMinor, f.currency)).bold()
+                                Text(AppLanguage.display.fee(minor: f.amountMinor, currency: f.currency)).bold()
                             }
                             if let c = f.conditions { Text(c.text).font(.footnote).foregroundStyle(.secondary) }
                         }
@@ -61,13 +61,12 @@ struct ServiceDetailView: View {
                             VStack(alignment: .leading, spacing: 6) {
                                 Text(ch.office.text).bold()
                                 Text(ch.hours.text).font(.footnote)
-                                if let phone = ch.phone, let url = URL(string: "tel:" + FieldKind.phone.normalized(phone)) {
+                                if let phone = ch.phone, let url = ContactLinks.dial(phone) {
                                     Button { openURL(url) } label: {
                                         Label(L("channel.call", Format.phone(phone)), systemImage: "phone")
                                     }
                                 }
-                                if let wa = ch.whatsapp,
-                                   let url = URL(string: "https://wa.me/" + FieldKind.phone.normalized(wa).filter { $0 != "+" }) {
+                                if let wa = ch.whatsapp, let url = ContactLinks.whatsApp(wa) {
                                     Button { openURL(url) } label: {
                                         Label(L("channel.whatsapp", Format.phone(wa)), systemImage: "message")
                                     }
@@ -108,11 +107,6 @@ struct ServiceDetailView: View {
             }
         }
     }
-
-    private func feeAmount(_ minor: Int64?, _ currency: String) -> String {
-        guard let minor else { return L("fee.varies") }
-        return minor == 0 ? L("fee.free") : Format.money(minor, currency)
-    }
 }
 
 /// The violations guide: all of it, or the one violation a search hit named.
@@ -129,7 +123,7 @@ struct ViolationsView: View {
             ForEach(violations, id: \.id) { v in
                 VStack(alignment: .leading, spacing: 4) {
                     Text(v.offence.text).bold()
-                    Text(L("violation.fine", fine(v)))
+                    Text(L("violation.fine", AppLanguage.display.fine(v)))
                     if let notes = v.fineNotes { Text(notes.text).font(.footnote) }
                     Text(L("violation.legalBasis", v.legalBasis.text)).font(.footnote).foregroundStyle(.secondary)
                 }
@@ -147,10 +141,5 @@ struct ViolationsView: View {
                 self.error = error
             }
         }
-    }
-
-    private func fine(_ v: Violation) -> String {
-        if v.fineMinMinor == v.fineMaxMinor { return Format.money(v.fineMinMinor, v.currency) }
-        return L("fine.range", Format.money(v.fineMinMinor, v.currency), Format.money(v.fineMaxMinor, v.currency))
     }
 }

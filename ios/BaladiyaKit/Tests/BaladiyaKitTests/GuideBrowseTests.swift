@@ -1,0 +1,60 @@
+import XCTest
+@testable import BaladiyaKit
+
+/// The guide tab's browsing model and the service page's formatting, against the real server.
+final class GuideBrowseTests: ServerTestCase {
+    @MainActor
+    func testBrowsingSyncsQuietlyAtLaunchAndSaysWhyWhenAsked() async throws {
+        let c = try client()
+        let model = GuideBrowseModel(client: c)
+        await model.loadLocal()
+        XCTAssertTrue(model.notDownloaded)
+
+        await model.sync(userAsked: false)
+        XCTAssertNil(model.errorText)
+        XCTAssertFalse(model.notDownloaded)
+        XCTAssertNotNil(model.version)
+        XCTAssertEqual(model.services.count, 51)
+        XCTAssertEqual(model.chips.count, 8)
+        XCTAssertTrue(model.chips.allSatisfy { $0.name.unicodeScalars.contains { (0x0620...0x064A).contains($0.value) } }, "Arabic names")
+
+        let first = try XCTUnwrap(model.chips.first)
+        await model.select(first.id)
+        XCTAssertEqual(model.category, first.id)
+        XCTAssertFalse(model.services.isEmpty)
+        XCTAssertTrue(model.services.allSatisfy { $0.categoryId == first.id })
+        XCTAssertLessThan(model.services.count, 51)
+
+        // The server gone: the launch's sync says nothing, a pull to refresh says why.
+        server.stopKeepingData()
+        await model.sync(userAsked: false)
+        XCTAssertNil(model.errorText)
+        XCTAssertFalse(model.syncing)
+        await model.sync(userAsked: true)
+        XCTAssertEqual(model.errorText, Lang.ar.text("error.offline"))
+        XCTAssertFalse(model.services.isEmpty, "what is on the phone stays")
+        model.dismissError()
+        XCTAssertNil(model.errorText)
+
+        // In English the chips follow.
+        c.language = .en
+        await model.loadLocal()
+        XCTAssertFalse(model.chips.contains { $0.name.unicodeScalars.contains { (0x0620...0x064A).contains($0.value) } })
+    }
+
+    func testFeesFinesAndContactLinks() throws {
+        let ar = Display(.ar)
+        XCTAssertEqual(ar.fee(minor: nil, currency: "ILS"), "يختلف")
+        XCTAssertEqual(ar.fee(minor: 0, currency: "ILS"), "مجانًا")
+        XCTAssertEqual(ar.fee(minor: 2_500, currency: "ILS"), "٢٥٫٠٠ شيكل")
+        let v = Violation(id: "v", offence: Localized(ar: "", en: ""), fineMinMinor: 10_000, fineMaxMinor: 50_000, currency: "ILS",
+                          fineNotes: nil, legalBasis: Localized(ar: "", en: ""), departmentId: "d", keywords: [], updatedAt: "", version: 1)
+        XCTAssertEqual(ar.fine(v), "من ١٠٠٫٠٠ شيكل إلى ٥٠٠٫٠٠ شيكل")
+        XCTAssertEqual(Display(.en).fine(v), "ILS 100.00 to ILS 500.00")
+        XCTAssertEqual(ar.ordinal(3), "٣.")
+        XCTAssertEqual(ContactLinks.dial("08-282 0000")?.absoluteString, "tel:082820000")
+        XCTAssertEqual(ContactLinks.dial("+٩٧٠ ٨ ٢٨٢٠٠٠٠")?.absoluteString, "tel:+97082820000")
+        XCTAssertNil(ContactLinks.dial("—"))
+        XCTAssertEqual(ContactLinks.whatsApp("+970 599 123 456")?.absoluteString, "https://wa.me/970599123456")
+    }
+}
