@@ -326,7 +326,6 @@ async fn validation_errors_name_the_field() {
         (leak(&[("description", long.as_str())]), vec!["description: longer than 4000"]),
         (leak(&[("lat", "north")]), vec!["lat: not a number"]),
         (leak(&[("email", "not-an-email")]), vec!["email:"]),
-        (leak(&[("source", "carrier-pigeon")]), vec!["source:"]),
         (leak(&[("service_code", "no-such-service")]), vec!["service_code:"]),
         (
             leak(&[]).into_iter().filter(|(k, _)| *k != "lat" && *k != "long").collect(),
@@ -1136,4 +1135,103 @@ async fn photos_are_decoded_before_they_are_accepted_and_served_inert() {
     assert!(h["content-disposition"].to_str().unwrap().starts_with("inline; filename="), "{h:?}");
     let csp = h["content-security-policy"].to_str().unwrap();
     assert!(csp.contains("default-src 'none'") && csp.contains("sandbox"), "{csp}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_public_post_sets_the_channel_and_ignores_media_url() {
+    let s = Server::start();
+    let id =
+        s.create(&leak(&[("source", "walk_in"), ("media_url", "http://attacker.example/phish.html")])).await;
+    let r = s.public(&id).await;
+    assert_eq!(r["source"], "app", "{r}");
+    assert!(r["media_url"].is_null(), "{r}");
+    // A browser's form (it sends Origin) is the web channel, whatever the form says.
+    let resp = s
+        .http
+        .post(s.url("open311/v2/requests.json"))
+        .header("Origin", "https://baladiya.example")
+        .form(&leak(&[("source", "phone")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let created: Value = resp.json().await.unwrap();
+    let r = s.public(created[0]["service_request_id"].as_str().unwrap()).await;
+    assert_eq!(r["source"], "web", "{r}");
+    // Staff entering a complaint from another channel keep both.
+    let resp = s
+        .http
+        .post(s.url("api/v1/staff/requests"))
+        .bearer_auth(DISPATCHER)
+        .json(&json!({
+            "service_code": "water-leak", "source": "walk_in", "lat": 31.5168, "long": 34.4485,
+            "attributes": {"severity": "steady"}, "media_url": "https://photos.gaza-city.example/1.jpg"
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let staff: Value = resp.json().await.unwrap();
+    let r = s.public(staff["service_request_id"].as_str().unwrap()).await;
+    assert_eq!(
+        (r["source"].as_str(), r["media_url"].as_str()),
+        (Some("walk_in"), Some("https://photos.gaza-city.example/1.jpg"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn citizen_text_is_cleaned_on_the_way_in_and_bad_utf8_refused() {
+    let s = Server::start();
+    let dirty = "تسرب\u{0}\u{202E}txt.exe\u{202C} \u{2066}هنا\u{2069}\u{1b}[2J\r\nسطر ثان";
+    let id =
+        s.create(&leak(&[("description", dirty), ("address_string", "شارع\u{202E} عمر المختار\u{7}")])).await;
+    let (_, staff) = s.staff_get(DISPATCHER, &format!("api/v1/staff/requests/{id}")).await;
+    assert_eq!(staff["description"], "تسربtxt.exe هنا[2J\nسطر ثان");
+    assert_eq!(staff["address"], "شارع عمر المختار");
+    let xml = s.http.get(s.url(&format!("open311/v2/requests/{id}.xml"))).send().await.unwrap();
+    let xml = xml.text().await.unwrap();
+    assert!(!xml.contains('\u{202E}') && !xml.contains('\u{2066}'), "{xml}");
+
+    // Bytes that are not UTF-8, percent-encoded or raw, are refused, not replaced.
+    let form = format!(
+        "api_key={DEMO_API_KEY}&service_code=water-leak&lat=31.5168&long=34.4485&attribute%5Bseverity%5D=steady"
+    );
+    for bad in [b"&description=%FF%FEabc".to_vec(), b"&description=\xff\xfe".to_vec()] {
+        let mut body = form.clone().into_bytes();
+        body.extend(bad);
+        let resp = s
+            .http
+            .post(s.url("open311/v2/requests.json"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 400);
+        assert_errors(&resp.json().await.unwrap(), &["description: not UTF-8"]);
+    }
+    assert_eq!(s.staff_total().await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_problem_of_a_post_is_reported_at_once() {
+    let s = Server::start();
+    // No service, a latitude that is not a number, an email that is not one: three entries.
+    let (status, body) = s
+        .post_form(&[("api_key", DEMO_API_KEY), ("lat", "north"), ("long", "34.45"), ("email", "nobody")])
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_errors(&body, &["service_code: required", "lat: not a number", "email: not an email address"]);
+    assert_eq!(body.as_array().unwrap().len(), 3, "{body}");
+    // An unknown service and a missing place, together.
+    let (status, body) = s.post_form(&[("api_key", DEMO_API_KEY), ("service_code", "no-such-service")]).await;
+    assert_eq!(status, 400, "{body}");
+    assert_errors(&body, &["service_code: not a service", "lat/long or address_string"]);
+    // A streetlight without its pole number and its problem: both named, one entry each.
+    let (status, body) = s
+        .post_form(&[("api_key", DEMO_API_KEY), ("service_code", "streetlight"), ("address_string", "النصر")])
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_errors(&body, &["attribute[pole_number]: required", "attribute[problem]: required"]);
+    assert_eq!(body.as_array().unwrap().len(), 2, "{body}");
 }

@@ -631,6 +631,9 @@ async fn post_inner(st: Arc<Open311State>, req: Request, fmt: Format) -> Result<
         None => None,
     };
     let deadline = req.extensions().get::<BodyDeadline>().map(|d| d.0);
+    // The channel is the server's to say: a browser's form POST carries Origin, an app does not.
+    let channel =
+        submit::Channel::Public(if req.headers().contains_key(header::ORIGIN) { "web" } else { "app" });
     let gate = Arc::clone(&st);
     let sub = submit::read(req, fmt, st.max_photo_pixels, move |sub: &submit::Submission| {
         // Before the first photo byte: the fields so far must carry a valid key and service.
@@ -668,7 +671,7 @@ async fn post_inner(st: Arc<Open311State>, req: Request, fmt: Format) -> Result<
             // Held until the transaction below has committed (or failed).
             let claim = claim;
             let key = claim.as_ref().map(|c| c.key());
-            let posted = store_submission(conn, sub, fmt, locale, &hash, key)?;
+            let posted = store_submission(conn, sub, channel, fmt, locale, &hash, key)?;
             if purge {
                 let gone = store::idempotency_purge(conn, chrono::Duration::days(idempotency::KEEP_DAYS))?;
                 tracing::debug!(gone, "purged old idempotency keys");
@@ -693,6 +696,7 @@ async fn post_inner(st: Arc<Open311State>, req: Request, fmt: Format) -> Result<
 fn store_submission(
     conn: &mut rusqlite::Connection,
     sub: submit::Submission,
+    channel: submit::Channel,
     fmt: Format,
     locale: Locale,
     hash: &str,
@@ -710,18 +714,19 @@ fn store_submission(
             )));
         }
     }
-    let Some(code) = sub.get("service_code").map(str::to_owned) else {
-        return Ok(Err(Failure::bad(fmt, "service_code: required")));
+    let category = match sub.get("service_code") {
+        None => Err("service_code: required".to_owned()),
+        Some(code) => {
+            catalogue::get(conn, code)?.ok_or_else(|| "service_code: not a service of this server".to_owned())
+        }
     };
-    let Some(category) = catalogue::get(conn, &code)? else {
-        return Ok(Err(Failure::bad(fmt, "service_code: not a service of this server")));
-    };
-    let new = match submit::validate(sub, &category, &GAZA_CITY, Some("app")) {
+    let new = match submit::validate(sub, category.as_ref().map_err(Clone::clone), &GAZA_CITY, channel) {
         Ok(n) => n,
         Err(descriptions) => {
             return Ok(Err(Failure { format: fmt, status: StatusCode::BAD_REQUEST, descriptions }))
         }
     };
+    let Ok(category) = category else { return Ok(Err(Failure::internal(fmt))) };
     let tx = conn.transaction()?;
     let (id, token) = store::insert(&tx, &new, &category, "citizen")?;
     let created = [RequestCreated {

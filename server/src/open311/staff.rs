@@ -569,13 +569,13 @@ pub async fn create(
     let base = st.base_url(&headers);
     let created = with_view(&st, base, Locale::Ar, move |c, view| {
         let code = sub.get("service_code").unwrap_or_default().to_owned();
-        let Some(category) = view.categories.get(&code) else {
-            return Ok(Err(StaffError::bad("service_code: not a service of this server")));
-        };
-        let new = match submit::validate(sub, category, &GAZA_CITY, None) {
+        let category =
+            view.categories.get(&code).ok_or_else(|| "service_code: not a service of this server".to_owned());
+        let new = match submit::validate(sub, category.clone(), &GAZA_CITY, submit::Channel::Staff) {
             Ok(n) => n,
             Err(errors) => return Ok(Err(StaffError::bad(errors.join("; ")))),
         };
+        let Ok(category) = category else { return Err(ApiError::Internal("category vanished".into())) };
         let tx = c.transaction()?;
         let (id, _) = store::insert(&tx, &new, category, &role.actor())?;
         tx.commit()?;

@@ -451,14 +451,32 @@ fn optional_text(sub: &Submission, name: &str, max: usize, errors: &mut Vec<Stri
     Some(v.to_owned())
 }
 
-/// Check a submission against its category; `default_source` applies when it names none.
+/// Who is filing a request, which decides who names its channel and its media link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    /// The public POST: the server names the channel (`app`, or `web` for a browser's form) and
+    /// a client's `source` and `media_url` are ignored. A citizen cannot pass a complaint off as
+    /// a walk-in, nor publish a link of theirs as the request's photo (photos come as `media`
+    /// parts, which the server checks and serves itself).
+    Public(&'static str),
+    /// Staff entering a complaint that came by another channel: `source` is required and a
+    /// `media_url` (http or https) is kept.
+    Staff,
+}
+
+/// Check a submission against its category. `category` is the category named by
+/// `service_code`, or the error about that field; either way every other field is checked too,
+/// so the answer lists every problem of the request at once.
 pub fn validate(
     sub: Submission,
-    category: &Category,
+    category: Result<&Category, String>,
     area: &BoundingBox,
-    default_source: Option<&str>,
+    channel: Channel,
 ) -> Result<NewRequest, Vec<String>> {
     let mut errors = Vec::new();
+    if let Err(e) = &category {
+        errors.push(e.clone());
+    }
 
     // Location: lat and long together, inside the municipality, or an address.
     let lat = sub.get("lat").map(|v| (v, parse_number(v)));
@@ -519,22 +537,29 @@ pub fn validate(
         device_id: optional_text(&sub, "device_id", 128, &mut errors),
     };
 
-    let media_url = optional_text(&sub, "media_url", 2000, &mut errors);
-    if let Some(u) = &media_url {
-        if !(u.starts_with("https://") || u.starts_with("http://")) || u.chars().any(char::is_whitespace) {
-            errors.push("media_url: not an http(s) URL".into());
-        }
-    }
-
-    let source = match sub.get("source").or(default_source) {
-        Some(s) if SOURCES.contains(&s) => s.to_owned(),
-        Some(_) => {
-            errors.push(format!("source: not one of {}", SOURCES.join(", ")));
-            String::new()
-        }
-        None => {
-            errors.push("source: required".into());
-            String::new()
+    let (media_url, source) = match channel {
+        Channel::Public(source) => (None, source.to_owned()),
+        Channel::Staff => {
+            let media_url = optional_text(&sub, "media_url", 2000, &mut errors);
+            if let Some(u) = &media_url {
+                if !(u.starts_with("https://") || u.starts_with("http://"))
+                    || u.chars().any(char::is_whitespace)
+                {
+                    errors.push("media_url: not an http(s) URL".into());
+                }
+            }
+            let source = match sub.get("source") {
+                Some(s) if SOURCES.contains(&s) => s.to_owned(),
+                Some(_) => {
+                    errors.push(format!("source: not one of {}", SOURCES.join(", ")));
+                    String::new()
+                }
+                None => {
+                    errors.push("source: required".into());
+                    String::new()
+                }
+            };
+            (media_url, source)
         }
     };
 
@@ -542,6 +567,10 @@ pub fn validate(
     // queued offline for days may meet a definition that has since lost an attribute).
     let given = attribute_values(&sub);
     let mut attributes = Map::new();
+    let category = match category {
+        Ok(c) => c,
+        Err(_) => return Err(errors),
+    };
     let mut defs: Vec<&AttributeDef> = category.attributes.iter().filter(|a| a.variable).collect();
     defs.sort_by_key(|a| a.order);
     for def in defs {
