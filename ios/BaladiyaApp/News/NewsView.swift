@@ -112,11 +112,9 @@ struct NewsItemView: View {
         .navigationTitle(L("news.title"))
         .navigationBarTitleDisplayMode(.inline)
         .task {
-            // The model may be filtered to unread items: look the item up among all of them.
-            let found = (try? await client.news(unreadOnly: false))?.first { $0.item.id == id }
+            let found = await model.open(id: id)
             item = found?.item
             missing = found == nil
-            if let found, !found.read { await model.markRead(id: id) }
         }
     }
 

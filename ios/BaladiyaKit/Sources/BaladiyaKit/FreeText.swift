@@ -120,7 +120,25 @@ public enum FreeText {
         if !plus && digits.count == 8 && !digits.hasPrefix("0") && groups <= 1 {
             return (j, .account)
         }
+        // A short emergency or service number (115, 102) after "call"/"الرقم": dialable too.
+        if !plus && groups == 0 && digits.count == 3 && digits.hasPrefix("1") && afterCallWord(c, i) {
+            return (j, .phone(dial: digits))
+        }
         return groups > 0 && !plus ? (j, .number) : nil
+    }
+
+    static let callWords: Set<String> = ["الرقم", "رقم", "على", "اتصل", "اتصلوا", "هاتف", "call", "on", "dial", "number", "phone"]
+
+    /// The word before `i` (across spaces and Markdown's `*`) is one that announces a number to call.
+    private static func afterCallWord(_ c: [Character], _ i: Int) -> Bool {
+        var k = i
+        while k > 0, c[k - 1] == " " || c[k - 1] == "*" { k -= 1 }
+        var word = ""
+        while k > 0, c[k - 1].isLetter {
+            word.insert(c[k - 1], at: word.startIndex)
+            k -= 1
+        }
+        return callWords.contains(word.lowercased())
     }
 
     private static func digit(_ ch: Character) -> Character? {

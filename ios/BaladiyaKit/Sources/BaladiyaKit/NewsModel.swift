@@ -97,6 +97,14 @@ public final class NewsModel {
         }
     }
 
+    /// An item opened from the list or a notification: found among all the news on the phone
+    /// (the list may show only unread ones) and marked read. Nil when it is no longer there.
+    public func open(id: String) async -> StoredNews? {
+        guard let found = (try? await client.news(unreadOnly: false))?.first(where: { $0.item.id == id }) else { return nil }
+        if !found.read { await markRead(id: id) }
+        return found
+    }
+
     /// The item was opened.
     public func markRead(id: String) async {
         await perform { try await $0.markNewsRead(id: id) }

@@ -137,6 +137,17 @@ final class NewsTests: ServerTestCase {
         try await waitUntil("unread only") { model.items.count == 29 }
         XCTAssertFalse(model.items.contains { $0.item.id == top })
 
+        // Opened from a notification while the list shows unread only: found all the same (read
+        // now); a withdrawn id is nil.
+        let other = model.items[0].item.id
+        let opened = await model.open(id: top)
+        XCTAssertEqual(opened?.item.id, top)
+        let openedUnread = await model.open(id: other)
+        XCTAssertEqual(openedUnread?.read, false, "as it was when opened")
+        try await waitUntil("opened is read") { model.unreadCount == 28 && !model.items.contains { $0.item.id == other } }
+        let gone = await model.open(id: "no-such-item")
+        XCTAssertNil(gone)
+
         await model.markAllRead()
         try await waitUntil("all read") { model.unreadCount == 0 && model.items.isEmpty }
         XCTAssertNil(model.errorText)

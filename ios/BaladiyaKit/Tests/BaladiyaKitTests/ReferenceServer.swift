@@ -99,6 +99,16 @@ final class ReferenceServer {
         return try await send(request)
     }
 
+    /// Staff publish a news item (`POST /api/v1/staff/news`); returns the HTTP status and the body.
+    func publishNews(_ item: [String: Any]) async throws -> (Int, String) {
+        var request = URLRequest(url: URL(string: "\(url)api/v1/staff/news")!)
+        request.httpMethod = "POST"
+        request.setValue("Bearer \(ReferenceServer.staffToken)", forHTTPHeaderField: "Authorization")
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = try JSONSerialization.data(withJSONObject: item)
+        return try await send(request)
+    }
+
     func get(_ path: String) async throws -> (Int, String) {
         try await send(URLRequest(url: URL(string: url + path)!))
     }

@@ -39,6 +39,9 @@ final class ScreenTextTests: XCTestCase {
         XCTAssertTrue(plain.contains("سنة 2026 و 3 أيام"), "a lone number is left alone")
         // Not identifiers: digits inside a word, a number without separators that is too short.
         XCTAssertEqual(FreeText.matches(in: "A12 وحدة 102 و 3rd").count, 0)
+        // A short service number announced as one to call is dialable (the sample news: **115**).
+        let call = FreeText.attributed("اتصلوا بغرفة العمليات على الرقم **115** أو call 102.")
+        XCTAssertEqual(links(call).map(\.1), ["tel:115", "tel:102"])
     }
 
     func testDecoratingKeepsTheRunsAttributes() {
