@@ -3,14 +3,14 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Deserialize;
 
 use crate::catalogue;
 use crate::conditional::{not_modified, Representation};
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiQuery};
 use crate::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -20,7 +20,7 @@ pub struct GuideQuery {
 
 pub async fn get_guide(
     State(state): State<Arc<AppState>>,
-    Query(q): Query<GuideQuery>,
+    ApiQuery(q): ApiQuery<GuideQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let since = match q.since.as_deref() {

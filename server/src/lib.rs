@@ -134,6 +134,8 @@ pub fn app_with_options(config: &ServerConfig, options: &Options) -> Result<Rout
         .merge(complaints)
         .merge(bills)
         .merge(news)
+        .fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
         .layer(middleware::from_fn(log_request)))
 }
 

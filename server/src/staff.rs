@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use subtle::ConstantTimeEq;
 
 use crate::catalogue::{self, Kind};
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiJson};
 use crate::AppState;
 
 /// State that knows the staff (dispatcher) token.
@@ -55,7 +55,7 @@ pub async fn put_service(
     _: Staff,
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
-    Json(service): Json<Service>,
+    ApiJson(service): ApiJson<Service>,
 ) -> Result<Json<Value>, ApiError> {
     let version = state.db.call(move |c| catalogue::put_service(c, &id, service)).await?;
     Ok(Json(json!({ "version": version })))
@@ -65,7 +65,7 @@ pub async fn put_violation(
     _: Staff,
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
-    Json(violation): Json<Violation>,
+    ApiJson(violation): ApiJson<Violation>,
 ) -> Result<Json<Value>, ApiError> {
     let version = state.db.call(move |c| catalogue::put_violation(c, &id, violation)).await?;
     Ok(Json(json!({ "version": version })))

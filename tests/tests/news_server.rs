@@ -309,3 +309,95 @@ async fn unchanged_refreshes_cost_few_bytes_on_the_wire() {
     }
     println!("bytes on the wire (response, headers included): news {} / guide {}", figures[0], figures[1]);
 }
+
+/// Every error of the municipal JSON API is `{"error": …}` as JSON, whatever refused the request:
+/// a handler, or the framework's extractors (wrong type 422, no Content-Type 415, malformed JSON,
+/// duplicated query parameters 400), an unknown path (404) or method (405). Open311 paths answer
+/// in the spec's shape.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_error_has_its_documented_shape() {
+    let server = TestServer::start();
+    let (http, base) = (http_client(), server.url());
+    let service = serde_json::to_value(&server.catalogue().await.services[0]).unwrap();
+    let mut wrong_type = service.clone();
+    wrong_type["fees"] = json!("free");
+    let put = |body: Option<String>, content_type: Option<&str>| {
+        let mut r = http
+            .put(format!("{base}api/v1/staff/guide/services/{}", service["id"].as_str().unwrap()))
+            .bearer_auth(STAFF_TOKEN);
+        if let Some(t) = content_type {
+            r = r.header("content-type", t);
+        }
+        if let Some(b) = body {
+            r = r.body(b);
+        }
+        r.send()
+    };
+    let cases: Vec<(&str, reqwest::Response, u16)> = vec![
+        (
+            "guide PUT, a wrong type",
+            put(Some(wrong_type.to_string()), Some("application/json")).await.unwrap(),
+            422,
+        ),
+        ("guide PUT, no Content-Type", put(Some(service.to_string()), None).await.unwrap(), 415),
+        ("guide PUT, malformed JSON", put(Some("{".into()), Some("application/json")).await.unwrap(), 400),
+        (
+            "guide, since twice",
+            http.get(format!("{base}api/v1/guide?since=1&since=2")).send().await.unwrap(),
+            400,
+        ),
+        (
+            "news, limit twice",
+            http.get(format!("{base}api/v1/news?limit=1&limit=2")).send().await.unwrap(),
+            400,
+        ),
+        (
+            "news POST, a wrong type",
+            http.post(format!("{base}api/v1/staff/news"))
+                .bearer_auth(STAFF_TOKEN)
+                .json(&json!({"title": 5}))
+                .send()
+                .await
+                .unwrap(),
+            400,
+        ),
+        (
+            "staff action, malformed JSON",
+            http.post(format!("{base}api/v1/staff/requests/1/actions"))
+                .bearer_auth(STAFF_TOKEN)
+                .header("content-type", "application/json")
+                .body("{\"action\":")
+                .send()
+                .await
+                .unwrap(),
+            400,
+        ),
+        (
+            "staff entry, no Content-Type",
+            http.post(format!("{base}api/v1/staff/requests"))
+                .bearer_auth(STAFF_TOKEN)
+                .body("{}")
+                .send()
+                .await
+                .unwrap(),
+            415,
+        ),
+        ("an unknown path", http.get(format!("{base}api/v1/nothing-here")).send().await.unwrap(), 404),
+        ("a wrong method", http.delete(format!("{base}api/v1/guide")).send().await.unwrap(), 405),
+    ];
+    for (what, resp, status) in cases {
+        assert_eq!(resp.status().as_u16(), status, "{what}");
+        let content_type = resp.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned());
+        assert!(
+            content_type.as_deref().is_some_and(|t| t.starts_with("application/json")),
+            "{what}: {content_type:?}"
+        );
+        let body: Value = resp.json().await.unwrap();
+        assert!(body["error"].as_str().is_some_and(|e| !e.is_empty()), "{what}: {body}");
+    }
+    // Open311 paths answer in the spec's shape, even where no route matched.
+    let resp = http.get(format!("{base}open311/v2/nothing.json")).send().await.unwrap();
+    assert_eq!(resp.status(), 404);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body[0]["code"], 404, "{body}");
+}

@@ -27,8 +27,7 @@ mod store;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
@@ -42,7 +41,7 @@ use sha2::{Digest, Sha256};
 
 use crate::conditional::{not_modified, Representation};
 use crate::db::Db;
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiJson, ApiQuery};
 use crate::staff::{Staff, StaffToken};
 
 pub const DEFAULT_LIMIT: u32 = 20;
@@ -127,7 +126,7 @@ fn decode_cursor(c: &str) -> Option<store::After> {
 
 async fn list(
     State(st): State<Arc<NewsState>>,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let limit =
@@ -260,9 +259,14 @@ fn prepare(p: Publish, now: DateTime<Utc>) -> Result<NewsItem, String> {
 async fn publish(
     _: Staff,
     State(st): State<Arc<NewsState>>,
-    body: Result<Json<Publish>, JsonRejection>,
+    body: Result<ApiJson<Publish>, ApiError>,
 ) -> Result<Response, ApiError> {
-    let Json(p) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    // A body that does not fit the item (a wrong type, an unknown category) is 400 here, as
+    // every other refusal of a publication; 415 for a missing Content-Type stays.
+    let ApiJson(p) = body.map_err(|e| match e {
+        ApiError::Rejected(StatusCode::UNPROCESSABLE_ENTITY, m) => ApiError::BadRequest(m),
+        e => e,
+    })?;
     let now = Utc::now();
     let mut item = prepare(p, now).map_err(ApiError::BadRequest)?;
     if item.id.is_empty() {

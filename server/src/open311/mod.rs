@@ -277,6 +277,15 @@ impl Open311State {
     }
 }
 
+/// An Open311 error in JSON (for paths no handler of this module answered).
+pub(crate) fn error(status: StatusCode, description: &str) -> Response {
+    Failure::new(Format::Json, status, description).into_response()
+}
+
+pub(crate) fn not_found(description: &str) -> Response {
+    error(StatusCode::NOT_FOUND, description)
+}
+
 /// Categories by code and department names, for showing requests.
 struct Context {
     categories: HashMap<String, Category>,

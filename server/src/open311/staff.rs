@@ -32,7 +32,7 @@ use super::catalogue::{self, Locale};
 use super::store::{self, Change, RequestRow, View};
 use super::submit::{self, Contact, Submission, GAZA_CITY};
 use super::{comma_list, context, param, query_pairs, Open311State, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiJson};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Role {
@@ -356,7 +356,7 @@ pub async fn action(
     State(st): State<Arc<Open311State>>,
     Path(id): Path<String>,
     headers: axum::http::HeaderMap,
-    Json(body): Json<ActionBody>,
+    ApiJson(body): ApiJson<ActionBody>,
 ) -> Result<Json<StaffRequest>, StaffError> {
     let id = parse_path_id(&id)?;
     let note = body.note.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned);
@@ -563,7 +563,7 @@ pub async fn create(
     StaffUser(role): StaffUser,
     State(st): State<Arc<Open311State>>,
     headers: axum::http::HeaderMap,
-    Json(body): Json<StaffNew>,
+    ApiJson(body): ApiJson<StaffNew>,
 ) -> Result<(StatusCode, Json<StaffRequest>), StaffError> {
     let sub = body.into_submission()?;
     let base = st.base_url(&headers);
