@@ -8,7 +8,6 @@ import SwiftUI
 struct ComplaintsView: View {
     @ObservedObject var model: ComplaintListModel
     let client: BaladiyaClient
-    @State private var categoryNames: [String: String] = [:]
 
     var body: some View {
         List {
@@ -30,7 +29,7 @@ struct ComplaintsView: View {
                 Section(Lp("complaints.count", model.complaints.count)) {
                     ForEach(model.complaints, id: \.localId) { c in
                         NavigationLink(value: ComplaintRoute.detail(c.localId)) {
-                            ComplaintRow(complaint: c, categoryName: categoryNames[c.draft.serviceCode])
+                            ComplaintRow(complaint: c, categoryName: model.categoryName(c))
                         }
                     }
                 }
@@ -50,23 +49,19 @@ struct ComplaintsView: View {
             case .detail(let id): ComplaintDetailView(list: model, client: client, localId: id)
             }
         }
-        .task {
-            await model.reload()
-            let categories = (try? await client.complaintCategories()) ?? []
-            categoryNames = Dictionary(categories.map { ($0.code, $0.name) }, uniquingKeysWith: { first, _ in first })
-        }
+        .task { await model.reload() }
     }
 }
 
 struct ComplaintRow: View {
     let complaint: Complaint
-    let categoryName: String?
+    let categoryName: String
 
     var body: some View {
         HStack(alignment: .top) {
             VStack(alignment: .leading, spacing: 3) {
                 Text(Format.tracking(complaint.localId)).font(.caption).foregroundStyle(.secondary)
-                Text(categoryName ?? complaint.draft.serviceCode).font(.headline)
+                Text(categoryName).font(.headline)
                 Text(complaint.draft.description).font(.subheadline).lineLimit(1)
                 Text(Format.dateTime(ms: complaint.createdAt)).font(.caption2).foregroundStyle(.secondary)
             }

@@ -1,24 +1,26 @@
 import BaladiyaKit
 import SwiftUI
 
-/// One service in full: steps, documents, fees, time, where to go with one tap to call, chat on
-/// WhatsApp or open the website.
+/// One service in full (BaladiyaKit's `ServicePageModel`): steps, documents, fees, time, where to
+/// go with one tap to call, chat on WhatsApp or open the website.
+@MainActor
 struct ServiceDetailView: View {
-    let client: BaladiyaClient
     let id: String
-
-    @State private var service: Service?
-    @State private var department: Localized?
-    @State private var error: Error?
+    @StateObject private var page: ServicePageModel
     @Environment(\.openURL) private var openURL
+
+    init(client: BaladiyaClient, id: String) {
+        self.id = id
+        _page = StateObject(wrappedValue: ServicePageModel(client: client))
+    }
 
     var body: some View {
         List {
-            if let error { ErrorRow(text: describe(error), onDismiss: nil) }
-            if let s = service {
+            if let error = page.errorText { ErrorRow(text: error, onDismiss: nil) }
+            if let s = page.service {
                 Section {
                     Text(s.summary.text)
-                    if let department { Text(L("service.department", department.text)).foregroundStyle(.secondary) }
+                    if let name = page.departmentName { Text(L("service.department", name)).foregroundStyle(.secondary) }
                 }
                 if !s.steps.isEmpty {
                     Section(L("service.steps")) {
@@ -95,32 +97,27 @@ struct ServiceDetailView: View {
                 }
             }
         }
-        .navigationTitle(service?.title.text ?? "")
+        .navigationTitle(page.service?.title.text ?? "")
         .navigationBarTitleDisplayMode(.inline)
-        .task {
-            do {
-                let s = try await client.service(id: id)
-                service = s
-                department = (try? await client.departments())?.first { $0.id == s.departmentId }?.name
-            } catch {
-                self.error = error
-            }
-        }
+        .task { await page.load(service: id) }
     }
 }
 
 /// The violations guide: all of it, or the one violation a search hit named.
+@MainActor
 struct ViolationsView: View {
-    let client: BaladiyaClient
     let only: String?
+    @StateObject private var page: ServicePageModel
 
-    @State private var violations: [Violation] = []
-    @State private var error: Error?
+    init(client: BaladiyaClient, only: String?) {
+        self.only = only
+        _page = StateObject(wrappedValue: ServicePageModel(client: client))
+    }
 
     var body: some View {
         List {
-            if let error { ErrorRow(text: describe(error), onDismiss: nil) }
-            ForEach(violations, id: \.id) { v in
+            if let error = page.errorText { ErrorRow(text: error, onDismiss: nil) }
+            ForEach(page.violations, id: \.id) { v in
                 VStack(alignment: .leading, spacing: 4) {
                     Text(v.offence.text).bold()
                     Text(L("violation.fine", AppLanguage.display.fine(v)))
@@ -130,16 +127,6 @@ struct ViolationsView: View {
             }
         }
         .navigationTitle(L("violations.title"))
-        .task {
-            do {
-                if let only {
-                    violations = [try await client.violation(id: only)]
-                } else {
-                    violations = try await client.violations()
-                }
-            } catch {
-                self.error = error
-            }
-        }
+        .task { await page.loadViolations(only: only) }
     }
 }

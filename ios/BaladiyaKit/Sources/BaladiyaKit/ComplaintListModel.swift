@@ -11,6 +11,8 @@ import Combine
 @MainActor
 public final class ComplaintListModel {
     public private(set) var complaints: [Complaint] = []
+    /// Category names by code, in the language the categories were last fetched in.
+    public private(set) var categoryNames: [String: String] = [:]
     /// The last failure to show (offline, a store error); nil after a successful load.
     public private(set) var errorText: String?
     /// True while `sendAndRefresh()` runs (a spinner, a disabled button).
@@ -48,9 +50,11 @@ public final class ComplaintListModel {
         let mine = generation
         do {
             let found = try await client.complaints()
+            let categories = (try? await client.complaintCategories()) ?? []
             guard mine == generation else { return }
             willChange()
             complaints = found
+            categoryNames = Dictionary(categories.map { ($0.code, $0.name) }, uniquingKeysWith: { first, _ in first })
             errorText = nil
         } catch {
             guard mine == generation else { return }
@@ -65,6 +69,11 @@ public final class ComplaintListModel {
         let localId = try await client.submitComplaint(draft, photos: photos)
         await reload()
         return localId
+    }
+
+    /// The name a row shows for a complaint's category (its code until the categories are known).
+    public func categoryName(_ complaint: Complaint) -> String {
+        categoryNames[complaint.draft.serviceCode] ?? complaint.draft.serviceCode
     }
 
     /// Withdraw a complaint still on the phone; a refusal (already sent) becomes `errorText`.

@@ -243,6 +243,7 @@ final class ComplaintTests: ServerTestCase {
 
         let localId = try await model.submit(leak("تسرب في شارع عمر المختار"), photos: [ComplaintTests.photo])
         XCTAssertEqual(model.complaints.map(\.localId), [localId])
+        XCTAssertEqual(model.categoryName(try XCTUnwrap(model.complaints.first)), "تسرب مياه", "the row's category, by name")
         XCTAssertEqual(model.complaints.first?.state, .queued)
 
         // Sent elsewhere (a background flush): the model hears of it through the events.

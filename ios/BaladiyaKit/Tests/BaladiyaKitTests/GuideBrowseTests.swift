@@ -58,3 +58,28 @@ final class GuideBrowseTests: ServerTestCase {
         XCTAssertEqual(ContactLinks.whatsApp("+970 599 123 456")?.absoluteString, "https://wa.me/970599123456")
     }
 }
+
+/// A service's page and the violations guide from the phone.
+final class ServicePageTests: ServerTestCase {
+    @MainActor
+    func testAServicePageWithItsDepartmentAndTheViolations() async throws {
+        let c = try client()
+        let page = ServicePageModel(client: c)
+        await page.load(service: "building-permit")
+        XCTAssertEqual(page.errorText, Lang.ar.text("error.notFound"), "nothing on the phone before the first sync")
+
+        _ = try await c.syncGuide()
+        await page.load(service: "building-permit")
+        XCTAssertNil(page.errorText)
+        let service = try XCTUnwrap(page.service)
+        let departments = try await c.departments()
+        let department = try XCTUnwrap(departments.first { $0.id == service.departmentId })
+        XCTAssertEqual(page.departmentName, department.name.ar)
+
+        await page.loadViolations()
+        XCTAssertEqual(page.violations.count, 21)
+        let one = try XCTUnwrap(page.violations.last)
+        await page.loadViolations(only: one.id)
+        XCTAssertEqual(page.violations, [one])
+    }
+}
