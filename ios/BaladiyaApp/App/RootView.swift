@@ -45,6 +45,10 @@ struct RootView: View {
         .environment(\.layoutDirection, settings.language == .ar ? .rightToLeft : .leftToRight)
         .environment(\.locale, AppLanguage.locale)
         .id(settings.language)
+        .onChange(of: settings.language) { _ in
+            // Search rows come in the app's language: ask again in the new one.
+            if !search.query.isEmpty { search.update(query: search.query) }
+        }
         .task {
             // Followed for the whole session: the complaint list and the unread badge stay
             // current from the library's events.
