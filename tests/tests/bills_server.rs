@@ -115,23 +115,57 @@ async fn arabic_indic_digits_find_the_same_bill() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn failures_are_throttled_per_account_with_retry_after() {
+async fn failures_lock_out_the_guesser_not_the_account_holder() {
     let server = TestServer::start();
     let (http, base) = (http_client(), server.url());
     for account in ["10561203", "18888888"] {
         for _ in 0..5 {
             assert_eq!(lookup(&http, &base, account, Some("0599000000")).await.status(), 401);
         }
-        // Locked for everyone, the right factor included; an unknown account the same way.
+        // Locked for the client that guessed, the right factor included; an unknown account the
+        // same way.
         let resp = lookup(&http, &base, account, Some("0567654321")).await;
         assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS, "{account}");
         let retry: u64 = resp.headers()["retry-after"].to_str().unwrap().parse().unwrap();
         assert!((1..=900).contains(&retry), "Retry-After {retry}");
-        let other = lookup(&client_from("127.0.0.2"), &base, account, Some("0567654321")).await;
-        assert_eq!(other.status(), StatusCode::TOO_MANY_REQUESTS);
     }
+    // The holder, from an address that has not failed on the account, gets through.
+    statement(&client_from("127.0.0.2"), &base, "10561203", "0567654321").await;
+    // A guess from another address is its own: counted, not refused.
+    assert_eq!(lookup(&client_from("127.0.0.2"), &base, "18888888", Some("0599000000")).await.status(), 401);
     // Other accounts are not affected.
     statement(&http, &base, "10234518", "0599123456").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_account_guessed_from_many_addresses_hits_its_ceiling() {
+    let dir = tempfile::tempdir().unwrap();
+    let window = std::time::Duration::from_secs(900);
+    let options = Options {
+        bills: BillsConfig {
+            per_account: baladiya_server::bills::throttle::Limit { max: 8, window },
+            ..BillsConfig::default()
+        },
+        ..Options::default()
+    };
+    let server = RunningServer::start_with_options(
+        ServerConfig { data_dir: dir.path().to_owned(), demo: true, staff_token: None },
+        options,
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .unwrap();
+    let base = server.url();
+    for (ip, guesses) in [("127.0.0.10", 5), ("127.0.0.11", 3)] {
+        let c = client_from(ip);
+        for _ in 0..guesses {
+            assert_eq!(lookup(&c, &base, "10561203", Some("0599000000")).await.status(), 401, "{ip}");
+        }
+    }
+    // Eight failures from anywhere: the account is closed to everyone until they age.
+    let resp = lookup(&client_from("127.0.0.12"), &base, "10561203", Some("0567654321")).await;
+    assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(resp.headers().contains_key("retry-after"));
+    statement(&client_from("127.0.0.12"), &base, "10234518", "0599123456").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

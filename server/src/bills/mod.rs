@@ -16,13 +16,19 @@
 //! constant time. An unknown account and a wrong factor get the very same answer, after the same
 //! work: `401 {"error": "account number or verification does not match"}`.
 //!
-//! **Throttling.** Each attempt is counted as a failure *before* it is checked (so parallel
-//! guesses cannot slip past the count) and forgiven if it succeeds. At most 5 failures per account
-//! number (known or not) and 20 per client address in 15 minutes; beyond that `429` with
-//! `Retry-After` (seconds) until the oldest failure is 15 minutes old. A success clears its
-//! account's failures but only forgives its own attempt in the client's count, so mixing in a
-//! known account does not reset a client's guessing budget. The client address is the
-//! connection's peer (behind a reverse proxy, the proxy must throttle or pass the address on).
+//! **Throttling.** Failed verifications are counted three ways, in a 15-minute window: per account
+//! number and client address together (5), per account number from anywhere (100), and per
+//! client address over all accounts (20). Beyond any of them, `429` with `Retry-After` (seconds)
+//! until the oldest failure counted there is 15 minutes old. The pair is what locks a guesser
+//! out of an account; the account holder, from an address that has not failed on it, still gets
+//! through, so five wrong guesses from anywhere no longer lock the holder out. The much higher
+//! per-account ceiling keeps the bound on an account guessed from many addresses at once (at
+//! least five, each also held to 20 failures in all). A verification in flight holds a place in
+//! each count, so a burst of parallel guesses cannot outrun them, but it is not a failure: only a
+//! mismatch records one, when it is found ([`throttle`]). A success forgives the pair's failures
+//! and only its own attempt in the other two counts, so mixing in a known account does not reset
+//! a guesser's budget. The client address is the connection's peer (behind a reverse proxy, the
+//! proxy must throttle or pass the address on).
 //!
 //! **Caching.** A statement has a strong ETag (a hash of its bytes) and is gzipped when the
 //! client accepts it; `If-None-Match` gives `304` (after verification). `Cache-Control: private,
@@ -63,9 +69,11 @@ pub const MISMATCH: &str = "account number or verification does not match";
 #[derive(Debug, Clone)]
 pub struct BillsConfig {
     pub verification: VerificationKind,
-    /// Failed verifications allowed per account number.
+    /// Failed verifications allowed per account number and client address together.
+    pub per_pair: Limit,
+    /// Failed verifications allowed per account number, from all clients.
     pub per_account: Limit,
-    /// Failed verifications allowed per client address.
+    /// Failed verifications allowed per client address, over all accounts.
     pub per_client: Limit,
 }
 
@@ -74,7 +82,8 @@ impl Default for BillsConfig {
         let window = Duration::from_secs(15 * 60);
         BillsConfig {
             verification: VerificationKind::Phone,
-            per_account: Limit { max: 5, window },
+            per_pair: Limit { max: 5, window },
+            per_account: Limit { max: 100, window },
             per_client: Limit { max: 20, window },
         }
     }
@@ -84,6 +93,7 @@ struct BillsState {
     db: Db,
     kind: VerificationKind,
     info: Representation,
+    pairs: Throttle<(String, IpAddr)>,
     accounts: Throttle<String>,
     clients: Throttle<IpAddr>,
 }
@@ -121,6 +131,7 @@ pub(crate) fn router(db: Db, demo: bool, config: &BillsConfig) -> Result<Router,
         db,
         kind,
         info,
+        pairs: Throttle::new(config.per_pair),
         accounts: Throttle::new(config.per_account),
         clients: Throttle::new(config.per_client),
     });
@@ -187,16 +198,22 @@ async fn bill(
         return refuse(StatusCode::BAD_REQUEST, &format!("{VERIFICATION_HEADER}: required, {what}"));
     };
 
-    // Count the attempt as a failure first; forgive it below if it succeeds.
+    // Each count gets the attempt before it is checked; a mismatch records the failures below.
     let now = Instant::now();
     let client = client_key(ip);
-    if let Err(wait) = st.accounts.acquire(&account, now) {
-        return too_many(wait);
-    }
-    if let Err(wait) = st.clients.acquire(&client, now) {
-        st.accounts.release(&account, now);
-        return too_many(wait);
-    }
+    let pair_key = (account.clone(), client);
+    let pair = match st.pairs.begin(&pair_key, now) {
+        Ok(a) => a,
+        Err(wait) => return too_many(wait),
+    };
+    let on_account = match st.accounts.begin(&account, now) {
+        Ok(a) => a,
+        Err(wait) => return too_many(wait),
+    };
+    let from_client = match st.clients.begin(&client, now) {
+        Ok(a) => a,
+        Err(wait) => return too_many(wait),
+    };
 
     let given = verify::digest(&account, st.kind, &factor);
     let kind = st.kind;
@@ -216,16 +233,19 @@ async fn bill(
         .await;
     let statement = match looked_up {
         Ok(Some(s)) => s,
-        Ok(None) => return refuse(StatusCode::UNAUTHORIZED, MISMATCH),
-        Err(e) => {
-            // Not the caller's failure.
-            st.accounts.release(&account, now);
-            st.clients.release(&client, now);
-            return e.into_response();
+        Ok(None) => {
+            let failed_at = Instant::now();
+            pair.failed(failed_at);
+            on_account.failed(failed_at);
+            from_client.failed(failed_at);
+            return refuse(StatusCode::UNAUTHORIZED, MISMATCH);
         }
+        // Not the caller's failure: the attempts end uncounted as they are dropped.
+        Err(e) => return e.into_response(),
     };
-    st.accounts.clear(&account);
-    st.clients.release(&client, now);
+    pair.passed_and_cleared();
+    on_account.passed();
+    from_client.passed();
     let Some(statement) = statement else {
         return refuse(StatusCode::NOT_FOUND, "no bills on this account yet");
     };

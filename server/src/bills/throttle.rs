@@ -1,6 +1,13 @@
-//! Failed-verification throttling: a sliding window of failure times per key (an account number,
-//! or a client address). Once a key has `max` failures inside `window`, every attempt on it is
-//! refused until the oldest of them leaves the window; the refusal says how long that is.
+//! Failed-verification throttling: a sliding window of failure times per key (an account and
+//! client pair, an account, or a client address). Once a key has `max` failures inside `window`,
+//! every attempt on it is refused until the oldest of them leaves the window; the refusal says
+//! how long that is.
+//!
+//! An attempt is an [`Attempt`] while it is being verified: it holds one of the key's `max`
+//! places (so a burst of parallel guesses cannot all pass before any has failed), but it is not a
+//! failure. Only a verification that ends in a mismatch records one, at the time it ended; one
+//! that succeeds, or fails for the server's reasons, or whose client went away (the attempt is
+//! dropped), leaves nothing behind.
 //!
 //! Kept in memory: a restart forgets it, which gives an attacker one window's worth of extra
 //! guesses per restart. A deployment with several server processes would keep it in the shared
@@ -22,55 +29,111 @@ pub struct Limit {
 /// Above this many keys, expired ones are swept out before a new one is added.
 const SWEEP_ABOVE: usize = 10_000;
 
+#[derive(Debug, Default)]
+struct Entry {
+    failures: VecDeque<Instant>,
+    /// Attempts being verified right now.
+    pending: u32,
+}
+
 pub struct Throttle<K> {
     limit: Limit,
-    failures: Mutex<HashMap<K, VecDeque<Instant>>>,
+    entries: Mutex<HashMap<K, Entry>>,
+}
+
+/// An attempt being verified; dropping it without an outcome counts nothing.
+pub struct Attempt<'a, K: Eq + Hash + Clone> {
+    throttle: &'a Throttle<K>,
+    key: K,
+    open: bool,
 }
 
 impl<K: Eq + Hash + Clone> Throttle<K> {
     pub fn new(limit: Limit) -> Self {
-        Throttle { limit, failures: Mutex::new(HashMap::new()) }
+        Throttle { limit, entries: Mutex::new(HashMap::new()) }
     }
 
-    /// Count an attempt on `key` as a failure, unless `key` has used up its failures: then
-    /// `Err(wait)`, `wait` being at least one second, and nothing is counted. Checking and counting
-    /// under one lock means parallel attempts cannot all pass before any is counted.
-    pub fn acquire(&self, key: &K, now: Instant) -> Result<(), Duration> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<K, Entry>> {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Start an attempt on `key`, unless its failures and the attempts in flight already fill its
+    /// limit: then `Err(wait)`, `wait` being at least one second, and nothing is counted.
+    pub fn begin(&self, key: &K, now: Instant) -> Result<Attempt<'_, K>, Duration> {
         let window = self.limit.window;
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let mut map = self.lock();
         if map.len() > SWEEP_ABOVE && !map.contains_key(key) {
-            map.retain(|_, times| {
-                expire(times, window, now);
-                !times.is_empty()
+            map.retain(|_, e| {
+                expire(&mut e.failures, window, now);
+                !e.failures.is_empty() || e.pending > 0
             });
         }
-        let times = map.entry(key.clone()).or_default();
-        expire(times, window, now);
-        if times.len() >= self.limit.max as usize {
-            let oldest = times.front().copied().unwrap_or(now);
-            let wait = (oldest + window).saturating_duration_since(now);
+        let e = map.entry(key.clone()).or_default();
+        expire(&mut e.failures, window, now);
+        if e.failures.len() + e.pending as usize >= self.limit.max as usize {
+            // Free again when the oldest failure leaves the window (or, if attempts in flight
+            // fill the limit, as soon as they end).
+            let wait = e
+                .failures
+                .front()
+                .map_or(Duration::ZERO, |oldest| (*oldest + window).saturating_duration_since(now));
             return Err(wait.max(Duration::from_secs(1)));
         }
-        times.push_back(now);
-        Ok(())
+        e.pending += 1;
+        Ok(Attempt { throttle: self, key: key.clone(), open: true })
     }
 
-    /// Take back the attempt counted at `at` (it succeeded, or failed for the server's reasons).
-    pub fn release(&self, key: &K, at: Instant) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(times) = map.get_mut(key) {
-            if let Some(i) = times.iter().rposition(|t| *t == at) {
-                times.remove(i);
+    fn end(&self, key: &K, failed_at: Option<Instant>, clear: bool) {
+        let mut map = self.lock();
+        if let Some(e) = map.get_mut(key) {
+            e.pending = e.pending.saturating_sub(1);
+            if clear {
+                e.failures.clear();
             }
-            if times.is_empty() {
+            if let Some(at) = failed_at {
+                e.failures.push_back(at);
+            }
+            if e.failures.is_empty() && e.pending == 0 {
                 map.remove(key);
             }
         }
     }
 
-    /// Forget `key`'s failures (the account's holder proved the factor).
-    pub fn clear(&self, key: &K) {
-        self.failures.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
+    /// Failures counted now on `key` (attempts in flight are not failures).
+    pub fn failures(&self, key: &K, now: Instant) -> usize {
+        let mut map = self.lock();
+        map.get_mut(key).map_or(0, |e| {
+            expire(&mut e.failures, self.limit.window, now);
+            e.failures.len()
+        })
+    }
+}
+
+impl<K: Eq + Hash + Clone> Attempt<'_, K> {
+    /// The factor did not match: one failure, at `now`.
+    pub fn failed(mut self, now: Instant) {
+        self.open = false;
+        self.throttle.end(&self.key, Some(now), false);
+    }
+
+    /// The factor matched, or the check could not be made: nothing is counted.
+    pub fn passed(mut self) {
+        self.open = false;
+        self.throttle.end(&self.key, None, false);
+    }
+
+    /// The factor matched: the key's earlier failures are forgiven too.
+    pub fn passed_and_cleared(mut self) {
+        self.open = false;
+        self.throttle.end(&self.key, None, true);
+    }
+}
+
+impl<K: Eq + Hash + Clone> Drop for Attempt<'_, K> {
+    fn drop(&mut self) {
+        if self.open {
+            self.throttle.end(&self.key, None, false);
+        }
     }
 }
 
@@ -105,32 +168,40 @@ mod tests {
         let t0 = Instant::now();
         let at = |s| t0 + Duration::from_secs(s);
         for i in 0..3 {
-            assert!(t.acquire(&"a", at(i)).is_ok());
+            t.begin(&"a", at(i)).unwrap().failed(at(i));
         }
-        assert_eq!(t.acquire(&"a", at(10)), Err(Duration::from_secs(50)));
+        assert_eq!(t.begin(&"a", at(10)).err(), Some(Duration::from_secs(50)));
         // Refused attempts are not counted: the wait does not grow.
-        assert_eq!(t.acquire(&"a", at(20)), Err(Duration::from_secs(40)));
-        assert!(t.acquire(&"b", at(10)).is_ok());
+        assert_eq!(t.begin(&"a", at(20)).err(), Some(Duration::from_secs(40)));
+        assert!(t.begin(&"b", at(10)).is_ok());
         // The oldest failure leaves the window at 60 s.
-        assert!(t.acquire(&"a", at(60)).is_ok());
+        t.begin(&"a", at(60)).unwrap().failed(at(60));
         // Now 1, 2 and 60 are in the window: free again when 1 leaves it.
-        assert_eq!(t.acquire(&"a", at(60)), Err(Duration::from_secs(1)));
-        t.clear(&"a");
-        assert!(t.acquire(&"a", at(62)).is_ok());
+        assert_eq!(t.begin(&"a", at(60)).err(), Some(Duration::from_secs(1)));
+        t.begin(&"a", at(61)).unwrap().passed_and_cleared();
+        assert_eq!(t.failures(&"a", at(62)), 0);
     }
 
     #[test]
-    fn a_released_attempt_is_not_counted() {
+    fn an_attempt_in_flight_is_not_a_failure() {
         let t = Throttle::new(Limit { max: 2, window: Duration::from_secs(60) });
         let t0 = Instant::now();
-        for i in 0..10 {
-            let now = t0 + Duration::from_secs(i);
-            assert!(t.acquire(&1, now).is_ok());
-            t.release(&1, now);
-        }
-        assert!(t.acquire(&1, t0).is_ok());
-        assert!(t.acquire(&1, t0).is_ok());
-        assert!(t.acquire(&1, t0).is_err());
+        let first = t.begin(&1, t0).unwrap();
+        // Verifying, not failed: nothing recorded, and it ends without a trace.
+        assert_eq!(t.failures(&1, t0), 0);
+        first.passed();
+        let second = t.begin(&1, t0).unwrap();
+        let third = t.begin(&1, t0).unwrap();
+        // Two in flight fill the limit (a burst of guesses cannot outrun the count)...
+        assert_eq!(t.begin(&1, t0).err(), Some(Duration::from_secs(1)));
+        // ...and free it when they end; a dropped one (its client went away) counts nothing.
+        drop(second);
+        third.failed(t0 + Duration::from_secs(5));
+        assert_eq!(t.failures(&1, t0 + Duration::from_secs(5)), 1);
+        assert!(t.begin(&1, t0 + Duration::from_secs(5)).is_ok());
+        // The failure is dated when it was found, so it leaves the window 60 s after that.
+        assert_eq!(t.failures(&1, t0 + Duration::from_secs(64)), 1);
+        assert_eq!(t.failures(&1, t0 + Duration::from_secs(65)), 0);
     }
 
     #[test]
