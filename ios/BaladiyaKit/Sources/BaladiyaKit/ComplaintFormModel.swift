@@ -19,17 +19,24 @@ public final class ComplaintFormModel {
     public private(set) var code: String?
     /// The category's questions and notes, in their order.
     public private(set) var attributes: [AttributeDef] = []
-    public var answers: [String: [String]] = [:] { willSet { willChange() } }
-    public var details = "" { willSet { willChange() } }
-    public var address = "" { willSet { willChange() } }
-    public var location: GeoPoint? { willSet { willChange() } }
+    public var answers: [String: [String]] = [:] {
+        willSet { willChange() }
+        didSet {
+            for code in Set(answers.keys).union(oldValue.keys) where answers[code] != oldValue[code] {
+                resolved("attribute[\(code)]")
+            }
+        }
+    }
+    public var details = "" { willSet { willChange() } didSet { resolved("description") } }
+    public var address = "" { willSet { willChange() } didSet { resolved("location") } }
+    public var location: GeoPoint? { willSet { willChange() } didSet { resolved("location") } }
     /// Photo bytes the core reads (JPEG, PNG or WebP), at most 3; not changed by an edit.
     public var photos: [Data] = [] { willSet { willChange() } }
     public var anonymous = false { willSet { willChange() } }
     public var firstName = "" { willSet { willChange() } }
     public var lastName = "" { willSet { willChange() } }
-    public var phone = "" { willSet { willChange() } }
-    public var email = "" { willSet { willChange() } }
+    public var phone = "" { willSet { willChange() } didSet { resolved("contact.phone") } }
+    public var email = "" { willSet { willChange() } didSet { resolved("contact.email") } }
     public private(set) var submitting = false
     /// Every problem of the last refused attempt, in the form's order.
     public private(set) var issues: [ValidationIssue] = []
@@ -47,6 +54,8 @@ public final class ComplaintFormModel {
 
     private let client: BaladiyaClient
     private var keepAnswersFor: String?
+    /// The banner counts the fields to fix (and so follows them as they are fixed).
+    private var bannerCounts = false
 
     public init(client: BaladiyaClient, editing: String? = nil) {
         self.client = client
@@ -106,7 +115,10 @@ public final class ComplaintFormModel {
     /// Choose a category: its questions replace the previous one's, and so do the answers
     /// (except the edited complaint's own).
     public func choose(_ newCode: String?) async {
-        update { self.code = newCode }
+        update {
+            self.code = newCode
+            self.resolved("service_code")
+        }
         guard let newCode else {
             update { self.attributes = [] }
             return
@@ -191,6 +203,7 @@ public final class ComplaintFormModel {
                 self.issues = []
                 self.focusField = nil
                 self.bannerText = d.describe(error)
+                self.bannerCounts = false
                 return
             }
             let order = self.fieldOrder
@@ -205,9 +218,22 @@ public final class ComplaintFormModel {
             // A problem the form has no place for (an edit too late) is told in the banner itself.
             if let stray = self.issues.first(where: { !order.contains($0.field) }) {
                 self.bannerText = d.validationText(field: stray.field, reason: stray.reason)
+                self.bannerCounts = false
             } else {
                 self.bannerText = d.plural("form.problems", onForm.count)
+                self.bannerCounts = true
             }
+        }
+    }
+
+    /// The citizen changed `field`: its message goes (the core judges again at the next tap),
+    /// and a banner counting the fields to fix counts one less, or goes with the last one.
+    private func resolved(_ field: String) {
+        guard issues.contains(where: { $0.field == field }) else { return }
+        willChange()
+        issues.removeAll { $0.field == field }
+        if bannerCounts {
+            bannerText = issues.isEmpty ? nil : client.display.plural("form.problems", issues.count)
         }
     }
 

@@ -37,10 +37,19 @@ final class ComplaintScreenTests: ServerTestCase {
         let kinds = form.attributes.map(form.kind(of:))
         XCTAssertEqual(kinds, [.identifier, .text], "the pole number is typed left to right")
 
-        // Fixed but for one: only that one is left, and focus moves to it.
+        // As each field is changed its message goes and the banner counts one less.
         form.answers["pole_number"] = ["P-١٧"]
+        XCTAssertNil(form.errorText(for: "attribute[pole_number]"))
+        XCTAssertEqual(form.bannerText, "٣ حقول تحتاج إلى تصحيح، وهي معلَّمة بالأحمر.")
         form.details = "العمود مطفأ منذ أسبوع"
+        XCTAssertEqual(form.bannerText, "حقلان يحتاجان إلى تصحيح، وهما معلَّمان بالأحمر.")
         form.address = "شارع عمر المختار"
+        XCTAssertEqual(form.issues.map(\.field), ["attribute[problem]"])
+        form.anonymous = false
+        XCTAssertEqual(form.issues.count, 1, "a change elsewhere leaves the others")
+
+        // Fixed but for one: only that one is left after the next tap, and focus moves to it.
+        form.anonymous = true
         await form.submit()
         XCTAssertEqual(form.issues.map(\.field), ["attribute[problem]"])
         XCTAssertEqual(form.focusField, "attribute[problem]")
