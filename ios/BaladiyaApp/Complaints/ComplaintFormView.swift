@@ -313,11 +313,7 @@ struct ComplaintFormView: View {
 
     /// The bytes as they are when the core can decode them, else re-encoded as JPEG.
     private static func readable(_ data: Data) -> Data? {
-        let head = [UInt8](data.prefix(12))
-        let jpeg = head.starts(with: [0xFF, 0xD8])
-        let png = head.starts(with: [0x89, 0x50, 0x4E, 0x47])
-        let webp = head.count == 12 && head[0..<4] == [0x52, 0x49, 0x46, 0x46] && head[8..<12] == [0x57, 0x45, 0x42, 0x50]
-        if jpeg || png || webp { return data }
+        if PhotoData.isReadableByCore(data) { return data }
         return UIImage(data: data)?.jpegData(compressionQuality: 0.9)
     }
 

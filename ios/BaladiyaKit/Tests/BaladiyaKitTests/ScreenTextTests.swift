@@ -84,6 +84,14 @@ final class ScreenTextTests: XCTestCase {
         XCTAssertEqual(FieldKind.text.normalized("البيت ١"), "البيت ١", "words are kept as typed")
     }
 
+    func testPhotosTheCoreReadsAsTheyAreAndOthersToReencode() {
+        XCTAssertTrue(PhotoData.isReadableByCore(ComplaintTests.photo))
+        XCTAssertTrue(PhotoData.isReadableByCore(Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])))
+        XCTAssertTrue(PhotoData.isReadableByCore(Data("RIFF\u{0}\u{0}\u{0}\u{0}WEBPVP8 ".utf8)))
+        XCTAssertFalse(PhotoData.isReadableByCore(Data([0, 0, 0, 0x18] + Array("ftypheic".utf8))), "HEIC")
+        XCTAssertFalse(PhotoData.isReadableByCore(Data()))
+    }
+
     func testErrorsAreWordedPerKindInTheCitizensLanguage() {
         let errors: [ApiError] = [
             .Offline(detail: "offline: connection refused (os error 111)"),
