@@ -91,6 +91,7 @@ final class DisplayTests: XCTestCase {
             placeholders.matches(in: s, range: NSRange(s.startIndex..., in: s)).map { String(s[Range($0.range, in: s)!]) }.sorted()
         }
         XCTAssertGreaterThan(Texts.table.count, 200)
+        XCTAssertEqual(Texts.table.count, Texts.entries.count, "a key defined twice")
         for (key, entry) in Texts.table {
             XCTAssertFalse(entry.ar.isEmpty || entry.en.isEmpty, key)
             XCTAssertEqual(marks(entry.ar), marks(entry.en), key)
