@@ -72,9 +72,10 @@ extension GuideHit {
 
     private static func styled(_ marked: AttributedString) -> AttributedString {
         var out = marked
-        for run in marked.runs where run[SearchMatchAttribute.self] == true {
-            out[run.range].font = .body.bold()
-            out[run.range].backgroundColor = Color.accentColor.opacity(0.18)
+        let matched = out.runs.filter { $0[SearchMatchAttribute.self] == true }.map(\.range)
+        for range in matched {
+            out[range].font = .body.bold()
+            out[range].backgroundColor = Color.accentColor.opacity(0.18)
         }
         return out
     }
