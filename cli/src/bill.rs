@@ -46,11 +46,11 @@ fn print(b: &BillLookup, months: usize, langs: Langs) {
     let fetched =
         chrono::DateTime::from_timestamp_millis(b.fetched_at).map(|d| d.to_rfc3339()).unwrap_or_default();
     if b.stale {
-        println!("⚠ offline copy from {fetched} (no network) / نسخة محفوظة");
+        say!("⚠ offline copy from {fetched} (no network) / نسخة محفوظة");
     }
-    println!("account {} ({}) — {}", s.account, s.account_type, s.holder_masked);
+    say!("account {} ({}) — {}", s.account, s.account_type, s.holder_masked);
     let c = &s.current;
-    println!(
+    say!(
         "{}: {} → {} m³ = {} m³, due {}, {}",
         c.period,
         c.meter_previous,
@@ -62,16 +62,16 @@ fn print(b: &BillLookup, months: usize, langs: Langs) {
     for l in &c.lines {
         let label = if langs == Langs::En { &l.label.en } else { &l.label.ar };
         let qty = l.quantity_m3.map(|q| format!(" {q} m³")).unwrap_or_default();
-        println!("  {label}{qty}: {}", money(l.amount_minor, &s.currency));
+        say!("  {label}{qty}: {}", money(l.amount_minor, &s.currency));
     }
-    println!("  total {} (paid {})", money(c.total_minor, &s.currency), money(c.paid_minor, &s.currency));
-    println!(
+    say!("  total {} (paid {})", money(c.total_minor, &s.currency), money(c.paid_minor, &s.currency));
+    say!(
         "arrears {} — total due now {}",
         money(s.arrears_minor, &s.currency),
         money(s.total_due_minor, &s.currency)
     );
     for h in s.history.iter().take(months) {
-        println!(
+        say!(
             "  {}  {:>4} m³  {:>14}  {}",
             h.period,
             h.consumption_m3,
@@ -80,7 +80,7 @@ fn print(b: &BillLookup, months: usize, langs: Langs) {
         );
     }
     for p in s.payments.iter().take(3) {
-        println!("  paid {} on {} at {}", money(p.amount_minor, &s.currency), p.date, p.place.ar);
+        say!("  paid {} on {} at {}", money(p.amount_minor, &s.currency), p.date, p.place.ar);
     }
 }
 
@@ -91,7 +91,7 @@ pub async fn run(core: &Baladiya, cmd: BillCommand, langs: Langs) -> Result<(), 
         }
         BillCommand::Save { account, nickname, verification } => {
             let b = core.save_bill_account(&account, &nickname, &verification).await?;
-            println!("saved {} as «{nickname}»", b.statement.account);
+            say!("saved {} as «{nickname}»", b.statement.account);
         }
         BillCommand::List => {
             for a in core.saved_bill_accounts()? {
@@ -100,12 +100,12 @@ pub async fn run(core: &Baladiya, cmd: BillCommand, langs: Langs) -> Result<(), 
                     .and_then(chrono::DateTime::from_timestamp_millis)
                     .map(|d| d.to_rfc3339())
                     .unwrap_or_else(|| "never".into());
-                println!("{}  {:<16} offline copy: {when}", a.account, a.nickname);
+                say!("{}  {:<16} offline copy: {when}", a.account, a.nickname);
             }
         }
         BillCommand::Forget { account } => {
             core.forget_bill_account(&account)?;
-            println!("forgot {account}");
+            say!("forgot {account}");
         }
     }
     Ok(())

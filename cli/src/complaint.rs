@@ -57,26 +57,61 @@ pub enum ComplaintCommand {
     Resend { local_id: String },
 }
 
+/// The status a complaint is in now: its newest history entry's (the first status the server gave
+/// is not updated by a server that reports only `status`), else what the last answer said.
+pub fn current_status<'a>(
+    status: Option<&'a str>,
+    detailed_status: Option<&'a str>,
+    history: impl IntoIterator<Item = (&'a str, &'a str, Option<&'a str>)>,
+) -> &'a str {
+    // (updated_datetime, status, detailed_status); the last of equal times wins.
+    let newest = history.into_iter().fold(None, |best: Option<(&str, &str, Option<&str>)>, u| match best {
+        Some(b) if b.0 > u.0 => Some(b),
+        _ => Some(u),
+    });
+    match newest {
+        Some((_, status, detailed)) => detailed.unwrap_or(status),
+        None => detailed_status.or(status).unwrap_or("open"),
+    }
+}
+
+/// Each line of a reason, the later ones indented under the first.
+fn lines(reason: &str) -> String {
+    reason.lines().filter(|l| !l.trim().is_empty()).collect::<Vec<_>>().join("\n    ")
+}
+
 fn state(c: &Complaint) -> String {
     match c.state {
         ComplaintState::Queued if c.attempts > 0 => {
-            format!("queued (attempt {} failed: {})", c.attempts, c.last_error.as_deref().unwrap_or(""))
+            format!(
+                "queued (attempt {} failed: {})",
+                c.attempts,
+                lines(c.last_error.as_deref().unwrap_or(""))
+            )
         }
         ComplaintState::Queued => "queued".into(),
         ComplaintState::Sent => format!(
             "sent as #{} — {}",
             c.server_id.as_deref().or(c.token.as_deref()).unwrap_or("?"),
-            c.detailed_status.as_deref().or(c.status.as_deref()).unwrap_or("open")
+            current_status(
+                c.status.as_deref(),
+                c.detailed_status.as_deref(),
+                c.updates.iter().map(|u| (
+                    u.updated_datetime.as_str(),
+                    u.status.as_str(),
+                    u.detailed_status.as_deref()
+                ))
+            )
         ),
         ComplaintState::NeedsAttention => {
-            format!("needs attention: {}", c.last_error.as_deref().unwrap_or(""))
+            format!("needs attention: {}", lines(c.last_error.as_deref().unwrap_or("")))
         }
         ComplaintState::Cancelled => "cancelled".into(),
     }
 }
 
 fn line(c: &Complaint) {
-    println!("{}  {:<28} {}", c.local_id, c.draft.service_code, state(c));
+    say!("{}  {:<28} {}", c.local_id, c.draft.service_code, state(c));
 }
 
 fn attributes(raw: Vec<String>) -> Result<Vec<AttributeAnswer>, String> {
@@ -95,15 +130,15 @@ pub async fn run(core: &Baladiya, cmd: ComplaintCommand) -> Result<(), Box<dyn s
     match cmd {
         ComplaintCommand::Categories { attributes } => {
             match core.refresh_complaint_categories().await {
-                Ok(n) => println!("{n} categories fetched"),
-                Err(e) => println!("offline copy ({e})"),
+                Ok(n) => say!("{n} categories fetched"),
+                Err(e) => say!("offline copy ({e})"),
             }
             for c in core.complaint_categories()? {
-                println!("{:<28} [{}] {}", c.code, c.group, c.name);
+                say!("{:<28} [{}] {}", c.code, c.group, c.name);
                 if attributes {
                     for a in core.complaint_definition(&c.code)? {
                         let values: Vec<&str> = a.values.iter().map(|v| v.key.as_str()).collect();
-                        println!(
+                        say!(
                             "    {}{} ({:?}) {} {}",
                             a.code,
                             if a.required { "*" } else { "" },
@@ -138,30 +173,30 @@ pub async fn run(core: &Baladiya, cmd: ComplaintCommand) -> Result<(), Box<dyn s
                 contact: Some(contact),
             };
             let id = core.submit_complaint(draft, &photos)?;
-            println!("{id}");
-            println!("queued — tracking number {id}; run `baladiya complaint flush` to send now");
+            say!("{id}");
+            say!("queued — tracking number {id}; run `baladiya complaint flush` to send now");
         }
         ComplaintCommand::List => core.complaints()?.iter().for_each(line),
         ComplaintCommand::Show { local_id } => {
             let c = core.complaint(&local_id)?;
             line(&c);
-            println!("  {}", c.draft.description);
+            say!("  {}", c.draft.description);
             for a in &c.draft.attributes {
-                println!("  {} = {}", a.code, a.values.join(", "));
+                say!("  {} = {}", a.code, a.values.join(", "));
             }
             if let Some(p) = c.draft.location {
-                println!("  at {:.5}, {:.5}", p.lat, p.long);
+                say!("  at {:.5}, {:.5}", p.lat, p.long);
             }
             if let Some(a) = &c.draft.address {
-                println!("  address: {a}");
+                say!("  address: {a}");
             }
-            println!(
+            say!(
                 "  photos: {}; {}",
                 c.photo_count,
                 if c.draft.contact.is_some() { "with contact" } else { "anonymous" }
             );
             for u in &c.updates {
-                println!(
+                say!(
                     "  {}  {:<12} {}",
                     u.updated_datetime,
                     u.detailed_status.as_deref().unwrap_or(&u.status),
@@ -177,32 +212,53 @@ pub async fn run(core: &Baladiya, cmd: ComplaintCommand) -> Result<(), Box<dyn s
         ComplaintCommand::Flush => {
             let r = core.flush_complaints().await?;
             for s in &r.sent {
-                println!(
+                say!(
                     "sent {} as #{}",
                     s.local_id,
                     s.server_id.as_deref().or(s.token.as_deref()).unwrap_or("?")
                 );
             }
             for (id, reason) in &r.needs_attention {
-                println!("refused {id}: {reason}");
+                say!("refused {id}: {}", lines(reason));
             }
             if let Some(retry) = &r.retry_later {
-                println!("not sent {}: {} (will retry)", retry.local_id, retry.error);
+                say!("not sent {}: {} (will retry)", retry.local_id, retry.error);
             }
-            println!("{} still queued", r.remaining);
+            say!("{} still queued", r.remaining);
         }
         ComplaintCommand::Refresh => {
             let r = core.refresh_complaints().await?;
-            println!("{} checked, {} changed, {} new updates", r.checked, r.changed, r.new_updates);
+            say!("{} checked, {} changed, {} new updates", r.checked, r.changed, r.new_updates);
         }
         ComplaintCommand::Cancel { local_id } => {
             core.cancel_complaint(&local_id)?;
-            println!("cancelled {local_id}");
+            say!("cancelled {local_id}");
         }
         ComplaintCommand::Resend { local_id } => {
             core.resend_complaint(&local_id)?;
-            println!("queued {local_id} again");
+            say!("queued {local_id} again");
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::current_status;
+
+    #[test]
+    fn the_header_follows_the_newest_history_entry() {
+        // A server that reports only `status`: the first answer said received, a later change of
+        // status became a history entry of its own.
+        let history =
+            [("2026-11-01T10:00:00Z", "open", Some("received")), ("2026-11-03T09:00:00Z", "closed", None)];
+        assert_eq!(current_status(Some("closed"), Some("received"), history), "closed");
+        let ours = [
+            ("2026-11-01T10:00:00Z", "open", Some("received")),
+            ("2026-11-02T10:00:00Z", "open", Some("in_progress")),
+        ];
+        assert_eq!(current_status(Some("open"), Some("received"), ours), "in_progress");
+        assert_eq!(current_status(Some("open"), None, []), "open");
+        assert_eq!(current_status(None, Some("received"), []), "received");
+    }
 }

@@ -16,9 +16,9 @@ const DEMO_API_KEY: &str = "demo-app-key";
 
 pub fn print_sync(r: &GuideSyncReport) {
     if r.not_modified {
-        println!("  unchanged (304) — version {}, {} bytes received", r.version, r.bytes_received);
+        say!("  unchanged (304) — version {}, {} bytes received", r.version, r.bytes_received);
     } else {
-        println!(
+        say!(
             "  {} — version {}: {} added, {} updated, {} removed services; {} violations changed, {} removed; {} bytes received",
             if r.full { "full catalogue" } else { "delta" },
             r.version,
@@ -33,7 +33,7 @@ pub fn print_sync(r: &GuideSyncReport) {
 }
 
 fn step(title: &str) {
-    println!("\n━━ {title}");
+    say!("\n━━ {title}");
 }
 
 pub async fn run(langs: Langs) -> Result<(), Box<dyn std::error::Error>> {
@@ -47,8 +47,8 @@ pub async fn run(langs: Langs) -> Result<(), Box<dyn std::error::Error>> {
         },
         "127.0.0.1:0".parse()?,
     )?;
-    println!("Baladiya demo — reference server (sample data) at {}", server.url());
-    println!("app data directory: {}", app_dir.path().display());
+    say!("Baladiya demo — reference server (sample data) at {}", server.url());
+    say!("app data directory: {}", app_dir.path().display());
 
     let mut config = Config::new(app_dir.path(), server.url());
     config.open311.api_key = Some(DEMO_API_KEY.into());
@@ -76,7 +76,7 @@ pub async fn run(langs: Langs) -> Result<(), Box<dyn std::error::Error>> {
         let started = Instant::now();
         let hits = core.search_guide(q, 3)?;
         let took = started.elapsed();
-        println!("\n  «{q}»  ({why}; {} hits in {:.2} ms)", hits.len(), took.as_secs_f64() * 1e3);
+        say!("\n  «{q}»  ({why}; {} hits in {:.2} ms)", hits.len(), took.as_secs_f64() * 1e3);
         for h in &hits {
             render::hit(h, langs);
         }
@@ -96,13 +96,13 @@ pub async fn run(langs: Langs) -> Result<(), Box<dyn std::error::Error>> {
         .json(&s)
         .send()
         .await?;
-    println!("  staff edit: HTTP {}", resp.status());
+    say!("  staff edit: HTTP {}", resp.status());
     print_sync(&core.sync_guide().await?);
 
     step("6. The violations guide (first three)");
     for v in core.violations()?.iter().take(3) {
         render::violation(v, langs);
-        println!();
+        say!();
     }
 
     let server = complaints(&core, server, server_dir.path(), langs).await?;
@@ -111,11 +111,11 @@ pub async fn run(langs: Langs) -> Result<(), Box<dyn std::error::Error>> {
     step("14. The server goes away; the guide, the saved bill and the news still work");
     server.stop()?;
     match core.sync_guide().await {
-        Err(e) => println!("  sync: {e}"),
+        Err(e) => say!("  sync: {e}"),
         Ok(r) => print_sync(&r),
     }
     let hits = core.search_guide("براءة", 1)?;
-    println!("  search «براءة» offline: {} hit(s)", hits.len());
+    say!("  search «براءة» offline: {} hit(s)", hits.len());
     for h in &hits {
         render::hit(h, langs);
     }
@@ -123,14 +123,14 @@ pub async fn run(langs: Langs) -> Result<(), Box<dyn std::error::Error>> {
     let fetched = chrono::DateTime::from_timestamp_millis(offline.fetched_at)
         .map(|d| d.to_rfc3339())
         .unwrap_or_default();
-    println!(
+    say!(
         "  bill {} offline: {} (stale: {}, fetched {fetched})",
         SAMPLE_ACCOUNT,
         render::money(offline.statement.total_due_minor, &offline.statement.currency),
         offline.stale
     );
-    println!("  news offline: {} items, {} unread", core.news(false)?.len(), core.unread_news_count()?);
-    println!("\nDemo finished.");
+    say!("  news offline: {} items, {} unread", core.news(false)?.len(), core.unread_news_count()?);
+    say!("\nDemo finished.");
     Ok(())
 }
 
@@ -142,23 +142,27 @@ const SAMPLE_PHONE: &str = "0567654321";
 /// one background sync as the phone runs it.
 async fn bills_and_news(core: &Baladiya, server: &RunningServer) -> Result<(), Box<dyn std::error::Error>> {
     step("11. A water bill, typed in Arabic-Indic digits, verified by the registered phone");
-    println!("  the server asks for: {}", core.bill_verification().await?.label.ar);
+    say!("  the server asks for: {}", core.bill_verification().await?.label.ar);
     match core.lookup_bill("١٠٥٦-١٢٠٣", "٠٥٦٧٦٥٤٠٠٠").await {
-        Err(e) => println!("  with a wrong phone: {e}"),
-        Ok(_) => println!("  with a wrong phone: accepted?!"),
+        Err(e) => say!("  with a wrong phone: {e}"),
+        Ok(_) => say!("  with a wrong phone: accepted?!"),
     }
     let b = core.save_bill_account("١٠٥٦-١٢٠٣", "البيت", "٠٥٦٧ ٦٥٤ ٣٢١").await?;
     let s = &b.statement;
     let c = &s.current;
-    println!("  account {} ({}, {}) saved as «البيت»", s.account, s.account_type, s.holder_masked);
-    println!(
+    say!("  account {} ({}, {}) saved as «البيت»", s.account, s.account_type, s.holder_masked);
+    say!(
         "  {}: {} → {} m³ = {} m³, due {}",
-        c.period, c.meter_previous, c.meter_current, c.consumption_m3, c.due_date
+        c.period,
+        c.meter_previous,
+        c.meter_current,
+        c.consumption_m3,
+        c.due_date
     );
     for l in &c.lines {
-        println!("    {:<28} {:>14}", l.label.ar, render::money(l.amount_minor, &s.currency));
+        say!("    {:<28} {:>14}", l.label.ar, render::money(l.amount_minor, &s.currency));
     }
-    println!(
+    say!(
         "  total due now {} ({} months of history)",
         render::money(s.total_due_minor, &s.currency),
         s.history.len()
@@ -166,9 +170,9 @@ async fn bills_and_news(core: &Baladiya, server: &RunningServer) -> Result<(), B
 
     step("12. News from the municipality");
     let r = core.refresh_news().await?;
-    println!("  {} items, {} bytes", r.new_items, r.bytes_received);
+    say!("  {} items, {} bytes", r.new_items, r.bytes_received);
     for n in core.news(false)?.iter().take(3) {
-        println!(
+        say!(
             "  {} {}{}",
             n.item.published_at.get(..10).unwrap_or(""),
             if n.item.important { "! " } else { "" },
@@ -176,7 +180,7 @@ async fn bills_and_news(core: &Baladiya, server: &RunningServer) -> Result<(), B
         );
     }
     let again = core.refresh_news().await?;
-    println!(
+    say!(
         "  refresh again: unchanged (304) in {} bytes; {} unread",
         again.bytes_received,
         core.unread_news_count()?
@@ -196,7 +200,7 @@ async fn bills_and_news(core: &Baladiya, server: &RunningServer) -> Result<(), B
         .send()
         .await?;
     let summary = core.background_sync(std::time::Duration::from_secs(5)).await;
-    println!(
+    say!(
         "  {} ms: outbox {} queued, complaints {} checked, news {} new, guide {}",
         summary.elapsed_ms,
         summary.flush.as_ref().map(|f| f.remaining).unwrap_or(0),
@@ -205,7 +209,7 @@ async fn bills_and_news(core: &Baladiya, server: &RunningServer) -> Result<(), B
         summary.guide.as_ref().map(|g| if g.not_modified { "unchanged" } else { "updated" }).unwrap_or("-")
     );
     for n in &summary.notifications {
-        println!("  notification ({:?}): {}", n.kind, n.text);
+        say!("  notification ({:?}): {}", n.kind, n.text);
     }
     Ok(())
 }
@@ -219,14 +223,14 @@ async fn complaints(
     langs: Langs,
 ) -> Result<RunningServer, Box<dyn std::error::Error>> {
     step("7. Complaint categories, cached for offline use");
-    println!("  {} categories", core.refresh_complaint_categories().await?);
+    say!("  {} categories", core.refresh_complaint_categories().await?);
     for c in core.complaint_categories()?.iter().take(5) {
-        println!("  • {:<20} [{}] {}", c.code, c.group, c.name);
+        say!("  • {:<20} [{}] {}", c.code, c.group, c.name);
     }
     let severity = core.complaint_definition("water-leak")?;
     if let Some(a) = severity.first() {
         let values: Vec<&str> = a.values.iter().map(|v| v.name.as_str()).collect();
-        println!("  water-leak asks for «{}»: {}", a.description, values.join(" / "));
+        say!("  water-leak asks for «{}»: {}", a.description, values.join(" / "));
     }
 
     step("8. The network drops; a complaint is filed anyway");
@@ -246,10 +250,10 @@ async fn complaints(
         }),
     };
     let id = core.submit_complaint(draft, &[])?;
-    println!("  tracking number {id} — queued at once, no network needed");
+    say!("  tracking number {id} — queued at once, no network needed");
     let r = core.flush_complaints().await?;
     if let Some(retry) = &r.retry_later {
-        println!("  flush: not sent ({}); {} queued, retried later", retry.error, r.remaining);
+        say!("  flush: not sent ({}); {} queued, retried later", retry.error, r.remaining);
     }
     let invalid = ComplaintDraft {
         service_code: "water-leak".into(),
@@ -260,7 +264,7 @@ async fn complaints(
         contact: None,
     };
     if let Err(e) = core.submit_complaint(invalid, &[]) {
-        println!("  a draft outside the city and without severity is refused at once: {e}");
+        say!("  a draft outside the city and without severity is refused at once: {e}");
     }
 
     step("9. The network is back: the queued complaint is sent exactly once");
@@ -274,10 +278,10 @@ async fn complaints(
     )?;
     let r = core.flush_complaints().await?;
     for s in &r.sent {
-        println!("  sent {} as request #{}", s.local_id, s.server_id.as_deref().unwrap_or("?"));
+        say!("  sent {} as request #{}", s.local_id, s.server_id.as_deref().unwrap_or("?"));
     }
     let again = core.flush_complaints().await?;
-    println!("  a second flush sends {} more", again.sent.len());
+    say!("  a second flush sends {} more", again.sent.len());
 
     step("10. The municipality verifies, routes, answers and fixes it");
     let heard = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -301,16 +305,16 @@ async fn complaints(
             .json(&action)
             .send()
             .await?;
-        println!("  staff {}: HTTP {}", action["action"].as_str().unwrap_or(""), resp.status().as_u16());
+        say!("  staff {}: HTTP {}", action["action"].as_str().unwrap_or(""), resp.status().as_u16());
     }
     let r = core.refresh_complaints().await?;
-    println!("  refresh: {} checked, {} new updates; the app was told:", r.checked, r.new_updates);
+    say!("  refresh: {} checked, {} new updates; the app was told:", r.checked, r.new_updates);
     for u in heard.lock().unwrap_or_else(|p| p.into_inner()).iter() {
-        println!("    [{}] {}", u.detailed_status.as_deref().unwrap_or(&u.status), u.description);
+        say!("    [{}] {}", u.detailed_status.as_deref().unwrap_or(&u.status), u.description);
     }
     core.unsubscribe(sub);
     let c = core.complaint(&id)?;
-    println!(
+    say!(
         "  {} is now {} ({}) with {} entries in its history",
         c.local_id,
         c.status.as_deref().unwrap_or("?"),

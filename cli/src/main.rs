@@ -3,6 +3,9 @@
 //! `baladiya demo` runs the whole story against an embedded reference server; `baladiya guide ...`
 //! talks to any server given with `--server`.
 
+#[macro_use]
+mod out;
+
 mod bill;
 mod complaint;
 mod demo;
@@ -115,10 +118,24 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            for line in error_lines(e.as_ref()) {
+                eprintln!("error: {line}");
+            }
             ExitCode::FAILURE
         }
     }
+}
+
+/// Every line of an error: each problem of a validation error (a draft missing two answers names
+/// both), and each line of a server's reason, never only the first.
+fn error_lines(e: &(dyn std::error::Error + 'static)) -> Vec<String> {
+    if let Some(core) = e.downcast_ref::<baladiya_core::Error>() {
+        let problems = core.problems();
+        if !problems.is_empty() {
+            return problems.iter().map(|p| format!("invalid {}: {}", p.field, p.reason)).collect();
+        }
+    }
+    e.to_string().lines().filter(|l| !l.trim().is_empty()).map(str::to_owned).collect()
 }
 
 fn config(cli: &Cli, data_dir: PathBuf) -> Config {
@@ -145,7 +162,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::Sync { budget } => {
             let core = Baladiya::open(cfg)?;
             let r = core.background_sync(std::time::Duration::from_secs_f64(budget.max(0.0))).await;
-            println!("{r:#?}");
+            say!("{r:#?}");
             Ok(())
         }
     }
@@ -161,7 +178,7 @@ async fn guide(core: &Baladiya, cmd: GuideCommand, langs: Langs) -> Result<(), B
             let query = text.join(" ");
             let hits = core.search_guide(&query, limit)?;
             if hits.is_empty() {
-                println!("لا نتائج / no results");
+                say!("لا نتائج / no results");
             }
             for h in &hits {
                 render::hit(h, langs);
@@ -171,7 +188,7 @@ async fn guide(core: &Baladiya, cmd: GuideCommand, langs: Langs) -> Result<(), B
         GuideCommand::Violations => {
             for v in core.violations()? {
                 render::violation(&v, langs);
-                println!();
+                say!();
             }
         }
     }

@@ -62,12 +62,12 @@ pub fn hit(h: &SearchHit, langs: Langs) {
         baladiya_core::HitKind::Service => "service",
         baladiya_core::HitKind::Violation => "violation",
     };
-    println!("  • {} ({kind})", h.id);
+    say!("  • {} ({kind})", h.id);
     if langs != Langs::En {
-        println!("    {}", marked(&h.title.ar, &ranges(HitField::Title, Lang::Ar)));
+        say!("    {}", marked(&h.title.ar, &ranges(HitField::Title, Lang::Ar)));
     }
     if langs != Langs::Ar {
-        println!("    {}", marked(&h.title.en, &ranges(HitField::Title, Lang::En)));
+        say!("    {}", marked(&h.title.en, &ranges(HitField::Title, Lang::En)));
     }
 }
 
@@ -94,30 +94,30 @@ fn fee(f: &Fee, langs: Langs) -> Vec<String> {
 
 fn heading(ar: &str, en: &str, langs: Langs) {
     match langs {
-        Langs::Ar => println!("\n{ar}"),
-        Langs::En => println!("\n{en}"),
-        Langs::Both => println!("\n{ar} / {en}"),
+        Langs::Ar => say!("\n{ar}"),
+        Langs::En => say!("\n{en}"),
+        Langs::Both => say!("\n{ar} / {en}"),
     }
 }
 
 pub fn service(core: &Baladiya, s: &Service, langs: Langs) {
     for t in langs.pick(&s.title) {
-        println!("{t}");
+        say!("{t}");
     }
     for t in langs.pick(&s.summary) {
-        println!("  {t}");
+        say!("  {t}");
     }
     let departments = core.departments().unwrap_or_default();
     if let Some(d) = departments.iter().find(|d| d.id == s.department_id) {
         heading("الجهة المختصة", "Department", langs);
         for t in langs.pick(&d.name) {
-            println!("  {t}");
+            say!("  {t}");
         }
     }
     heading("الخطوات", "Steps", langs);
     for (n, step) in s.steps.iter().enumerate() {
         for t in langs.pick(step) {
-            println!("  {}. {t}", n + 1);
+            say!("  {}. {t}", n + 1);
         }
     }
     heading("الوثائق المطلوبة", "Required documents", langs);
@@ -129,27 +129,27 @@ pub fn service(core: &Baladiya, s: &Service, langs: Langs) {
         };
         let forms = Localized { ar: form.0.into(), en: form.1.into() };
         for (t, f) in langs.pick(&d.name).into_iter().zip(langs.pick(&forms)) {
-            println!("  - {t} ({f})");
+            say!("  - {t} ({f})");
         }
     }
     heading("الرسوم", "Fees", langs);
     for f in &s.fees {
         for line in fee(f, langs) {
-            println!("  - {line}");
+            say!("  - {line}");
         }
     }
     heading("مدة الإنجاز", "Processing time", langs);
     for t in langs.pick(&s.processing_time.text) {
-        println!("  {t} [{}]", s.processing_time.iso8601);
+        say!("  {t} [{}]", s.processing_time.iso8601);
     }
     heading("أين ومتى", "Where and when", langs);
     for c in &s.channels {
         for (office, hours) in langs.pick(&c.office).into_iter().zip(langs.pick(&c.hours)) {
-            println!("  {office} — {hours}");
+            say!("  {office} — {hours}");
         }
         for (label, value) in [("☎", &c.phone), ("WhatsApp", &c.whatsapp), ("Web", &c.web)] {
             if let Some(v) = value {
-                println!("    {label} {v}");
+                say!("    {label} {v}");
             }
         }
     }
@@ -157,7 +157,7 @@ pub fn service(core: &Baladiya, s: &Service, langs: Langs) {
         heading("النماذج", "Forms", langs);
         for f in &s.forms {
             for t in langs.pick(&f.title) {
-                println!("  - {t}{}", f.url.as_deref().map(|u| format!(" <{u}>")).unwrap_or_default());
+                say!("  - {t}{}", f.url.as_deref().map(|u| format!(" <{u}>")).unwrap_or_default());
             }
         }
     }
@@ -165,15 +165,15 @@ pub fn service(core: &Baladiya, s: &Service, langs: Langs) {
 
 pub fn violation(v: &Violation, langs: Langs) {
     for t in langs.pick(&v.offence) {
-        println!("{t}");
+        say!("{t}");
     }
     let fine = if v.fine_min_minor == v.fine_max_minor {
         money(v.fine_min_minor, &v.currency)
     } else {
         format!("{} – {}", money(v.fine_min_minor, &v.currency), money(v.fine_max_minor, &v.currency))
     };
-    println!("  {fine}");
+    say!("  {fine}");
     for t in langs.pick(&v.legal_basis) {
-        println!("  {t}");
+        say!("  {t}");
     }
 }

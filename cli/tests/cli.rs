@@ -1,0 +1,103 @@
+//! The `baladiya` binary as a person or a script meets it (issue 10.13): every line of an error is
+//! shown, a complaint's header shows its current status, and a reader that stops early (`| head`)
+//! ends it quietly.
+
+use std::process::{Command, Output, Stdio};
+
+use baladiya_server::{RunningServer, ServerConfig};
+
+const STAFF: &str = "cli-test-staff";
+
+fn baladiya(server: &str, data: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_baladiya"))
+        .args(["--server", server, "--data-dir"])
+        .arg(data)
+        .args(args)
+        .env_remove("BALADIYA_OPEN311")
+        .output()
+        .expect("the CLI runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn errors_status_and_a_closed_pipe() {
+    let srv_dir = tempfile::tempdir().unwrap();
+    let app_dir = tempfile::tempdir().unwrap();
+    let server = RunningServer::start(
+        ServerConfig { data_dir: srv_dir.path().to_owned(), demo: true, staff_token: Some(STAFF.into()) },
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .unwrap();
+    let url = server.url();
+    let run = |args: &[&str]| baladiya(&url, app_dir.path(), args);
+    assert!(run(&["complaint", "categories"]).status.success());
+
+    // A streetlight complaint missing its pole number and its problem: both lines shown.
+    let out =
+        run(&["complaint", "new", "--category", "streetlight", "--description", "d", "--address", "النصر"]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("pole_number") && err.contains("problem"), "{err}");
+    assert!(!err.contains("more)"), "{err}");
+
+    // Filed, sent, then closed by staff: list and show say closed, not received.
+    let out = run(&[
+        "complaint",
+        "new",
+        "--category",
+        "water-leak",
+        "--description",
+        "تسرب",
+        "--lat",
+        "31.5168",
+        "--long",
+        "34.4485",
+        "--attr",
+        "severity=steady",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let local_id = text(&out.stdout).lines().next().unwrap().trim().to_owned();
+    assert!(run(&["complaint", "flush"]).status.success());
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        baladiya_core::api::install_crypto_provider();
+        let http = reqwest::Client::new();
+        for action in [
+            serde_json::json!({"action": "verify"}),
+            serde_json::json!({"action": "status", "detailed_status": "closed", "note": "أغلق"}),
+        ] {
+            let resp = http
+                .post(format!("{url}api/v1/staff/requests/1/actions"))
+                .bearer_auth(STAFF)
+                .json(&action)
+                .send()
+                .await
+                .unwrap();
+            assert!(resp.status().is_success(), "{action}");
+        }
+    });
+    assert!(run(&["complaint", "refresh"]).status.success());
+    for args in [vec!["complaint", "list"], vec!["complaint", "show", &local_id]] {
+        let out = text(&run(&args).stdout);
+        let header = out.lines().find(|l| l.starts_with(&local_id)).unwrap_or_default().to_owned();
+        assert!(header.contains("closed") && !header.contains("received"), "{args:?}: {out}");
+    }
+
+    // A reader that has gone away before the answer is printed: no panic, a quiet exit.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_baladiya"))
+        .args(["--server", &url, "--data-dir"])
+        .arg(app_dir.path())
+        .args(["complaint", "list"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = text(&out.stderr);
+    assert!(!err.contains("panicked") && !err.contains("Broken pipe"), "{err}");
+    assert!(out.status.success(), "{:?} {err}", out.status);
+}
