@@ -1,7 +1,8 @@
 //! Errors of the municipal JSON API, answered as `{"error": "..."}` with a fitting status.
 //!
 //! Every error has that shape, including the framework's own refusals: handlers take their JSON
-//! bodies and query strings through [`ApiJson`] and [`ApiQuery`], which answer a wrong type (422),
+//! bodies, query strings and path parameters through [`ApiJson`], [`ApiQuery`] and [`ApiPath`],
+//! which answer a wrong type (422),
 //! a missing Content-Type (415), malformed JSON or a duplicated query parameter (400) here
 //! instead of in axum's `text/plain`; unknown paths and methods go to [`not_found`] and
 //! [`method_not_allowed`].
@@ -82,6 +83,20 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
+            Err(r) => Err(ApiError::Rejected(r.status(), r.body_text())),
+        }
+    }
+}
+
+/// A path parameter, refused as `{"error": …}` (a segment that is not UTF-8 once decoded).
+pub struct ApiPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(ApiPath(v)),
             Err(r) => Err(ApiError::Rejected(r.status(), r.body_text())),
         }
     }

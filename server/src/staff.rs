@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::Json;
@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use subtle::ConstantTimeEq;
 
 use crate::catalogue::{self, Kind};
-use crate::error::{ApiError, ApiJson};
+use crate::error::{ApiError, ApiJson, ApiPath};
 use crate::AppState;
 
 /// State that knows the staff (dispatcher) token.
@@ -54,7 +54,7 @@ impl<S: StaffToken + Send + Sync> FromRequestParts<Arc<S>> for Staff {
 pub async fn put_service(
     _: Staff,
     State(state): State<Arc<AppState>>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(service): ApiJson<Service>,
 ) -> Result<Json<Value>, ApiError> {
     let version = state.db.call(move |c| catalogue::put_service(c, &id, service)).await?;
@@ -64,7 +64,7 @@ pub async fn put_service(
 pub async fn put_violation(
     _: Staff,
     State(state): State<Arc<AppState>>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(violation): ApiJson<Violation>,
 ) -> Result<Json<Value>, ApiError> {
     let version = state.db.call(move |c| catalogue::put_violation(c, &id, violation)).await?;
@@ -74,7 +74,7 @@ pub async fn put_violation(
 pub async fn delete_service(
     _: Staff,
     State(state): State<Arc<AppState>>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let version = state.db.call(move |c| catalogue::remove(c, Kind::Service, &id)).await?;
     Ok((StatusCode::OK, Json(json!({ "version": version }))))
@@ -83,7 +83,7 @@ pub async fn delete_service(
 pub async fn delete_violation(
     _: Staff,
     State(state): State<Arc<AppState>>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let version = state.db.call(move |c| catalogue::remove(c, Kind::Violation, &id)).await?;
     Ok((StatusCode::OK, Json(json!({ "version": version }))))

@@ -383,6 +383,24 @@ async fn every_error_has_its_documented_shape() {
             415,
         ),
         ("an unknown path", http.get(format!("{base}api/v1/nothing-here")).send().await.unwrap(), 404),
+        (
+            "a staff path segment that is not UTF-8",
+            http.delete(format!("{base}api/v1/staff/guide/services/%FF"))
+                .bearer_auth(STAFF_TOKEN)
+                .send()
+                .await
+                .unwrap(),
+            400,
+        ),
+        (
+            "a bill path segment that is not UTF-8",
+            http.get(format!("{base}api/v1/bills/%FF%FE"))
+                .header("X-Baladiya-Verification", "0599123456")
+                .send()
+                .await
+                .unwrap(),
+            400,
+        ),
         ("a wrong method", http.delete(format!("{base}api/v1/guide")).send().await.unwrap(), 405),
     ];
     for (what, resp, status) in cases {
@@ -396,8 +414,10 @@ async fn every_error_has_its_documented_shape() {
         assert!(body["error"].as_str().is_some_and(|e| !e.is_empty()), "{what}: {body}");
     }
     // Open311 paths answer in the spec's shape, even where no route matched.
-    let resp = http.get(format!("{base}open311/v2/nothing.json")).send().await.unwrap();
-    assert_eq!(resp.status(), 404);
-    let body: Value = resp.json().await.unwrap();
-    assert_eq!(body[0]["code"], 404, "{body}");
+    for (path, status) in [("open311/v2/nothing.json", 404), ("open311/v2/requests/%FF.json", 400)] {
+        let resp = http.get(format!("{base}{path}")).send().await.unwrap();
+        assert_eq!(resp.status(), status, "{path}");
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body[0]["code"], status, "{path}: {body}");
+    }
 }

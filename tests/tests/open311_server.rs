@@ -1038,6 +1038,12 @@ async fn an_upload_is_judged_before_its_body_is_read() {
     let answer = answer_with_body_held(addr, &head, b"", Duration::from_secs(5)).await;
     let answer = answer.expect("no answer to a 64 MB Content-Length");
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    // Fields beyond what a form may hold are refused as they arrive, key or no key.
+    let filler = "س".repeat(30_000);
+    let many: Vec<(&str, &str)> = (0..6).map(|_| ("description", filler.as_str())).collect();
+    let resp =
+        s.http.post(s.url("open311/v2/requests.json")).multipart(text_parts(&many)).send().await.unwrap();
+    assert_eq!(resp.status(), 413);
     assert_eq!(s.staff_total().await, 0);
 }
 

@@ -46,7 +46,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::extract::{ConnectInfo, FromRequestParts, Path, State};
+use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -57,6 +57,7 @@ use sha2::{Digest, Sha256};
 
 use crate::conditional::{not_modified, Representation};
 use crate::db::Db;
+use crate::error::ApiPath;
 use throttle::{client_key, Limit, Throttle};
 pub use verify::VerificationKind;
 
@@ -180,7 +181,7 @@ fn too_many(wait: Duration) -> Response {
 async fn bill(
     State(st): State<Arc<BillsState>>,
     ClientAddr(ip): ClientAddr,
-    Path(raw_account): Path<String>,
+    ApiPath(raw_account): ApiPath<String>,
     headers: HeaderMap,
 ) -> Response {
     let Some(account) = verify::normalise_account(&raw_account) else {

@@ -27,7 +27,7 @@ mod store;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
@@ -41,7 +41,7 @@ use sha2::{Digest, Sha256};
 
 use crate::conditional::{not_modified, Representation};
 use crate::db::Db;
-use crate::error::{ApiError, ApiJson, ApiQuery};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery};
 use crate::staff::{Staff, StaffToken};
 
 pub const DEFAULT_LIMIT: u32 = 20;
@@ -283,7 +283,7 @@ async fn publish(
 async fn withdraw(
     _: Staff,
     State(st): State<Arc<NewsState>>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     if !valid_id(&id) {
         return Err(ApiError::NotFound);

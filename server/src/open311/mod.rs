@@ -30,7 +30,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, Path, RawQuery, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, RawQuery, Request, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -286,6 +287,21 @@ pub(crate) fn not_found(description: &str) -> Response {
     error(StatusCode::NOT_FOUND, description)
 }
 
+/// The path parameter of an Open311 endpoint, refused in the spec's shape (JSON: the format is
+/// the path's own suffix, which could not be read).
+pub(crate) struct SpecPath(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for SpecPath {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        match Path::<String>::from_request_parts(parts, state).await {
+            Ok(Path(p)) => Ok(SpecPath(p)),
+            Err(r) => Err(error(r.status(), &format!("path: {}", r.body_text()))),
+        }
+    }
+}
+
 /// Categories by code and department names, for showing requests.
 struct Context {
     categories: HashMap<String, Category>,
@@ -389,7 +405,7 @@ async fn services(State(st): State<Arc<Open311State>>, q: RawQuery, fmt: Format)
 
 async fn service_definition(
     State(st): State<Arc<Open311State>>,
-    Path(file): Path<String>,
+    SpecPath(file): SpecPath,
     q: RawQuery,
 ) -> Response {
     let pairs = query_pairs(&q);
@@ -502,7 +518,7 @@ async fn get_requests(
 
 async fn get_request(
     State(st): State<Arc<Open311State>>,
-    Path(file): Path<String>,
+    SpecPath(file): SpecPath,
     headers: HeaderMap,
     q: RawQuery,
 ) -> Response {
@@ -538,7 +554,7 @@ async fn get_request(
     )
 }
 
-async fn get_token(State(st): State<Arc<Open311State>>, Path(file): Path<String>, q: RawQuery) -> Response {
+async fn get_token(State(st): State<Arc<Open311State>>, SpecPath(file): SpecPath, q: RawQuery) -> Response {
     let pairs = query_pairs(&q);
     respond(
         async {
@@ -566,7 +582,7 @@ async fn get_token(State(st): State<Arc<Open311State>>, Path(file): Path<String>
 /// The policy photos are served under.
 pub const MEDIA_CSP: &str = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox";
 
-async fn get_media(State(st): State<Arc<Open311State>>, Path(id): Path<String>) -> Response {
+async fn get_media(State(st): State<Arc<Open311State>>, SpecPath(id): SpecPath) -> Response {
     let not_found = || Failure::not_found(Format::Json, "media: not found").into_response();
     if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
         return not_found();

@@ -19,7 +19,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use axum::extract::{FromRequestParts, Path, RawQuery, State};
+use axum::extract::{FromRequestParts, RawQuery, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -32,7 +32,7 @@ use super::catalogue::{self, Locale};
 use super::store::{self, Change, RequestRow, View};
 use super::submit::{self, Contact, Submission, GAZA_CITY};
 use super::{comma_list, context, param, query_pairs, Open311State, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
-use crate::error::{ApiError, ApiJson};
+use crate::error::{ApiError, ApiJson, ApiPath};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Role {
@@ -318,7 +318,7 @@ fn parse_path_id(id: &str) -> Result<i64, StaffError> {
 pub async fn one(
     StaffUser(role): StaffUser,
     State(st): State<Arc<Open311State>>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     headers: axum::http::HeaderMap,
     q: RawQuery,
 ) -> Result<Json<StaffRequest>, StaffError> {
@@ -354,7 +354,7 @@ const SETTABLE: [&str; 4] = ["in_progress", "fixed", "duplicate", "closed"];
 pub async fn action(
     StaffUser(role): StaffUser,
     State(st): State<Arc<Open311State>>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     headers: axum::http::HeaderMap,
     ApiJson(body): ApiJson<ActionBody>,
 ) -> Result<Json<StaffRequest>, StaffError> {

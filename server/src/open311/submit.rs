@@ -266,6 +266,9 @@ where
         .await
         .map_err(|_| Failure::bad(format, "Content-Type: multipart/form-data needs a boundary"))?;
     let mut gate = Some(before_photos);
+    // The fields of a multipart body are held to what a form body may be: before the key is
+    // known, an anonymous client can make the server hold no more than that.
+    let mut text_bytes = 0usize;
     while let Some(mut field) = multipart.next_field().await.map_err(malformed)? {
         let name = field.name().unwrap_or("").to_owned();
         let is_file = field.file_name().is_some();
@@ -304,6 +307,10 @@ where
             while let Some(chunk) = field.chunk().await.map_err(malformed)? {
                 if bytes.len() + chunk.len() > MAX_TEXT_PART_BYTES {
                     return Err(Failure::bad(format, format!("{name}: too long")));
+                }
+                text_bytes += chunk.len();
+                if text_bytes > MAX_FORM_BYTES {
+                    return Err(BodyKind::Form.too_large(format));
                 }
                 bytes.extend_from_slice(&chunk);
             }
