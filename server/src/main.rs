@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use std::time::Duration;
 
+use baladiya_server::bills::throttle::Limit;
 use baladiya_server::{
     listener, serve_with_options, BillsConfig, Limits, Open311Config, Options, ServerConfig, VerificationKind,
 };
@@ -50,6 +51,19 @@ struct Args {
     /// on the account) or `national_id` (the holder's id number).
     #[arg(long, env = "BALADIYA_BILL_VERIFICATION", default_value = "phone", value_parser = verification_kind)]
     bill_verification: VerificationKind,
+    /// Failed bill verifications allowed per account number and client address together, in
+    /// each --bill-failure-window.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    bill_failures_per_pair: u32,
+    /// Failed bill verifications allowed per account number from all clients.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
+    bill_failures_per_account: u32,
+    /// Failed bill verifications allowed per client address over all accounts.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+    bill_failures_per_client: u32,
+    /// Seconds a failed bill verification is counted for.
+    #[arg(long, default_value_t = 900, value_parser = clap::value_parser!(u64).range(1..))]
+    bill_failure_window: u64,
     /// Seconds a client has, from the first byte of a request, to send its whole head (request
     /// line and headers).
     #[arg(long, default_value_t = listener::DEFAULT_HEADER_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
@@ -105,7 +119,15 @@ async fn main() -> std::process::ExitCode {
             max_photo_pixels: (args.max_photo_megapixels.max(0.0) * 1e6) as u64,
             max_uploads: usize::try_from(args.max_uploads).unwrap_or(usize::MAX),
         },
-        bills: BillsConfig { verification: args.bill_verification, ..BillsConfig::default() },
+        bills: {
+            let window = Duration::from_secs(args.bill_failure_window);
+            BillsConfig {
+                verification: args.bill_verification,
+                per_pair: Limit { max: args.bill_failures_per_pair, window },
+                per_account: Limit { max: args.bill_failures_per_account, window },
+                per_client: Limit { max: args.bill_failures_per_client, window },
+            }
+        },
         limits: Limits {
             header_timeout: Duration::from_secs(args.header_timeout),
             idle_timeout: Duration::from_secs(args.idle_timeout),
