@@ -77,8 +77,8 @@ impl Baladiya {
         let api = ApiClient::new(&config.server_url, &config.http)?;
         let open311 = Open311Client::new(config.open311.clone(), &config.http)?;
         let store = Arc::new(Store::open(&config.data_dir)?);
-        let api = api.with_meter(StoreMeter::new(&store, None));
-        let open311 = open311.with_meter(StoreMeter::new(&store, Some(Feature::Complaints)));
+        let api = api.with_meter(StoreMeter::shared(&store, None));
+        let open311 = open311.with_meter(StoreMeter::shared(&store, Some(Feature::Complaints)));
         // A weak handle: a background index build must not keep a closed store open.
         let weak = Arc::downgrade(&store);
         let search = SearchState::new(Arc::new(move || match weak.upgrade() {

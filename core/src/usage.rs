@@ -67,7 +67,8 @@ pub struct StoreMeter {
 }
 
 impl StoreMeter {
-    pub fn new(store: &Arc<Store>, fixed: Option<Feature>) -> Arc<dyn Meter> {
+    /// A meter over `store`, shared by the HTTP client that reports to it.
+    pub fn shared(store: &Arc<Store>, fixed: Option<Feature>) -> Arc<dyn Meter> {
         Arc::new(StoreMeter { store: Arc::downgrade(store), fixed })
     }
 }
@@ -133,11 +134,11 @@ mod tests {
     fn totals_add_up_per_feature() {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(Store::open(dir.path()).unwrap());
-        let meter = StoreMeter::new(&store, None);
+        let meter = StoreMeter::shared(&store, None);
         meter.record("/api/v1/guide", 200, 31_000);
         meter.record("/api/v1/guide?since=3", 210, 129);
         meter.record("/api/v1/staff/x", 1, 1);
-        StoreMeter::new(&store, Some(Feature::Complaints)).record("/open311/v2/requests.json", 4_000, 300);
+        StoreMeter::shared(&store, Some(Feature::Complaints)).record("/open311/v2/requests.json", 4_000, 300);
         let t = store.read(totals).unwrap();
         let get = |f: &str| t.iter().find(|u| u.feature == f).map(|u| (u.bytes_sent, u.bytes_received));
         assert_eq!(get("guide"), Some((410, 31_129)));

@@ -324,9 +324,11 @@ fn check_post(resp: &RawResponse) -> Result<()> {
             _ => Err(Error::Server { status }),
         };
     }
+    // Every description the server gave (a POST may have several problems), one per line.
     let reason = serde_json::from_slice::<Value>(&resp.body)
         .ok()
-        .and_then(|v| list(&v).into_iter().find_map(|e| text(e, "description")))
+        .map(|v| list(&v).into_iter().filter_map(|e| text(e, "description")).collect::<Vec<_>>().join("\n"))
+        .filter(|r| !r.is_empty())
         .unwrap_or_else(|| format!("refused with HTTP {status}"));
     Err(Error::Rejected { status, reason })
 }
