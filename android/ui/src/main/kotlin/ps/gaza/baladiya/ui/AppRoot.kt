@@ -25,6 +25,7 @@ import androidx.compose.material3.Text
 import androidx.compose.material3.VerticalDivider
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.CompositionLocalProvider
+import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.collectAsState
 import androidx.compose.runtime.getValue
 import androidx.compose.ui.Modifier
@@ -85,18 +86,26 @@ const val WIDE_DP = 600
  */
 @Composable
 fun AppRoot(models: AppModels, language: String, dark: Boolean = false) {
-    val strings = stringsFor(language)
+    // The library answers in the shown language: search rows at once, complaint categories at
+    // their next refresh (fetched again now when online).
+    LaunchedEffect(language) { runCatching { models.env.followLanguage(language) } }
+    AppSurface(language, models.env.platform, dark) {
+        BoxWithConstraints(Modifier.fillMaxSize()) {
+            if (maxWidth >= WIDE_DP.dp) WideLayout(models) else NarrowLayout(models)
+        }
+    }
+}
+
+/** The language's texts and direction, the platform and the theme, around [content]. */
+@Composable
+fun AppSurface(language: String, platform: Platform, dark: Boolean = false, content: @Composable () -> Unit) {
     val direction = if (language == "ar") LayoutDirection.Rtl else LayoutDirection.Ltr
     CompositionLocalProvider(
-        LocalStrings provides strings,
+        LocalStrings provides stringsFor(language),
         LocalLayoutDirection provides direction,
-        LocalPlatform provides models.env.platform,
+        LocalPlatform provides platform,
     ) {
-        BaladiyaTheme(dark = dark) {
-            BoxWithConstraints(Modifier.fillMaxSize()) {
-                if (maxWidth >= WIDE_DP.dp) WideLayout(models) else NarrowLayout(models)
-            }
-        }
+        BaladiyaTheme(dark = dark, content = content)
     }
 }
 

@@ -1,6 +1,11 @@
 package ps.gaza.baladiya.ui.desktop
 
 import androidx.compose.runtime.LaunchedEffect
+import androidx.compose.runtime.remember
+import androidx.compose.runtime.rememberCoroutineScope
+import ps.gaza.baladiya.ui.AppEnv
+import ps.gaza.baladiya.ui.AppModels
+import ps.gaza.baladiya.ui.AppRoot
 import androidx.compose.ui.unit.DpSize
 import androidx.compose.ui.unit.dp
 import androidx.compose.ui.window.Window
@@ -56,7 +61,10 @@ fun main() {
                 position = WindowPosition(0.dp, 0.dp),
             )
             Window(onCloseRequest = ::exitApplication, state = state, title = "بلدية غزة — Baladiya") {
-                PreviewRoot(client, serverUrl)
+                val scope = rememberCoroutineScope()
+                val platform = remember { DesktopPlatform(locale) }
+                val models = remember { AppModels(AppEnv(client = { client }, platform = platform), scope) }
+                AppRoot(models, platform.language)
                 if (screenshot != null) {
                     LaunchedEffect(Unit) {
                         delay(screenshotDelayMs)

@@ -49,9 +49,26 @@ fun Strings.number(n: Long): String = Digits.number(n, language)
 /** An identifier (account, phone, tracking number) in a left-to-right isolate. */
 fun Strings.id(text: String): String = Bidi.identifier(text, language)
 
+/**
+ * Reproducible screenshots: while [frozenAt] is set, every date and time shown is that instant
+ * (the core stamps complaints and bills with the real "now"). Never set by the apps.
+ */
+object ShownTime {
+    @Volatile
+    var frozenAt: Long? = null
+}
+
+/** A map point as "٣١٫٥٢٠٠٠، ٣٤٫٤٥٠٠٠" / "31.52000, 34.45000", left to right. */
+fun Strings.coordinates(lat: Double, long: Double): String {
+    val sep = if (language == "ar") "\u066B" else "."
+    fun part(v: Double) = Digits.localize("%.5f".format(Locale.US, v).replace(".", sep), language)
+    return Bidi.LRI + part(lat) + (if (language == "ar") "\u060C " else ", ") + part(long) + Bidi.PDI
+}
+
 /** Unix milliseconds as a medium date and a short time. */
 fun Strings.dateTime(ms: Long): String = Digits.localize(
-    DateFormat.getDateTimeInstance(DateFormat.MEDIUM, DateFormat.SHORT, localeOf(language)).format(Date(ms)),
+    DateFormat.getDateTimeInstance(DateFormat.MEDIUM, DateFormat.SHORT, localeOf(language))
+        .format(Date(ShownTime.frozenAt ?: ms)),
     language,
 )
 

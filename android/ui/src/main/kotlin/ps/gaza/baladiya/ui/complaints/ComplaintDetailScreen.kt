@@ -33,6 +33,7 @@ import androidx.compose.ui.text.font.FontWeight
 import androidx.compose.ui.unit.dp
 import ps.gaza.baladiya.ui.AppEnv
 import ps.gaza.baladiya.ui.LocalPlatform
+import ps.gaza.baladiya.ui.common.coordinates
 import ps.gaza.baladiya.ui.common.ErrorBanner
 import ps.gaza.baladiya.ui.common.InfoBanner
 import ps.gaza.baladiya.ui.common.ScreenScaffold
@@ -125,7 +126,7 @@ fun ComplaintDetail(vm: ComplaintDetailModel, onBack: () -> Unit, openEdit: (Str
                 answers.forEach { a -> AnswerLine(a) }
                 c.draft.address?.let { Text(strings.complaintAddressValue(it)) }
                 c.draft.location?.let {
-                    Text(strings.complaintLocationSet(strings.id("%.5f, %.5f".format(java.util.Locale.US, it.lat, it.long))))
+                    Text(strings.complaintLocationSet(strings.coordinates(it.lat, it.long)))
                 }
                 val photos = c.photoCount.toInt()
                 if (photos > 0) Text(strings.photosAttached(photos))

@@ -68,6 +68,7 @@ import androidx.compose.ui.unit.LayoutDirection
 import androidx.compose.ui.unit.dp
 import ps.gaza.baladiya.ui.AppEnv
 import ps.gaza.baladiya.ui.LocalPlatform
+import ps.gaza.baladiya.ui.common.coordinates
 import ps.gaza.baladiya.ui.common.ErrorBanner
 import ps.gaza.baladiya.ui.common.InfoBanner
 import ps.gaza.baladiya.ui.common.ScreenScaffold
@@ -183,7 +184,7 @@ fun ComplaintForm(vm: ComplaintFormModel, onBack: () -> Unit, onFiled: (String) 
                 Row(verticalAlignment = Alignment.CenterVertically) {
                     Icon(Icons.Filled.LocationOn, contentDescription = null, tint = MaterialTheme.colorScheme.primary)
                     Text(
-                        strings.complaintLocationSet(strings.id("%.5f, %.5f".format(java.util.Locale.US, location.lat, location.long))),
+                        strings.complaintLocationSet(strings.coordinates(location.lat, location.long)),
                         modifier = Modifier.weight(1f).padding(horizontal = 8.dp),
                     )
                     IconButton(onClick = vm::clearLocation) {

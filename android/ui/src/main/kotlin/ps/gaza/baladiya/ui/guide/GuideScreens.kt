@@ -28,6 +28,9 @@ import androidx.compose.material3.HorizontalDivider
 import androidx.compose.material3.Icon
 import androidx.compose.material3.IconButton
 import androidx.compose.material3.ListItem
+import androidx.compose.material3.LocalTextStyle
+import androidx.compose.ui.text.style.TextDirection
+import uniffi.baladiya_ffi.Lang
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedCard
 import androidx.compose.material3.OutlinedTextField
@@ -193,18 +196,25 @@ fun GuideScreen(
 @Composable
 private fun HitRow(hit: GuideHit, onClick: () -> Unit) {
     val mark = SpanStyle(fontWeight = FontWeight.Bold, background = MaterialTheme.colorScheme.primaryContainer)
+    // A row in the other language (English typed in the Arabic app) reads in its own direction.
+    val direction = if (hit.lang == Lang.AR) TextDirection.Rtl else TextDirection.Ltr
+    val headline = LocalTextStyle.current.copy(textDirection = direction)
     ListItem(
         overlineContent = if (hit.kind == HitKind.VIOLATION) {
             @Composable { Text(strings.hitViolation) }
         } else {
             null
         },
-        headlineContent = { Text(highlighted(hit.title, hit.titleHighlights, mark)) },
+        headlineContent = {
+            Text(highlighted(hit.title, hit.titleHighlights, mark), style = headline, modifier = Modifier.fillMaxWidth())
+        },
         supportingContent = {
             Text(
                 highlighted(hit.summary, hit.summaryHighlights, mark),
                 maxLines = 2,
                 overflow = TextOverflow.Ellipsis,
+                style = LocalTextStyle.current.copy(textDirection = direction),
+                modifier = Modifier.fillMaxWidth(),
             )
         },
         modifier = Modifier.clickable(onClick = onClick),

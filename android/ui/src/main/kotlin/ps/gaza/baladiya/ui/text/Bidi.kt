@@ -14,8 +14,15 @@ object Bidi {
     const val LRI = '\u2066'
     const val PDI = '\u2069'
 
-    /** [id] in a left-to-right isolate, its digits in the language's set. */
-    fun identifier(id: String, language: String): String = "$LRI${Digits.localize(id, language)}$PDI"
+    /**
+     * [id] in a left-to-right isolate. A number-only identifier (account, phone) takes the
+     * language's digits; one with Latin letters (a tracking number such as "BL-DVJ2-PE7C") keeps
+     * ASCII digits, since "PE٧C" would mix two scripts inside one code the citizen reads out.
+     */
+    fun identifier(id: String, language: String): String {
+        val shown = if (id.any { it in 'A'..'Z' || it in 'a'..'z' }) Digits.ascii(id) else Digits.localize(id, language)
+        return "$LRI$shown$PDI"
+    }
 
     /** What kind of identifier a run of free text is. */
     enum class Kind { PHONE, NUMBER }

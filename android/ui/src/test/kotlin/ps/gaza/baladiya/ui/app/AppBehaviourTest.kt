@@ -1,0 +1,154 @@
+package ps.gaza.baladiya.ui.app
+
+import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.remember
+import androidx.compose.runtime.rememberCoroutineScope
+import androidx.compose.runtime.setValue
+import androidx.compose.ui.semantics.SemanticsActions
+import androidx.compose.ui.semantics.SemanticsNode
+import androidx.compose.ui.semantics.SemanticsProperties
+import androidx.compose.ui.semantics.getOrNull
+import androidx.compose.ui.test.ExperimentalTestApi
+import androidx.compose.ui.test.SkikoComposeUiTest
+import androidx.compose.ui.test.hasText
+import androidx.compose.ui.test.onAllNodesWithTag
+import androidx.compose.ui.test.onFirst
+import androidx.compose.ui.test.onNodeWithText
+import androidx.compose.ui.test.performClick
+import androidx.compose.ui.test.getBoundsInRoot
+import androidx.compose.ui.unit.dp
+import kotlinx.coroutines.runBlocking
+import org.junit.AfterClass
+import org.junit.Assert.assertEquals
+import org.junit.Assert.assertTrue
+import org.junit.BeforeClass
+import org.junit.Test
+import ps.gaza.baladiya.ui.AppModels
+import ps.gaza.baladiya.ui.AppRoot
+import ps.gaza.baladiya.ui.Screen
+import ps.gaza.baladiya.ui.Tab
+import ps.gaza.baladiya.ui.stringsFor
+import ps.gaza.baladiya.ui.test.Screens
+import ps.gaza.baladiya.ui.test.runScreenTest
+
+/** The app driven as a citizen drives it, on the real core and the real reference server. */
+@OptIn(ExperimentalTestApi::class)
+class AppBehaviourTest {
+    private fun app(language: String = "ar", wide: Boolean = false, block: SkikoComposeUiTest.(AppModels) -> Unit) {
+        val (w, h) = if (wide) Screens.TABLET_WIDTH to Screens.TABLET_HEIGHT else Screens.PHONE_WIDTH to Screens.PHONE_HEIGHT
+        runScreenTest(w, h) {
+            lateinit var models: AppModels
+            setContent {
+                val scope = rememberCoroutineScope()
+                models = remember { AppModels(fx.env, scope) }
+                AppRoot(models, language)
+            }
+            waitForIdle()
+            block(models)
+        }
+    }
+
+    @Test
+    fun aMisspelledArabicQueryFindsTheServiceAndOpensIt() = app { m ->
+        m.guide.onQueryChange("رخصه بنا") // no ta marbuta, a prefix being typed
+        waitUntil("hits", 20_000) { m.guide.hits.value.isNotEmpty() && m.guide.hitsFor.value == "رخصه بنا" }
+        val top = m.guide.hits.value.first()
+        onNodeWithText(top.title, useUnmergedTree = true).performClick()
+        waitForIdle()
+        assertEquals(Screen.Service(top.id), m.navigator.current)
+        // The page opens on its heading (the title, in full).
+        val title = runBlocking { fx.app.client.service(top.id) }.title.ar
+        waitUntil("the service page", 20_000) {
+            onAllNodes(hasText(title)).fetchSemanticsNodes().size >= 2 // the top bar and the heading
+        }
+    }
+
+    @Test
+    fun aStaffNoteReachesTheDetailWithItsPhoneNumberDialable() = app { m ->
+        m.navigator.open(Screen.Complaint(fx.complaintId))
+        waitUntil("the note", 20_000) {
+            onAllNodes(hasText("2865000", substring = true), useUnmergedTree = true).fetchSemanticsNodes().isNotEmpty()
+        }
+        // The citizen's own answers are shown, by the category's labels.
+        assertTrue(onAllNodesWithTag("answer", useUnmergedTree = true).fetchSemanticsNodes().size >= 3)
+        assertTrue(onAllNodes(hasText("W-4471", substring = true), useUnmergedTree = true).fetchSemanticsNodes().isNotEmpty())
+    }
+
+    @Test
+    fun switchingTheLanguageFlipsTheLayoutAndTheTexts() = runScreenTest(Screens.PHONE_WIDTH, Screens.PHONE_HEIGHT) {
+        var language by mutableStateOf("ar")
+        setContent {
+            val scope = rememberCoroutineScope()
+            val models = remember { AppModels(fx.env, scope) }
+            AppRoot(models, language)
+        }
+        waitForIdle()
+        fun guideTabX() = onAllNodes(hasText(stringsFor(language).tabGuide)).onFirst().getBoundsInRoot().left
+        val arabicX = guideTabX()
+        assertTrue("the first tab is on the right in Arabic", arabicX > (Screens.PHONE_WIDTH / 2).dp)
+        language = "en"
+        waitForIdle()
+        assertTrue("and on the left in English", guideTabX() < (Screens.PHONE_WIDTH / 2).dp)
+        assertTrue(onAllNodes(hasText("Guide")).fetchSemanticsNodes().isNotEmpty())
+    }
+
+    @Test
+    fun aTabletShowsTheListAndTheDetailSideBySide() = app(wide = true) { m ->
+        m.navigator.openTab(Tab.COMPLAINTS)
+        waitUntil("the list", 20_000) { m.complaints.complaints.value.isNotEmpty() }
+        m.navigator.open(Screen.Complaint(fx.complaintId))
+        waitUntil("the detail", 20_000) {
+            onAllNodes(hasText(stringsFor("ar").complaintHistory)).fetchSemanticsNodes().isNotEmpty()
+        }
+        // The list is still there beside it.
+        assertTrue(onAllNodes(hasText(stringsFor("ar").complaintsTitle)).fetchSemanticsNodes().isNotEmpty())
+    }
+
+    /** Every control a screen reader can reach is labelled, at least 48 dp, titles are headings. */
+    @Test
+    fun everyControlIsLabelledAndLargeEnough() {
+        for (language in listOf("ar", "en")) for (tab in Tab.entries) app(language) { m ->
+            m.navigator.openTab(tab)
+            waitForIdle()
+            Thread.sleep(300)
+            waitForIdle()
+            val nodes = onAllNodes(androidx.compose.ui.test.isRoot()).fetchSemanticsNodes().flatMap { it.descendants() }
+            val problems = mutableListOf<String>()
+            for (n in nodes) {
+                if (n.config.getOrNull(SemanticsActions.OnClick) == null) continue
+                val label = n.labelText()
+                if (label.isBlank()) problems += "$tab/$language: a control without a label at ${n.boundsInRoot}"
+                val size = n.size
+                val minPx = 48 * 2 - 1 // 48 dp at density 2
+                if (size.width < minPx || size.height < minPx) problems += "$tab/$language: '$label' is ${size.width}x${size.height} px"
+            }
+            val headings = nodes.count { it.config.getOrNull(SemanticsProperties.Heading) != null }
+            if (headings == 0) problems += "$tab/$language: no heading"
+            assertTrue(problems.joinToString("\n"), problems.isEmpty())
+        }
+    }
+
+    private fun SemanticsNode.descendants(): List<SemanticsNode> = listOf(this) + children.flatMap { it.descendants() }
+
+    /** What a screen reader says for a node: its description or its text, merged with its children's. */
+    private fun SemanticsNode.labelText(): String {
+        val own = (config.getOrNull(SemanticsProperties.ContentDescription).orEmpty() +
+            config.getOrNull(SemanticsProperties.Text).orEmpty().map { it.text }).joinToString(" ")
+        return own.ifBlank { children.joinToString(" ") { it.labelText() } }
+    }
+
+    companion object {
+        lateinit var fx: AppFixture
+
+        @JvmStatic
+        @BeforeClass
+        fun start() {
+            fx = AppFixture()
+        }
+
+        @JvmStatic
+        @AfterClass
+        fun stop() = fx.close()
+    }
+}

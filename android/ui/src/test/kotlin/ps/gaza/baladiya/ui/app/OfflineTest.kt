@@ -1,0 +1,143 @@
+package ps.gaza.baladiya.ui.app
+
+import androidx.compose.runtime.remember
+import androidx.compose.runtime.rememberCoroutineScope
+import androidx.compose.ui.test.ExperimentalTestApi
+import androidx.compose.ui.test.SkikoComposeUiTest
+import androidx.compose.ui.test.hasText
+import androidx.compose.ui.test.onNodeWithTag
+import androidx.compose.ui.test.onNodeWithText
+import androidx.compose.ui.test.performClick
+import androidx.compose.ui.test.performTextInput
+import kotlinx.coroutines.runBlocking
+import org.junit.After
+import org.junit.Assert.assertEquals
+import org.junit.Assert.assertNotNull
+import org.junit.Assert.assertTrue
+import org.junit.Before
+import org.junit.Test
+import ps.gaza.baladiya.ui.AppModels
+import ps.gaza.baladiya.ui.AppRoot
+import ps.gaza.baladiya.ui.Screen
+import ps.gaza.baladiya.ui.Tab
+import ps.gaza.baladiya.ui.common.ShownTime
+import ps.gaza.baladiya.ui.common.dateTime
+import ps.gaza.baladiya.ui.stringsFor
+import ps.gaza.baladiya.ui.test.Screens
+import ps.gaza.baladiya.ui.test.assertGolden
+import ps.gaza.baladiya.ui.test.capture
+import ps.gaza.baladiya.ui.test.runScreenTest
+import uniffi.baladiya_ffi.ComplaintState
+import java.awt.image.BufferedImage
+import java.io.ByteArrayOutputStream
+import java.util.TimeZone
+import javax.imageio.ImageIO
+
+/** The network comes and goes; what the citizen did is kept and reaches the municipality. */
+@OptIn(ExperimentalTestApi::class)
+class OfflineTest {
+    private lateinit var fx: AppFixture
+
+    @Before
+    fun start() {
+        fx = AppFixture()
+    }
+
+    @After
+    fun stop() {
+        ShownTime.frozenAt = null
+        fx.close()
+    }
+
+    private fun app(block: SkikoComposeUiTest.(AppModels) -> Unit) = runScreenTest(Screens.PHONE_WIDTH, Screens.PHONE_HEIGHT) {
+        lateinit var models: AppModels
+        setContent {
+            val scope = rememberCoroutineScope()
+            models = remember { AppModels(fx.env, scope) }
+            AppRoot(models, "ar")
+        }
+        waitForIdle()
+        block(models)
+    }
+
+    @Test
+    fun aComplaintFiledOfflineWithAPhotoIsSentWhenTheServerReturns() = app { m ->
+        val s = stringsFor("ar")
+        fx.server.stopKeepingData()
+        fx.platform.photo = jpeg(1200, 900)
+        m.navigator.open(Screen.Complaints)
+        m.navigator.open(Screen.NewComplaint)
+        waitUntil("the form", 20_000) { onAllNodes(hasText(s.complaintChooseCategory)).fetchSemanticsNodes().isNotEmpty() }
+        onNodeWithText(s.complaintChooseCategory).performClick()
+        waitForIdle()
+        // The categories were cached while online: the dialog lists them offline.
+        val leak = runBlocking { fx.app.client.complaintCategories() }.first { it.code == "water-leak" }
+        onNodeWithText(leak.name).performClick()
+        val severity = runBlocking { fx.app.client.complaintDefinition("water-leak") }.first { it.code == "severity" }
+        waitUntil("the questions", 20_000) { onAllNodes(hasText(severity.values.first().name)).fetchSemanticsNodes().isNotEmpty() }
+        onNodeWithText(severity.values.last().name).performClick()
+        onNodeWithText(s.complaintDescription).performTextInput("تسرب من العداد أمام البيت")
+        onNodeWithText(s.complaintUseLocation).performClick()
+        onNodeWithText(s.complaintAddPhoto).performClick()
+        waitUntil("the photo's preview", 10_000) {
+            onAllNodes(androidx.compose.ui.test.hasContentDescription(s.complaintPhotoN(1))).fetchSemanticsNodes().isNotEmpty()
+        }
+        onNodeWithText(s.complaintSubmit).performClick()
+        // Filed at once, offline: the tracking number is shown and the complaint waits in the outbox.
+        waitUntil("filed", 20_000) { onAllNodes(hasText(s.complaintTrackingNumber)).fetchSemanticsNodes().isNotEmpty() }
+        val queued = runBlocking { fx.app.client.complaints() }.first { it.state == ComplaintState.QUEUED }
+        assertEquals(1u, queued.photoCount)
+        onNodeWithText(s.ok).performClick()
+        waitUntil("the detail", 20_000) { m.navigator.current == Screen.Complaint(queued.localId) }
+        waitUntil("waiting to send", 20_000) { onAllNodes(hasText(s.complaintWaiting)).fetchSemanticsNodes().isNotEmpty() }
+
+        // The server is back: the send button of the list sends it, exactly once.
+        fx.server.restart()
+        m.navigator.back()
+        waitUntil("the list", 20_000) { m.navigator.current == Screen.Complaints }
+        m.complaints.sendAndRefresh()
+        waitUntil("sent", 30_000) {
+            runBlocking { fx.app.client.complaint(queued.localId) }.state == ComplaintState.SENT
+        }
+        val sent = runBlocking { fx.app.client.complaint(queued.localId) }
+        assertNotNull(sent.serverId)
+        val public = fx.server.get("open311/v2/requests/${sent.serverId}.json")
+        assertTrue(public, public.contains("media_url"))
+        waitUntil("shown as received", 20_000) {
+            onAllNodes(hasText(s.statusReceived)).fetchSemanticsNodes().isNotEmpty()
+        }
+    }
+
+    @Test
+    fun aBillTypedInArabicDigitsIsSavedThenShownStaleWithItsDateOffline() = app { m ->
+        val s = stringsFor("ar")
+        TimeZone.setDefault(TimeZone.getTimeZone("Asia/Gaza"))
+        m.navigator.openTab(Tab.BILLS)
+        waitForIdle()
+        runBlocking { fx.app.client.forgetAllBillAccounts() }
+        onNodeWithTag("field-account", useUnmergedTree = true).performTextInput("٢٠٨٧٣٣١٥")
+        onNodeWithText(s.billsPhone).performTextInput("٠٥٩٨ ٧٦٥ ٤٣٢")
+        onNodeWithText(s.billsNickname).performTextInput("المخبز")
+        onNodeWithText(s.billsSave).performClick()
+        waitUntil("saved", 20_000) { m.bills.state.value.saved.any { it.account == "20873315" } }
+        assertEquals(false, m.bills.state.value.result?.stale)
+
+        fx.server.stopKeepingData()
+        onNodeWithText(s.billsShow).performClick()
+        waitUntil("the offline copy", 20_000) { m.bills.state.value.result?.stale == true }
+        // The banner says it is the saved copy, and of when it was fetched.
+        val fetched = m.bills.state.value.result!!.fetchedAt
+        assertTrue(onAllNodes(hasText(s.billStale(s.dateTime(fetched)))).fetchSemanticsNodes().isNotEmpty())
+        ShownTime.frozenAt = 1_795_000_000_000 // the same pixels on every run
+        onNodeWithText(s.billsShow).performClick()
+        waitUntil("the offline copy again", 20_000) { !m.bills.state.value.loading }
+        assertGolden("bill_stale/ar_phone", capture())
+    }
+
+    private fun jpeg(width: Int, height: Int): ByteArray {
+        val image = BufferedImage(width, height, BufferedImage.TYPE_INT_RGB)
+        for (y in 0 until height) for (x in 0 until width) image.setRGB(x, y, (x * 255 / width shl 16) or (y * 255 / height shl 8) or 90)
+        return ByteArrayOutputStream().also { ImageIO.write(image, "jpg", it) }.toByteArray()
+    }
+}
+
