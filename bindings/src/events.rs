@@ -6,7 +6,20 @@ use baladiya_core::complaints::ComplaintUpdate;
 use baladiya_core::wire::NewsItem;
 
 use crate::types::SyncSummary;
+use baladiya_core::events::UploadProgress;
 use baladiya_core::{Event, GuideSyncReport};
+
+/// Where a complaint's upload is: "sending photo 2 of 3 — 40%".
+#[uniffi::remote(Record)]
+pub struct UploadProgress {
+    pub local_id: String,
+    pub photo_index: u32,
+    pub photo_count: u32,
+    pub photo_bytes_sent: u64,
+    pub photo_bytes_total: u64,
+    pub bytes_sent: u64,
+    pub bytes_total: u64,
+}
 
 #[derive(Debug, Clone, PartialEq, uniffi::Enum)]
 pub enum BaladiyaEvent {
@@ -14,6 +27,12 @@ pub enum BaladiyaEvent {
     GuideSynced { report: GuideSyncReport },
     /// A queued complaint reached the municipality.
     ComplaintSent { local_id: String, server_id: Option<String> },
+    /// Bytes of a complaint on their way, a few times a second at most: `photo_index` (from 1) of
+    /// `photo_count` and its bytes, and all the photos' bytes together; `photo_index` 0 while a
+    /// server without resumable uploads takes the complaint and its photos in one POST.
+    ComplaintProgress { progress: UploadProgress },
+    /// Every photo of a sent complaint has reached the server (`refused` of them it refused).
+    ComplaintPhotosSent { local_id: String, uploaded: u32, refused: u32 },
     /// The server refused a complaint: show the reason; the citizen may edit and resend, or cancel.
     ComplaintNeedsAttention { local_id: String, reason: String },
     /// A status change, note or reply on a sent complaint: one event per history entry.
@@ -30,6 +49,10 @@ impl From<&Event> for BaladiyaEvent {
             Event::GuideSynced(report) => BaladiyaEvent::GuideSynced { report },
             Event::ComplaintSent { local_id, server_id } => {
                 BaladiyaEvent::ComplaintSent { local_id, server_id }
+            }
+            Event::ComplaintProgress(progress) => BaladiyaEvent::ComplaintProgress { progress },
+            Event::ComplaintPhotosSent { local_id, uploaded, refused } => {
+                BaladiyaEvent::ComplaintPhotosSent { local_id, uploaded, refused }
             }
             Event::ComplaintNeedsAttention { local_id, reason } => {
                 BaladiyaEvent::ComplaintNeedsAttention { local_id, reason }

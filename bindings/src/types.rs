@@ -241,6 +241,8 @@ pub struct Complaint {
     pub local_id: String,
     pub draft: ComplaintDraft,
     pub photo_count: u32,
+    pub photos_uploaded: u32,
+    pub photos_refused: u32,
     pub state: ComplaintState,
     pub attempts: u32,
     pub next_attempt_at: Option<i64>,
@@ -322,6 +324,11 @@ pub struct ComplaintFlushReport {
     pub retry_later: Option<RetryLater>,
     pub remaining: u32,
     pub out_of_time: bool,
+    /// Photos that followed their complaint in this flush, refused by the server, and still to go.
+    pub photos_uploaded: u32,
+    pub photos_refused: Vec<Refusal>,
+    pub photos_retry_later: Option<RetryLater>,
+    pub photos_remaining: u32,
 }
 
 impl From<FlushReport> for ComplaintFlushReport {
@@ -336,6 +343,14 @@ impl From<FlushReport> for ComplaintFlushReport {
             retry_later: r.retry_later,
             remaining: r.remaining,
             out_of_time: r.out_of_time,
+            photos_uploaded: r.photos_uploaded,
+            photos_refused: r
+                .photos_refused
+                .into_iter()
+                .map(|(local_id, reason)| Refusal { local_id, reason })
+                .collect(),
+            photos_retry_later: r.photos_retry_later,
+            photos_remaining: r.photos_remaining,
         }
     }
 }

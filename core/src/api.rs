@@ -1,32 +1,46 @@
-//! The HTTP client of the municipal API: rustls (TLS 1.2 minimum), timeouts on everything, gzip
-//! negotiated by hand so the bytes that cross the (costly) network can be counted exactly.
-//! Plain http is accepted only to loopback, for tests and the demo.
+//! The HTTP client of the municipal API: rustls (TLS 1.2 minimum), timeouts on everything (that
+//! measure progress, not size: [`crate::transfer`]), gzip negotiated by hand so the bytes that
+//! cross the (costly) network can be counted exactly. Plain http is accepted only to loopback,
+//! for tests and the demo.
 
 use std::io::Read;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use bytes::Bytes;
 use reqwest::header::{ACCEPT_ENCODING, CONTENT_ENCODING, ETAG, IF_NONE_MATCH, RETRY_AFTER};
 use reqwest::{StatusCode, Url};
 use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result};
+use crate::transfer::{ProgressFn, Watch, WatchedBody};
 use crate::usage::Meter;
 
 /// A body larger than this (after decompression) is refused: no catalogue is this big, and a
 /// hostile or broken server must not exhaust a cheap phone's memory.
 const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 
+/// How long the network may take ([`crate::transfer`] explains the three limits).
 #[derive(Debug, Clone)]
 pub struct HttpSettings {
     pub connect_timeout: Duration,
-    /// Whole-request timeout, body included.
+    /// The total budget of an exchange that moves nothing much; grows by the bytes to move at
+    /// `floor_rate`.
     pub request_timeout: Duration,
+    /// No byte moved either way for this long: the link is stalled.
+    pub inactivity_timeout: Duration,
+    /// The slowest link served, in bytes per second (1,000 = 8 kbit/s, a poor GPRS day).
+    pub floor_rate: u32,
 }
 
 impl Default for HttpSettings {
     fn default() -> Self {
-        HttpSettings { connect_timeout: Duration::from_secs(10), request_timeout: Duration::from_secs(30) }
+        HttpSettings {
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            inactivity_timeout: Duration::from_secs(20),
+            floor_rate: 1_000,
+        }
     }
 }
 
@@ -96,7 +110,6 @@ impl ApiClient {
         let builder = builder.tls_certs_only(bundled_roots());
         let client = builder
             .connect_timeout(self.settings.connect_timeout)
-            .timeout(self.settings.request_timeout)
             .tls_version_min(reqwest::tls::Version::TLS_1_2)
             .user_agent(concat!("baladiya-core/", env!("CARGO_PKG_VERSION")))
             .build()
@@ -116,18 +129,42 @@ impl ApiClient {
 
     /// Send `req` and read the whole answer, whatever its status; transport failures are errors.
     pub async fn send(&self, req: reqwest::RequestBuilder) -> Result<RawResponse> {
-        let request = req.build().map_err(transport_error)?;
+        self.send_watched(req, None).await
+    }
+
+    /// [`ApiClient::send`], telling `progress` how much of the body has been handed over. The
+    /// exchange is given up when it stalls or outlives its budget ([`crate::transfer`]).
+    pub async fn send_watched(
+        &self,
+        req: reqwest::RequestBuilder,
+        progress: Option<ProgressFn>,
+    ) -> Result<RawResponse> {
+        let mut request = req.build().map_err(transport_error)?;
         let path = request.url().path().to_owned();
         let sent = request_bytes(&request);
-        let result = self.exchange(request).await;
+        let watch = Watch::new(&self.settings, sent);
+        if let Some(body) = request.body().and_then(|b| b.as_bytes()).map(Bytes::copy_from_slice) {
+            *request.body_mut() = Some(reqwest::Body::wrap(WatchedBody::new(body, watch.clone(), progress)));
+        }
+        let result = tokio::select! {
+            r = self.exchange(request, &watch) => r,
+            stall = watch.expired() => {
+                tracing::debug!(?stall, path = %path, "exchange given up");
+                Err(Error::Timeout)
+            }
+        };
         if let Some(meter) = &self.meter {
             meter.record(&path, sent, result.as_ref().map_or(0, |r| r.wire_bytes));
         }
         result
     }
 
-    async fn exchange(&self, request: reqwest::Request) -> Result<RawResponse> {
+    async fn exchange(&self, request: reqwest::Request, watch: &Watch) -> Result<RawResponse> {
         let mut resp = self.http()?.execute(request).await.map_err(transport_error)?;
+        watch.touch();
+        if let Some(n) = resp.content_length() {
+            watch.expect(n);
+        }
         let mut wire_bytes = head_bytes(&resp);
         let status = resp.status();
         let headers = resp.headers().clone();
@@ -137,6 +174,7 @@ impl ApiClient {
             .is_some_and(|v| v.eq_ignore_ascii_case("gzip"));
         let mut body = Vec::new();
         while let Some(chunk) = resp.chunk().await.map_err(transport_error)? {
+            watch.touch();
             if body.len() + chunk.len() > MAX_BODY_BYTES {
                 return Err(Error::MalformedResponse("response body too large".into()));
             }

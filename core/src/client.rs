@@ -64,7 +64,7 @@ pub struct Baladiya {
     clock: Arc<dyn Clock>,
     area: Area,
     search: Arc<SearchState>,
-    events: Events,
+    events: Arc<Events>,
     /// One flush at a time: a second caller waits and then finds the queue already sent.
     flushing: tokio::sync::Mutex<()>,
     /// The complaint a flush is sending right now (not to be edited or cancelled meanwhile).
@@ -92,7 +92,7 @@ impl Baladiya {
             clock: config.clock,
             area: config.area,
             search: Arc::new(search),
-            events: Events::default(),
+            events: Arc::new(Events::default()),
             flushing: tokio::sync::Mutex::new(()),
             in_flight: std::sync::Mutex::new(None),
         })

@@ -16,6 +16,11 @@ pub enum Event {
     GuideSynced(GuideSyncReport),
     /// A queued complaint reached the municipality.
     ComplaintSent { local_id: String, server_id: Option<String> },
+    /// Bytes of a complaint on their way: its photos (or, to a server without resumable uploads,
+    /// its whole POST), at most a few times a second.
+    ComplaintProgress(UploadProgress),
+    /// Every photo of a sent complaint has reached the server (`refused` of them it refused).
+    ComplaintPhotosSent { local_id: String, uploaded: u32, refused: u32 },
     /// The server refused a complaint; the citizen can fix and resend it, or cancel it.
     ComplaintNeedsAttention { local_id: String, reason: String },
     /// A status change, note or reply on a sent complaint (one event per history entry).
@@ -24,6 +29,21 @@ pub enum Event {
     NewsArrived { items: Vec<NewsItem>, important: u32 },
     /// A background sync finished.
     SyncFinished(BackgroundReport),
+}
+
+/// Where a complaint's upload is: "sending photo 2 of 3 — 40%".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadProgress {
+    pub local_id: String,
+    /// The photo being sent, from 1; 0 while a POST carries the complaint with all its photos.
+    pub photo_index: u32,
+    pub photo_count: u32,
+    /// Bytes of this photo handed to the network, of its size (of the POST, when `photo_index` is 0).
+    pub photo_bytes_sent: u64,
+    pub photo_bytes_total: u64,
+    /// The same for all the complaint's photos together (the ones sent before included).
+    pub bytes_sent: u64,
+    pub bytes_total: u64,
 }
 
 pub type Listener = Arc<dyn Fn(&Event) + Send + Sync>;

@@ -12,6 +12,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/001_catalogue.sql"),
     include_str!("../migrations/002_open311.sql"),
     include_str!("../migrations/003_bills_news.sql"),
+    include_str!("../migrations/004_uploads.sql"),
 ];
 
 #[derive(Clone)]

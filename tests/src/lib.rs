@@ -171,7 +171,12 @@ pub const DEMO_API_KEY: &str = "demo-app-key";
 pub fn complaints_app(dir: &Path, url: &str, timeout: std::time::Duration) -> Baladiya {
     let mut config = Config::new(dir, url);
     config.open311.api_key = Some(DEMO_API_KEY.into());
-    config.http = baladiya_core::api::HttpSettings { connect_timeout: timeout, request_timeout: timeout };
+    config.http = baladiya_core::api::HttpSettings {
+        connect_timeout: timeout,
+        request_timeout: timeout,
+        inactivity_timeout: timeout,
+        ..Default::default()
+    };
     Baladiya::open(config).expect("core opens")
 }
 

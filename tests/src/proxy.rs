@@ -11,6 +11,12 @@
 //! proxy never sleeps to get its timing right: it acts when bytes have arrived, and the only sleep
 //! is the one a [`Fault::Delay`] asks for.
 //!
+//! **Link mode** ([`FaultProxy::start_link`]) shapes bytes instead of requests: a slow mobile link
+//! of a [`Link`]'s rate and delay, whose connections are cut on a schedule, and which can be made
+//! to stall ([`FaultProxy::set_stalled`]). Bytes are relayed as they come (a request is not read
+//! whole first), so an upload cut halfway has really delivered half its bytes to the server, as on
+//! a real link; the bytes that entered the link are counted each way (the bytes on the wire).
+//!
 //! ```no_run
 //! # async fn demo(upstream: std::net::SocketAddr) -> std::io::Result<()> {
 //! use baladiya_tests::proxy::{Fault, FaultPlan, FaultProxy};
@@ -26,6 +32,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -221,6 +228,11 @@ pub struct ProxyStats {
     pub upstream_errors: u64,
     /// Every decision, in the order made (one per complete request).
     pub decisions: Vec<Decision>,
+    /// Link mode: bytes that entered the link from the client (up) and from the server (down).
+    pub link_up: u64,
+    pub link_down: u64,
+    /// Link mode: connections cut by the schedule.
+    pub cuts: u64,
 }
 
 impl ProxyStats {
@@ -258,6 +270,8 @@ struct Shared {
     upstream: SocketAddr,
     plan: Mutex<FaultPlan>,
     stats: Mutex<ProxyStats>,
+    /// Link mode: nothing crosses while set.
+    stalled: AtomicBool,
 }
 
 impl Shared {
@@ -330,6 +344,28 @@ impl FaultProxy {
         Ok(FaultProxy { addr, shared, stop, done: Some(done), thread: Some(thread) })
     }
 
+    /// Start in link mode on the current tokio runtime: every connection's bytes cross `link`.
+    pub async fn start_link(upstream: SocketAddr, link: Link) -> std::io::Result<Self> {
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        // A small receive buffer, inherited by accepted sockets: the client's bytes wait in its own
+        // buffers, not in ours, as they would before a slow radio link.
+        socket.set_recv_buffer_size(LINK_RECV_BUFFER)?;
+        socket.bind(SocketAddr::from(([127, 0, 0, 1], 0)))?;
+        let listener = socket.listen(128)?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared::new(upstream, FaultPlan::pass()));
+        let (stop, stopping) = watch::channel(false);
+        let (finished, done) = oneshot::channel();
+        let shaped = Arc::new(Shaped::new(link));
+        tokio::spawn(link_accept_loop(listener, Arc::clone(&shared), shaped, stopping, finished));
+        Ok(FaultProxy { addr, shared, stop, done: Some(done), thread: None })
+    }
+
+    /// Link mode: stop every byte from crossing (connections stay open), or let them go again.
+    pub fn set_stalled(&self, stalled: bool) {
+        self.shared.stalled.store(stalled, Ordering::SeqCst);
+    }
+
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
@@ -392,7 +428,12 @@ impl Drop for FaultProxy {
 
 impl Shared {
     fn new(upstream: SocketAddr, plan: FaultPlan) -> Self {
-        Shared { upstream, plan: Mutex::new(plan), stats: Mutex::new(ProxyStats::default()) }
+        Shared {
+            upstream,
+            plan: Mutex::new(plan),
+            stats: Mutex::new(ProxyStats::default()),
+            stalled: AtomicBool::new(false),
+        }
     }
 }
 
@@ -423,6 +464,189 @@ async fn accept_loop(
     // their sockets are closed when `stop` returns.
     conns.shutdown().await;
     let _ = finished.send(());
+}
+
+// --- Link mode -------------------------------------------------------------------------------
+
+/// A slow link: its rate each way, its one-way delay, and when it drops its connections.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    /// Bytes per second in each direction (50 kbit/s is 6,250).
+    pub rate: u64,
+    /// One-way delay (half the round trip).
+    pub delay: Duration,
+    /// Every connection open is cut (reset) at each multiple of this since the proxy started.
+    pub cut_every: Option<Duration>,
+}
+
+impl Link {
+    /// `kbit` kbit/s each way and `rtt` of round trip, never cut.
+    pub fn kbits(kbit: u64, rtt: Duration) -> Link {
+        Link { rate: kbit * 1000 / 8, delay: rtt / 2, cut_every: None }
+    }
+
+    pub fn cut_every(mut self, every: Duration) -> Link {
+        self.cut_every = Some(every);
+        self
+    }
+}
+
+/// The proxy's receive buffer in link mode.
+const LINK_RECV_BUFFER: u32 = 4 * 1024;
+/// Bytes read from a socket at a time in link mode: the pacing's grain.
+const LINK_GRAIN: usize = 512;
+
+/// The link's state: one serialiser per direction, shared by every connection (one radio).
+struct Shaped {
+    link: Link,
+    start: tokio::time::Instant,
+    up: Mutex<tokio::time::Instant>,
+    down: Mutex<tokio::time::Instant>,
+}
+
+impl Shaped {
+    fn new(link: Link) -> Shaped {
+        let now = tokio::time::Instant::now();
+        Shaped { link, start: now, up: Mutex::new(now), down: Mutex::new(now) }
+    }
+
+    /// When `n` bytes entering the link now have crossed it in that direction (serialised at the
+    /// rate behind what is already on its way).
+    fn reserve(&self, up: bool, n: usize) -> tokio::time::Instant {
+        let mut next = if up { &self.up } else { &self.down }.lock().unwrap_or_else(|e| e.into_inner());
+        let now = tokio::time::Instant::now();
+        let start = (*next).max(now);
+        *next = start + Duration::from_micros(n as u64 * 1_000_000 / self.link.rate.max(1));
+        *next
+    }
+
+    /// The next scheduled cut after now.
+    fn next_cut(&self) -> Option<tokio::time::Instant> {
+        let every = self.link.cut_every?;
+        let since = self.start.elapsed();
+        let n = since.as_nanos() / every.as_nanos().max(1) + 1;
+        Some(self.start + every * n as u32)
+    }
+}
+
+async fn link_accept_loop(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    shaped: Arc<Shaped>,
+    mut stopping: watch::Receiver<bool>,
+    finished: oneshot::Sender<()>,
+) {
+    let mut conns = JoinSet::new();
+    loop {
+        tokio::select! {
+            () = async { let _ = stopping.wait_for(|stop| *stop).await; } => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    shared.stats().connections += 1;
+                    conns.spawn(link_relay(stream, Arc::clone(&shared), Arc::clone(&shaped)));
+                }
+                Err(_) => tokio::task::yield_now().await,
+            },
+            Some(_) = conns.join_next(), if !conns.is_empty() => {}
+        }
+    }
+    drop(listener);
+    conns.shutdown().await;
+    let _ = finished.send(());
+}
+
+/// One connection across the link, until either side ends it or the schedule cuts it.
+async fn link_relay(mut client: TcpStream, shared: Arc<Shared>, shaped: Arc<Shaped>) {
+    let _ = client.set_nodelay(true);
+    let Ok(mut upstream) = TcpStream::connect(shared.upstream).await else {
+        reset(client);
+        return;
+    };
+    let _ = upstream.set_nodelay(true);
+    // The handshake's round trip.
+    tokio::time::sleep(shaped.link.delay * 2).await;
+    let cut = shaped.next_cut();
+    let cut_now = {
+        let (cr, cw) = client.split();
+        let (ur, uw) = upstream.split();
+        let both = async {
+            tokio::join!(
+                link_pipe(cr, uw, true, &shared, &shaped),
+                link_pipe(ur, cw, false, &shared, &shaped)
+            )
+        };
+        tokio::select! {
+            _ = both => false,
+            () = async {
+                match cut {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            } => true,
+        }
+    };
+    if cut_now {
+        shared.stats().cuts += 1;
+        reset(client);
+        reset(upstream);
+    }
+}
+
+/// Bytes one way: read a grain, let it cross at the link's rate, deliver it a delay later.
+async fn link_pipe(
+    mut from: tokio::net::tcp::ReadHalf<'_>,
+    mut to: tokio::net::tcp::WriteHalf<'_>,
+    up: bool,
+    shared: &Shared,
+    shaped: &Shaped,
+) {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(tokio::time::Instant, Option<Vec<u8>>)>();
+    let reader = async move {
+        let mut buf = [0u8; LINK_GRAIN];
+        loop {
+            while shared.stalled.load(Ordering::SeqCst) {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            let n = match from.read(&mut buf).await {
+                Ok(0) | Err(_) => 0,
+                Ok(n) => n,
+            };
+            if n == 0 {
+                let _ = tx.send((tokio::time::Instant::now() + shaped.link.delay, None));
+                return;
+            }
+            {
+                let mut stats = shared.stats();
+                if up {
+                    stats.link_up += n as u64;
+                } else {
+                    stats.link_down += n as u64;
+                }
+            }
+            let crossed = shaped.reserve(up, n);
+            tokio::time::sleep_until(crossed).await;
+            if tx.send((crossed + shaped.link.delay, Some(buf[..n].to_vec()))).is_err() {
+                return;
+            }
+        }
+    };
+    let writer = async move {
+        while let Some((at, bytes)) = rx.recv().await {
+            tokio::time::sleep_until(at).await;
+            match bytes {
+                Some(b) => {
+                    if to.write_all(&b).await.is_err() {
+                        return;
+                    }
+                }
+                None => {
+                    let _ = to.shutdown().await;
+                    return;
+                }
+            }
+        }
+    };
+    tokio::join!(reader, writer);
 }
 
 /// A complete request as read from the client, ready to forward.

@@ -25,7 +25,12 @@ fn app_via(dir: &std::path::Path, server_url: &str, open311_base: &str, timeout:
     let mut config = Config::new(dir, server_url);
     config.open311.endpoint = format!("{open311_base}open311/v2/");
     config.open311.api_key = Some(DEMO_API_KEY.into());
-    config.http = baladiya_core::api::HttpSettings { connect_timeout: timeout, request_timeout: timeout };
+    config.http = baladiya_core::api::HttpSettings {
+        connect_timeout: timeout,
+        request_timeout: timeout,
+        inactivity_timeout: timeout,
+        ..Default::default()
+    };
     Baladiya::open(config).expect("core opens")
 }
 

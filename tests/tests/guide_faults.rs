@@ -33,7 +33,12 @@ async fn setup() -> Setup {
 
 fn open_against(dir: &std::path::Path, url: &str, timeout: Duration) -> Baladiya {
     let mut config = Config::new(dir, url);
-    config.http = HttpSettings { connect_timeout: timeout, request_timeout: timeout };
+    config.http = HttpSettings {
+        connect_timeout: timeout,
+        request_timeout: timeout,
+        inactivity_timeout: timeout,
+        ..Default::default()
+    };
     Baladiya::open(config).unwrap()
 }
 

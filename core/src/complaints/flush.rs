@@ -1,4 +1,12 @@
-//! Sending queued complaints, oldest first, each under the idempotency key it was stored with.
+//! Sending queued complaints, oldest first, each under the idempotency key it was stored with;
+//! then the photos of sent complaints.
+//!
+//! Text first, photos after: to a server that takes resumable uploads (the municipality's own,
+//! asked once with `OPTIONS`), a complaint goes as one small form POST (its tracking number and the
+//! department's work start at once, even on 2G) and its photos follow as uploads
+//! ([`super::photos`]), after every queued complaint's text. To a plain GeoReport v2 server the
+//! photos go inside the POST as before, under a total budget that grows with their bytes
+//! ([`crate::transfer`]).
 //!
 //! Outcomes: the server's answer marks it sent; a refusal (4xx) moves it to "needs attention" with
 //! the server's reason and the flush goes on to the next; a transient failure (offline, timeout,
@@ -8,12 +16,15 @@
 
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use super::categories;
 use super::outbox::{self, Pending};
+use super::photos::{PhotoSender, Ticker};
 use super::validate::form_fields;
 use crate::clock::Clock;
 use crate::error::{Error, Result};
-use crate::events::{Event, Events};
+use crate::events::{Event, Events, UploadProgress};
 use crate::open311::Open311Client;
 use crate::store::Store;
 
@@ -43,6 +54,14 @@ pub struct FlushReport {
     pub retry_later: Option<RetryLater>,
     /// Queued complaints left after this flush.
     pub remaining: u32,
+    /// Photos that reached the server after their complaint, in this flush.
+    pub photos_uploaded: u32,
+    /// Photos the server refused: (tracking id, the server's reason).
+    pub photos_refused: Vec<(String, String)>,
+    /// The complaint whose photos failed transiently and ended the photo uploads.
+    pub photos_retry_later: Option<RetryLater>,
+    /// Photos of sent complaints still to upload after this flush.
+    pub photos_remaining: u32,
     /// The time budget ran out before the queue did.
     pub out_of_time: bool,
 }
@@ -51,7 +70,7 @@ pub struct Flusher<'a> {
     pub store: &'a Store,
     pub client: &'a Open311Client,
     pub clock: &'a dyn Clock,
-    pub events: &'a Events,
+    pub events: &'a Arc<Events>,
     /// The complaint being sent right now, which may not be edited or cancelled meanwhile.
     pub in_flight: &'a std::sync::Mutex<Option<String>>,
 }
@@ -80,32 +99,130 @@ impl Flusher<'_> {
                 break;
             }
         }
-        report.remaining = self.store.read(|c| {
-            Ok(c.query_row("SELECT COUNT(*) FROM complaints WHERE state = 'queued'", [], |r| {
-                r.get::<_, i64>(0)
-            })?)
-        })? as u32;
+        if report.retry_later.is_none() && !report.out_of_time {
+            self.send_photos(force, deadline_ms, &mut report).await?;
+        }
+        (report.remaining, report.photos_remaining) = self.store.read(|c| {
+            Ok(c.query_row(
+                "SELECT (SELECT COUNT(*) FROM complaints WHERE state = 'queued'),
+                        (SELECT COUNT(*) FROM complaint_photos p JOIN complaints c USING (local_id)
+                         WHERE c.state = 'sent' AND p.state = 'pending')",
+                [],
+                |r| Ok((r.get::<_, i64>(0)? as u32, r.get::<_, i64>(1)? as u32)),
+            )?)
+        })?;
         Ok(report)
     }
 
-    async fn send(&self, p: &Pending) -> Result<crate::open311::Created> {
+    /// The complaint's text, and its photos too unless they can follow as uploads. Returns what
+    /// the server answered and whether the photos went with it.
+    async fn send(&self, p: &Pending) -> Result<(crate::open311::Created, bool)> {
         let definition = self.store.read(|c| categories::get(c, &p.draft.service_code))?.and_then(|(_, d)| d);
         let fields = form_fields(&p.draft, definition.as_deref());
-        self.client.post_request(&fields, &p.photos, &p.idempotency_key).await
+        if p.photos.is_empty() || self.client.supports_uploads().await? {
+            let created = self.client.post_request(&fields, &[], &p.idempotency_key, None).await?;
+            return Ok((created, p.photos.is_empty()));
+        }
+        let ticker = Ticker::new(Arc::clone(self.events));
+        let (local_id, count) = (p.local_id.clone(), p.photos.len() as u32);
+        let progress: crate::transfer::ProgressFn = Arc::new(move |sent, total| {
+            ticker.tell(
+                UploadProgress {
+                    local_id: local_id.clone(),
+                    photo_index: 0,
+                    photo_count: count,
+                    photo_bytes_sent: sent,
+                    photo_bytes_total: total,
+                    bytes_sent: sent,
+                    bytes_total: total,
+                },
+                sent == total,
+            )
+        });
+        let created =
+            self.client.post_request(&fields, &p.photos, &p.idempotency_key, Some(progress)).await?;
+        Ok((created, true))
+    }
+
+    /// Upload the photos of sent complaints, oldest first, until a transient failure, the
+    /// deadline, or none is left.
+    async fn send_photos(
+        &self,
+        force: bool,
+        deadline_ms: Option<i64>,
+        report: &mut FlushReport,
+    ) -> Result<()> {
+        let mut after_seq = 0;
+        loop {
+            let now = self.clock.now_ms();
+            if deadline_ms.is_some_and(|d| now >= d) {
+                report.out_of_time = true;
+                return Ok(());
+            }
+            let Some(pending) = self.store.read(|c| outbox::next_photos(c, force, now, after_seq))? else {
+                return Ok(());
+            };
+            after_seq = pending.seq;
+            let sender = PhotoSender {
+                store: self.store,
+                client: self.client,
+                ticker: Ticker::new(Arc::clone(self.events)),
+            };
+            let outcome = sender.send(&pending).await?;
+            report.photos_uploaded += outcome.uploaded;
+            for (_, reason) in &outcome.refused {
+                report.photos_refused.push((pending.local_id.clone(), reason.clone()));
+            }
+            if let Some(e) = outcome.failed {
+                let retry_after = match &e {
+                    Error::Throttled { retry_after } => Some(*retry_after),
+                    _ => None,
+                };
+                let mut rng = fastrand::Rng::new();
+                let wait = super::backoff::delay(pending.attempts + 1, retry_after, &mut rng);
+                let next = self.clock.now_ms() + wait.min(Duration::from_secs(24 * 3600)).as_millis() as i64;
+                let error = e.to_string();
+                self.store.write(|tx| outbox::mark_photos_retry(tx, &pending.local_id, &error, next))?;
+                report.photos_retry_later = Some(RetryLater {
+                    local_id: pending.local_id.clone(),
+                    error,
+                    offline: matches!(e, Error::Offline),
+                    next_attempt_at: next,
+                });
+                return Ok(());
+            }
+            let (uploaded, refused) = self.store.read(|c| {
+                Ok(c.query_row(
+                    "SELECT COUNT(*) FILTER (WHERE state = 'uploaded'), COUNT(*) FILTER (WHERE state = 'refused')
+                     FROM complaint_photos WHERE local_id = ?1",
+                    [&pending.local_id],
+                    |r| Ok((r.get::<_, i64>(0)? as u32, r.get::<_, i64>(1)? as u32)),
+                )?)
+            })?;
+            self.events.emit(&Event::ComplaintPhotosSent {
+                local_id: pending.local_id.clone(),
+                uploaded,
+                refused,
+            });
+        }
     }
 
     /// Store the outcome; true when the flush should stop.
     fn record(
         &self,
         p: &Pending,
-        outcome: Result<crate::open311::Created>,
+        outcome: Result<(crate::open311::Created, bool)>,
         report: &mut FlushReport,
     ) -> Result<bool> {
         let now = self.clock.now_ms();
         match outcome {
-            Ok(created) => {
+            Ok((created, photos_sent)) => {
                 self.store.write(|tx| {
-                    outbox::mark_sent(tx, &p.local_id, created.id.as_deref(), created.token.as_deref(), now)
+                    outbox::mark_sent(tx, &p.local_id, created.id.as_deref(), created.token.as_deref(), now)?;
+                    if photos_sent {
+                        outbox::mark_photos_sent_with_post(tx, &p.local_id)?;
+                    }
+                    Ok(())
                 })?;
                 self.events.emit(&Event::ComplaintSent {
                     local_id: p.local_id.clone(),

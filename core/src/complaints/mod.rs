@@ -5,7 +5,8 @@
 //!   area, before it is accepted.
 //! - [`outbox`]: the rows, their states and the submit transaction.
 //! - [`backoff`]: when to retry.
-//! - [`flush`]: sending queued complaints.
+//! - [`flush`]: sending queued complaints, text first.
+//! - [`photos`]: their photos after them, as resumable uploads.
 //! - [`refresh`]: bringing status changes and replies of sent complaints.
 //! - [`categories`]: the cached Open311 categories and definitions.
 
@@ -13,6 +14,7 @@ pub mod backoff;
 pub mod categories;
 pub mod flush;
 pub mod outbox;
+pub mod photos;
 pub mod refresh;
 pub mod validate;
 
@@ -110,6 +112,10 @@ pub struct Complaint {
     pub local_id: String,
     pub draft: ComplaintDraft,
     pub photo_count: u32,
+    /// Photos the server has in full (with the complaint's POST, or uploaded after it).
+    pub photos_uploaded: u32,
+    /// Photos the server refused (their reason is not kept apart from the photo).
+    pub photos_refused: u32,
     pub state: ComplaintState,
     pub attempts: u32,
     /// When the next automatic attempt is due (unix ms), while queued after a failure.

@@ -1,5 +1,7 @@
 //! The outbox rows: submitting (one transaction with the photos), reading, and the state changes
-//! a flush, an edit or a cancellation makes.
+//! a flush, an edit or a cancellation makes; and the photos that follow a sent complaint (each
+//! `pending` until the server accepted or refused it, with its resumable upload's URL stored as
+//! soon as the server made it).
 
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
@@ -38,7 +40,9 @@ pub fn insert(tx: &Transaction<'_>, draft: &ComplaintDraft, photos: &[Vec<u8>], 
 const COLUMNS: &str =
     "local_id, draft, state, attempts, next_attempt_at, last_error, server_id, token, status,
      detailed_status, status_notes, created_at, sent_at,
-     (SELECT COUNT(*) FROM complaint_photos p WHERE p.local_id = complaints.local_id)";
+     (SELECT COUNT(*) FROM complaint_photos p WHERE p.local_id = complaints.local_id),
+     (SELECT COUNT(*) FROM complaint_photos p WHERE p.local_id = complaints.local_id AND p.state = 'uploaded'),
+     (SELECT COUNT(*) FROM complaint_photos p WHERE p.local_id = complaints.local_id AND p.state = 'refused')";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<(Complaint, String)> {
     let draft_doc: String = r.get(1)?;
@@ -55,6 +59,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<(Complaint, String)> {
             contact: None,
         },
         photo_count: r.get::<_, i64>(13)? as u32,
+        photos_uploaded: r.get::<_, i64>(14)? as u32,
+        photos_refused: r.get::<_, i64>(15)? as u32,
         state,
         attempts: r.get::<_, i64>(3)? as u32,
         next_attempt_at: (state == ComplaintState::Queued && next > 0).then_some(next),
@@ -173,6 +179,151 @@ pub fn mark_sent(
             detailed_status = COALESCE(detailed_status, 'received'), last_error = NULL, next_attempt_at = 0
          WHERE local_id = ?1 AND state = 'queued'",
         params![local_id, server_id, token, now],
+    )?;
+    Ok(())
+}
+
+/// The photos went inside the complaint's own POST (a server without resumable uploads).
+pub fn mark_photos_sent_with_post(tx: &Transaction<'_>, local_id: &str) -> Result<()> {
+    tx.execute("UPDATE complaint_photos SET state = 'uploaded' WHERE local_id = ?1", [local_id])?;
+    Ok(())
+}
+
+/// A photo still to upload, with its upload's URL once the server made one.
+pub struct PendingPhoto {
+    pub position: u32,
+    pub jpeg: Vec<u8>,
+    pub upload_url: Option<String>,
+}
+
+/// A sent complaint whose photos still have to follow.
+pub struct PendingPhotos {
+    pub seq: i64,
+    pub local_id: String,
+    pub server_id: String,
+    pub token: String,
+    /// Photos of the complaint, uploaded or not (for "photo 2 of 3").
+    pub photo_count: u32,
+    /// Bytes of every photo of the complaint, and of those already uploaded.
+    pub bytes_total: u64,
+    pub bytes_done: u64,
+    pub pending: Vec<PendingPhoto>,
+    pub attempts: u32,
+}
+
+/// The oldest sent complaint (after `after_seq`) with photos pending, if its photos are due
+/// (always with `force`). A complaint sent without an id and token (another city's server gave
+/// only a token) cannot take uploads and is skipped.
+pub fn next_photos(
+    conn: &Connection,
+    force: bool,
+    now: i64,
+    after_seq: i64,
+) -> Result<Option<PendingPhotos>> {
+    let head = conn
+        .prepare_cached(
+            "SELECT seq, local_id, server_id, token, photo_attempts, photos_next_attempt_at FROM complaints c
+             WHERE state = 'sent' AND seq > ?1 AND server_id IS NOT NULL AND token IS NOT NULL
+               AND EXISTS (SELECT 1 FROM complaint_photos p WHERE p.local_id = c.local_id AND p.state = 'pending')
+             ORDER BY seq LIMIT 1",
+        )?
+        .query_row([after_seq], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, i64>(5)?,
+            ))
+        })
+        .optional()?;
+    let Some((seq, local_id, server_id, token, attempts, next_at)) = head else { return Ok(None) };
+    if !force && next_at > now {
+        return Ok(None);
+    }
+    let mut photo_count = 0;
+    let (mut bytes_total, mut bytes_done) = (0u64, 0u64);
+    let mut pending = Vec::new();
+    let mut stmt = conn.prepare_cached(
+        "SELECT position, state, upload_url, LENGTH(jpeg), CASE WHEN state = 'pending' THEN jpeg END
+         FROM complaint_photos WHERE local_id = ?1 ORDER BY position",
+    )?;
+    let rows = stmt.query_map([&local_id], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, Option<String>>(2)?,
+            r.get::<_, i64>(3)?,
+            r.get::<_, Option<Vec<u8>>>(4)?,
+        ))
+    })?;
+    for row in rows {
+        let (position, state, upload_url, len, jpeg) = row?;
+        photo_count += 1;
+        bytes_total += len as u64;
+        match (state.as_str(), jpeg) {
+            ("pending", Some(jpeg)) => {
+                pending.push(PendingPhoto { position: position as u32, jpeg, upload_url })
+            }
+            _ => bytes_done += len as u64,
+        }
+    }
+    Ok(Some(PendingPhotos {
+        seq,
+        local_id,
+        server_id,
+        token,
+        photo_count,
+        bytes_total,
+        bytes_done,
+        pending,
+        attempts: attempts as u32,
+    }))
+}
+
+/// Where a photo's upload lives (`None`: the server discarded it; make another).
+pub fn set_upload_url(tx: &Transaction<'_>, local_id: &str, position: u32, url: Option<&str>) -> Result<()> {
+    tx.execute(
+        "UPDATE complaint_photos SET upload_url = ?3 WHERE local_id = ?1 AND position = ?2 AND state = 'pending'",
+        params![local_id, position, url],
+    )?;
+    Ok(())
+}
+
+/// A photo the server has in full and accepted, or refused for good (`refused` is the reason).
+pub fn mark_photo_done(
+    tx: &Transaction<'_>,
+    local_id: &str,
+    position: u32,
+    refused: Option<&str>,
+) -> Result<()> {
+    let state = if refused.is_some() { "refused" } else { "uploaded" };
+    tx.execute(
+        "UPDATE complaint_photos SET state = ?3, error = ?4 WHERE local_id = ?1 AND position = ?2",
+        params![local_id, position, state, refused],
+    )?;
+    if refused.is_none() {
+        // A photo that went through shows the link works: the next one is tried at once.
+        tx.execute(
+            "UPDATE complaints SET photo_attempts = 0, last_error = NULL WHERE local_id = ?1",
+            [local_id],
+        )?;
+    }
+    Ok(())
+}
+
+/// The photos failed for now: try again at `next_attempt_at`.
+pub fn mark_photos_retry(
+    tx: &Transaction<'_>,
+    local_id: &str,
+    error: &str,
+    next_attempt_at: i64,
+) -> Result<()> {
+    tx.execute(
+        "UPDATE complaints SET photo_attempts = photo_attempts + 1, photos_next_attempt_at = ?3, last_error = ?2
+         WHERE local_id = ?1",
+        params![local_id, error, next_attempt_at],
     )?;
     Ok(())
 }

@@ -4,8 +4,9 @@
 //! server has them and simply absent otherwise.
 
 pub mod lenient;
+pub mod upload;
 
-use std::sync::RwLock;
+use std::sync::{Mutex, RwLock};
 
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
@@ -108,12 +109,19 @@ pub struct Open311Client {
     config: Open311Config,
     /// The language asked for now: the config's at first, then the app's when it changes.
     locale: RwLock<String>,
+    /// Whether the server takes resumable photo uploads, once asked ([`upload`]).
+    uploads: Mutex<Option<bool>>,
 }
 
 impl Open311Client {
     pub fn new(config: Open311Config, http: &HttpSettings) -> Result<Self> {
         let locale = RwLock::new(config.locale.clone());
-        Ok(Open311Client { api: ApiClient::new(&config.endpoint, http)?, config, locale })
+        Ok(Open311Client {
+            api: ApiClient::new(&config.endpoint, http)?,
+            config,
+            locale,
+            uploads: Mutex::new(None),
+        })
     }
 
     /// Report every exchange's bytes to `meter` (all of them count as complaints).
@@ -211,13 +219,15 @@ impl Open311Client {
     }
 
     /// POST a request. `fields` are the spec's form fields (without `api_key`/`jurisdiction_id`,
-    /// added here); photos go as multipart `media` parts. A refusal (4xx other than 408/409/429)
-    /// is `Error::Rejected` with the server's own description.
+    /// added here); photos go as multipart `media` parts, `progress` hearing how much of the body
+    /// has been handed over. A refusal (4xx other than 408/409/429) is `Error::Rejected` with the
+    /// server's own description.
     pub async fn post_request(
         &self,
         fields: &[FormField],
         photos: &[Vec<u8>],
         idempotency_key: &str,
+        progress: Option<crate::transfer::ProgressFn>,
     ) -> Result<Created> {
         let mut all: Vec<FormField> = Vec::with_capacity(fields.len() + 2);
         if let Some(k) = &self.config.api_key {
@@ -231,20 +241,10 @@ impl Open311Client {
         let req = if photos.is_empty() {
             req.form(&all)
         } else {
-            let mut form = reqwest::multipart::Form::new();
-            for (k, v) in all {
-                form = form.text(k, v);
-            }
-            for (i, jpeg) in photos.iter().enumerate() {
-                let part = reqwest::multipart::Part::bytes(jpeg.clone())
-                    .file_name(format!("photo-{}.jpg", i + 1))
-                    .mime_str("image/jpeg")
-                    .map_err(|e| Error::validation("photo", e.to_string()))?;
-                form = form.part("media", part);
-            }
-            req.multipart(form)
+            let (content_type, body) = multipart(&all, photos);
+            req.header(reqwest::header::CONTENT_TYPE, content_type).body(body)
         };
-        let resp = self.api.send(req).await?;
+        let resp = self.api.send_watched(req, progress).await?;
         check_post(&resp)?;
         let v: Value = resp.json()?;
         let first = list(&v)
@@ -309,6 +309,37 @@ fn remote_request(r: &Value) -> Option<RemoteRequest> {
         updated_datetime: text(r, "updated_datetime"),
         updates,
     })
+}
+
+/// `multipart/form-data` (RFC 7578) built whole, so the body is bytes whose progress can be
+/// watched: the fields, then the photos as `media` parts. Returns the Content-Type and the body.
+fn multipart(fields: &[FormField], photos: &[Vec<u8>]) -> (String, Vec<u8>) {
+    let boundary = format!("baladiya-{}", uuid::Uuid::new_v4().simple());
+    // A quote or a line break in a name would end the header: percent-encoded, as browsers do.
+    let name = |n: &str| n.replace('"', "%22").replace('\r', "%0D").replace('\n', "%0A");
+    let size = photos.iter().map(Vec::len).sum::<usize>() + fields.len() * 128 + 256;
+    let mut body = Vec::with_capacity(size);
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"\r\n\r\n", name(k))
+                .as_bytes(),
+        );
+        body.extend_from_slice(v.as_bytes());
+        body.extend_from_slice(b"\r\n");
+    }
+    for (i, jpeg) in photos.iter().enumerate() {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"media\"; filename=\"photo-{}.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n",
+                i + 1
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(jpeg);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
 /// Map a POST's status: success, a permanent refusal with the server's reason, or a retryable

@@ -24,10 +24,11 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 3, sql: include_str!("../../migrations/003_complaints.sql"), backfill: None },
     Migration { version: 4, sql: include_str!("../../migrations/004_bills_news.sql"), backfill: None },
     Migration { version: 5, sql: include_str!("../../migrations/005_data_usage.sql"), backfill: None },
+    Migration { version: 6, sql: include_str!("../../migrations/006_photo_uploads.sql"), backfill: None },
 ];
 
 /// The schema version this build writes.
-pub const LATEST: u32 = 5;
+pub const LATEST: u32 = 6;
 
 /// Bring the database up to `target` (normally [`LATEST`]). Refuses a database from a newer app,
 /// which would otherwise be silently damaged.

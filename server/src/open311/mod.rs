@@ -13,6 +13,7 @@
 //! | `GET /open311/v2/requests/{id}.{fmt}` | one request (a one-element array) |
 //! | `GET /open311/v2/tokens/{token}.{fmt}` | the id of the request a token was issued for |
 //! | `GET /open311/v2/media/{id}` | a photo sent with a request |
+//! | `OPTIONS`, `POST /open311/v2/uploads`, `HEAD`, `PATCH /open311/v2/uploads/{id}` | a photo uploaded after its request, resumably (tus 1.0: [`uploads`]) |
 //!
 //! Contact fields (email, names, phone, account and device ids) are personal data: stored for
 //! staff, never returned by these public endpoints, never logged.
@@ -24,6 +25,7 @@ pub mod photo;
 mod staff;
 mod store;
 mod submit;
+mod uploads;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -187,6 +189,11 @@ pub(crate) fn router(
         .route("/open311/v2/requests/{file}", get(get_request))
         .route("/open311/v2/tokens/{file}", get(get_token))
         .route("/open311/v2/media/{id}", get(get_media))
+        .route("/open311/v2/uploads", axum::routing::options(uploads::options).post(uploads::create))
+        .route(
+            "/open311/v2/uploads/{id}",
+            axum::routing::on(axum::routing::MethodFilter::HEAD, uploads::head).patch(uploads::patch),
+        )
         .route("/api/v1/staff/requests", get(staff::list).post(staff::create))
         .route("/api/v1/staff/requests/{id}", get(staff::one))
         .route("/api/v1/staff/requests/{id}/actions", post(staff::action));
@@ -276,6 +283,14 @@ impl Open311State {
         now - last >= 3600
             && self.last_purge.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok()
     }
+}
+
+/// Forget Idempotency-Key records past their days, and uploads abandoned unfinished for a day.
+fn purge_old(conn: &rusqlite::Connection) -> Result<(), ApiError> {
+    let gone = store::idempotency_purge(conn, chrono::Duration::days(idempotency::KEEP_DAYS))?;
+    let uploads = uploads::purge_abandoned(conn, chrono::Utc::now().timestamp())?;
+    tracing::debug!(gone, uploads, "purged old idempotency keys and abandoned uploads");
+    Ok(())
 }
 
 /// An Open311 error in JSON (for paths no handler of this module answered).
@@ -698,8 +713,7 @@ async fn post_inner(st: Arc<Open311State>, req: Request, fmt: Format) -> Result<
             let key = claim.as_ref().map(|c| c.key());
             let posted = store_submission(conn, sub, channel, fmt, locale, &hash, key)?;
             if purge {
-                let gone = store::idempotency_purge(conn, chrono::Duration::days(idempotency::KEEP_DAYS))?;
-                tracing::debug!(gone, "purged old idempotency keys");
+                purge_old(conn)?;
             }
             drop(claim);
             Ok(posted)

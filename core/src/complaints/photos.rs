@@ -1,0 +1,213 @@
+//! The photos that follow a sent complaint, each a resumable upload ([`crate::open311::upload`]).
+//!
+//! Invariants, and why:
+//!
+//! - **Never twice, never lost.** A photo leaves `pending` only when the server has said it has all
+//!   of it (accepted) or refused it; its upload's URL is stored the moment the server made it, so
+//!   after a crash, a power cut or a cut connection the next attempt asks the server (`HEAD`) how
+//!   many bytes it has and sends only the rest. The server stores a piece only at the offset the
+//!   upload is at, so a PATCH retried over bytes it already has cannot store them twice, and it
+//!   keeps one upload per request and position, so a creation retried after a lost answer finds
+//!   the same upload.
+//! - **Progress is retried at once, failure is backed off.** An attempt that failed after the
+//!   server's offset moved (a connection cut mid-photo on a slow link) is continued straight
+//!   away; one that moved nothing goes to the complaint's photo retry schedule (the outbox's
+//!   backoff). The loop is bounded: every turn either moves the offset or ends.
+//! - **Progress events** tell the shells the bytes handed over, per photo and for the complaint's
+//!   photos together, at most [`PROGRESS_EVERY`] apart (and always at a photo's start and end).
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+
+use super::outbox::{self, PendingPhoto, PendingPhotos};
+use crate::error::{Error, Result};
+use crate::events::{Event, Events, UploadProgress};
+use crate::open311::upload::{UploadError, UploadState};
+use crate::open311::Open311Client;
+use crate::store::Store;
+use crate::transfer::ProgressFn;
+
+/// Progress events of one complaint at most this often.
+pub const PROGRESS_EVERY: Duration = Duration::from_millis(250);
+/// Turns of one photo's loop at most (each moves the offset or ends the loop; this only guards
+/// against a server that answers nonsense).
+const MAX_TURNS: u32 = 1_000;
+
+/// What became of a complaint's pending photos.
+#[derive(Debug, Default)]
+pub struct PhotosOutcome {
+    pub uploaded: u32,
+    /// (position, the server's reason)
+    pub refused: Vec<(u32, String)>,
+    /// Set when a photo failed transiently: the error, the rest wait for the retry.
+    pub failed: Option<Error>,
+}
+
+/// Emits [`Event::ComplaintProgress`] no more often than [`PROGRESS_EVERY`].
+#[derive(Clone)]
+pub struct Ticker {
+    events: Arc<Events>,
+    last: Arc<Mutex<Option<Instant>>>,
+}
+
+impl Ticker {
+    pub fn new(events: Arc<Events>) -> Ticker {
+        Ticker { events, last: Arc::new(Mutex::new(None)) }
+    }
+
+    pub fn tell(&self, p: UploadProgress, always: bool) {
+        {
+            let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+            if !always && last.is_some_and(|t| t.elapsed() < PROGRESS_EVERY) {
+                return;
+            }
+            *last = Some(Instant::now());
+        }
+        self.events.emit(&Event::ComplaintProgress(p));
+    }
+}
+
+pub struct PhotoSender<'a> {
+    pub store: &'a Store,
+    pub client: &'a Open311Client,
+    pub ticker: Ticker,
+}
+
+impl PhotoSender<'_> {
+    /// Upload the complaint's pending photos in order. Stops at the first transient failure.
+    pub async fn send(&self, c: &PendingPhotos) -> Result<PhotosOutcome> {
+        let mut out = PhotosOutcome::default();
+        let mut done_bytes = c.bytes_done;
+        for photo in &c.pending {
+            let total = photo.jpeg.len() as u64;
+            let progress = |sent: u64, always: bool| {
+                self.ticker.tell(
+                    UploadProgress {
+                        local_id: c.local_id.clone(),
+                        photo_index: photo.position + 1,
+                        photo_count: c.photo_count,
+                        photo_bytes_sent: sent,
+                        photo_bytes_total: total,
+                        bytes_sent: done_bytes + sent,
+                        bytes_total: c.bytes_total,
+                    },
+                    always,
+                )
+            };
+            progress(0, true);
+            match self.one(c, photo, done_bytes).await {
+                Ok(()) => {
+                    self.store.write(|tx| outbox::mark_photo_done(tx, &c.local_id, photo.position, None))?;
+                    progress(total, true);
+                    out.uploaded += 1;
+                }
+                Err(UploadError::Refused(reason)) => {
+                    self.store.write(|tx| {
+                        outbox::mark_photo_done(tx, &c.local_id, photo.position, Some(&reason))
+                    })?;
+                    out.refused.push((photo.position, reason));
+                }
+                Err(UploadError::Other(Error::Storage(e))) => return Err(Error::Storage(e)),
+                Err(UploadError::Other(e)) => {
+                    out.failed = Some(e);
+                    return Ok(out);
+                }
+                Err(UploadError::Gone | UploadError::Moved) => {
+                    out.failed = Some(Error::Network("the upload kept moving; will retry".into()));
+                    return Ok(out);
+                }
+            }
+            done_bytes += total;
+        }
+        Ok(out)
+    }
+
+    /// One photo, from wherever the server is, to its last byte.
+    async fn one(
+        &self,
+        c: &PendingPhotos,
+        photo: &PendingPhoto,
+        done_before: u64,
+    ) -> std::result::Result<(), UploadError> {
+        let len = photo.jpeg.len() as u64;
+        let bytes = Bytes::copy_from_slice(&photo.jpeg);
+        let mut url = photo.upload_url.clone();
+        let mut offset: Option<u64> = None;
+        for _ in 0..MAX_TURNS {
+            // Where the upload lives, and how much of it the server has.
+            let (here, at) = match (url.clone(), offset) {
+                (Some(u), Some(at)) => (u, at),
+                (Some(u), None) => match self.client.upload_offset(&u, &c.token).await {
+                    Ok(at) => (u, at),
+                    Err(UploadError::Gone) => {
+                        self.store
+                            .write(|tx| outbox::set_upload_url(tx, &c.local_id, photo.position, None))?;
+                        url = None;
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                },
+                (None, _) => {
+                    let UploadState { url: made, offset: at } =
+                        self.client.create_upload(&c.server_id, &c.token, photo.position, len).await?;
+                    self.store
+                        .write(|tx| outbox::set_upload_url(tx, &c.local_id, photo.position, Some(&made)))?;
+                    url = Some(made.clone());
+                    (made, at)
+                }
+            };
+            if at >= len {
+                // The server has it all (and accepted it: a refused upload answers 422).
+                return Ok(());
+            }
+            let ticker = self.ticker.clone();
+            let (local_id, index, count, total) =
+                (c.local_id.clone(), photo.position + 1, c.photo_count, c.bytes_total);
+            let report: ProgressFn = Arc::new(move |handed, _| {
+                ticker.tell(
+                    UploadProgress {
+                        local_id: local_id.clone(),
+                        photo_index: index,
+                        photo_count: count,
+                        photo_bytes_sent: at + handed,
+                        photo_bytes_total: len,
+                        bytes_sent: done_before + at + handed,
+                        bytes_total: total,
+                    },
+                    false,
+                )
+            });
+            let rest = bytes.slice(at as usize..);
+            match self.client.upload_bytes(&here, &c.token, at, rest, Some(report)).await {
+                Ok(now) if now > at => offset = Some(now),
+                Ok(_) => {
+                    return Err(UploadError::Other(Error::MalformedResponse(
+                        "a PATCH that moved nothing".into(),
+                    )))
+                }
+                Err(UploadError::Moved) => offset = None,
+                Err(UploadError::Gone) => {
+                    self.store.write(|tx| outbox::set_upload_url(tx, &c.local_id, photo.position, None))?;
+                    url = None;
+                    offset = None;
+                }
+                Err(UploadError::Refused(r)) => return Err(UploadError::Refused(r)),
+                Err(UploadError::Other(e)) => {
+                    // Did the broken attempt move the server's offset? Then go on at once.
+                    match self.client.upload_offset(&here, &c.token).await {
+                        Ok(now) if now > at => offset = Some(now),
+                        Ok(_) => return Err(UploadError::Other(e)),
+                        Err(UploadError::Gone) => {
+                            url = None;
+                            offset = None;
+                        }
+                        Err(_) => return Err(UploadError::Other(e)),
+                    }
+                }
+            }
+        }
+        Err(UploadError::Other(Error::Network("the upload did not finish; will retry".into())))
+    }
+}
