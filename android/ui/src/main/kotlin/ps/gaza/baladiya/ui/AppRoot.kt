@@ -16,6 +16,7 @@ import androidx.compose.material.icons.filled.Settings
 import androidx.compose.material3.Badge
 import androidx.compose.material3.BadgedBox
 import androidx.compose.material3.Icon
+import androidx.compose.material3.LocalMinimumInteractiveComponentSize
 import androidx.compose.material3.NavigationBar
 import androidx.compose.material3.NavigationBarItem
 import androidx.compose.material3.NavigationRail
@@ -104,6 +105,8 @@ fun AppSurface(language: String, platform: Platform, dark: Boolean = false, cont
         LocalStrings provides stringsFor(language),
         LocalLayoutDirection provides direction,
         LocalPlatform provides platform,
+        // Touch targets of at least 48 dp, as on Android (the desktop default is smaller).
+        LocalMinimumInteractiveComponentSize provides 48.dp,
     ) {
         BaladiyaTheme(dark = dark, content = content)
     }

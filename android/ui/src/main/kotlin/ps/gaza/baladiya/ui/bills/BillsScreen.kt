@@ -39,6 +39,7 @@ import androidx.compose.ui.Modifier
 import androidx.compose.ui.text.font.FontWeight
 import androidx.compose.ui.text.input.KeyboardType
 import androidx.compose.ui.unit.dp
+import ps.gaza.baladiya.ui.common.LeftToRightDigits
 import ps.gaza.baladiya.ui.common.ErrorBanner
 import ps.gaza.baladiya.ui.common.InfoBanner
 import ps.gaza.baladiya.ui.common.ScreenScaffold
@@ -100,6 +101,7 @@ fun BillsScreen(vm: BillsModel) {
                 supportingText = { Text(strings.billsAccountHelp) },
                 singleLine = true,
                 textStyle = ltrInput(),
+                visualTransformation = LeftToRightDigits,
                 keyboardOptions = KeyboardOptions(keyboardType = KeyboardType.Number),
                 modifier = Modifier.fillMaxWidth().testTag("field-account"),
             )
@@ -110,10 +112,11 @@ fun BillsScreen(vm: BillsModel) {
                 supportingText = { Text(strings.billsVerificationHelp) },
                 singleLine = true,
                 textStyle = ltrInput(),
+                visualTransformation = LeftToRightDigits,
                 keyboardOptions = KeyboardOptions(
                     keyboardType = if (s.verificationInfo?.kind == "national_id") KeyboardType.Number else KeyboardType.Phone,
                 ),
-                modifier = Modifier.fillMaxWidth(),
+                modifier = Modifier.fillMaxWidth().testTag("field-verification"),
             )
             Button(onClick = vm::lookup, enabled = !s.loading, modifier = Modifier.fillMaxWidth()) {
                 if (s.loading) CircularProgressIndicator(Modifier.size(18.dp), strokeWidth = 2.dp)
@@ -126,7 +129,7 @@ fun BillsScreen(vm: BillsModel) {
                     label = { Text(strings.billsNickname) },
                     placeholder = { Text(strings.billsNicknameHint) },
                     singleLine = true,
-                    modifier = Modifier.weight(1f),
+                    modifier = Modifier.weight(1f).testTag("field-nickname"),
                 )
                 OutlinedButton(onClick = vm::save, enabled = !s.loading) { Text(strings.billsSave) }
             }

@@ -31,6 +31,9 @@ import androidx.compose.ui.semantics.liveRegion
 import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.text.AnnotatedString
 import androidx.compose.ui.text.TextStyle
+import androidx.compose.ui.text.input.OffsetMapping
+import androidx.compose.ui.text.input.TransformedText
+import androidx.compose.ui.text.input.VisualTransformation
 import androidx.compose.ui.text.font.FontWeight
 import androidx.compose.ui.text.style.TextAlign
 import androidx.compose.ui.text.style.TextDirection
@@ -198,9 +201,29 @@ fun validationProblems(e: Throwable?): List<Pair<String, String>> {
 }
 
 /**
- * The text style of phone, account and meter-number inputs: left to right in either language, so
- * typed digit groups ("٠٥٩٩ ١٢٣ ٤٥٦") stay in the order typed. Only the input's text: its label
- * and help stay in the screen's direction.
+ * The text style of phone, account and meter-number inputs: left to right in either language.
+ * Only the input's text: its label and help stay in the screen's direction. Used with
+ * [LeftToRightDigits], which keeps the typed digit groups in order.
  */
 @Composable
 fun ltrInput(): TextStyle = LocalTextStyle.current.merge(TextStyle(textDirection = TextDirection.Ltr))
+
+/**
+ * Shows an input's text inside a left-to-right override (U+202D … U+202C). A left-to-right
+ * paragraph alone is not enough: Arabic-Indic digits are "Arabic numbers" to the bidi algorithm,
+ * and the spaces between two groups of them resolve right to left, so "٠٥٩٩ ١٢٣ ٤٥٦" would still
+ * show as "٤٥٦ ١٢٣ ٠٥٩٩". The value itself is untouched (the marks are only drawn).
+ */
+object LeftToRightDigits : VisualTransformation {
+    private const val LRO = '\u202D'
+    private const val PDF = '\u202C'
+
+    override fun filter(text: AnnotatedString): TransformedText {
+        val shown = AnnotatedString(LRO.toString()) + text + AnnotatedString(PDF.toString())
+        val mapping = object : OffsetMapping {
+            override fun originalToTransformed(offset: Int) = offset + 1
+            override fun transformedToOriginal(offset: Int) = (offset - 1).coerceIn(0, text.length)
+        }
+        return TransformedText(shown, mapping)
+    }
+}

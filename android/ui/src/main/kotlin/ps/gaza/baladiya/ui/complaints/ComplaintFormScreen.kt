@@ -68,6 +68,7 @@ import androidx.compose.ui.unit.LayoutDirection
 import androidx.compose.ui.unit.dp
 import ps.gaza.baladiya.ui.AppEnv
 import ps.gaza.baladiya.ui.LocalPlatform
+import ps.gaza.baladiya.ui.common.LeftToRightDigits
 import ps.gaza.baladiya.ui.common.coordinates
 import ps.gaza.baladiya.ui.common.ErrorBanner
 import ps.gaza.baladiya.ui.common.InfoBanner
@@ -125,7 +126,7 @@ fun ComplaintForm(vm: ComplaintFormModel, onBack: () -> Unit, onFiled: (String) 
         onBack = onBack,
     ) { padding ->
         Column(
-            Modifier.padding(padding).fillMaxSize().imePadding().verticalScroll(scroll).padding(16.dp).testTag("complaint-form"),
+            Modifier.padding(padding).fillMaxSize().imePadding().testTag("complaint-form").verticalScroll(scroll).padding(16.dp),
             verticalArrangement = Arrangement.spacedBy(8.dp),
         ) {
             if (problems.isEmpty()) ErrorBanner(error, vm::dismissError)
@@ -267,6 +268,7 @@ fun ComplaintForm(vm: ComplaintFormModel, onBack: () -> Unit, onFiled: (String) 
                 OutlinedTextField(
                     value = f.phone, onValueChange = vm::setPhone, singleLine = true,
                     textStyle = ltrInput(),
+                    visualTransformation = LeftToRightDigits,
                     label = { Text(strings.complaintPhone) },
                     keyboardOptions = KeyboardOptions(keyboardType = KeyboardType.Phone),
                     isError = errorFor("contact.phone") != null,
@@ -407,7 +409,7 @@ private fun CategoryDialog(categories: List<ComplaintCategory>, onPick: (Complai
         onDismissRequest = onDismiss,
         title = { Text(strings.complaintChooseCategory) },
         text = {
-            LazyColumn {
+            LazyColumn(Modifier.testTag("category-list")) {
                 items(categories, key = { it.code }) { c ->
                     ListItem(
                         headlineContent = { Text(c.name) },

@@ -84,9 +84,11 @@ class ComplaintFormTest {
         onNodeWithTag("field-phone", useUnmergedTree = true).fetchSemanticsNode()
             .config[SemanticsActions.GetTextLayoutResult].action!!.invoke(layouts)
         val layout = layouts.first()
-        // The first group typed is drawn to the left of the last one.
-        val first = layout.getBoundingBox(0).left
-        val last = layout.getBoundingBox(typed.length - 1).left
+        // The first group typed is drawn to the left of the last one (the shown text starts with
+        // the override mark, so a typed character's offset there is one more).
+        assertEquals("\u202D$typed\u202C", layout.layoutInput.text.text)
+        val first = layout.getBoundingBox(1).left
+        val last = layout.getBoundingBox(typed.length).left
         assertTrue("first group at $first, last at $last", first < last)
     }
 

@@ -8,6 +8,7 @@ import androidx.compose.ui.test.hasText
 import androidx.compose.ui.test.onNodeWithTag
 import androidx.compose.ui.test.onNodeWithText
 import androidx.compose.ui.test.performClick
+import androidx.compose.ui.test.performScrollToNode
 import androidx.compose.ui.test.performTextInput
 import kotlinx.coroutines.runBlocking
 import org.junit.After
@@ -72,6 +73,7 @@ class OfflineTest {
         waitForIdle()
         // The categories were cached while online: the dialog lists them offline.
         val leak = runBlocking { fx.app.client.complaintCategories() }.first { it.code == "water-leak" }
+        onNodeWithTag("category-list").performScrollToNode(hasText(leak.name))
         onNodeWithText(leak.name).performClick()
         val severity = runBlocking { fx.app.client.complaintDefinition("water-leak") }.first { it.code == "severity" }
         waitUntil("the questions", 20_000) { onAllNodes(hasText(severity.values.first().name)).fetchSemanticsNodes().isNotEmpty() }
@@ -116,8 +118,8 @@ class OfflineTest {
         waitForIdle()
         runBlocking { fx.app.client.forgetAllBillAccounts() }
         onNodeWithTag("field-account", useUnmergedTree = true).performTextInput("٢٠٨٧٣٣١٥")
-        onNodeWithText(s.billsPhone).performTextInput("٠٥٩٨ ٧٦٥ ٤٣٢")
-        onNodeWithText(s.billsNickname).performTextInput("المخبز")
+        onNodeWithTag("field-verification", useUnmergedTree = true).performTextInput("٠٥٩٨ ٧٦٥ ٤٣٢")
+        onNodeWithTag("field-nickname", useUnmergedTree = true).performTextInput("المخبز")
         onNodeWithText(s.billsSave).performClick()
         waitUntil("saved", 20_000) { m.bills.state.value.saved.any { it.account == "20873315" } }
         assertEquals(false, m.bills.state.value.result?.stale)
