@@ -17,7 +17,8 @@
 //! moving. Between the transport and the wire sit buffers (the HTTP stack's queue and the
 //! socket's), which fill at local speed: during a body larger than them a stall is seen within the
 //! inactivity timeout; once the whole body has been handed over, the wait for the answer is also
-//! allowed the time those buffers take to drain at the floor rate ([`IN_FLIGHT_ALLOWANCE`]).
+//! allowed the time those buffers ([`IN_FLIGHT_ALLOWANCE`] at most) take to drain at the rate the
+//! body was taken ([`Watch::body_done`]).
 //! Progress reported to the citizen is what was handed over (the last few KB may still be in
 //! those buffers).
 
@@ -35,7 +36,7 @@ use tokio::time::Instant;
 use crate::api::HttpSettings;
 
 /// Bytes of a request body handed to the transport at a time.
-pub const FRAME: usize = 2 * 1024;
+pub const FRAME: usize = 1024;
 /// Bytes that may still sit in the client's buffers when the whole body has been handed over.
 pub const IN_FLIGHT_ALLOWANCE: u64 = 64 * 1024;
 
@@ -102,12 +103,20 @@ impl Watch {
     }
 
     /// The whole body (`body_bytes`) has been handed over: the answer may take as long as the
-    /// buffers need to drain at the floor rate, on top of the inactivity timeout.
+    /// buffers need to drain, on top of the inactivity timeout. They drain at the rate the body
+    /// was taken (the link's, once the buffers were full), or at the floor rate when the body was
+    /// taken too fast to tell (it fit in the buffers).
     pub fn body_done(&self, body_bytes: u64) {
         let buffered = body_bytes.min(IN_FLIGHT_ALLOWANCE);
+        let took = self.inner.start.elapsed();
+        let rate = if took >= Duration::from_secs(1) {
+            (body_bytes.saturating_mul(1000) / took.as_millis().max(1) as u64).max(self.inner.floor_rate)
+        } else {
+            self.inner.floor_rate
+        };
         let mut s = self.state();
         s.last_progress = Instant::now();
-        s.grace = Duration::from_millis(buffered.saturating_mul(1000) / self.inner.floor_rate);
+        s.grace = Duration::from_millis(buffered.saturating_mul(1000) / rate);
     }
 
     /// `bytes` more are coming (an answer's length): the budget grows by them at the floor rate.

@@ -346,12 +346,18 @@ impl FaultProxy {
 
     /// Start in link mode on the current tokio runtime: every connection's bytes cross `link`.
     pub async fn start_link(upstream: SocketAddr, link: Link) -> std::io::Result<Self> {
-        let socket = tokio::net::TcpSocket::new_v4()?;
+        use socket2::{Domain, Protocol, Socket, Type};
+        let socket = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP))?;
         // A small receive buffer, inherited by accepted sockets: the client's bytes wait in its own
-        // buffers, not in ours, as they would before a slow radio link.
+        // buffers, not in ours, as they would before a slow radio link. And a mobile network's
+        // segment size: loopback's 64 KB segments would make the client's socket buffer ~2.6 MB
+        // (Linux sizes it from the segment size), where a phone's holds some tens of KB.
         socket.set_recv_buffer_size(LINK_RECV_BUFFER)?;
-        socket.bind(SocketAddr::from(([127, 0, 0, 1], 0)))?;
-        let listener = socket.listen(128)?;
+        socket.set_tcp_mss(LINK_MSS)?;
+        socket.bind(&SocketAddr::from(([127, 0, 0, 1], 0)).into())?;
+        socket.listen(128)?;
+        socket.set_nonblocking(true)?;
+        let listener = TcpListener::from_std(socket.into())?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared::new(upstream, FaultPlan::pass()));
         let (stop, stopping) = watch::channel(false);
@@ -363,7 +369,12 @@ impl FaultProxy {
 
     /// Link mode: stop every byte from crossing (connections stay open), or let them go again.
     pub fn set_stalled(&self, stalled: bool) {
-        self.shared.stalled.store(stalled, Ordering::SeqCst);
+        self.stall_switch().set_stalled(stalled);
+    }
+
+    /// [`FaultProxy::set_stalled`] as a handle of its own (for an event listener, say).
+    pub fn stall_switch(&self) -> StallSwitch {
+        StallSwitch(Arc::clone(&self.shared))
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -466,6 +477,16 @@ async fn accept_loop(
     let _ = finished.send(());
 }
 
+/// Stalls a link-mode proxy or frees it; cheap to clone, usable from any thread.
+#[derive(Clone)]
+pub struct StallSwitch(Arc<Shared>);
+
+impl StallSwitch {
+    pub fn set_stalled(&self, stalled: bool) {
+        self.0.stalled.store(stalled, Ordering::SeqCst);
+    }
+}
+
 // --- Link mode -------------------------------------------------------------------------------
 
 /// A slow link: its rate each way, its one-way delay, and when it drops its connections.
@@ -492,7 +513,9 @@ impl Link {
 }
 
 /// The proxy's receive buffer in link mode.
-const LINK_RECV_BUFFER: u32 = 4 * 1024;
+const LINK_RECV_BUFFER: usize = 4 * 1024;
+/// The segment size in link mode (a mobile network's MTU of 1,500 less the headers).
+const LINK_MSS: u32 = 1_400;
 /// Bytes read from a socket at a time in link mode: the pacing's grain.
 const LINK_GRAIN: usize = 512;
 

@@ -162,6 +162,20 @@ impl PhotoSender<'_> {
                 // The server has it all (and accepted it: a refused upload answers 422).
                 return Ok(());
             }
+            // Where this attempt starts (the server's offset): after a cut, the shells see the
+            // photo go back only to what the server has, never to the start.
+            self.ticker.tell(
+                UploadProgress {
+                    local_id: c.local_id.clone(),
+                    photo_index: photo.position + 1,
+                    photo_count: c.photo_count,
+                    photo_bytes_sent: at,
+                    photo_bytes_total: len,
+                    bytes_sent: done_before + at,
+                    bytes_total: c.bytes_total,
+                },
+                true,
+            );
             let ticker = self.ticker.clone();
             let (local_id, index, count, total) =
                 (c.local_id.clone(), photo.position + 1, c.photo_count, c.bytes_total);
