@@ -190,9 +190,16 @@ pub async fn run(core: &Baladiya, cmd: ComplaintCommand) -> Result<(), Box<dyn s
             if let Some(a) = &c.draft.address {
                 say!("  address: {a}");
             }
+            let waiting = c.photo_count - c.photos_uploaded - c.photos_refused;
+            let photos = match (c.state, waiting, c.photos_refused) {
+                (ComplaintState::Sent, 0, 0) => format!("{}", c.photo_count),
+                (ComplaintState::Sent, w, r) => {
+                    format!("{} ({} sent, {w} still to send, {r} refused)", c.photo_count, c.photos_uploaded)
+                }
+                _ => format!("{}", c.photo_count),
+            };
             say!(
-                "  photos: {}; {}",
-                c.photo_count,
+                "  photos: {photos}; {}",
                 if c.draft.contact.is_some() { "with contact" } else { "anonymous" }
             );
             for u in &c.updates {
@@ -210,7 +217,27 @@ pub async fn run(core: &Baladiya, cmd: ComplaintCommand) -> Result<(), Box<dyn s
             .filter(|c| matches!(c.state, ComplaintState::Queued | ComplaintState::NeedsAttention))
             .for_each(line),
         ComplaintCommand::Flush => {
-            let r = core.flush_complaints().await?;
+            // Upload progress on stderr, a line per tenth of each photo (or of a whole POST).
+            let tenth = std::sync::Mutex::new((u32::MAX, 0u64));
+            let listening = core.subscribe(std::sync::Arc::new(move |e: &baladiya_core::Event| {
+                let baladiya_core::Event::ComplaintProgress(p) = e else { return };
+                let pct = p.photo_bytes_sent * 100 / p.photo_bytes_total.max(1);
+                let mut last = tenth.lock().unwrap_or_else(|x| x.into_inner());
+                if *last != (p.photo_index, pct / 10) {
+                    *last = (p.photo_index, pct / 10);
+                    let what = match p.photo_index {
+                        0 => "complaint and photos".to_owned(),
+                        i => format!("photo {i} of {}", p.photo_count),
+                    };
+                    eprintln!(
+                        "  {}: sending {what} — {pct}% ({} of {} bytes)",
+                        p.local_id, p.photo_bytes_sent, p.photo_bytes_total
+                    );
+                }
+            }));
+            let r = core.flush_complaints().await;
+            core.unsubscribe(listening);
+            let r = r?;
             for s in &r.sent {
                 say!(
                     "sent {} as #{}",
@@ -225,6 +252,18 @@ pub async fn run(core: &Baladiya, cmd: ComplaintCommand) -> Result<(), Box<dyn s
                 say!("not sent {}: {} (will retry)", retry.local_id, retry.error);
             }
             say!("{} still queued", r.remaining);
+            if r.photos_uploaded > 0 {
+                say!("{} photos sent after their complaints", r.photos_uploaded);
+            }
+            for (id, reason) in &r.photos_refused {
+                say!("photo of {id} refused: {}", lines(reason));
+            }
+            if let Some(retry) = &r.photos_retry_later {
+                say!("photos of {} not sent: {} (will retry)", retry.local_id, retry.error);
+            }
+            if r.photos_remaining > 0 {
+                say!("{} photos still to send", r.photos_remaining);
+            }
         }
         ComplaintCommand::Refresh => {
             let r = core.refresh_complaints().await?;

@@ -22,6 +22,8 @@
 //! - **A piece is stored only at the offset the upload is at** (checked in its transaction), so a
 //!   retried chunk, or two PATCHes racing after a cut the server has not noticed yet, can never
 //!   store the same bytes twice: the loser stops and answers `409`.
+//! - **A complete upload is always checked**: by the task that received its last byte (which
+//!   outlives a dropped connection), or, after a crash in between, by the next `HEAD`.
 //! - **The same checks as photos sent in a POST** ([`super::photo::check`]: at most 2 MB, at most the
 //!   pixel limit, decoded as the JPEG or PNG it starts as) when the last byte arrives, under one
 //!   of the server's upload slots; a photo that fails is refused for good (`422` from then on).
@@ -345,7 +347,13 @@ pub(super) async fn head(
             check_version(&headers)?;
             let id = upload_id(&id)?;
             let token = bearer(&headers)?.to_owned();
-            let upload = st.db.call(move |c| authorized(c, &id, &token)).await??;
+            let lookup = id.clone();
+            let mut upload = st.db.call(move |c| authorized(c, &lookup, &token)).await??;
+            if upload.received == upload.length && upload.media_id.is_none() && upload.refused.is_none() {
+                // Every byte arrived but the server stopped before checking them (a crash).
+                let _ = finish(&st, &id).await;
+                upload.refused = st.db.call(move |c| Ok(get_upload(c, &id)?.and_then(|u| u.refused))).await?;
+            }
             if upload.refused.is_some() {
                 return Err(fail(StatusCode::UNPROCESSABLE_ENTITY, "media: refused"));
             }
@@ -404,10 +412,21 @@ async fn patch_inner(st: Arc<Open311State>, id: String, req: Request) -> Result<
     if declared.is_some_and(|n| n > upload.length - offset) {
         return Err(fail(StatusCode::PAYLOAD_TOO_LARGE, "Content-Length: more than the upload has left"));
     }
-    // A task of its own owns the body: if the connection dies and this handler is dropped, what
-    // arrived is still stored.
-    let receiving = tokio::spawn(receive(st.db.clone(), id.clone(), offset, upload.length, req.into_body()));
-    let received = receiving.await.map_err(|_| Failure::internal(Format::Json))?;
+    // A task of its own owns the body and finishes the upload: if the connection dies and this
+    // handler is dropped, what arrived is still stored, and a complete photo still checked.
+    let task = {
+        let (st, id, length) = (Arc::clone(&st), id.clone(), upload.length);
+        let body = req.into_body();
+        tokio::spawn(async move {
+            let received = receive(st.db.clone(), id.clone(), offset, length, body).await;
+            let finished = match received {
+                Received::At(at) if at == length => Some(finish(&st, &id).await),
+                _ => None,
+            };
+            (received, finished)
+        })
+    };
+    let (received, finished) = task.await.map_err(|_| Failure::internal(Format::Json))?;
     let reached = match received {
         Received::At(at) => at,
         Received::Moved => {
@@ -418,8 +437,8 @@ async fn patch_inner(st: Arc<Open311State>, id: String, req: Request) -> Result<
         }
         Received::Storage(e) => return Err(Failure::from(e)),
     };
-    if reached == upload.length {
-        finish(&st, &id).await?;
+    if let Some(done) = finished {
+        done?;
     }
     Ok((
         StatusCode::NO_CONTENT,
