@@ -160,6 +160,31 @@ impl Baladiya {
         guard(|| Ok(self.core.submit_complaint(draft, &photos)?))
     }
 
+    /// `submit_complaint` with the citizen's choice: `full_quality` keeps photos full size on a
+    /// slow link (else 1280 px, ~150 KB there); `on_wifi_only` sends the complaint now and its
+    /// photos only while `set_metered(false)` (the "send photos later, on Wi-Fi" option).
+    pub fn submit_complaint_with(
+        &self,
+        draft: ComplaintDraft,
+        photos: Vec<Vec<u8>>,
+        full_quality: bool,
+        on_wifi_only: bool,
+    ) -> Result<String, ApiError> {
+        let choice = baladiya_core::complaints::PhotoChoice { full_quality, on_unmetered_only: on_wifi_only };
+        guard(|| Ok(self.core.submit_complaint_with(draft, &photos, choice)?))
+    }
+
+    /// Tell the library whether the network is metered (mobile data) or not (Wi-Fi), on every
+    /// change the platform reports; photos kept for Wi-Fi go only while it is not. Metered until told.
+    pub fn set_metered(&self, metered: bool) {
+        self.core.set_metered(metered)
+    }
+
+    /// The link's throughput in bytes per second from recent transfers (none yet after opening).
+    pub fn link_throughput(&self) -> Option<u64> {
+        self.core.link_throughput()
+    }
+
     pub fn complaints(&self) -> Result<Vec<Complaint>, ApiError> {
         guard(|| Ok(self.core.complaints()?))
     }

@@ -243,6 +243,7 @@ pub struct Complaint {
     pub photo_count: u32,
     pub photos_uploaded: u32,
     pub photos_refused: u32,
+    pub photos_on_unmetered_only: bool,
     pub state: ComplaintState,
     pub attempts: u32,
     pub next_attempt_at: Option<i64>,

@@ -10,6 +10,9 @@ ALTER TABLE complaint_photos ADD COLUMN error TEXT;
 -- The photos' own retry schedule once the complaint itself is sent (unix ms; 0 = now).
 ALTER TABLE complaints ADD COLUMN photo_attempts INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE complaints ADD COLUMN photos_next_attempt_at INTEGER NOT NULL DEFAULT 0;
+-- The citizen chose "send photos later, on Wi-Fi": the complaint goes at once, its photos only
+-- while the shell says the network is not metered.
+ALTER TABLE complaints ADD COLUMN photos_unmetered_only INTEGER NOT NULL DEFAULT 0;
 -- Complaints sent before this version carried their photos in their POST.
 UPDATE complaint_photos SET state = 'uploaded'
     WHERE local_id IN (SELECT local_id FROM complaints WHERE state <> 'queued');

@@ -13,6 +13,7 @@ use reqwest::{StatusCode, Url};
 use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result};
+use crate::throughput::Throughput;
 use crate::transfer::{ProgressFn, Watch, WatchedBody};
 use crate::usage::Meter;
 
@@ -52,6 +53,8 @@ pub struct ApiClient {
     base: Url,
     /// Told every exchange's bytes (data usage per feature); none in tests that don't care.
     meter: Option<Arc<dyn Meter>>,
+    /// Told every exchange's bytes and time (the link's throughput).
+    throughput: Option<Arc<Throughput>>,
 }
 
 /// A successful or not-modified answer, with what it cost on the wire.
@@ -89,12 +92,24 @@ pub fn install_crypto_provider() {
 impl ApiClient {
     pub fn new(server_url: &str, settings: &HttpSettings) -> Result<Self> {
         let base = parse_base_url(server_url)?;
-        Ok(ApiClient { http: OnceLock::new(), settings: settings.clone(), base, meter: None })
+        Ok(ApiClient {
+            http: OnceLock::new(),
+            settings: settings.clone(),
+            base,
+            meter: None,
+            throughput: None,
+        })
     }
 
     /// Report every exchange's bytes to `meter`.
     pub fn with_meter(mut self, meter: Arc<dyn Meter>) -> Self {
         self.meter = Some(meter);
+        self
+    }
+
+    /// Report every exchange's bytes and time to `throughput`.
+    pub fn with_throughput(mut self, throughput: Arc<Throughput>) -> Self {
+        self.throughput = Some(throughput);
         self
     }
 
@@ -143,6 +158,7 @@ impl ApiClient {
         let path = request.url().path().to_owned();
         let sent = request_bytes(&request);
         let watch = Watch::new(&self.settings, sent);
+        let started = std::time::Instant::now();
         if let Some(body) = request.body().and_then(|b| b.as_bytes()).map(Bytes::copy_from_slice) {
             *request.body_mut() = Some(reqwest::Body::wrap(WatchedBody::new(body, watch.clone(), progress)));
         }
@@ -155,6 +171,9 @@ impl ApiClient {
         };
         if let Some(meter) = &self.meter {
             meter.record(&path, sent, result.as_ref().map_or(0, |r| r.wire_bytes));
+        }
+        if let (Some(t), Ok(r)) = (&self.throughput, &result) {
+            t.record(sent + r.wire_bytes, started.elapsed());
         }
         result
     }

@@ -9,7 +9,9 @@ use baladiya_wire::{Category, Department, GuideResponse, Service, Violation};
 use crate::api::{ApiClient, Fetched, HttpSettings};
 use crate::bills::{self, BillLookup, SavedAccount};
 use crate::clock::{Clock, SystemClock};
-use crate::complaints::{self, flush::FlushReport, refresh::RefreshReport, Area, Complaint, ComplaintDraft};
+use crate::complaints::{
+    self, flush::FlushReport, refresh::RefreshReport, Area, Complaint, ComplaintDraft, PhotoChoice,
+};
 use crate::error::{Error, Result};
 use crate::events::{Event, Events, Listener};
 use crate::guide::search::{SearchHit, SearchState};
@@ -18,6 +20,7 @@ use crate::news::{self, NewsReport, StoredNews};
 use crate::open311::{AttributeDef, ComplaintCategory, Open311Client, Open311Config};
 use crate::photo;
 use crate::store::Store;
+use crate::throughput::Throughput;
 use crate::usage::{self, DataUsage, Feature, StoreMeter};
 use baladiya_wire::VerificationInfo;
 
@@ -69,6 +72,10 @@ pub struct Baladiya {
     flushing: tokio::sync::Mutex<()>,
     /// The complaint a flush is sending right now (not to be edited or cancelled meanwhile).
     in_flight: std::sync::Mutex<Option<String>>,
+    /// The link's throughput from recent transfers (photo sizes on a slow link).
+    throughput: Arc<Throughput>,
+    /// The shell says the network is metered (until told otherwise, it is).
+    metered: std::sync::atomic::AtomicBool,
 }
 
 impl Baladiya {
@@ -77,8 +84,11 @@ impl Baladiya {
         let api = ApiClient::new(&config.server_url, &config.http)?;
         let open311 = Open311Client::new(config.open311.clone(), &config.http)?;
         let store = Arc::new(Store::open(&config.data_dir)?);
-        let api = api.with_meter(StoreMeter::shared(&store, None));
-        let open311 = open311.with_meter(StoreMeter::shared(&store, Some(Feature::Complaints)));
+        let throughput = Arc::new(Throughput::default());
+        let api = api.with_meter(StoreMeter::shared(&store, None)).with_throughput(Arc::clone(&throughput));
+        let open311 = open311
+            .with_meter(StoreMeter::shared(&store, Some(Feature::Complaints)))
+            .with_throughput(Arc::clone(&throughput));
         // A weak handle: a background index build must not keep a closed store open.
         let weak = Arc::downgrade(&store);
         let search = SearchState::new(Arc::new(move || match weak.upgrade() {
@@ -95,6 +105,8 @@ impl Baladiya {
             events: Arc::new(Events::default()),
             flushing: tokio::sync::Mutex::new(()),
             in_flight: std::sync::Mutex::new(None),
+            throughput,
+            metered: std::sync::atomic::AtomicBool::new(true),
         })
     }
 
@@ -237,14 +249,52 @@ impl Baladiya {
     /// photos (downscaled, re-encoded, metadata stripped), and write it to the outbox with them in
     /// one transaction. Returns the tracking number at once; sending happens on `flush`.
     pub fn submit_complaint(&self, draft: ComplaintDraft, photos: &[Vec<u8>]) -> Result<String> {
+        self.submit_complaint_with(draft, photos, PhotoChoice::default())
+    }
+
+    /// [`Baladiya::submit_complaint`] with the citizen's choice for the photos: on a link the
+    /// core has seen to be slow ([`crate::throughput`]) they are prepared smaller
+    /// ([`photo::PhotoSize::SLOW_LINK`]) unless `full_quality`; `on_unmetered_only` keeps them
+    /// until the shell reports a network that is not metered ([`Baladiya::set_metered`]).
+    pub fn submit_complaint_with(
+        &self,
+        draft: ComplaintDraft,
+        photos: &[Vec<u8>],
+        choice: PhotoChoice,
+    ) -> Result<String> {
         let draft = self.checked(draft)?;
         if photos.len() > photo::MAX_PHOTOS {
             return Err(Error::validation("photos", format!("at most {} photos", photo::MAX_PHOTOS)));
         }
-        let prepared =
-            photos.iter().map(|p| photo::prepare(p).map(|x| x.jpeg)).collect::<Result<Vec<_>>>()?;
+        let size = if !choice.full_quality && self.throughput.slow() {
+            photo::PhotoSize::SLOW_LINK
+        } else {
+            photo::PhotoSize::FULL
+        };
+        let prepared = photos
+            .iter()
+            .map(|p| photo::prepare_sized(p, size).map(|x| x.jpeg))
+            .collect::<Result<Vec<_>>>()?;
         let now = self.clock.now_ms();
-        self.store.write(|tx| complaints::outbox::insert(tx, &draft, &prepared, now))
+        self.store.write(|tx| {
+            let id = complaints::outbox::insert(tx, &draft, &prepared, now)?;
+            if choice.on_unmetered_only && !prepared.is_empty() {
+                complaints::outbox::set_photos_unmetered_only(tx, &id)?;
+            }
+            Ok(id)
+        })
+    }
+
+    /// The link's throughput in bytes per second as recent transfers measured it (none yet after
+    /// opening).
+    pub fn link_throughput(&self) -> Option<u64> {
+        self.throughput.estimate()
+    }
+
+    /// The shell tells whether the network is metered (mobile data) or not (Wi-Fi); photos the
+    /// citizen chose to send on Wi-Fi go only while it is not. Until told, it is metered.
+    pub fn set_metered(&self, metered: bool) {
+        self.metered.store(metered, std::sync::atomic::Ordering::Relaxed);
     }
 
     fn checked(&self, draft: ComplaintDraft) -> Result<ComplaintDraft> {
@@ -311,6 +361,7 @@ impl Baladiya {
             clock: self.clock.as_ref(),
             events: &self.events,
             in_flight: &self.in_flight,
+            metered: self.metered.load(std::sync::atomic::Ordering::Relaxed),
         }
         .run(force, deadline_ms)
         .await

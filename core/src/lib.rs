@@ -21,6 +21,7 @@ pub mod open311;
 pub mod photo;
 pub mod store;
 pub mod text;
+pub mod throughput;
 pub mod transfer;
 pub mod usage;
 

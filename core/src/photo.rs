@@ -92,6 +92,21 @@ const MAX_ATTEMPTS: usize = 24;
 /// Shrinking stops here; a photo this small that is still too large cannot be helped.
 const MIN_SIDE: u32 = 16;
 
+/// How large a prepared photo may be: its long side and its bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PhotoSize {
+    pub long_side: u32,
+    pub target_bytes: usize,
+}
+
+impl PhotoSize {
+    /// Full quality: [`MAX_LONG_SIDE`], [`TARGET_BYTES`].
+    pub const FULL: PhotoSize = PhotoSize { long_side: MAX_LONG_SIDE, target_bytes: TARGET_BYTES };
+    /// For a slow link (issue 17): 1280 px and about 150 KB, a third of the bytes, still enough
+    /// to see a leak or a pothole.
+    pub const SLOW_LINK: PhotoSize = PhotoSize { long_side: 1280, target_bytes: 150 * 1024 };
+}
+
 /// A photo ready to be attached: a baseline JPEG without metadata.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PreparedPhoto {
@@ -108,6 +123,11 @@ pub struct PreparedPhoto {
 /// Errors: [`Error::Validation`] with field `photo` for empty, oversized, unknown, damaged,
 /// truncated or too-large-in-pixels input. Never panics.
 pub fn prepare(input: &[u8]) -> Result<PreparedPhoto> {
+    prepare_sized(input, PhotoSize::FULL)
+}
+
+/// [`prepare`] to another size ([`PhotoSize::SLOW_LINK`] on a slow link).
+pub fn prepare_sized(input: &[u8], size: PhotoSize) -> Result<PreparedPhoto> {
     if input.is_empty() {
         return Err(invalid("the file is empty"));
     }
@@ -117,20 +137,20 @@ pub fn prepare(input: &[u8]) -> Result<PreparedPhoto> {
     let format = sniff(input)?;
     // Everything below works on untrusted data with third-party code: a panic there is a bug, but it
     // must not take the app down. (The workspace builds with panic = "unwind".)
-    catch_unwind(AssertUnwindSafe(|| prepare_format(input, format)))
+    catch_unwind(AssertUnwindSafe(|| prepare_format(input, format, size)))
         .unwrap_or_else(|_| Err(invalid(DECODER_FAULT)))
 }
 
-fn prepare_format(input: &[u8], format: Format) -> Result<PreparedPhoto> {
+fn prepare_format(input: &[u8], format: Format, size: PhotoSize) -> Result<PreparedPhoto> {
     let Decoded { raster, orientation } = match format {
-        Format::Jpeg => decode_jpeg(input)?,
+        Format::Jpeg => decode_jpeg(input, size.long_side)?,
         Format::Png => decode_png(input)?,
         Format::WebP => decode_webp(input)?,
     };
-    let (w, h) = fit_within(raster.width, raster.height, MAX_LONG_SIDE);
+    let (w, h) = fit_within(raster.width, raster.height, size.long_side);
     let raster = if (w, h) == (raster.width, raster.height) { raster } else { resize(&raster, w, h)? };
     let raster = apply_orientation(raster, orientation);
-    encode_within_budget(raster)
+    encode_within_budget(raster, size.target_bytes)
 }
 
 /// The reason given when a decoder panicked on the input.
@@ -202,7 +222,7 @@ fn check_length(px: &[u8], width: u32, height: u32, channels: usize) -> Result<(
 // ---------------------------------------------------------------------------------------------
 // JPEG
 
-fn decode_jpeg(input: &[u8]) -> Result<Decoded> {
+fn decode_jpeg(input: &[u8], long_side: u32) -> Result<Decoded> {
     use jpeg_decoder::{CodingProcess, PixelFormat};
 
     let damaged = |e: jpeg_decoder::Error| invalid(format!("the JPEG is damaged or incomplete ({e})"));
@@ -214,7 +234,7 @@ fn decode_jpeg(input: &[u8]) -> Result<Decoded> {
     if info.coding_process == CodingProcess::Lossless {
         return Err(invalid("lossless JPEG is not supported"));
     }
-    let denominator = dct_scale_denominator(width.max(height));
+    let denominator = dct_scale_denominator(width.max(height), long_side);
     if denominator > 1 {
         decoder
             .scale(width.div_ceil(denominator) as u16, height.div_ceil(denominator) as u16)
@@ -254,16 +274,15 @@ fn decode_jpeg(input: &[u8]) -> Result<Decoded> {
 }
 
 /// The 1/n (n ∈ 1, 2, 4, 8) at which to decode a JPEG whose long side is `long`: the smallest
-/// scale whose long side is still at least [`DCT_SNAP`] of [`MAX_LONG_SIDE`].
-fn dct_scale_denominator(long: u32) -> u32 {
-    if long <= MAX_LONG_SIDE {
+/// scale whose long side is still at least [`DCT_SNAP`] of `max` ([`MAX_LONG_SIDE`] at full size).
+fn dct_scale_denominator(long: u32, max: u32) -> u32 {
+    if long <= max {
         return 1;
     }
     [8, 4, 2]
         .into_iter()
         .find(|&n| {
-            u64::from(long.div_ceil(n)) * u64::from(DCT_SNAP.1)
-                >= u64::from(MAX_LONG_SIDE) * u64::from(DCT_SNAP.0)
+            u64::from(long.div_ceil(n)) * u64::from(DCT_SNAP.1) >= u64::from(max) * u64::from(DCT_SNAP.0)
         })
         .unwrap_or(1)
 }
@@ -450,7 +469,7 @@ fn encode(raster: &Raster, quality: u8) -> Result<Vec<u8>> {
     let (Ok(width), Ok(height)) = (u16::try_from(raster.width), u16::try_from(raster.height)) else {
         return Err(invalid("the photo could not be encoded (too large)"));
     };
-    let mut jpeg = Vec::with_capacity(TARGET_BYTES);
+    let mut jpeg = Vec::with_capacity(raster.px.len() / 8);
     let mut encoder = jpeg_encoder::Encoder::new(&mut jpeg, quality);
     encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::F_2_2);
     encoder.set_chroma_subsampling_method(jpeg_encoder::ChromaSubsamplingMethod::Average);
@@ -463,15 +482,15 @@ fn encode(raster: &Raster, quality: u8) -> Result<Vec<u8>> {
 }
 
 /// Encodes at [`QUALITY_START`], then lower along the size model down to [`QUALITY_FLOOR`], then
-/// smaller, until the JPEG fits in [`TARGET_BYTES`].
-fn encode_within_budget(mut raster: Raster) -> Result<PreparedPhoto> {
+/// smaller, until the JPEG fits in `target` bytes ([`TARGET_BYTES`] at full size).
+fn encode_within_budget(mut raster: Raster, target: usize) -> Result<PreparedPhoto> {
     let mut quality = QUALITY_START;
     for _ in 0..MAX_ATTEMPTS {
         let jpeg = encode(&raster, quality)?;
-        if jpeg.len() <= TARGET_BYTES {
+        if jpeg.len() <= target {
             return Ok(PreparedPhoto { jpeg, width: raster.width, height: raster.height });
         }
-        let excess = jpeg.len() as f64 / TARGET_BYTES as f64;
+        let excess = jpeg.len() as f64 / target as f64;
         if quality > QUALITY_FLOOR {
             // One point of margin so the next try usually fits.
             let step = (excess.ln() / SIZE_PER_QUALITY).ceil() as u32 + 1;
@@ -488,7 +507,7 @@ fn encode_within_budget(mut raster: Raster) -> Result<PreparedPhoto> {
             raster = resize(&raster, nw, nh)?;
         }
     }
-    Err(invalid(format!("the photo could not be compressed to {} KB", TARGET_BYTES / 1024)))
+    Err(invalid(format!("the photo could not be compressed to {} KB", target / 1024)))
 }
 
 #[cfg(test)]
@@ -680,6 +699,19 @@ mod tests {
         assert_valid_output(&photo);
         // DCT-scaled to 1/2, within 10 % of the limit: kept as is.
         assert_eq!((photo.width, photo.height), (2000, 1500));
+    }
+
+    #[test]
+    fn on_a_slow_link_a_12_mp_photo_is_prepared_smaller() {
+        let (w, h) = (4000, 3000);
+        let input = jpeg_of(&photo_rgb(w, h), w, h, 92);
+        let full = prepare(&input).unwrap();
+        let small = prepare_sized(&input, PhotoSize::SLOW_LINK).unwrap();
+        assert!(small.jpeg.len() <= 150 * 1024, "{} bytes", small.jpeg.len());
+        assert_eq!((small.width, small.height), (1280, 960));
+        assert!(small.jpeg.len() * 2 < full.jpeg.len(), "{} against {}", small.jpeg.len(), full.jpeg.len());
+        let (_, dw, dh) = decode(&small.jpeg);
+        assert_eq!((dw, dh), (1280, 960));
     }
 
     #[test]
@@ -933,12 +965,12 @@ mod tests {
 
     #[test]
     fn scale_choice() {
-        assert_eq!(dct_scale_denominator(2048), 1);
-        assert_eq!(dct_scale_denominator(3264), 1); // 1632 is too small: full decode + resize
-        assert_eq!(dct_scale_denominator(4000), 2); // 2000: kept
-        assert_eq!(dct_scale_denominator(4160), 2); // 2080: resized to 2048
-        assert_eq!(dct_scale_denominator(8000), 4); // 2000: kept
-        assert_eq!(dct_scale_denominator(16000), 8);
+        assert_eq!(dct_scale_denominator(2048, MAX_LONG_SIDE), 1);
+        assert_eq!(dct_scale_denominator(3264, MAX_LONG_SIDE), 1); // 1632 is too small: full decode + resize
+        assert_eq!(dct_scale_denominator(4000, MAX_LONG_SIDE), 2); // 2000: kept
+        assert_eq!(dct_scale_denominator(4160, MAX_LONG_SIDE), 2); // 2080: resized to 2048
+        assert_eq!(dct_scale_denominator(8000, MAX_LONG_SIDE), 4); // 2000: kept
+        assert_eq!(dct_scale_denominator(16000, MAX_LONG_SIDE), 8);
         assert_eq!(fit_within(4000, 3000, 2048), (2048, 1536));
         assert_eq!(fit_within(3000, 4000, 2048), (1536, 2048));
         assert_eq!(fit_within(60000, 1, 2048), (2048, 1));

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use baladiya_core::api::HttpSettings;
-use baladiya_core::complaints::{AttributeAnswer, ComplaintDraft, ComplaintState, GeoPoint};
+use baladiya_core::complaints::{AttributeAnswer, ComplaintDraft, ComplaintState, GeoPoint, PhotoChoice};
 use baladiya_core::events::UploadProgress;
 use baladiya_core::{Baladiya, Config, Error, Event};
 use baladiya_tests::proxy::{FaultProxy, Link};
@@ -373,5 +373,58 @@ async fn to_a_plain_georeport_server_the_photo_goes_in_the_post_with_a_budget_fo
     assert_eq!((last.photo_index, last.bytes_sent), (0, last.bytes_total));
     assert!(last.bytes_total as usize > prepared[0].len());
     assert!(progress.windows(2).all(|w| w[0].bytes_sent <= w[1].bytes_sent), "{progress:?}");
+    proxy.stop().await;
+}
+
+/// Decoded size of a JPEG (from its header).
+fn jpeg_size(jpeg: &[u8]) -> (u16, u16) {
+    let mut d = jpeg_decoder::Decoder::new(jpeg);
+    d.read_info().unwrap();
+    let info = d.info().unwrap();
+    (info.width, info.height)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn on_a_slow_link_photos_are_prepared_smaller_and_wifi_only_photos_wait_for_wifi() {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    // 160 kbit/s: slow (below 200 kbit/s), yet quick enough for a test.
+    let proxy =
+        FaultProxy::start_link(server.addr(), Link::kbits(160, Duration::from_millis(100))).await.unwrap();
+    let core = app(dir.path(), &server, &proxy.url(), HttpSettings::default()).await;
+    let big = noisy_photo(1600, 1200, 11);
+    // Nothing seen yet: full size.
+    let first = core.submit_complaint(draft("قبل القياس"), &[noisy_photo(224, 168, 12)]).unwrap();
+    assert_eq!(core.link_throughput(), None);
+    core.flush_complaints().await.unwrap();
+    assert_eq!(core.complaint(&first).unwrap().photos_uploaded, 1);
+    let rate = core.link_throughput().expect("the upload was measured");
+    assert!(rate < 25_000, "{rate} B/s");
+
+    // Now a slow link is known: smaller, unless full quality is asked for.
+    let small = core.submit_complaint(draft("صورة مصغرة"), std::slice::from_ref(&big)).unwrap();
+    let full = core
+        .submit_complaint_with(
+            draft("صورة كاملة"),
+            std::slice::from_ref(&big),
+            PhotoChoice { full_quality: true, on_unmetered_only: true },
+        )
+        .unwrap();
+    let (small_jpeg, full_jpeg) = (&stored_photos(&core, &small)[0], &stored_photos(&core, &full)[0]);
+    // (Noise compresses worst of all: both are shrunk further to fit their bytes.)
+    assert!(jpeg_size(small_jpeg).0 <= 1280 && jpeg_size(full_jpeg).0 > jpeg_size(small_jpeg).0);
+    assert!(small_jpeg.len() <= 150 * 1024 && small_jpeg.len() * 2 < full_jpeg.len());
+
+    // "Send photos later, on Wi-Fi": the complaint goes now, its photo waits while metered.
+    core.cancel_complaint(&small).unwrap();
+    let report = core.flush_complaints().await.unwrap();
+    assert_eq!(report.sent.len(), 1);
+    assert_eq!((report.photos_uploaded, report.photos_remaining), (0, 1));
+    let waiting = core.complaint(&full).unwrap();
+    assert_eq!((waiting.state, waiting.photos_uploaded), (ComplaintState::Sent, 0));
+    assert!(waiting.photos_on_unmetered_only);
+    core.set_metered(false);
+    let report = core.flush_complaints().await.unwrap();
+    assert_eq!((report.photos_uploaded, report.photos_remaining), (1, 0), "{report:?}");
     proxy.stop().await;
 }

@@ -73,6 +73,8 @@ pub struct Flusher<'a> {
     pub events: &'a Arc<Events>,
     /// The complaint being sent right now, which may not be edited or cancelled meanwhile.
     pub in_flight: &'a std::sync::Mutex<Option<String>>,
+    /// The network is metered (photos waiting for Wi-Fi stay).
+    pub metered: bool,
 }
 
 impl Flusher<'_> {
@@ -159,7 +161,9 @@ impl Flusher<'_> {
                 report.out_of_time = true;
                 return Ok(());
             }
-            let Some(pending) = self.store.read(|c| outbox::next_photos(c, force, now, after_seq))? else {
+            let Some(pending) =
+                self.store.read(|c| outbox::next_photos(c, force, self.metered, now, after_seq))?
+            else {
                 return Ok(());
             };
             after_seq = pending.seq;

@@ -20,6 +20,17 @@ pub mod validate;
 
 use serde::{Deserialize, Serialize};
 
+/// What the citizen chose for a complaint's photos.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PhotoChoice {
+    /// Full quality even on a slow link (else a slow link gets photos of 1280 px, ~150 KB).
+    pub full_quality: bool,
+    /// "Send photos later, on Wi-Fi": the complaint goes now, its photos only on a network the
+    /// shell reports as not metered. (To a server without resumable uploads the photos must go
+    /// in the complaint's own POST, so there they go with it.)
+    pub on_unmetered_only: bool,
+}
+
 /// A point in WGS 84 degrees.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct GeoPoint {
@@ -116,6 +127,9 @@ pub struct Complaint {
     pub photos_uploaded: u32,
     /// Photos the server refused (their reason is not kept apart from the photo).
     pub photos_refused: u32,
+    /// The citizen chose "send photos later, on Wi-Fi": they wait for a network that is not
+    /// metered ("photos waiting for Wi-Fi" while some are still to send).
+    pub photos_on_unmetered_only: bool,
     pub state: ComplaintState,
     pub attempts: u32,
     /// When the next automatic attempt is due (unix ms), while queued after a failure.

@@ -42,7 +42,8 @@ const COLUMNS: &str =
      detailed_status, status_notes, created_at, sent_at,
      (SELECT COUNT(*) FROM complaint_photos p WHERE p.local_id = complaints.local_id),
      (SELECT COUNT(*) FROM complaint_photos p WHERE p.local_id = complaints.local_id AND p.state = 'uploaded'),
-     (SELECT COUNT(*) FROM complaint_photos p WHERE p.local_id = complaints.local_id AND p.state = 'refused')";
+     (SELECT COUNT(*) FROM complaint_photos p WHERE p.local_id = complaints.local_id AND p.state = 'refused'),
+     photos_unmetered_only";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<(Complaint, String)> {
     let draft_doc: String = r.get(1)?;
@@ -61,6 +62,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<(Complaint, String)> {
         photo_count: r.get::<_, i64>(13)? as u32,
         photos_uploaded: r.get::<_, i64>(14)? as u32,
         photos_refused: r.get::<_, i64>(15)? as u32,
+        photos_on_unmetered_only: r.get(16)?,
         state,
         attempts: r.get::<_, i64>(3)? as u32,
         next_attempt_at: (state == ComplaintState::Queued && next > 0).then_some(next),
@@ -211,12 +213,20 @@ pub struct PendingPhotos {
     pub attempts: u32,
 }
 
+/// The citizen asked for this complaint's photos to wait for a network that is not metered.
+pub fn set_photos_unmetered_only(tx: &Transaction<'_>, local_id: &str) -> Result<()> {
+    tx.execute("UPDATE complaints SET photos_unmetered_only = 1 WHERE local_id = ?1", [local_id])?;
+    Ok(())
+}
+
 /// The oldest sent complaint (after `after_seq`) with photos pending, if its photos are due
-/// (always with `force`). A complaint sent without an id and token (another city's server gave
-/// only a token) cannot take uploads and is skipped.
+/// (always with `force`) and may go on this network (`metered`: not those waiting for Wi-Fi). A
+/// complaint sent without an id and token (another city's server gave only a token) cannot take
+/// uploads and is skipped.
 pub fn next_photos(
     conn: &Connection,
     force: bool,
+    metered: bool,
     now: i64,
     after_seq: i64,
 ) -> Result<Option<PendingPhotos>> {
@@ -224,10 +234,11 @@ pub fn next_photos(
         .prepare_cached(
             "SELECT seq, local_id, server_id, token, photo_attempts, photos_next_attempt_at FROM complaints c
              WHERE state = 'sent' AND seq > ?1 AND server_id IS NOT NULL AND token IS NOT NULL
+               AND NOT (?2 AND photos_unmetered_only)
                AND EXISTS (SELECT 1 FROM complaint_photos p WHERE p.local_id = c.local_id AND p.state = 'pending')
              ORDER BY seq LIMIT 1",
         )?
-        .query_row([after_seq], |r| {
+        .query_row(params![after_seq, metered], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
                 r.get::<_, String>(1)?,

@@ -130,6 +130,12 @@ impl Open311Client {
         self
     }
 
+    /// Report every exchange's bytes and time to `throughput`.
+    pub fn with_throughput(mut self, throughput: std::sync::Arc<crate::throughput::Throughput>) -> Self {
+        self.api = self.api.with_throughput(throughput);
+        self
+    }
+
     /// The configuration opened with (its `locale` is the first one; see [`Open311Client::locale`]).
     pub fn config(&self) -> &Open311Config {
         &self.config
