@@ -453,15 +453,27 @@ fn fit_within(width: u32, height: u32, max: u32) -> (u32, u32) {
 }
 
 fn resize(src: &Raster, width: u32, height: u32) -> Result<Raster> {
+    let px = if src.channels == 1 {
+        resize_as::<fir::pixels::U8>(src, width, height)?
+    } else {
+        resize_as::<fir::pixels::U8x3>(src, width, height)?
+    };
+    Ok(Raster { px, width, height, channels: src.channels })
+}
+
+/// Resized through the typed API, for the two pixel types a photo has here (grey, RGB; never
+/// alpha): the untyped `Resizer::resize` dispatches at run time over every pixel type the crate
+/// knows, which links all their kernels into the library (0.33 MB of it on x86_64 with LTO).
+fn resize_as<P: fir::PixelTrait>(src: &Raster, width: u32, height: u32) -> Result<Vec<u8>> {
     let failed = |e: &dyn std::fmt::Display| invalid(format!("the image could not be resized ({e})"));
-    let pixel_type = if src.channels == 1 { fir::PixelType::U8 } else { fir::PixelType::U8x3 };
-    let from =
-        fir::images::ImageRef::new(src.width, src.height, &src.px, pixel_type).map_err(|e| failed(&e))?;
-    let mut to = fir::images::Image::new(width, height, pixel_type);
+    let from = fir::images::TypedImageRef::<P>::from_buffer(src.width, src.height, &src.px)
+        .map_err(|e| failed(&e))?;
+    let mut px = vec![0u8; width as usize * height as usize * src.channels as usize];
+    let mut to = fir::images::TypedImage::<P>::from_buffer(width, height, &mut px).map_err(|e| failed(&e))?;
     let options =
         fir::ResizeOptions::new().resize_alg(fir::ResizeAlg::Convolution(fir::FilterType::Lanczos3));
-    fir::Resizer::new().resize(&from, &mut to, &options).map_err(|e| failed(&e))?;
-    Ok(Raster { px: to.into_vec(), width, height, channels: src.channels })
+    fir::Resizer::new().resize_typed(&from, &mut to, &options).map_err(|e| failed(&e))?;
+    Ok(px)
 }
 
 fn encode(raster: &Raster, quality: u8) -> Result<Vec<u8>> {
