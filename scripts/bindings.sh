@@ -3,6 +3,8 @@
 # (uniffi library mode). Nothing generated is committed, so checksums can never drift.
 #   scripts/bindings.sh            # debug build (tests)
 #   PROFILE=release scripts/bindings.sh
+#   BALADIYA_LIB=target/x86_64-unknown-linux-gnu/release/libbaladiya_ffi.so scripts/bindings.sh
+#                                  # from a library already built (scripts/build-lib.sh)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -11,10 +13,15 @@ flag=()
 [ "$profile" = release ] && flag=(--release)
 target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys;print(json.load(sys.stdin)["target_directory"])')"
 
-echo "==> building libbaladiya_ffi ($profile) and uniffi-bindgen"
-cargo build -q "${flag[@]}" -p baladiya-ffi --lib
+if [ -n "${BALADIYA_LIB:-}" ]; then
+  echo "==> building uniffi-bindgen (library: $BALADIYA_LIB)"
+  lib="$BALADIYA_LIB"
+else
+  echo "==> building libbaladiya_ffi ($profile) and uniffi-bindgen"
+  cargo build -q "${flag[@]}" -p baladiya-ffi --lib
+  lib="$target_dir/$profile/libbaladiya_ffi.so"
+fi
 cargo build -q -p baladiya-ffi --features bindgen-cli --bin uniffi-bindgen
-lib="$target_dir/$profile/libbaladiya_ffi.so"
 bindgen="$target_dir/debug/uniffi-bindgen"
 
 kotlin_out="$root/android/baladiya-kit/build/generated/uniffi/kotlin"

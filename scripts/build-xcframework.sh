@@ -10,10 +10,9 @@ cd "$root"
 [ "$(uname)" = Darwin ] || { echo "build-xcframework.sh needs macOS with Xcode" >&2; exit 1; }
 
 targets=(aarch64-apple-ios aarch64-apple-ios-sim x86_64-apple-ios aarch64-apple-darwin x86_64-apple-darwin)
-for t in "${targets[@]}"; do
-  echo "==> cargo build --release --target $t"
-  cargo build --release -p baladiya-ffi --lib --target "$t"
-done
+# The static library as shipped: with full LTO (a plain `cargo build` of this crate gets none,
+# see scripts/build-lib.sh).
+scripts/build-lib.sh "${targets[@]}"
 
 out="$root/target/xcframework"
 rm -rf "$out" && mkdir -p "$out/headers" "$out/ios-sim" "$out/macos"

@@ -4,7 +4,7 @@
 //
 // Inputs produced outside Gradle, never committed:
 //   build/generated/uniffi/kotlin/  <- uniffi-bindgen (bindings script)
-//   src/main/jniLibs/<abi>/libbaladiya_ffi.so  <- cargo ndk -o src/main/jniLibs
+//   src/main/jniLibs/<abi>/libbaladiya_ffi.so  <- scripts/build-lib.sh <target> (android/README.md)
 //
 // The JVM build of the same sources and tests is pom.xml in this directory.
 
@@ -24,7 +24,7 @@ android {
     compileSdk = 36
 
     defaultConfig {
-        // Keep in step with the API level cargo-ndk builds against (--platform).
+        // The library is built for the app's minSdk (ANDROID_API in scripts/build-lib.sh).
         minSdk = 21
         testInstrumentationRunner = "androidx.test.runner.AndroidJUnitRunner"
     }
@@ -45,7 +45,7 @@ android {
             // Hand-written facade plus the generated bindings. Kotlin sources
             // in java.srcDirs are compiled by the Kotlin Android plugin.
             java.srcDirs("src/main/kotlin", "build/generated/uniffi/kotlin")
-            // cargo-ndk output: src/main/jniLibs/<abi>/libbaladiya_ffi.so
+            // scripts/build-lib.sh's output, copied to src/main/jniLibs/<abi>/libbaladiya_ffi.so
             jniLibs.srcDirs("src/main/jniLibs")
         }
         getByName("test") {
