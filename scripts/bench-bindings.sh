@@ -2,21 +2,23 @@
 # The bindings benchmark (not a test; CI does not run it). A typical guide search, a page of 20
 # with the queries "رخصة", "مياه", "permit", "رخصه بناء" round-robin, on the sample catalogue after a
 # guide sync against the reference server (--demo), timed around one call:
-#   * from Kotlin on the JVM (JUnit class SearchBench, JIT warmed), through the generated binding
-#     and through the facade's suspend function;
-#   * from Swift (executable BaladiyaBench, `swift build -c release` in the swift-env root),
-#     through the generated binding and through the facade's async function;
+#   * from Kotlin on the JVM (JUnit class SearchBench, JIT warmed): the generated binding's
+#     `searchGuide` (one record per hit), the compact page the facade uses (`searchGuidePage` +
+#     decoding it into the same `GuideHit`s), and the facade's suspend function;
+#   * from Swift (executable BaladiyaBench, `swift build -c release` in the swift-env root): the
+#     same three;
 #   * from Rust: `cargo bench -p baladiya-tests --bench search_roundtrip` (bench profile), and the
-#     same bench in the release profile, i.e. the very build of the library Kotlin and Swift load,
-#     which is the baseline the FFI overhead is computed against.
+#     same bench in the release profile (full LTO like the library Kotlin and Swift load), which is
+#     the baseline the FFI overhead is computed against.
 # Prints one table at the end.
 #
 #   scripts/bench-bindings.sh
 #   BENCH_WARMUP=2000 BENCH_ROUNDS=5000 scripts/bench-bindings.sh     (the defaults)
 #   BENCH_SKIP="swift rust-release" scripts/bench-bindings.sh         (parts: kotlin swift rust rust-release)
 #
-# Needs what test-kotlin.sh and test-swift.sh need (Maven; root for the Swift root). The release
-# library is built with the shipped profile (opt-level "z", full LTO): the first run takes a while.
+# Needs what test-kotlin.sh and test-swift.sh need (Maven; root for the Swift root). The library is
+# the one the apps ship, built by scripts/build-lib.sh for the host (release profile, full LTO, the
+# SQLite the store needs): the first run takes a while.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -27,7 +29,8 @@ runs() { [[ $skip != *" $1 "* ]]; }
 die() { echo "bench-bindings: $*" >&2; exit 1; }
 
 target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys;print(json.load(sys.stdin)["target_directory"])')"
-lib_dir="$target_dir/release"
+host="$(rustc -vV | sed -n 's/^host: //p')"
+lib_dir="$target_dir/$host/release"
 work="$(mktemp -d)"
 server_pid=""
 cleanup() {
@@ -39,9 +42,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "==> release library (cargo build --release -p baladiya-ffi --lib) and bindings generated from it"
-cargo build --release -p baladiya-ffi --lib
-PROFILE=release scripts/bindings.sh
+echo "==> the shipped library for $host (scripts/build-lib.sh) and bindings generated from it"
+scripts/build-lib.sh "$host"
+BALADIYA_LIB="$lib_dir/libbaladiya_ffi.so" scripts/bindings.sh
 cargo build -q -p baladiya-server
 
 if runs kotlin || runs swift; then
@@ -90,7 +93,7 @@ if runs rust; then
 fi
 if runs rust-release; then
   echo "==> Rust: the same in the release profile (the library build Kotlin and Swift load)"
-  cargo bench -p baladiya-tests --bench search_roundtrip --profile release 2>&1 | tee "$work/rust-release.log" \
+  cargo bench -p baladiya-tests --bench search_roundtrip --profile release --target "$host" 2>&1 | tee "$work/rust-release.log" \
     | grep -v '^\s*\(Compiling\|Finished\|Running\)' || true
   grep -q '^Rust exported' "$work/rust-release.log" || die "the Rust (release) benchmark printed no figures"
 fi
@@ -114,6 +117,8 @@ rel_core="$(rust_figure "$work/rust-release.log" 'Rust core search_guide')"
 rel_exported="$(rust_figure "$work/rust-release.log" 'Rust exported object')"
 kotlin_direct="$(figure "$work/kotlin.log" kotlin-direct)"
 kotlin_facade="$(figure "$work/kotlin.log" kotlin-facade)"
+kotlin_page="$(figure "$work/kotlin.log" kotlin-page)"
+swift_page="$(figure "$work/swift.log" swift-page)"
 kotlin_small="$(figure "$work/kotlin.log" kotlin-direct-small)"
 swift_small="$(figure "$work/swift.log" swift-direct-small)"
 kotlin_empty="$(figure "$work/kotlin.log" kotlin-direct-empty)"
@@ -161,19 +166,23 @@ row "Rust core search_guide (bench profile)" "$rust_core"
 row "Rust exported object, no FFI (bench profile)" "$rust_exported"
 row "Rust core search_guide (release profile)" "$rel_core"
 row "Rust exported object, no FFI (release profile)" "$rel_exported"
-roundtrip "Kotlin JVM: generated binding (JNA)" "$kotlin_direct" 100
-row "Kotlin JVM: facade suspend fun (+ hop to Dispatchers.IO)" "$kotlin_facade"
-roundtrip "Swift: generated binding" "$swift_direct" 30
-row "Swift: facade async func (+ detached task hop)" "$swift_facade"
+row "Kotlin JVM: generated binding, one record per hit (JNA)" "$kotlin_direct"
+roundtrip "Kotlin JVM: compact page, decoded to List<GuideHit>" "$kotlin_page" 92
+row "Kotlin JVM: facade suspend fun (page + hop to Dispatchers.IO)" "$kotlin_facade"
+row "Swift: generated binding, one record per hit" "$swift_direct"
+roundtrip "Swift: compact page, decoded to [GuideHit]" "$swift_page" 30
+row "Swift: facade async func (page + detached task hop)" "$swift_facade"
 row "Kotlin JVM: smallest call, guideVersion()" "$kotlin_small"
 row "Swift: smallest call, guideVersion()" "$swift_small"
 row "Kotlin JVM: the search call on an empty query (no hits)" "$kotlin_empty"
 row "Swift: the search call on an empty query (no hits)" "$swift_empty"
 echo
 printf '%-58s %10s %10s   %s\n' "FFI overhead (µs), minus the baseline below" "median" "p99" "target"
-overhead "Kotlin JVM: generated binding" "$kotlin_direct" 100
+overhead "Kotlin JVM: generated binding, record per hit" "$kotlin_direct" 100
+overhead "Kotlin JVM: compact page, decoded" "$kotlin_page" 100
 overhead "Kotlin JVM: facade suspend fun" "$kotlin_facade" 100
-overhead "Swift: generated binding" "$swift_direct" 30
+overhead "Swift: generated binding, record per hit" "$swift_direct" 30
+overhead "Swift: compact page, decoded" "$swift_page" 30
 overhead "Swift: facade async func" "$swift_facade" 30
 echo
 if [[ -n $baseline ]]; then
@@ -184,5 +193,5 @@ else
 fi
 echo "without crossing the FFI. Differences of medians and of p99s (not percentiles of differences):"
 echo "the p99 row is rough. The search call on an empty query is the fixed cost of crossing with the"
-echo "call's arguments; the rest of a search's overhead is mostly lifting the page of hits (strings,"
-echo "enums, span records) out of the RustBuffer on the Kotlin/Swift side."
+echo "call's arguments; the rest of a search's overhead is mostly lifting the page of hits out of the"
+echo "RustBuffer on the Kotlin/Swift side: value by value for the records, one buffer for the page."

@@ -9,12 +9,14 @@
 mod error;
 mod events;
 mod object;
+mod page;
 mod runtime;
 mod types;
 
 pub use error::ApiError;
 pub use events::{BaladiyaEvent, EventListener, Subscription};
 pub use object::{Baladiya, BaladiyaConfig};
+pub use page::GuidePage;
 pub use types::*;
 
 uniffi::setup_scaffolding!();

@@ -3,8 +3,9 @@
 // (`--demo`), whose address comes in BALADIYA_BENCH_SERVER_URL.
 //
 // A typical guide search (a page of 20), queries round-robin, timed around one call: through the
-// generated binding directly (the C call + conversion of the hits), and through the facade's async
-// function (which adds the hop off the caller's executor and back). Prints `BENCH` lines.
+// generated binding directly (the C call + conversion of the hits, one record per hit), through the
+// compact page the facade uses (the C call + one buffer + decoding it into the same hits), and
+// through the facade's async function (which adds the hop off the caller's executor and back). Prints `BENCH` lines.
 
 import BaladiyaKit
 import Foundation
@@ -41,6 +42,16 @@ struct SearchBench {
             if i >= warmup { times.append(took) }
         }
         report("swift-direct", times, warmup: warmup)
+
+        // What the facade crosses: the compact page, decoded into the same [GuideHit].
+        times.removeAll(keepingCapacity: true)
+        for i in 0..<(warmup + rounds) {
+            let t = DispatchTime.now().uptimeNanoseconds
+            _ = try direct.searchGuidePage(query: queries[i % queries.count], limit: 20).hits()
+            let took = DispatchTime.now().uptimeNanoseconds - t
+            if i >= warmup { times.append(took) }
+        }
+        report("swift-page", times, warmup: warmup)
 
         // The smallest call there is: the fixed cost of crossing (one tiny SQLite read inside).
         times.removeAll(keepingCapacity: true)

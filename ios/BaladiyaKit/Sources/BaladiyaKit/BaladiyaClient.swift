@@ -44,7 +44,7 @@ public final class BaladiyaClient: @unchecked Sendable {
     /// One page of offline search results, each row in `language` unless the query matched only
     /// the other language; highlight spans are UTF-16 offsets (`NSRange`'s unit).
     public func searchGuide(_ query: String, limit: UInt32 = 20) async throws -> [GuideHit] {
-        try await local { try $0.searchGuide(query: query, limit: limit) }
+        try await local { try $0.searchGuidePage(query: query, limit: limit).hits() }
     }
 
     /// The app's language: the `locale` opened with, until changed. Search rows follow it at once,

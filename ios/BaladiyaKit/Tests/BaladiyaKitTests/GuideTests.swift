@@ -4,6 +4,27 @@ import XCTest
 /// The guide through the Swift facade, against the real reference server on loopback.
 final class GuideTests: ServerTestCase {
 
+    func testTheCompactPageTheFacadeDecodesHoldsTheSameHitsAsOneRecordPerHit() async throws {
+        let c = try client()
+        _ = try await c.syncGuide()
+        let direct = try Baladiya.open(config: BaladiyaConfig(dataDir: appDir.path, serverUrl: server.url))
+        for lang in [Lang.ar, .en] {
+            c.language = lang
+            direct.setLanguage(lang: lang)
+            for q in ["رخصة", "مياه", "permit", "رخصه بناء", "clearence", "مخالفة", "بناء permit", "", "zzzz"] {
+                for limit: UInt32 in [0, 1, 20, 100] {
+                    let records = try direct.searchGuide(query: q, limit: limit)
+                    let viaFacade = try await c.searchGuide(q, limit: limit)
+                    XCTAssertEqual(records, viaFacade, "\(lang) \"\(q)\" \(limit)")
+                    XCTAssertEqual(records, try direct.searchGuidePage(query: q, limit: limit).hits())
+                }
+            }
+        }
+        XCTAssertThrowsError(try GuidePage(data: Data([1, 0, 0, 0])).hits())
+        XCTAssertThrowsError(try GuidePage(data: Data([0, 0, 0, 0, 0])).hits())
+        XCTAssertEqual(try GuidePage(data: Data([0, 0, 0, 0])).hits(), [])
+    }
+
     func testSyncThenForgivingArabicSearch() async throws {
         let c = try client()
         let version = try await c.guideVersion()

@@ -101,7 +101,7 @@ class BaladiyaClient private constructor(
      * other language, with highlight spans as `String` indices.
      */
     suspend fun searchGuide(query: String, limit: Int = 20): List<GuideHit> =
-        withContext(io) { mapped { inner.searchGuide(query, limit.coerceAtLeast(0).toUInt()) } }
+        withContext(io) { mapped { inner.searchGuidePage(query, limit.coerceAtLeast(0).toUInt()) }.hits() }
 
     /**
      * The app's language: the `locale` opened with, until changed. Search rows follow it at once,

@@ -22,6 +22,32 @@ import uniffi.baladiya_ffi.Lang
 /** The guide through the Kotlin facade, against the real reference server on loopback. */
 class GuideTest : ServerTest() {
     @Test
+    fun `the compact page the facade decodes holds the same hits as one record per hit`() = runBlocking {
+        client().use { c -> c.syncGuide() }
+        uniffi.baladiya_ffi.Baladiya.open(
+            uniffi.baladiya_ffi.BaladiyaConfig(dataDir = appDir.toString(), serverUrl = server.url),
+        ).use { direct ->
+            BaladiyaClient.open(appDir.toString(), server.url).use { c ->
+                for (lang in listOf(Lang.AR, Lang.EN)) {
+                    c.language = lang
+                    direct.setLanguage(lang)
+                    for (q in listOf("رخصة", "مياه", "permit", "رخصه بناء", "clearence", "مخالفة", "بناء permit", "", "zzzz")) {
+                        for (limit in listOf(0, 1, 20, 100)) {
+                            val records = direct.searchGuide(q, limit.toUInt())
+                            assertEquals(records, c.searchGuide(q, limit), "$lang \"$q\" $limit")
+                            assertEquals(records, direct.searchGuidePage(q, limit.toUInt()).hits())
+                        }
+                    }
+                }
+                assertTrue(direct.searchGuide("رخصة", 20u).any { it.summaryHighlights.isNotEmpty() || it.titleHighlights.isNotEmpty() })
+            }
+        }
+        assertThrows<IllegalStateException> { uniffi.baladiya_ffi.GuidePage(byteArrayOf(1, 0, 0, 0)).hits() }
+        assertThrows<IllegalStateException> { uniffi.baladiya_ffi.GuidePage(byteArrayOf(0, 0, 0, 0, 0)).hits() }
+        assertEquals(emptyList<Any>(), uniffi.baladiya_ffi.GuidePage(byteArrayOf(0, 0, 0, 0)).hits())
+    }
+
+    @Test
     fun `sync then search in Arabic with forgiving spelling`() = runBlocking {
         client().use { c ->
             assertNull(c.guideVersion())

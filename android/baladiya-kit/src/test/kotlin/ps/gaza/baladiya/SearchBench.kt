@@ -17,8 +17,9 @@ import java.util.Locale
  * up, and it is disabled unless `BALADIYA_BENCH_SERVER_URL` is set (Gradle runs every class).
  *
  * A typical guide search (a page of 20), queries round-robin, timed around one call: through the
- * generated binding directly (JNA + conversion of the hits), and through the facade's suspend
- * function (which adds the hop to `Dispatchers.IO` and back). Prints `BENCH` lines for the script.
+ * generated binding directly (JNA + conversion of the hits, one record per hit), through the
+ * compact page the facade uses (JNA + one buffer + decoding it into the same hits), and through the
+ * facade's suspend function (which adds the hop to `Dispatchers.IO` and back). Prints `BENCH` lines for the script.
  */
 @EnabledIfEnvironmentVariable(named = "BALADIYA_BENCH_SERVER_URL", matches = ".+")
 class SearchBench {
@@ -41,6 +42,8 @@ class SearchBench {
                 Baladiya.open(BaladiyaConfig(dataDir = dir.toString(), serverUrl = url)).use { direct ->
                     val times = measure { i -> direct.searchGuide(queries[i % queries.size], 20u) }
                     report("kotlin-direct", times)
+                    // What the facade crosses: the compact page, decoded into the same GuideHits.
+                    report("kotlin-page", measure { i -> direct.searchGuidePage(queries[i % queries.size], 20u).hits() })
 
                     // The smallest call there is: the fixed cost of crossing (one tiny SQLite read inside).
                     report("kotlin-direct-small", measure { direct.guideVersion() })
