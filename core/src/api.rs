@@ -125,6 +125,9 @@ impl ApiClient {
         let builder = builder.tls_certs_only(bundled_roots());
         let client = builder
             .connect_timeout(self.settings.connect_timeout)
+            // Below the reference server's 30 s idle timeout, so a kept-alive connection is not
+            // reused just as the server closes it (on a slow link its goodbye takes a while).
+            .pool_idle_timeout(Duration::from_secs(20))
             .tls_version_min(reqwest::tls::Version::TLS_1_2)
             .user_agent(concat!("baladiya-core/", env!("CARGO_PKG_VERSION")))
             .build()
@@ -159,6 +162,7 @@ impl ApiClient {
         let sent = request_bytes(&request);
         let watch = Watch::new(&self.settings, sent);
         let started = std::time::Instant::now();
+        let body_len = request.body().and_then(|b| b.as_bytes()).map_or(0, |b| b.len() as u64);
         if let Some(body) = request.body().and_then(|b| b.as_bytes()).map(Bytes::copy_from_slice) {
             *request.body_mut() = Some(reqwest::Body::wrap(WatchedBody::new(body, watch.clone(), progress)));
         }
@@ -172,8 +176,13 @@ impl ApiClient {
         if let Some(meter) = &self.meter {
             meter.record(&path, sent, result.as_ref().map_or(0, |r| r.wire_bytes));
         }
+        // A sample of the link: a whole exchange that succeeded, counting the body bytes really
+        // handed over (a server may answer early, before taking a body it does not want).
         if let (Some(t), Ok(r)) = (&self.throughput, &result) {
-            t.record(sent + r.wire_bytes, started.elapsed());
+            if r.status.is_success() {
+                let unsent = body_len.saturating_sub(watch.handed());
+                t.record(sent.saturating_sub(unsent) + r.wire_bytes, started.elapsed());
+            }
         }
         result
     }
@@ -337,7 +346,8 @@ fn transport_error(e: reqwest::Error) -> Error {
     } else if e.is_connect() {
         Error::Offline
     } else {
-        Error::Network(e.without_url().to_string())
+        // With its causes: "error sending request" alone does not say what broke.
+        Error::Network(causes(&e.without_url()))
     }
 }
 

@@ -64,6 +64,8 @@ struct WatchInner {
     /// Milliseconds since `start` the exchange may run; grows as answer sizes become known.
     budget_ms: AtomicU64,
     floor_rate: u64,
+    /// Bytes of the request body handed over so far.
+    handed: AtomicU64,
     state: Mutex<WatchState>,
 }
 
@@ -86,6 +88,7 @@ impl Watch {
                 inactivity: settings.inactivity_timeout,
                 budget_ms: AtomicU64::new(budget.as_millis() as u64),
                 floor_rate,
+                handed: AtomicU64::new(0),
                 state: Mutex::new(WatchState { last_progress: start, grace: Duration::ZERO }),
             }),
         }
@@ -117,6 +120,11 @@ impl Watch {
         let mut s = self.state();
         s.last_progress = Instant::now();
         s.grace = Duration::from_millis(buffered.saturating_mul(1000) / rate);
+    }
+
+    /// Bytes of the request body handed over so far (a server may answer before taking them all).
+    pub fn handed(&self) -> u64 {
+        self.inner.handed.load(Ordering::Relaxed)
     }
 
     /// `bytes` more are coming (an answer's length): the budget grows by them at the floor rate.
@@ -174,6 +182,7 @@ impl Body for WatchedBody {
         let end = (self.pos + FRAME).min(len);
         let frame = self.data.slice(self.pos..end);
         self.pos = end;
+        self.watch.inner.handed.store(end as u64, Ordering::Relaxed);
         if end == len {
             self.watch.body_done(len as u64);
         } else {

@@ -12,7 +12,9 @@
 //! - **Progress is retried at once, failure is backed off.** An attempt that failed after the
 //!   server's offset moved (a connection cut mid-photo on a slow link) is continued straight
 //!   away; one that moved nothing goes to the complaint's photo retry schedule (the outbox's
-//!   backoff). The loop is bounded: every turn either moves the offset or ends.
+//!   backoff), except once per photo and flush for a failure that was not a timeout (a
+//!   kept-alive connection closed just as it was reused). The loop is bounded: every turn either
+//!   moves the offset or ends, but for that one retry.
 //! - **Progress events** tell the shells the bytes handed over, per photo and for the complaint's
 //!   photos together, at most [`PROGRESS_EVERY`] apart (and always at a photo's start and end).
 
@@ -135,6 +137,9 @@ impl PhotoSender<'_> {
         let bytes = Bytes::copy_from_slice(&photo.jpeg);
         let mut url = photo.upload_url.clone();
         let mut offset: Option<u64> = None;
+        // One attempt that failed at once without moving anything is tried again straight away:
+        // a kept-alive connection the server (or the network) closed just as it was reused.
+        let mut stale_retry = true;
         for _ in 0..MAX_TURNS {
             // Where the upload lives, and how much of it the server has.
             let (here, at) = match (url.clone(), offset) {
@@ -212,6 +217,10 @@ impl PhotoSender<'_> {
                     // Did the broken attempt move the server's offset? Then go on at once.
                     match self.client.upload_offset(&here, &c.token).await {
                         Ok(now) if now > at => offset = Some(now),
+                        Ok(now) if stale_retry && !matches!(e, Error::Timeout) => {
+                            stale_retry = false;
+                            offset = Some(now);
+                        }
                         Ok(_) => return Err(UploadError::Other(e)),
                         Err(UploadError::Gone) => {
                             url = None;
