@@ -39,6 +39,9 @@ import ps.gaza.baladiya.ui.bills.BillsModel
 import ps.gaza.baladiya.ui.bills.BillsScreen
 import ps.gaza.baladiya.ui.common.BaladiyaTheme
 import ps.gaza.baladiya.ui.common.EmptyState
+import ps.gaza.baladiya.ui.common.LocalOpenSettings
+import ps.gaza.baladiya.ui.common.VARIES
+import androidx.compose.ui.platform.testTag
 import ps.gaza.baladiya.ui.common.LocalStrings
 import ps.gaza.baladiya.ui.common.id
 import ps.gaza.baladiya.ui.common.number
@@ -130,7 +133,8 @@ private fun tabItems(): List<TabItem> {
 @Composable
 private fun TabIcon(item: TabItem, unread: Int) {
     if (item.tab == Tab.NEWS && unread > 0) {
-        BadgedBox(badge = { Badge { Text(strings.number(unread.toLong())) } }) {
+        // The count depends on what the citizen (or a test suite) opened before: VARIES.
+        BadgedBox(badge = { Badge(Modifier.testTag(VARIES)) { Text(strings.number(unread.toLong())) } }) {
             Icon(item.icon, contentDescription = strings.unreadNews(unread))
         }
     } else {
@@ -146,7 +150,9 @@ private fun NarrowLayout(models: AppModels) {
     Scaffold(
         bottomBar = {
             NavigationBar {
-                tabItems().forEach { item ->
+                // Four tabs fit a phone in both languages at any font size; Settings is in the
+                // top bar of each tab's first screen.
+                tabItems().filter { it.tab != Tab.SETTINGS }.forEach { item ->
                     NavigationBarItem(
                         selected = nav.tab == item.tab,
                         onClick = { nav.openTab(item.tab) },
@@ -157,7 +163,11 @@ private fun NarrowLayout(models: AppModels) {
             }
         },
     ) { padding ->
-        Box(Modifier.padding(bottom = padding.calculateBottomPadding())) { ScreenContent(models, nav.current) }
+        Box(Modifier.padding(bottom = padding.calculateBottomPadding())) {
+            CompositionLocalProvider(LocalOpenSettings provides { nav.openTab(Tab.SETTINGS) }) {
+                ScreenContent(models, nav.current, settingsBack = true)
+            }
+        }
     }
 }
 
@@ -194,7 +204,7 @@ private val SPLIT_TABS = setOf(Tab.GUIDE, Tab.COMPLAINTS, Tab.NEWS)
 
 /** One screen of the app, by where the navigator is. */
 @Composable
-fun ScreenContent(models: AppModels, screen: Screen) {
+fun ScreenContent(models: AppModels, screen: Screen, settingsBack: Boolean = false) {
     val nav = models.navigator
     val env = models.env
     val back: () -> Unit = { nav.back() }
@@ -224,6 +234,6 @@ fun ScreenContent(models: AppModels, screen: Screen) {
         Screen.Bills -> BillsScreen(models.bills)
         Screen.News -> NewsListScreen(models.news, openItem = { nav.open(Screen.NewsItem(it)) })
         is Screen.NewsItem -> NewsItemScreen(models.news, screen.id, onBack = back)
-        Screen.Settings -> SettingsScreen(models.settings)
+        Screen.Settings -> SettingsScreen(models.settings, onBack = if (settingsBack) back else null)
     }
 }

@@ -37,6 +37,9 @@ enum class Tab(val root: Screen) {
 class Navigator {
     var tab by mutableStateOf(Tab.GUIDE)
         private set
+
+    /** Where Settings was opened from (a phone shows Settings from a top-bar button, not a tab). */
+    private var before = Tab.GUIDE
     private val stacks = Tab.entries.associateWith { mutableStateListOf(it.root) }
 
     /** The shown tab's back stack, its root first. */
@@ -45,13 +48,14 @@ class Navigator {
     val current: Screen get() = stack.last()
 
     fun openTab(t: Tab) {
+        if (t == Tab.SETTINGS && tab != Tab.SETTINGS) before = tab
         tab = t
     }
 
     /** Open [screen] on top of its tab's stack (switching tab when it belongs to another). */
     fun open(screen: Screen) {
         val owner = tabOf(screen)
-        tab = owner
+        openTab(owner)
         val s = stacks.getValue(owner)
         if (s.last() != screen) s.add(screen)
     }
@@ -63,9 +67,16 @@ class Navigator {
         open(screen)
     }
 
-    /** One step back within the tab; false at a tab's root (the platform then leaves the app). */
+    /**
+     * One step back within the tab; from Settings back to the tab it was opened from; false at
+     * any other tab's root (the platform then leaves the app).
+     */
     fun back(): Boolean {
         val s = stacks.getValue(tab)
+        if (s.size <= 1 && tab == Tab.SETTINGS) {
+            tab = before
+            return true
+        }
         if (s.size <= 1) return false
         s.removeAt(s.lastIndex)
         return true

@@ -26,7 +26,7 @@ import java.net.URI
  * state the window follows.
  */
 class DesktopPlatform(initialLanguage: String) : Platform {
-    var language by mutableStateOf(initialLanguage)
+    var shownLanguage by mutableStateOf(initialLanguage)
     private var choice: String? = initialLanguage
     private val notify = mutableMapOf<NotifyKind, Boolean>()
 
@@ -64,7 +64,7 @@ class DesktopPlatform(initialLanguage: String) : Platform {
 
     override fun setLanguage(code: String?) {
         choice = code
-        language = code ?: "ar"
+        shownLanguage = code ?: "ar"
     }
 
     override val languageChoice: String? get() = choice

@@ -64,7 +64,7 @@ fun main() {
                 val scope = rememberCoroutineScope()
                 val platform = remember { DesktopPlatform(locale) }
                 val models = remember { AppModels(AppEnv(client = { client }, platform = platform), scope) }
-                AppRoot(models, platform.language)
+                AppRoot(models, platform.shownLanguage)
                 if (screenshot != null) {
                     LaunchedEffect(Unit) {
                         delay(screenshotDelayMs)

@@ -12,6 +12,7 @@ import androidx.compose.foundation.layout.padding
 import androidx.compose.material.icons.Icons
 import androidx.compose.material.icons.automirrored.filled.ArrowBack
 import androidx.compose.material.icons.filled.Close
+import androidx.compose.material.icons.filled.Settings
 import androidx.compose.material3.ExperimentalMaterial3Api
 import androidx.compose.material3.Icon
 import androidx.compose.material3.IconButton
@@ -23,6 +24,7 @@ import androidx.compose.material3.Text
 import androidx.compose.material3.TextButton
 import androidx.compose.material3.TopAppBar
 import androidx.compose.runtime.Composable
+import androidx.compose.runtime.staticCompositionLocalOf
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.semantics.LiveRegionMode
@@ -57,6 +59,7 @@ fun ScreenScaffold(
     actions: @Composable RowScope.() -> Unit = {},
     content: @Composable (PaddingValues) -> Unit,
 ) {
+    val openSettings = LocalOpenSettings.current
     Scaffold(
         topBar = {
             TopAppBar(
@@ -71,13 +74,24 @@ fun ScreenScaffold(
                         }
                     }
                 },
-                actions = actions,
+                actions = {
+                    actions()
+                    // On a phone, Settings is reached from every tab's first screen.
+                    if (onBack == null && openSettings != null) {
+                        IconButton(onClick = openSettings) {
+                            Icon(Icons.Filled.Settings, contentDescription = strings.settingsTitle)
+                        }
+                    }
+                },
             )
         },
         contentWindowInsets = WindowInsets(0, 0, 0, 0),
         content = content,
     )
 }
+
+/** Opens Settings from a tab's top bar, where the layout has no place for it in the bar (phones). */
+val LocalOpenSettings = staticCompositionLocalOf<(() -> Unit)?> { null }
 
 /** Switches between Arabic and English (Settings also offers "follow the system"). */
 @Composable
@@ -227,3 +241,9 @@ object LeftToRightDigits : VisualTransformation {
         return TransformedText(shown, mapping)
     }
 }
+
+/**
+ * The test tag of what differs from one run to the next by design (a tracking number the core
+ * draws at random, the bytes a run happened to move): screenshot tests paint it over.
+ */
+const val VARIES = "varies"

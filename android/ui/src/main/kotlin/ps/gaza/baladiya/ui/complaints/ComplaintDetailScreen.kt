@@ -31,6 +31,7 @@ import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.text.font.FontWeight
 import androidx.compose.ui.unit.dp
+import ps.gaza.baladiya.ui.common.VARIES
 import ps.gaza.baladiya.ui.AppEnv
 import ps.gaza.baladiya.ui.LocalPlatform
 import ps.gaza.baladiya.ui.common.coordinates
@@ -81,7 +82,8 @@ fun ComplaintDetail(vm: ComplaintDetailModel, onBack: () -> Unit, openEdit: (Str
             val c = complaint ?: return@LazyColumn
             item {
                 Text(strings.complaintTrackingNumber, style = MaterialTheme.typography.labelMedium)
-                Row(verticalAlignment = Alignment.CenterVertically) {
+                // The tracking number and its copy button: one row, as wide as the screen (VARIES).
+                Row(verticalAlignment = Alignment.CenterVertically, modifier = Modifier.fillMaxWidth().testTag(VARIES)) {
                     Text(strings.id(c.localId), style = MaterialTheme.typography.headlineSmall, fontWeight = FontWeight.Bold)
                     val label = strings.complaintTrackingNumber
                     TextButton(onClick = { platform.copyToClipboard(label, c.localId) }) { Text(strings.copy) }

@@ -1,5 +1,6 @@
 package ps.gaza.baladiya.ui.complaints
 
+import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.clickable
 import androidx.compose.foundation.layout.Box
 import androidx.compose.foundation.layout.Column
@@ -28,9 +29,11 @@ import androidx.compose.runtime.collectAsState
 import androidx.compose.runtime.getValue
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
+import androidx.compose.ui.platform.testTag
 import androidx.compose.ui.graphics.Color
 import androidx.compose.ui.text.style.TextOverflow
 import androidx.compose.ui.unit.dp
+import ps.gaza.baladiya.ui.common.VARIES
 import ps.gaza.baladiya.ui.common.EmptyState
 import ps.gaza.baladiya.ui.common.ErrorBanner
 import ps.gaza.baladiya.ui.common.InfoBanner
@@ -105,7 +108,7 @@ fun ComplaintListScreen(vm: ComplaintsModel, openNew: () -> Unit, openComplaint:
 @Composable
 private fun ComplaintRow(c: Complaint, categoryName: String?, onClick: () -> Unit) {
     ListItem(
-        overlineContent = { Text(strings.id(c.localId)) },
+        overlineContent = { Text(strings.id(c.localId), modifier = Modifier.fillMaxWidth().testTag(VARIES)) },
         headlineContent = { Text(categoryName ?: c.draft.serviceCode) },
         supportingContent = {
             Column {

@@ -282,6 +282,11 @@ class ComplaintDetailModel(env: AppEnv, scope: CoroutineScope, val localId: Stri
     private val _categoryName = MutableStateFlow<String?>(null)
     val categoryName: StateFlow<String?> = _categoryName.asStateFlow()
 
+    // Declared before `init`: load() may run at once (an immediate dispatcher) and sets it.
+    /** The citizen's answers to the category's questions, as the citizen can check them. */
+    private val _answers = MutableStateFlow<List<AnswerRow>>(emptyList())
+    val answers: StateFlow<List<AnswerRow>> = _answers.asStateFlow()
+
     init {
         load()
         onEvents { event ->
@@ -295,10 +300,6 @@ class ComplaintDetailModel(env: AppEnv, scope: CoroutineScope, val localId: Stri
             if (about == localId) load()
         }
     }
-
-    /** The citizen's answers to the category's questions, as the citizen can check them. */
-    private val _answers = MutableStateFlow<List<AnswerRow>>(emptyList())
-    val answers: StateFlow<List<AnswerRow>> = _answers.asStateFlow()
 
     fun load() = launchWithClient { c ->
         val complaint = c.complaint(localId)

@@ -1,5 +1,7 @@
 package ps.gaza.baladiya.ui.settings
 
+import androidx.compose.ui.text.style.TextAlign
+import androidx.compose.foundation.layout.widthIn
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.Row
@@ -27,8 +29,10 @@ import androidx.compose.runtime.remember
 import androidx.compose.runtime.setValue
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
+import androidx.compose.ui.platform.testTag
 import androidx.compose.ui.semantics.Role
 import androidx.compose.ui.unit.dp
+import ps.gaza.baladiya.ui.common.VARIES
 import ps.gaza.baladiya.ui.NotifyKind
 import ps.gaza.baladiya.ui.common.ErrorBanner
 import ps.gaza.baladiya.ui.common.InfoBanner
@@ -39,13 +43,13 @@ import ps.gaza.baladiya.ui.common.strings
 import ps.gaza.baladiya.ui.text.Digits
 
 @Composable
-fun SettingsScreen(vm: SettingsModel) {
+fun SettingsScreen(vm: SettingsModel, onBack: (() -> Unit)? = null) {
     val s by vm.state.collectAsState()
     val error by vm.error.collectAsState()
     var confirmClear by remember { mutableStateOf(false) }
     val t = strings
 
-    ScreenScaffold(title = t.settingsTitle) { padding ->
+    ScreenScaffold(title = t.settingsTitle, onBack = onBack) { padding ->
         Column(Modifier.padding(padding).fillMaxSize().verticalScroll(rememberScrollState()).padding(16.dp)) {
             ErrorBanner(error, vm::dismissError)
 
@@ -68,13 +72,13 @@ fun SettingsScreen(vm: SettingsModel) {
             s.usage.forEach { u ->
                 Row(Modifier.fillMaxWidth().padding(vertical = 6.dp)) {
                     Text(t.featureName(u.feature), modifier = Modifier.weight(1f))
-                    Text(t.bytes((u.bytesSent + u.bytesReceived).toLong()))
+                    Text(t.bytes((u.bytesSent + u.bytesReceived).toLong()), textAlign = TextAlign.End, modifier = Modifier.widthIn(min = 120.dp).testTag(VARIES))
                 }
             }
             val total = s.usage.sumOf { (it.bytesSent + it.bytesReceived).toLong() }
             Row(Modifier.fillMaxWidth().padding(vertical = 6.dp)) {
                 Text(t.settingsDataTotal, style = MaterialTheme.typography.titleSmall, modifier = Modifier.weight(1f))
-                Text(t.bytes(total), style = MaterialTheme.typography.titleSmall)
+                Text(t.bytes(total), style = MaterialTheme.typography.titleSmall, textAlign = TextAlign.End, modifier = Modifier.widthIn(min = 120.dp).testTag(VARIES))
             }
 
             SectionTitle(t.settingsSavedBills)

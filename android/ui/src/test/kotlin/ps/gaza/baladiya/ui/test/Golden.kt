@@ -51,18 +51,26 @@ data class ImageDifference(val differentPixels: Int, val totalPixels: Int, val m
  * Assert that [image] matches the golden [name] (a relative path without `.png`, e.g.
  * `guide/search_ar_phone`) within [tolerance]. With [update] (default: the system property
  * `baladiya.golden.update=true`) a missing or different golden is written instead and the
- * assertion passes.
+ * assertion passes. [masks] (pixel rectangles) are painted over in grey before comparing and
+ * writing: for what differs between runs by design, such as a random tracking number.
  */
 fun assertGolden(
     name: String,
     image: BufferedImage,
     tolerance: GoldenTolerance = GoldenTolerance.Default,
     update: Boolean = GoldenConfig.update,
+    masks: List<java.awt.Rectangle> = emptyList(),
 ) {
     require(Regex("[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*").matches(name) && ".." !in name) {
         "golden name must be a relative path of letters, digits, _ . - and /: $name"
     }
     val actual = opaque(image)
+    if (masks.isNotEmpty()) {
+        val g = actual.createGraphics()
+        g.color = java.awt.Color(0xC8, 0xC8, 0xC8)
+        masks.forEach(g::fill)
+        g.dispose()
+    }
     val golden = File(GoldenConfig.goldenDir, "$name.png")
     if (!golden.isFile) {
         if (update) {

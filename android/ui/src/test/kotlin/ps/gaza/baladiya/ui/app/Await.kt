@@ -1,0 +1,31 @@
+package ps.gaza.baladiya.ui.app
+
+import androidx.compose.ui.semantics.SemanticsNode
+import androidx.compose.ui.semantics.SemanticsProperties
+import androidx.compose.ui.semantics.getOrNull
+import androidx.compose.ui.test.ExperimentalTestApi
+import androidx.compose.ui.test.SkikoComposeUiTest
+import androidx.compose.ui.test.isRoot
+
+/**
+ * Wait until [condition] holds, by the wall clock: the core answers on its own threads, and
+ * `waitUntil` counts frames, which a software renderer draws slowly. On time-out the failure
+ * lists the texts on screen, to see where the app stood.
+ */
+@OptIn(ExperimentalTestApi::class)
+fun SkikoComposeUiTest.await(what: String, timeoutMs: Long = 60_000, condition: () -> Boolean) {
+    val deadline = System.currentTimeMillis() + timeoutMs
+    while (true) {
+        waitForIdle()
+        if (condition()) return
+        if (System.currentTimeMillis() > deadline) {
+            val texts = onAllNodes(isRoot(), useUnmergedTree = true).fetchSemanticsNodes()
+                .flatMap { it.allTexts() }.distinct().take(60)
+            throw AssertionError("timed out after $timeoutMs ms waiting for $what; on screen: $texts")
+        }
+        Thread.sleep(25)
+    }
+}
+
+private fun SemanticsNode.allTexts(): List<String> =
+    config.getOrNull(SemanticsProperties.Text).orEmpty().map { it.text } + children.flatMap { it.allTexts() }
