@@ -152,11 +152,21 @@ impl PhotoSender<'_> {
                         url = None;
                         continue;
                     }
+                    Err(UploadError::Other(e)) if stale_retry && !matches!(e, Error::Timeout) => {
+                        stale_retry = false;
+                        continue;
+                    }
                     Err(e) => return Err(e),
                 },
                 (None, _) => {
-                    let UploadState { url: made, offset: at } =
-                        self.client.create_upload(&c.server_id, &c.token, photo.position, len).await?;
+                    let made = self.client.create_upload(&c.server_id, &c.token, photo.position, len).await;
+                    let UploadState { url: made, offset: at } = match made {
+                        Err(UploadError::Other(e)) if stale_retry && !matches!(e, Error::Timeout) => {
+                            stale_retry = false;
+                            continue;
+                        }
+                        other => other?,
+                    };
                     self.store
                         .write(|tx| outbox::set_upload_url(tx, &c.local_id, photo.position, Some(&made)))?;
                     url = Some(made.clone());
