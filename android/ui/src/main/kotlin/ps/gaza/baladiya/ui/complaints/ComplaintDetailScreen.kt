@@ -82,12 +82,17 @@ fun ComplaintDetail(vm: ComplaintDetailModel, onBack: () -> Unit, openEdit: (Str
             val c = complaint ?: return@LazyColumn
             item {
                 Text(strings.complaintTrackingNumber, style = MaterialTheme.typography.labelMedium)
-                // The tracking number and its copy button: one row, as wide as the screen (VARIES).
-                Row(verticalAlignment = Alignment.CenterVertically, modifier = Modifier.fillMaxWidth().testTag(VARIES)) {
-                    Text(strings.id(c.localId), style = MaterialTheme.typography.headlineSmall, fontWeight = FontWeight.Bold)
-                    val label = strings.complaintTrackingNumber
-                    TextButton(onClick = { platform.copyToClipboard(label, c.localId) }) { Text(strings.copy) }
-                }
+                // The number on a line of its own (VARIES: drawn at random), the copy button below,
+                // so a long number never pushes the button onto another line.
+                Text(
+                    strings.id(c.localId),
+                    style = MaterialTheme.typography.headlineSmall,
+                    fontWeight = FontWeight.Bold,
+                    maxLines = 1,
+                    modifier = Modifier.fillMaxWidth().testTag(VARIES),
+                )
+                val label = strings.complaintTrackingNumber
+                TextButton(onClick = { platform.copyToClipboard(label, c.localId) }) { Text(strings.copy) }
                 Row(verticalAlignment = Alignment.CenterVertically) { StateChip(c) }
             }
             when (c.state) {
