@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/002_open311.sql"),
     include_str!("../migrations/003_bills_news.sql"),
     include_str!("../migrations/004_uploads.sql"),
+    include_str!("../migrations/005_staff_console.sql"),
 ];
 
 #[derive(Clone)]

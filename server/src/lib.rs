@@ -9,6 +9,7 @@
 //!   verification factor, throttled (see [`bills`])
 //! - `GET /api/v1/news`, `POST /api/v1/staff/news`, `DELETE /api/v1/staff/news/{id}`: news
 //!   (see [`news`])
+//! - `/staff/…`: the staff console, HTML pages behind staff accounts (see [`console`])
 //!
 //! SQLite (embedded) under a data directory. Logs name the route template, never the concrete path
 //! or query, so account numbers and tracking ids added later cannot leak into logs.
@@ -16,6 +17,7 @@
 pub mod bills;
 mod catalogue;
 mod conditional;
+pub mod console;
 mod db;
 mod error;
 mod guide;
@@ -109,7 +111,7 @@ pub fn app_with_options(config: &ServerConfig, options: &Options) -> Result<Rout
             );
         }
     }
-    let complaints = open311::router(
+    let (complaints, open311_state) = open311::router(
         db.clone(),
         config.demo,
         config.staff_token.as_deref(),
@@ -117,6 +119,7 @@ pub fn app_with_options(config: &ServerConfig, options: &Options) -> Result<Rout
         options.limits.body_timeout,
     )
     .map_err(ServerError::Sample)?;
+    let console = console::router(open311_state, config.demo).map_err(ServerError::Sample)?;
     let bills = bills::router(db.clone(), config.demo, &options.bills).map_err(ServerError::Sample)?;
     let news =
         news::router(db.clone(), config.demo, config.staff_token.as_deref()).map_err(ServerError::Sample)?;
@@ -132,6 +135,7 @@ pub fn app_with_options(config: &ServerConfig, options: &Options) -> Result<Rout
         )
         .with_state(state)
         .merge(complaints)
+        .merge(console)
         .merge(bills)
         .merge(news)
         .fallback(error::not_found)

@@ -9,16 +9,18 @@ use baladiya_server::bills::throttle::Limit;
 use baladiya_server::{
     listener, serve_with_options, BillsConfig, Limits, Open311Config, Options, ServerConfig, VerificationKind,
 };
-use clap::Parser;
+use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
 #[command(version, about = "Baladiya reference municipal API (SQLite embedded)")]
 struct Args {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
     /// Directory for the server's database.
-    #[arg(long, default_value = "./baladiya-server-data")]
+    #[arg(long, default_value = "./baladiya-server-data", global = true)]
     data_dir: PathBuf,
     /// Load the sample catalogue (labelled sample data) into an empty database.
     #[arg(long)]
@@ -90,6 +92,85 @@ struct Args {
     tcp_keepalive: u64,
 }
 
+#[derive(Subcommand)]
+enum Command {
+    /// Staff accounts of the console (/staff/). A password is read from standard input (one
+    /// line), never from the command line.
+    Staff {
+        #[command(subcommand)]
+        action: StaffCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum StaffCommand {
+    /// Create an account: `staff add NAME --role dispatcher|verifier|department|editor|admin
+    /// [--department ID]`, the password on standard input.
+    Add {
+        username: String,
+        #[arg(long)]
+        role: String,
+        /// The department of a department account (e.g. `water`).
+        #[arg(long)]
+        department: Option<String>,
+    },
+    /// Disable an account (its sessions end at once).
+    Disable { username: String },
+    /// Enable a disabled account again.
+    Enable { username: String },
+    /// Set a new password (from standard input); the account's sessions end.
+    Reset { username: String },
+    /// List the accounts.
+    List,
+}
+
+/// Run a `staff` subcommand against the database in `data_dir`.
+fn staff_command(data_dir: &std::path::Path, action: StaffCommand) -> Result<String, String> {
+    use baladiya_server::console::accounts::{self, AccountRole};
+    let read_password = || -> Result<String, String> {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).map_err(|e| format!("reading the password: {e}"))?;
+        let pw = line.trim_end_matches(['\n', '\r']).to_owned();
+        accounts::hash_password(&pw)
+    };
+    let db = baladiya_server::Db::open(data_dir).map_err(|e| format!("database: {e}"))?;
+    match action {
+        StaffCommand::Add { username, role, department } => {
+            let username = username.trim().to_lowercase();
+            accounts::check_username(&username)?;
+            let role = AccountRole::parse(&role, department.as_deref())?;
+            let hash = read_password()?;
+            db.with(|c| accounts::add(c, &username, &role, &hash)).map_err(|e| e.to_string())?;
+            Ok(format!("added {username} ({})", role.name()))
+        }
+        StaffCommand::Disable { username } => {
+            db.with(|c| accounts::set_disabled(c, &username, true)).map_err(|e| e.to_string())?;
+            Ok(format!("disabled {username}"))
+        }
+        StaffCommand::Enable { username } => {
+            db.with(|c| accounts::set_disabled(c, &username, false)).map_err(|e| e.to_string())?;
+            Ok(format!("enabled {username}"))
+        }
+        StaffCommand::Reset { username } => {
+            let hash = read_password()?;
+            db.with(|c| accounts::reset(c, &username, &hash)).map_err(|e| e.to_string())?;
+            Ok(format!("new password set for {username}; its sessions ended"))
+        }
+        StaffCommand::List => {
+            let list = db.with(|c| accounts::list(c)).map_err(|e| e.to_string())?;
+            Ok(list
+                .iter()
+                .map(|a| {
+                    let dept = a.role.department().map(|d| format!(" {d}")).unwrap_or_default();
+                    let state = if a.disabled { " disabled" } else { "" };
+                    format!("{}\t{}{dept}{state}", a.username, a.role.name())
+                })
+                .collect::<Vec<_>>()
+                .join("\n"))
+        }
+    }
+}
+
 fn verification_kind(s: &str) -> Result<VerificationKind, String> {
     VerificationKind::parse(s).ok_or_else(|| "expected phone or national_id".into())
 }
@@ -109,6 +190,18 @@ async fn main() -> std::process::ExitCode {
         )
         .init();
     let args = Args::parse();
+    if let Some(Command::Staff { action }) = args.command {
+        return match staff_command(&args.data_dir, action) {
+            Ok(out) => {
+                println!("{out}");
+                std::process::ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
     let config = ServerConfig { data_dir: args.data_dir, demo: args.demo, staff_token: args.staff_token };
     let options = Options {
         open311: Open311Config {

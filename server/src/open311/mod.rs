@@ -18,13 +18,13 @@
 //! Contact fields (email, names, phone, account and device ids) are personal data: stored for
 //! staff, never returned by these public endpoints, never logged.
 
-mod catalogue;
+pub(crate) mod catalogue;
 mod format;
 mod idempotency;
 pub mod photo;
-mod staff;
-mod store;
-mod submit;
+pub(crate) mod staff;
+pub(crate) mod store;
+pub(crate) mod submit;
 mod uploads;
 
 use std::collections::HashMap;
@@ -104,20 +104,21 @@ impl Default for Open311Config {
 }
 
 pub(crate) struct Open311State {
-    db: Db,
+    pub(crate) db: Db,
     jurisdiction_id: String,
     api_keys: Vec<String>,
     staff: Vec<(String, Role)>,
     public_url: Option<String>,
     in_flight: idempotency::InFlight,
-    max_photo_pixels: u64,
+    pub(crate) max_photo_pixels: u64,
     /// Upload slots (see [`Open311Config::max_uploads`]).
     uploads: Arc<Semaphore>,
     /// Unix seconds of the last purge of old Idempotency-Key records.
     last_purge: AtomicI64,
 }
 
-/// Seed the sample categories (with `demo`), and build the Open311 and staff routes.
+/// Seed the sample categories (with `demo`), and build the Open311 and staff routes; the state is
+/// shared with the staff console.
 /// `body_timeout` is the server's ([`crate::Limits`]): an Idempotency-Key claim lives at most
 /// that long and a margin.
 pub(crate) fn router(
@@ -126,7 +127,7 @@ pub(crate) fn router(
     dispatcher_token: Option<&str>,
     config: &Open311Config,
     body_timeout: Duration,
-) -> Result<Router, String> {
+) -> Result<(Router, Arc<Open311State>), String> {
     let mut api_keys: Vec<String> = config.api_keys.iter().filter(|k| !k.is_empty()).cloned().collect();
     let mut staff: Vec<(String, Role)> = Vec::new();
     if let Some(t) = dispatcher_token.filter(|t| !t.is_empty()) {
@@ -197,7 +198,7 @@ pub(crate) fn router(
         .route("/api/v1/staff/requests", get(staff::list).post(staff::create))
         .route("/api/v1/staff/requests/{id}", get(staff::one))
         .route("/api/v1/staff/requests/{id}/actions", post(staff::action));
-    Ok(r.with_state(state))
+    Ok((r.with_state(Arc::clone(&state)), state))
 }
 
 /// Query parameters in order; unknown ones are ignored, as the spec's clients expect.
@@ -318,12 +319,12 @@ impl<S: Send + Sync> FromRequestParts<S> for SpecPath {
 }
 
 /// Categories by code and department names, for showing requests.
-struct Context {
-    categories: HashMap<String, Category>,
-    departments: HashMap<String, baladiya_wire::Localized>,
+pub(crate) struct Context {
+    pub(crate) categories: HashMap<String, Category>,
+    pub(crate) departments: HashMap<String, baladiya_wire::Localized>,
 }
 
-fn context(conn: &rusqlite::Connection) -> Result<Context, ApiError> {
+pub(crate) fn context(conn: &rusqlite::Connection) -> Result<Context, ApiError> {
     Ok(Context {
         categories: catalogue::all(conn)?.into_iter().map(|c| (c.service_code.clone(), c)).collect(),
         departments: catalogue::departments(conn)?,

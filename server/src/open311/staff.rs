@@ -36,30 +36,48 @@ use crate::error::{ApiError, ApiJson, ApiPath};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Role {
+    /// The `--staff-token` (integrations): sees everything and may do every action.
     Dispatcher,
+    /// Public relations in the staff console: intake, routing, status, replies; the credibility
+    /// check is the verifiers' (kept apart so one person does not both take and vouch for a report).
+    PublicRelations,
+    /// The verification team: sees everything; verifies or rejects, with a reason.
+    Verifier,
     Department(String),
 }
 
 impl Role {
     fn actor(&self) -> String {
         match self {
-            Role::Dispatcher => "dispatcher".into(),
+            Role::Dispatcher | Role::PublicRelations => "dispatcher".into(),
+            Role::Verifier => "verifier".into(),
             Role::Department(d) => format!("department:{d}"),
         }
     }
 
     /// Department staff see and act only on what is routed to their department.
-    fn may_see(&self, row: &RequestRow) -> bool {
+    pub(crate) fn may_see(&self, row: &RequestRow) -> bool {
+        match self {
+            Role::Dispatcher | Role::PublicRelations | Role::Verifier => true,
+            Role::Department(d) => row.department_id.as_deref() == Some(d.as_str()),
+        }
+    }
+
+    /// Whether this role may take `action` (`verify`, `reject`, `route`, `status`, `reply`, or
+    /// `intake` for entering a request), on a request it may see.
+    pub(crate) fn may(&self, action: &str) -> bool {
         match self {
             Role::Dispatcher => true,
-            Role::Department(d) => row.department_id.as_deref() == Some(d.as_str()),
+            Role::PublicRelations => matches!(action, "route" | "status" | "reply" | "intake"),
+            Role::Verifier => matches!(action, "verify" | "reject"),
+            Role::Department(_) => matches!(action, "status" | "reply" | "intake"),
         }
     }
 }
 
 /// An error of the staff API: `{"error": "..."}`.
 #[derive(Debug)]
-pub struct StaffError(StatusCode, String);
+pub struct StaffError(pub StatusCode, pub String);
 
 impl StaffError {
     fn bad(msg: impl Into<String>) -> Self {
@@ -180,7 +198,7 @@ pub struct StaffList {
 }
 
 /// `full`: with contact fields and history (one request); without (a list).
-fn staff_view(
+pub(crate) fn staff_view(
     conn: &rusqlite::Connection,
     view: &View<'_>,
     row: &RequestRow,
@@ -295,7 +313,7 @@ pub async fn list(
         // A department sees its own requests whatever it asks for.
         f.departments = vec![d.clone()];
     }
-    if f.departments.iter().any(|d| d == "unrouted") && role == Role::Dispatcher {
+    if f.departments.iter().any(|d| d == "unrouted") && !matches!(role, Role::Department(_)) {
         f.departments.clear();
         f.unrouted = true;
     }
@@ -349,7 +367,7 @@ pub struct ActionBody {
 }
 
 /// The detailed states the `status` action may set (verify, reject and route have their own).
-const SETTABLE: [&str; 4] = ["in_progress", "fixed", "duplicate", "closed"];
+pub(crate) const SETTABLE: [&str; 4] = ["in_progress", "fixed", "duplicate", "closed"];
 
 pub async fn action(
     StaffUser(role): StaffUser,
@@ -359,115 +377,140 @@ pub async fn action(
     ApiJson(body): ApiJson<ActionBody>,
 ) -> Result<Json<StaffRequest>, StaffError> {
     let id = parse_path_id(&id)?;
-    let note = body.note.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned);
-    if note.as_ref().is_some_and(|n| n.chars().count() > submit::MAX_DESCRIPTION_CHARS) {
+    check_action(&role, &body)?;
+    let base = st.base_url(&headers);
+    let actor = role.actor();
+    let updated =
+        with_view(&st, base, Locale::Ar, move |c, view| act(c, view, &role, &actor, id, &body)).await?;
+    Ok(Json(updated))
+}
+
+/// What can be refused before the request is read: the note's length, the action's name, and
+/// whether the role may take it at all.
+pub(crate) fn check_action(role: &Role, body: &ActionBody) -> Result<(), StaffError> {
+    let note = body.note.as_deref().map(str::trim).unwrap_or("");
+    if note.chars().count() > submit::MAX_DESCRIPTION_CHARS {
         return Err(StaffError::bad(format!(
             "note: longer than {} characters",
             submit::MAX_DESCRIPTION_CHARS
         )));
     }
-    let dispatcher_only = matches!(body.action.as_str(), "verify" | "reject" | "route");
     match body.action.as_str() {
         "verify" | "reject" | "route" | "status" | "reply" => {}
         _ => return Err(StaffError::bad("action: one of verify, reject, route, status, reply")),
     }
-    if dispatcher_only && role != Role::Dispatcher {
-        return Err(StaffError::forbidden(format!("action: only a dispatcher may {}", body.action)));
+    if !role.may(&body.action) {
+        return Err(StaffError::forbidden(match role {
+            Role::Department(_) => format!("action: only a dispatcher may {}", body.action),
+            _ => format!("action: your role may not {}", body.action),
+        }));
     }
-    let base = st.base_url(&headers);
-    let updated = with_view(&st, base, Locale::Ar, move |c, view| {
-        let tx = c.transaction()?;
-        let Some(row) = store::get(&tx, id)? else { return Ok(Err(StaffError::not_found())) };
-        if !role.may_see(&row) {
-            return Ok(Err(StaffError::forbidden("this request is not routed to your department")));
+    Ok(())
+}
+
+/// Take one staff action on request `id` (the staff API's and the console's one path): checked
+/// by [`check_action`], then against the request (visible to the role, not closed), appended to
+/// its history as `actor`.
+pub(crate) fn act(
+    c: &mut rusqlite::Connection,
+    view: &View<'_>,
+    role: &Role,
+    actor: &str,
+    id: i64,
+    body: &ActionBody,
+) -> Result<Result<StaffRequest, StaffError>, ApiError> {
+    if let Err(e) = check_action(role, body) {
+        return Ok(Err(e));
+    }
+    let note = body.note.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned);
+    let tx = c.transaction()?;
+    let Some(row) = store::get(&tx, id)? else { return Ok(Err(StaffError::not_found())) };
+    if !role.may_see(&row) {
+        return Ok(Err(StaffError::forbidden("this request is not routed to your department")));
+    }
+    let closed = row.status == "closed";
+    let conflict = |what: &str| {
+        Err(StaffError(
+            StatusCode::CONFLICT,
+            format!("action: cannot {what} a closed request; set its status to in_progress to reopen it"),
+        ))
+    };
+    let department;
+    let change = match body.action.as_str() {
+        "verify" if closed => return Ok(conflict("verify")),
+        "verify" => Change {
+            action: "verify",
+            detailed_status: "verified",
+            note: note.as_deref(),
+            department_id: None,
+            sets_status_notes: true,
+            actor,
+        },
+        "reject" if closed => return Ok(conflict("reject")),
+        "reject" => Change {
+            action: "reject",
+            detailed_status: "rejected",
+            note: note.as_deref(),
+            department_id: None,
+            sets_status_notes: true,
+            actor,
+        },
+        "route" if closed => return Ok(conflict("route")),
+        "route" => {
+            let suggested = view.categories.get(&row.service_code).map(|c| c.department_id.clone());
+            department = match body.department_id.clone().filter(|d| !d.is_empty()).or(suggested) {
+                Some(d) => d,
+                None => return Ok(Err(StaffError::bad("department_id: required"))),
+            };
+            if !known_department(&tx, view, &department)? {
+                return Ok(Err(StaffError::bad("department_id: not a department of this municipality")));
+            }
+            Change {
+                action: "route",
+                detailed_status: "routed",
+                note: note.as_deref(),
+                department_id: Some(&department),
+                sets_status_notes: true,
+                actor,
+            }
         }
-        let closed = row.status == "closed";
-        let conflict = |what: &str| {
-            Err(StaffError(
-                StatusCode::CONFLICT,
-                format!("action: cannot {what} a closed request; set its status to in_progress to reopen it"),
-            ))
-        };
-        let actor = role.actor();
-        let department;
-        let change = match body.action.as_str() {
-            "verify" if closed => return Ok(conflict("verify")),
-            "verify" => Change {
-                action: "verify",
-                detailed_status: "verified",
+        "status" => {
+            let Some(ds) = body.detailed_status.as_deref() else {
+                return Ok(Err(StaffError::bad("detailed_status: required")));
+            };
+            if !SETTABLE.contains(&ds) {
+                return Ok(Err(StaffError::bad(format!(
+                    "detailed_status: one of {} (verify, reject and route are actions of their own)",
+                    SETTABLE.join(", ")
+                ))));
+            }
+            Change {
+                action: "status",
+                detailed_status: ds,
                 note: note.as_deref(),
                 department_id: None,
                 sets_status_notes: true,
-                actor: &actor,
-            },
-            "reject" if closed => return Ok(conflict("reject")),
-            "reject" => Change {
-                action: "reject",
-                detailed_status: "rejected",
+                actor,
+            }
+        }
+        _ => {
+            if note.is_none() {
+                return Ok(Err(StaffError::bad("note: a reply needs its text")));
+            }
+            Change {
+                action: "reply",
+                detailed_status: &row.detailed_status,
                 note: note.as_deref(),
                 department_id: None,
-                sets_status_notes: true,
-                actor: &actor,
-            },
-            "route" if closed => return Ok(conflict("route")),
-            "route" => {
-                let suggested = view.categories.get(&row.service_code).map(|c| c.department_id.clone());
-                department = match body.department_id.clone().or(suggested) {
-                    Some(d) => d,
-                    None => return Ok(Err(StaffError::bad("department_id: required"))),
-                };
-                if !known_department(&tx, view, &department)? {
-                    return Ok(Err(StaffError::bad("department_id: not a department of this municipality")));
-                }
-                Change {
-                    action: "route",
-                    detailed_status: "routed",
-                    note: note.as_deref(),
-                    department_id: Some(&department),
-                    sets_status_notes: true,
-                    actor: &actor,
-                }
+                sets_status_notes: false,
+                actor,
             }
-            "status" => {
-                let Some(ds) = body.detailed_status.as_deref() else {
-                    return Ok(Err(StaffError::bad("detailed_status: required")));
-                };
-                if !SETTABLE.contains(&ds) {
-                    return Ok(Err(StaffError::bad(format!(
-                        "detailed_status: one of {} (verify, reject and route are actions of their own)",
-                        SETTABLE.join(", ")
-                    ))));
-                }
-                Change {
-                    action: "status",
-                    detailed_status: ds,
-                    note: note.as_deref(),
-                    department_id: None,
-                    sets_status_notes: true,
-                    actor: &actor,
-                }
-            }
-            _ => {
-                if note.is_none() {
-                    return Ok(Err(StaffError::bad("note: a reply needs its text")));
-                }
-                Change {
-                    action: "reply",
-                    detailed_status: &row.detailed_status,
-                    note: note.as_deref(),
-                    department_id: None,
-                    sets_status_notes: false,
-                    actor: &actor,
-                }
-            }
-        };
-        store::apply(&tx, &row, &change)?;
-        tx.commit()?;
-        let row = store::get(c, id)?.ok_or(ApiError::NotFound)?;
-        Ok(Ok(staff_view(c, view, &row, true)?))
-    })
-    .await?;
-    Ok(Json(updated))
+        }
+    };
+    store::apply(&tx, &row, &change)?;
+    tx.commit()?;
+    let row = store::get(c, id)?.ok_or(ApiError::NotFound)?;
+    Ok(Ok(staff_view(c, view, &row, true)?))
 }
 
 /// A department of the guide's catalogue or of a category; any well-formed id when neither is
@@ -567,21 +610,34 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<StaffRequest>), StaffError> {
     let sub = body.into_submission()?;
     let base = st.base_url(&headers);
-    let created = with_view(&st, base, Locale::Ar, move |c, view| {
-        let code = sub.get("service_code").unwrap_or_default().to_owned();
-        let category =
-            view.categories.get(&code).ok_or_else(|| "service_code: not a service of this server".to_owned());
-        let new = match submit::validate(sub, category.clone(), &GAZA_CITY, submit::Channel::Staff) {
-            Ok(n) => n,
-            Err(errors) => return Ok(Err(StaffError::bad(errors.join("; ")))),
-        };
-        let Ok(category) = category else { return Err(ApiError::Internal("category vanished".into())) };
-        let tx = c.transaction()?;
-        let (id, _) = store::insert(&tx, &new, category, &role.actor())?;
-        tx.commit()?;
-        let row = store::get(c, id)?.ok_or(ApiError::NotFound)?;
-        Ok(Ok(staff_view(c, view, &row, true)?))
-    })
-    .await?;
+    let actor = role.actor();
+    let created = with_view(&st, base, Locale::Ar, move |c, view| enter(c, view, &role, &actor, sub)).await?;
     Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// Enter a request that came by another channel (the staff API's and the console's one path):
+/// validated as a citizen's own form would be, with the channel named by staff.
+pub(crate) fn enter(
+    c: &mut rusqlite::Connection,
+    view: &View<'_>,
+    role: &Role,
+    actor: &str,
+    sub: Submission,
+) -> Result<Result<StaffRequest, StaffError>, ApiError> {
+    if !role.may("intake") {
+        return Ok(Err(StaffError::forbidden("your role may not enter requests")));
+    }
+    let code = sub.get("service_code").unwrap_or_default().to_owned();
+    let category =
+        view.categories.get(&code).ok_or_else(|| "service_code: not a service of this server".to_owned());
+    let new = match submit::validate(sub, category.clone(), &GAZA_CITY, submit::Channel::Staff) {
+        Ok(n) => n,
+        Err(errors) => return Ok(Err(StaffError::bad(errors.join("; ")))),
+    };
+    let Ok(category) = category else { return Err(ApiError::Internal("category vanished".into())) };
+    let tx = c.transaction()?;
+    let (id, _) = store::insert(&tx, &new, category, actor)?;
+    tx.commit()?;
+    let row = store::get(c, id)?.ok_or(ApiError::NotFound)?;
+    Ok(Ok(staff_view(c, view, &row, true)?))
 }

@@ -291,6 +291,10 @@ pub struct Filter {
     pub updated_after: Option<String>,
     /// Only requests not routed to any department yet.
     pub unrouted: bool,
+    /// Only open requests whose expected time is before this stamp (overdue at that time).
+    pub overdue_at: Option<String>,
+    /// Oldest request first (a department's queue) instead of newest first.
+    pub oldest_first: bool,
     pub page: u32,
     pub page_size: u32,
 }
@@ -312,36 +316,19 @@ fn in_list(clauses: &mut Vec<String>, args: &mut Vec<SqlValue>, column: &str, va
 /// The matching rows of one page, and how many match in all. With `updated_after` the oldest
 /// change comes first (a client can page through what changed); otherwise the newest request.
 pub fn list(conn: &Connection, f: &Filter) -> Result<(Vec<RequestRow>, i64), ApiError> {
-    let mut clauses = Vec::new();
-    let mut args: Vec<SqlValue> = Vec::new();
-    in_list(&mut clauses, &mut args, "id", f.ids.iter().map(|i| SqlValue::Integer(*i)).collect());
-    let text = |v: &Vec<String>| v.iter().map(|s| SqlValue::Text(s.clone())).collect::<Vec<_>>();
-    in_list(&mut clauses, &mut args, "service_code", text(&f.service_codes));
-    in_list(&mut clauses, &mut args, "status", text(&f.statuses));
-    in_list(&mut clauses, &mut args, "detailed_status", text(&f.detailed_statuses));
-    in_list(&mut clauses, &mut args, "department_id", text(&f.departments));
-    in_list(&mut clauses, &mut args, "source", text(&f.sources));
-    if f.unrouted {
-        clauses.push("department_id IS NULL".into());
-    }
-    for (column, op, value) in [
-        ("requested_at", ">=", &f.start),
-        ("requested_at", "<=", &f.end),
-        ("updated_at", ">", &f.updated_after),
-    ] {
-        if let Some(v) = value {
-            args.push(SqlValue::Text(v.clone()));
-            clauses.push(format!("{column} {op} ?{}", args.len()));
-        }
-    }
-    let filter = if clauses.is_empty() { String::new() } else { format!(" WHERE {}", clauses.join(" AND ")) };
+    let (filter, mut args) = where_clause(f);
     let total: i64 = conn.query_row(
         &format!("SELECT COUNT(*) FROM open311_requests{filter}"),
         params_from_iter(args.iter()),
         |r| r.get(0),
     )?;
-    let order =
-        if f.updated_after.is_some() { "updated_at ASC, id ASC" } else { "requested_at DESC, id DESC" };
+    let order = if f.updated_after.is_some() {
+        "updated_at ASC, id ASC"
+    } else if f.oldest_first {
+        "requested_at ASC, id ASC"
+    } else {
+        "requested_at DESC, id DESC"
+    };
     let size = f.page_size.max(1) as i64;
     let offset = (f.page.max(1) as i64 - 1) * size;
     args.push(SqlValue::Integer(size));
@@ -354,6 +341,65 @@ pub fn list(conn: &Connection, f: &Filter) -> Result<(Vec<RequestRow>, i64), Api
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map(params_from_iter(args.iter()), request_row)?;
     Ok((rows.collect::<Result<_, _>>()?, total))
+}
+
+/// The column a count is grouped by (see [`count_by`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CountBy {
+    DetailedStatus,
+    Source,
+    ServiceCode,
+    Department,
+}
+
+/// How many requests match `f`, per value of one column (`None`: no department yet), most first.
+pub fn count_by(conn: &Connection, f: &Filter, by: CountBy) -> Result<Vec<(Option<String>, i64)>, ApiError> {
+    let column = match by {
+        CountBy::DetailedStatus => "detailed_status",
+        CountBy::Source => "source",
+        CountBy::ServiceCode => "service_code",
+        CountBy::Department => "department_id",
+    };
+    let (filter, args) = where_clause(f);
+    let sql = format!(
+        "SELECT {column}, COUNT(*) FROM open311_requests{filter} GROUP BY {column} ORDER BY COUNT(*) DESC, {column}"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map(params_from_iter(args.iter()), |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The `WHERE` of a filter (empty, or starting with a space) and its arguments.
+fn where_clause(f: &Filter) -> (String, Vec<SqlValue>) {
+    let mut clauses = Vec::new();
+    let mut args: Vec<SqlValue> = Vec::new();
+    in_list(&mut clauses, &mut args, "id", f.ids.iter().map(|i| SqlValue::Integer(*i)).collect());
+    let text = |v: &Vec<String>| v.iter().map(|s| SqlValue::Text(s.clone())).collect::<Vec<_>>();
+    in_list(&mut clauses, &mut args, "service_code", text(&f.service_codes));
+    in_list(&mut clauses, &mut args, "status", text(&f.statuses));
+    in_list(&mut clauses, &mut args, "detailed_status", text(&f.detailed_statuses));
+    in_list(&mut clauses, &mut args, "department_id", text(&f.departments));
+    in_list(&mut clauses, &mut args, "source", text(&f.sources));
+    if f.unrouted {
+        clauses.push("department_id IS NULL".into());
+    }
+    if let Some(at) = &f.overdue_at {
+        args.push(SqlValue::Text(at.clone()));
+        clauses
+            .push(format!("status = 'open' AND expected_at IS NOT NULL AND expected_at < ?{}", args.len()));
+    }
+    for (column, op, value) in [
+        ("requested_at", ">=", &f.start),
+        ("requested_at", "<=", &f.end),
+        ("updated_at", ">", &f.updated_after),
+    ] {
+        if let Some(v) = value {
+            args.push(SqlValue::Text(v.clone()));
+            clauses.push(format!("{column} {op} ?{}", args.len()));
+        }
+    }
+    let filter = if clauses.is_empty() { String::new() } else { format!(" WHERE {}", clauses.join(" AND ")) };
+    (filter, args)
 }
 
 /// The standard public text of a state, when a change came without a note.
