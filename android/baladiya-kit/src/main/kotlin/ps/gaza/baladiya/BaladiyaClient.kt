@@ -153,6 +153,28 @@ class BaladiyaClient private constructor(
     suspend fun submitComplaint(draft: ComplaintDraft, photos: List<ByteArray> = emptyList()): String =
         withContext(io) { mapped { inner.submitComplaint(draft, photos) } }
 
+    /**
+     * [submitComplaint] with the citizen's choice for the photos: [fullQuality] keeps them full
+     * size even on a slow link (otherwise a slow link gets ~1280 px, ~150 KB photos), and
+     * [onWifiOnly] sends the complaint now and its photos only while [setMetered] says the
+     * network is not metered ("send photos later, on Wi-Fi").
+     */
+    suspend fun submitComplaint(
+        draft: ComplaintDraft,
+        photos: List<ByteArray>,
+        fullQuality: Boolean,
+        onWifiOnly: Boolean,
+    ): String = withContext(io) { mapped { inner.submitComplaintWith(draft, photos, fullQuality, onWifiOnly) } }
+
+    /**
+     * Tell the library whether the network is metered (mobile data) on every change the platform
+     * reports; photos kept for Wi-Fi go only while it is not. Metered until told otherwise.
+     */
+    fun setMetered(metered: Boolean) = inner.setMetered(metered)
+
+    /** The link's throughput in bytes per second from recent transfers; null before any. */
+    fun linkThroughput(): Long? = inner.linkThroughput()?.toLong()
+
     /** Every complaint on this phone, newest first, with its state and history. */
     suspend fun complaints(): List<Complaint> = withContext(io) { mapped { inner.complaints() } }
 

@@ -6,6 +6,7 @@ import kotlinx.coroutines.Deferred
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.async
+import kotlinx.coroutines.launch
 import ps.gaza.baladiya.BaladiyaClient
 import ps.gaza.baladiya.app.sync.Notifier
 import ps.gaza.baladiya.app.sync.SyncScheduler
@@ -41,7 +42,10 @@ class BaladiyaApp : Application() {
         SyncScheduler.schedulePeriodic(this)
         // Complaints filed while offline leave as soon as there is a network, app open or not.
         SyncScheduler.flushWhenOnline(this)
-        SyncScheduler.watchConnectivity(this)
+        // Photos the citizen kept for Wi-Fi go only while the library knows the phone is on one.
+        SyncScheduler.watchConnectivity(this) { metered ->
+            processScope.launch { runCatching { client().setMetered(metered) } }
+        }
     }
 
     /** The opened client; throws the library's error if the store could not be opened. */

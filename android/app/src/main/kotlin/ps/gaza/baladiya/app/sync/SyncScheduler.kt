@@ -22,6 +22,7 @@ object SyncScheduler {
     private const val PERIODIC = "baladiya-sync"
     private const val FLUSH = "baladiya-flush"
     private const val FLUSH_LATER = "baladiya-flush-later"
+    private const val FLUSH_ON_WIFI = "baladiya-flush-wifi"
 
     private val online = Constraints.Builder().setRequiredNetworkType(NetworkType.CONNECTED).build()
 
@@ -63,17 +64,52 @@ object SyncScheduler {
     }
 
     /**
-     * While the process lives, a network coming back triggers a flush at once (WorkManager's own
-     * constraint tracking can lag by minutes on some phones). Android calls back at registration
-     * too when a network is already up, which sends anything left from before.
+     * Photos the citizen kept for Wi-Fi: send the outbox once the phone is on a network that is
+     * not metered, app open or not. Kept if already waiting: one such wake-up is enough.
      */
-    fun watchConnectivity(context: Context) {
+    fun flushOnWifi(context: Context) {
+        val request = OneTimeWorkRequestBuilder<FlushWorker>()
+            .setConstraints(Constraints.Builder().setRequiredNetworkType(NetworkType.UNMETERED).build())
+            .build()
+        WorkManager.getInstance(context).enqueueUniqueWork(FLUSH_ON_WIFI, ExistingWorkPolicy.KEEP, request)
+    }
+
+    /** Whether the network in use now is metered (mobile data); true when unsure. */
+    fun isMetered(context: Context): Boolean =
+        context.getSystemService(ConnectivityManager::class.java)?.isActiveNetworkMetered ?: true
+
+    /**
+     * While the process lives, a network coming back triggers a flush at once (WorkManager's own
+     * constraint tracking can lag by minutes on some phones), and every change of network tells
+     * [onMetered] whether the one in use is metered; a switch to Wi-Fi flushes too (photos kept
+     * for it go then). Android calls back at registration too when a network is already up, which
+     * sends anything left from before.
+     */
+    fun watchConnectivity(context: Context, onMetered: (Boolean) -> Unit) {
         val cm = context.getSystemService(ConnectivityManager::class.java) ?: return
         val request = NetworkRequest.Builder().addCapability(NetworkCapabilities.NET_CAPABILITY_INTERNET).build()
         val app = context.applicationContext
         try {
             cm.registerNetworkCallback(request, object : ConnectivityManager.NetworkCallback() {
-                override fun onAvailable(network: Network) = flushWhenOnline(app)
+                private var lastMetered: Boolean? = null
+
+                // The callbacks are about one network among several; the active one decides.
+                private fun check() {
+                    val metered = cm.isActiveNetworkMetered
+                    if (metered == lastMetered) return
+                    lastMetered = metered
+                    onMetered(metered)
+                    if (!metered) flushWhenOnline(app)
+                }
+
+                override fun onAvailable(network: Network) {
+                    flushWhenOnline(app)
+                    check()
+                }
+
+                override fun onCapabilitiesChanged(network: Network, capabilities: NetworkCapabilities) = check()
+
+                override fun onLost(network: Network) = check()
             })
         } catch (e: SecurityException) {
             // Some vendor builds throw here for no clear reason; the WorkManager constraint remains.

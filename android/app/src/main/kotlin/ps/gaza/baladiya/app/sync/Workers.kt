@@ -20,6 +20,7 @@ class SyncWorker(context: Context, params: WorkerParameters) : CoroutineWorker(c
         } catch (e: BaladiyaException) {
             return Result.failure() // the store cannot be opened; the next period tries again
         }
+        client.setMetered(SyncScheduler.isMetered(app))
         val summary = client.backgroundSync(budgetMs = BUDGET_MS)
         Notifier.show(app, client, summary.notifications)
         summary.flush?.retryLater?.let { SyncScheduler.flushAt(app, it.nextAttemptAt) }
@@ -38,7 +39,12 @@ class FlushWorker(context: Context, params: WorkerParameters) : CoroutineWorker(
         val app = applicationContext as BaladiyaApp
         return try {
             val client = app.client()
+            // This worker may run on Wi-Fi (the Wi-Fi wake-up) with no screen having told the library.
+            val metered = SyncScheduler.isMetered(app)
+            client.setMetered(metered)
             val report = client.flushComplaints()
+            // Photos kept for Wi-Fi: wake up again on one.
+            if (report.photosRemaining > 0u && metered) SyncScheduler.flushOnWifi(app)
             // A refusal needs the citizen (edit, resend or cancel): say so even with the app closed.
             val refused = report.needsAttention.map {
                 BaladiyaNotification(

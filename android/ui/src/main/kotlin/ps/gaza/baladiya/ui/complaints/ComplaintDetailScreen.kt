@@ -48,7 +48,10 @@ import ps.gaza.baladiya.ui.common.statusLabel
 import ps.gaza.baladiya.ui.common.strings
 import ps.gaza.baladiya.ui.common.text
 import ps.gaza.baladiya.ui.common.uiLanguage
+import androidx.compose.material3.LinearProgressIndicator
+import uniffi.baladiya_ffi.Complaint
 import uniffi.baladiya_ffi.ComplaintState
+import uniffi.baladiya_ffi.UploadProgress
 import uniffi.baladiya_ffi.ComplaintUpdate
 
 @Composable
@@ -68,6 +71,7 @@ fun ComplaintDetail(vm: ComplaintDetailModel, onBack: () -> Unit, openEdit: (Str
     val complaint by vm.complaint.collectAsState()
     val categoryName by vm.categoryName.collectAsState()
     val answers by vm.answers.collectAsState()
+    val progress by vm.progress.collectAsState()
     val error by vm.error.collectAsState()
     val platform = LocalPlatform.current
     var confirmCancel by rememberSaveable { mutableStateOf(false) }
@@ -126,6 +130,7 @@ fun ComplaintDetail(vm: ComplaintDetailModel, onBack: () -> Unit, openEdit: (Str
                 }
                 ComplaintState.CANCELLED -> Unit
             }
+            if (c.photoCount > 0u && c.state != ComplaintState.CANCELLED) item { PhotoDelivery(c, progress) }
             item {
                 SectionTitle(strings.complaintDetails)
                 Text(categoryName ?: c.draft.serviceCode, fontWeight = FontWeight.Bold)
@@ -137,6 +142,9 @@ fun ComplaintDetail(vm: ComplaintDetailModel, onBack: () -> Unit, openEdit: (Str
                 }
                 val photos = c.photoCount.toInt()
                 if (photos > 0) Text(strings.photosAttached(photos))
+                if (photos > 0 && c.serverId != null) {
+                    Text(strings.photosReceived(c.photosUploaded.toInt(), photos), style = MaterialTheme.typography.bodySmall)
+                }
                 Text(
                     if (c.draft.contact == null) strings.complaintSentAnonymously else strings.complaintSentWithContact,
                     style = MaterialTheme.typography.bodySmall,
@@ -194,3 +202,50 @@ private fun AnswerLine(a: AnswerRow) {
         modifier = Modifier.padding(vertical = 2.dp).testTag("answer"),
     )
 }
+
+/**
+ * Where the photos are: "sending photo 2 of 3 — 40%" with a bar for the whole upload while bytes
+ * move, then what is still to send (waiting for Wi-Fi, or for the next attempt) and what the
+ * server refused. Before the complaint itself is on the server its state banner says enough.
+ */
+@Composable
+private fun PhotoDelivery(c: Complaint, progress: UploadProgress?) {
+    if (progress != null) {
+        val text = if (progress.photoIndex == 0u) {
+            strings.sendingComplaintWithPhotos(percent(progress.bytesSent, progress.bytesTotal))
+        } else {
+            strings.sendingPhoto(
+                progress.photoIndex.toInt(),
+                progress.photoCount.toInt(),
+                percent(progress.photoBytesSent, progress.photoBytesTotal),
+            )
+        }
+        // A screen reader reads the sentence, then the bar (a node of its own) with its value.
+        Column(
+            Modifier.fillMaxWidth().padding(vertical = 4.dp).testTag("upload-progress"),
+            verticalArrangement = Arrangement.spacedBy(4.dp),
+        ) {
+            Text(text)
+            LinearProgressIndicator(
+                progress = { fraction(progress.bytesSent, progress.bytesTotal) },
+                modifier = Modifier.fillMaxWidth(),
+            )
+        }
+        return
+    }
+    if (c.serverId == null) return
+    val remaining = c.photoCount.toInt() - c.photosUploaded.toInt() - c.photosRefused.toInt()
+    if (remaining > 0) {
+        InfoBanner(
+            if (c.photosOnUnmeteredOnly) strings.photosWaitingForWifi(remaining) else strings.photosStillToSend(remaining),
+            Modifier.testTag("photos-waiting"),
+        )
+    }
+    if (c.photosRefused > 0u) Text(strings.photosRefused(c.photosRefused.toInt()))
+}
+
+private fun fraction(sent: ULong, total: ULong): Float =
+    if (total == 0uL) 0f else (sent.toDouble() / total.toDouble()).toFloat().coerceIn(0f, 1f)
+
+/** Whole percent, rounded down: 100% only when every byte is sent. */
+private fun percent(sent: ULong, total: ULong): Int = if (total == 0uL) 0 else (sent.coerceAtMost(total) * 100uL / total).toInt()

@@ -241,20 +241,15 @@ fun ComplaintForm(vm: ComplaintFormModel, onBack: () -> Unit, onFiled: (String) 
                 }
                 if (f.photoFailed) FieldError(strings.complaintPhotoFailed)
                 errorForAny("photo", "photos")?.let { FieldError(it) }
+                if (f.photos.isNotEmpty()) {
+                    SwitchRow(strings.complaintFullQuality, strings.complaintFullQualityHelp, f.fullQuality, vm::setFullQuality)
+                    SwitchRow(strings.complaintPhotosOnWifi, strings.complaintPhotosOnWifiHelp, f.photosOnWifi, vm::setPhotosOnWifi)
+                }
             }
 
             // Who
             SectionTitle(strings.complaintContact)
-            Row(
-                Modifier.fillMaxWidth().toggleable(value = f.anonymous, role = Role.Switch, onValueChange = vm::setAnonymous),
-                verticalAlignment = Alignment.CenterVertically,
-            ) {
-                Column(Modifier.weight(1f)) {
-                    Text(strings.complaintAnonymous)
-                    Text(strings.complaintAnonymousHelp, style = MaterialTheme.typography.bodySmall)
-                }
-                Switch(checked = f.anonymous, onCheckedChange = null)
-            }
+            SwitchRow(strings.complaintAnonymous, strings.complaintAnonymousHelp, f.anonymous, vm::setAnonymous)
             if (!f.anonymous) {
                 OutlinedTextField(
                     value = f.firstName, onValueChange = vm::setFirstName, singleLine = true,
@@ -451,3 +446,20 @@ private fun FiledDialog(tracking: String, editing: Boolean, onDone: () -> Unit) 
     )
 }
 
+/**
+ * A choice with its explanation: the whole row is the switch (one target, read by a screen
+ * reader as the label, the help and the state).
+ */
+@Composable
+private fun SwitchRow(label: String, help: String, checked: Boolean, onChange: (Boolean) -> Unit) {
+    Row(
+        Modifier.fillMaxWidth().toggleable(value = checked, role = Role.Switch, onValueChange = onChange),
+        verticalAlignment = Alignment.CenterVertically,
+    ) {
+        Column(Modifier.weight(1f)) {
+            Text(label)
+            Text(help, style = MaterialTheme.typography.bodySmall)
+        }
+        Switch(checked = checked, onCheckedChange = null)
+    }
+}

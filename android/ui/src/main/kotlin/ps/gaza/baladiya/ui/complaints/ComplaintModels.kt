@@ -23,6 +23,7 @@ import uniffi.baladiya_ffi.ComplaintCategory
 import uniffi.baladiya_ffi.ComplaintDraft
 import uniffi.baladiya_ffi.Contact
 import uniffi.baladiya_ffi.GeoPoint
+import uniffi.baladiya_ffi.UploadProgress
 
 /**
  * The complaints tab: every complaint on the phone, newest first, kept current from the
@@ -49,6 +50,7 @@ class ComplaintsModel(env: AppEnv, scope: CoroutineScope) : ScreenModel(env, sco
         onEvents { event ->
             when (event) {
                 is BaladiyaEvent.ComplaintSent,
+                is BaladiyaEvent.ComplaintPhotosSent,
                 is BaladiyaEvent.ComplaintNeedsAttention,
                 is BaladiyaEvent.ComplaintUpdated,
                 is BaladiyaEvent.SyncFinished,
@@ -113,6 +115,10 @@ class ComplaintFormModel(env: AppEnv, scope: CoroutineScope, private val editing
         val locationFailed: Boolean = false,
         val photos: List<Photo> = emptyList(),
         val photoFailed: Boolean = false,
+        /** Full-size photos even on a slow link (more data); off: the core sizes them to the link. */
+        val fullQuality: Boolean = false,
+        /** "Send photos later, on Wi-Fi": the complaint goes now, its photos on a network that is not metered. */
+        val photosOnWifi: Boolean = false,
         val anonymous: Boolean = false,
         val firstName: String = "",
         val lastName: String = "",
@@ -181,6 +187,8 @@ class ComplaintFormModel(env: AppEnv, scope: CoroutineScope, private val editing
     fun setDescription(text: String) = _form.update { it.copy(description = text) }
     fun setAddress(text: String) = _form.update { it.copy(address = text) }
     fun setAnonymous(on: Boolean) = _form.update { it.copy(anonymous = on) }
+    fun setFullQuality(on: Boolean) = _form.update { it.copy(fullQuality = on) }
+    fun setPhotosOnWifi(on: Boolean) = _form.update { it.copy(photosOnWifi = on) }
     fun setFirstName(text: String) = _form.update { it.copy(firstName = text) }
     fun setLastName(text: String) = _form.update { it.copy(lastName = text) }
     fun setPhone(text: String) = _form.update { it.copy(phone = text) }
@@ -255,7 +263,7 @@ class ComplaintFormModel(env: AppEnv, scope: CoroutineScope, private val editing
                     c.editComplaint(id, draft)
                     id
                 } else {
-                    c.submitComplaint(draft, f.photos.map { it.bytes })
+                    c.submitComplaint(draft, f.photos.map { it.bytes }, f.fullQuality, f.photosOnWifi && f.photos.isNotEmpty())
                 }
                 // Sent as soon as there is a network (now, if there is one).
                 env.platform.scheduleComplaintFlush()
@@ -287,11 +295,21 @@ class ComplaintDetailModel(env: AppEnv, scope: CoroutineScope, val localId: Stri
     private val _answers = MutableStateFlow<List<AnswerRow>>(emptyList())
     val answers: StateFlow<List<AnswerRow>> = _answers.asStateFlow()
 
+    /** The upload under way, from the library's progress events; null when nothing is moving. */
+    private val _progress = MutableStateFlow<UploadProgress?>(null)
+    val progress: StateFlow<UploadProgress?> = _progress.asStateFlow()
+
     init {
         load()
         onEvents { event ->
+            if (event is BaladiyaEvent.ComplaintProgress) {
+                if (event.progress.localId == localId) showProgress(event.progress)
+                return@onEvents
+            }
+            if (event is BaladiyaEvent.ComplaintPhotosSent && event.localId == localId) _progress.value = null
             val about = when (event) {
                 is BaladiyaEvent.ComplaintSent -> event.localId
+                is BaladiyaEvent.ComplaintPhotosSent -> event.localId
                 is BaladiyaEvent.ComplaintNeedsAttention -> event.localId
                 is BaladiyaEvent.ComplaintUpdated -> event.localId
                 is BaladiyaEvent.SyncFinished -> localId
@@ -301,8 +319,19 @@ class ComplaintDetailModel(env: AppEnv, scope: CoroutineScope, val localId: Stri
         }
     }
 
+    /** A progress report for this complaint (the events' handler; tests hand one over directly). */
+    fun showProgress(progress: UploadProgress) {
+        // The last report of a photo (or of the one POST) is followed by the answer; until the
+        // next one arrives it would read "100%" for a finished upload.
+        _progress.value = progress.takeIf { it.bytesTotal == 0uL || it.bytesSent < it.bytesTotal }
+    }
+
     fun load() = launchWithClient { c ->
         val complaint = c.complaint(localId)
+        // Everything on the server (or refused): nothing is moving any more.
+        if (complaint.photosUploaded + complaint.photosRefused >= complaint.photoCount && complaint.serverId != null) {
+            _progress.value = null
+        }
         _complaint.value = complaint
         _categoryName.value = c.complaintCategories().firstOrNull { it.code == complaint.draft.serviceCode }?.name
         // The definition is cached with the categories; without it the answers show as typed.

@@ -124,6 +124,20 @@ sealed class Strings(val language: String) {
     abstract fun complaintPhotoN(a1: Int): String
     abstract val complaintPhotoRemove: String
     abstract val complaintPhotoFailed: String
+    abstract val complaintFullQuality: String
+    abstract val complaintFullQualityHelp: String
+    abstract val complaintPhotosOnWifi: String
+    abstract val complaintPhotosOnWifiHelp: String
+    /** "Sending photo 2 of 3 — 40%": [percent] of photo [index]. */
+    abstract fun sendingPhoto(index: Int, count: Int, percent: Int): String
+    /** A server without resumable uploads takes the complaint and its photos in one request. */
+    abstract fun sendingComplaintWithPhotos(percent: Int): String
+    /** [n] photos of a sent complaint wait for a network that is not metered. */
+    abstract fun photosWaitingForWifi(n: Int): String
+    /** [n] photos of a sent complaint still to send (on the next attempt). */
+    abstract fun photosStillToSend(n: Int): String
+    abstract fun photosReceived(received: Int, total: Int): String
+    abstract fun photosRefused(n: Int): String
     abstract val complaintContact: String
     abstract val complaintAnonymous: String
     abstract val complaintAnonymousHelp: String

@@ -140,6 +140,32 @@ object ArStrings : Strings("ar") {
     override fun complaintPhotoN(a1: Int) = "الصورة ${num(a1)}"
     override val complaintPhotoRemove = "إزالة الصورة"
     override val complaintPhotoFailed = "تعذّرت قراءة هذه الصورة. جرّب صورة أخرى."
+    override val complaintFullQuality = "صور بجودة كاملة"
+    override val complaintFullQualityHelp = "على الاتصال البطيء تُرسَل الصور بحجم أصغر. الجودة الكاملة تستهلك بيانات أكثر."
+    override val complaintPhotosOnWifi = "أرسل الصور لاحقًا عبر الواي فاي"
+    override val complaintPhotosOnWifiHelp = "تُرسَل الشكوى الآن، وتنتظر صورها شبكة واي فاي."
+    override fun sendingPhoto(index: Int, count: Int, percent: Int) =
+        "جارٍ إرسال الصورة ${num(index)} من ${num(count)} — ${num(percent)}٪"
+    override fun sendingComplaintWithPhotos(percent: Int) = "جارٍ إرسال الشكوى مع صورها — ${num(percent)}٪"
+    override fun photosWaitingForWifi(n: Int) = when (plural(n)) {
+        Plural.ONE -> "صورة واحدة بانتظار شبكة واي فاي"
+        Plural.TWO -> "صورتان بانتظار شبكة واي فاي"
+        Plural.FEW -> "${num(n)} صور بانتظار شبكة واي فاي"
+        else -> "${num(n)} صورة بانتظار شبكة واي فاي"
+    }
+    override fun photosStillToSend(n: Int) = when (plural(n)) {
+        Plural.ONE -> "صورة واحدة لم تُرسَل بعد، وتُرسَل مع الاتصال التالي."
+        Plural.TWO -> "صورتان لم تُرسَلا بعد، وتُرسَلان مع الاتصال التالي."
+        Plural.FEW -> "${num(n)} صور لم تُرسَل بعد، وتُرسَل مع الاتصال التالي."
+        else -> "${num(n)} صورة لم تُرسَل بعد، وتُرسَل مع الاتصال التالي."
+    }
+    override fun photosReceived(received: Int, total: Int) = "الصور التي وصلت إلى البلدية: ${num(received)} من ${num(total)}"
+    override fun photosRefused(n: Int) = when (plural(n)) {
+        Plural.ONE -> "تعذّر على البلدية قبول صورة واحدة."
+        Plural.TWO -> "تعذّر على البلدية قبول صورتين."
+        Plural.FEW -> "تعذّر على البلدية قبول ${num(n)} صور."
+        else -> "تعذّر على البلدية قبول ${num(n)} صورة."
+    }
     override val complaintContact = "بياناتك"
     override val complaintAnonymous = "أرسل دون ذكر اسمي"
     override val complaintAnonymousHelp = "لن يخرج اسمك ولا رقم هاتفك من هاتفك. ويمكنك متابعة الشكوى من هنا."

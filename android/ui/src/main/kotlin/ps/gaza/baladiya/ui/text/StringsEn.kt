@@ -124,6 +124,26 @@ object EnStrings : Strings("en") {
     override fun complaintPhotoN(a1: Int) = "Photo ${num(a1)}"
     override val complaintPhotoRemove = "Remove photo"
     override val complaintPhotoFailed = "This photo could not be read. Try another one."
+    override val complaintFullQuality = "Full-quality photos"
+    override val complaintFullQualityHelp = "On a slow connection photos are sent smaller. Full quality uses more data."
+    override val complaintPhotosOnWifi = "Send photos later, on Wi-Fi"
+    override val complaintPhotosOnWifiHelp = "The complaint goes now; its photos wait for a Wi-Fi network."
+    override fun sendingPhoto(index: Int, count: Int, percent: Int) =
+        "Sending photo ${num(index)} of ${num(count)} — ${num(percent)}%"
+    override fun sendingComplaintWithPhotos(percent: Int) = "Sending the complaint with its photos — ${num(percent)}%"
+    override fun photosWaitingForWifi(n: Int) = when (plural(n)) {
+        Plural.ONE -> "${num(n)} photo waiting for Wi-Fi"
+        else -> "${num(n)} photos waiting for Wi-Fi"
+    }
+    override fun photosStillToSend(n: Int) = when (plural(n)) {
+        Plural.ONE -> "${num(n)} photo still to send; it goes with the next connection."
+        else -> "${num(n)} photos still to send; they go with the next connection."
+    }
+    override fun photosReceived(received: Int, total: Int) = "Photos received by the municipality: ${num(received)} of ${num(total)}"
+    override fun photosRefused(n: Int) = when (plural(n)) {
+        Plural.ONE -> "The municipality could not accept ${num(n)} photo."
+        else -> "The municipality could not accept ${num(n)} photos."
+    }
     override val complaintContact = "Your details"
     override val complaintAnonymous = "Send anonymously"
     override val complaintAnonymousHelp = "No name or phone number leaves your phone. You can still follow the complaint here."

@@ -6,6 +6,9 @@ import androidx.compose.ui.semantics.getOrNull
 import androidx.compose.ui.test.ExperimentalTestApi
 import androidx.compose.ui.test.SkikoComposeUiTest
 import androidx.compose.ui.test.isRoot
+import androidx.compose.ui.test.onAllNodesWithTag
+import ps.gaza.baladiya.ui.common.VARIES
+import java.awt.Rectangle
 
 /**
  * Wait until [condition] holds, by the wall clock: the core answers on its own threads, and
@@ -29,3 +32,11 @@ fun SkikoComposeUiTest.await(what: String, timeoutMs: Long = 60_000, condition: 
 
 private fun SemanticsNode.allTexts(): List<String> =
     config.getOrNull(SemanticsProperties.Text).orEmpty().map { it.text } + children.flatMap { it.allTexts() }
+
+/** Where the screen shows what differs between runs by design (see [VARIES]), in pixels. */
+@OptIn(ExperimentalTestApi::class)
+fun SkikoComposeUiTest.variesBounds(): List<Rectangle> =
+    onAllNodesWithTag(VARIES, useUnmergedTree = true).fetchSemanticsNodes().map {
+        val b = it.boundsInRoot
+        Rectangle(b.left.toInt(), b.top.toInt(), b.width.toInt() + 1, b.height.toInt() + 1)
+    }

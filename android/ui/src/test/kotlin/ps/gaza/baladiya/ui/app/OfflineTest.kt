@@ -102,6 +102,8 @@ class OfflineTest {
         await("sent", 30_000) {
             runBlocking { fx.app.client.complaint(queued.localId) }.state == ComplaintState.SENT
         }
+        // The text goes first, the photo after it as an upload of its own, in the same flush.
+        await("the photo sent", 30_000) { runBlocking { fx.app.client.complaint(queued.localId) }.photosUploaded == 1u }
         val sent = runBlocking { fx.app.client.complaint(queued.localId) }
         assertNotNull(sent.serverId)
         val public = fx.server.get("open311/v2/requests/${sent.serverId}.json")

@@ -17,7 +17,6 @@ import ps.gaza.baladiya.ui.AppSurface
 import ps.gaza.baladiya.ui.Screen
 import ps.gaza.baladiya.ui.Tab
 import ps.gaza.baladiya.ui.common.ShownTime
-import ps.gaza.baladiya.ui.common.VARIES
 import androidx.compose.ui.test.onAllNodesWithTag
 import java.awt.Rectangle
 import ps.gaza.baladiya.ui.complaints.ComplaintForm
@@ -108,13 +107,6 @@ class ScreenshotTest {
             Thread.sleep(50)
         }
     }
-
-    /** Where the screen shows what differs between runs by design (see [VARIES]), in pixels. */
-    private fun SkikoComposeUiTest.variesBounds(): List<Rectangle> =
-        onAllNodesWithTag(VARIES, useUnmergedTree = true).fetchSemanticsNodes().map {
-            val b = it.boundsInRoot
-            Rectangle(b.left.toInt(), b.top.toInt(), b.width.toInt() + 1, b.height.toInt() + 1)
-        }
 
     private fun SkikoComposeUiTest.shows(text: String) =
         onAllNodes(hasText(text, substring = true), useUnmergedTree = true).fetchSemanticsNodes().isNotEmpty()
