@@ -7,6 +7,21 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 command -v cargo >/dev/null || { echo "Rust (cargo) is required: https://rustup.rs" >&2; exit 1; }
 
+# The staff console's browser walk (tests/tests/staff_console_browser.rs) drives Debian's chromium
+# through chromedriver: installed here when missing (root), and then required (the test fails
+# instead of skipping).
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+    echo "chromium and chromium-driver are required (Debian: apt-get install chromium chromium-driver, as root)" >&2
+    exit 1
+  fi
+  echo "==> apt-get install chromium chromium-driver"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -q chromium chromium-driver >/dev/null \
+    || { apt-get update -q >/dev/null && apt-get install -y -q chromium chromium-driver >/dev/null; }
+fi
+export BALADIYA_REQUIRE_BROWSER=1
+
 echo "==> cargo test --workspace"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT

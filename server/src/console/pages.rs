@@ -425,7 +425,6 @@ pub fn detail(
                     dd { @if let Some(n) = &d.department_name { (n) } @else { (lang.t("غير محال", "Not routed")) } }
                     dt { (lang.t("الاستلام", "Received")) } dd { (when(&r.requested_datetime)) }
                     @if let Some(e) = &r.expected_datetime { dt { (lang.t("الموعد المتوقع", "Expected by")) } dd { (when(e)) } }
-                    dt { (lang.t("رقم المتابعة", "Tracking token")) } dd dir="ltr" { code { (r.token) } }
                 }
                 h2 { (lang.t("الوصف", "Description")) }
                 p.description { @if let Some(t) = &r.description { (t) } @else { "—" } }

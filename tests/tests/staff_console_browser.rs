@@ -1,0 +1,288 @@
+//! The staff console in a real headless browser (Debian's `chromium`, driven through
+//! `chromedriver` by WebDriver), against the real server, with a citizen's core synced to it.
+//!
+//! The dispatcher signs in and enters a complaint that came by WhatsApp; the verifier verifies
+//! it; the dispatcher routes it to water; water's staff set it in progress, reply and mark it
+//! fixed — each step by clicking the console's own forms. The same steps are taken on a complaint
+//! the citizen's core filed, and the core receives each change as an event; the WhatsApp
+//! complaint's public history shows each change too.
+//!
+//! Without `chromium` and `chromedriver` the test says so and passes, unless
+//! `BALADIYA_REQUIRE_BROWSER` is set (scripts/test-all.sh installs them and sets it).
+
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use baladiya_core::complaints::{AttributeAnswer, ComplaintDraft, Contact, GeoPoint};
+use baladiya_core::Event;
+use baladiya_tests::{complaints_app, free_addr, http_client, TestServer};
+use fantoccini::{Client, ClientBuilder, Locator};
+
+const TIMEOUT: Duration = Duration::from_secs(10);
+const PASSWORD: &str = "baladiya-demo";
+
+/// chromedriver on a free loopback port, ended with the test.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Driver {
+    fn start() -> Option<Driver> {
+        let found = |bin: &str| {
+            std::env::var_os("PATH")
+                .map(|p| std::env::split_paths(&p).any(|d| d.join(bin).is_file()))
+                .unwrap_or(false)
+        };
+        if !found("chromedriver") || !found("chromium") {
+            if std::env::var_os("BALADIYA_REQUIRE_BROWSER").is_some() {
+                panic!("chromium and chromedriver are required (apt-get install chromium chromium-driver)");
+            }
+            eprintln!(
+                "SKIPPED staff_console_browser: chromium and chromedriver are not installed \
+                 (apt-get install chromium chromium-driver; scripts/test-all.sh does it)"
+            );
+            return None;
+        }
+        let port = free_addr().port();
+        let child = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let until = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < until, "chromedriver did not listen on {port}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Some(Driver { child, port })
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn browser(driver: &Driver) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--window-size=1366,768", "--lang=ar"],
+        }),
+    );
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .expect("a WebDriver session")
+}
+
+async fn click(b: &Client, xpath: &str) {
+    b.find(Locator::XPath(xpath)).await.unwrap_or_else(|e| panic!("{xpath}: {e}")).click().await.unwrap();
+}
+
+async fn type_into(b: &Client, css: &str, text: &str) {
+    b.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).send_keys(text).await.unwrap();
+}
+
+async fn choose(b: &Client, css: &str, value: &str) {
+    b.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .select_by_value(value)
+        .await
+        .unwrap();
+}
+
+/// The page confirms the step (the green notice after a redirect).
+async fn done(b: &Client, what: &str) {
+    let url = b.current_url().await.unwrap();
+    assert!(
+        url.as_str().contains(&format!("done={what}")),
+        "{what}: at {url}: {}",
+        b.source().await.unwrap_or_default()
+    );
+    b.find(Locator::Css("p.notice.ok")).await.unwrap_or_else(|e| panic!("{what}: no confirmation: {e}"));
+}
+
+async fn sign_in(b: &Client, base: &str, user: &str) {
+    b.goto(&format!("{base}staff/login")).await.unwrap();
+    type_into(b, "#username", user).await;
+    type_into(b, "#password", PASSWORD).await;
+    click(b, "//form[@action='/staff/login']//button").await;
+    let url = b.current_url().await.unwrap();
+    assert!(
+        !url.path().starts_with("/staff/login"),
+        "{user} signed in: {}",
+        b.source().await.unwrap_or_default()
+    );
+}
+
+async fn sign_out(b: &Client) {
+    click(b, "//form[@action='/staff/logout']//button").await;
+    assert_eq!(b.current_url().await.unwrap().path(), "/staff/login");
+}
+
+/// Open a request's page and submit the action form whose hidden `action` is `action`, after
+/// `fill` has filled it.
+async fn act(b: &Client, base: &str, id: &str, action: &str) {
+    b.goto(&format!("{base}staff/requests/{id}")).await.unwrap();
+    click(b, &format!("//form[input[@name='action' and @value='{action}']]//button")).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_whatsapp_complaint_walks_through_the_console_and_the_citizen_sees_each_change() {
+    let Some(driver) = Driver::start() else { return };
+    let server = TestServer::start();
+    let base = server.url();
+
+    // The citizen files a complaint from the app.
+    let dir = tempfile::tempdir().unwrap();
+    let core = complaints_app(dir.path(), &base, TIMEOUT);
+    assert!(core.refresh_complaint_categories().await.unwrap() >= 15);
+    let seen: Arc<Mutex<Vec<Event>>> = Arc::new(Mutex::new(Vec::new()));
+    let s = Arc::clone(&seen);
+    core.subscribe(Arc::new(move |e: &Event| s.lock().unwrap().push(e.clone())));
+    let draft = ComplaintDraft {
+        service_code: "water-leak".into(),
+        description: "تسرب مياه في الشارع".into(),
+        attributes: vec![AttributeAnswer { code: "severity".into(), values: vec!["steady".into()] }],
+        location: Some(GeoPoint { lat: 31.52, long: 34.45 }),
+        address: None,
+        contact: Some(Contact {
+            first_name: Some("سامي".into()), last_name: None, phone: None, email: None
+        }),
+    };
+    let local = core.submit_complaint(draft, &[]).unwrap();
+    core.flush_complaints().await.unwrap();
+    let app_id = core.complaint(&local).unwrap().server_id.expect("sent");
+
+    let b = browser(&driver).await;
+
+    // The dispatcher enters the WhatsApp complaint.
+    sign_in(&b, &base, "dispatcher").await;
+    b.goto(&format!("{base}staff/intake")).await.unwrap();
+    choose(&b, "#category", "water-leak").await;
+    click(&b, "//form[@action='/staff/intake' and @method='get']//button").await;
+    choose(&b, "#source", "whatsapp").await;
+    type_into(&b, "#description", "رسالة واتساب: ماسورة مكسورة أمام مدرسة الرمال").await;
+    choose(&b, "#attr-severity", "burst").await;
+    type_into(&b, "#address", "حي الرمال، قرب المدرسة").await;
+    type_into(&b, "#first_name", "أم محمد").await;
+    type_into(&b, "#phone", "0599555111").await;
+    click(&b, "//form[contains(@class,'intake')]//button[@type='submit']").await;
+    done(&b, "intake").await;
+    let url = b.current_url().await.unwrap();
+    let wa_id = url.path().trim_start_matches("/staff/requests/").to_owned();
+    let page = b.source().await.unwrap();
+    assert!(page.contains("واتساب") && page.contains("0599555111"), "{page}");
+    // It is in the inbox, newest first, under the WhatsApp filter.
+    b.goto(&format!("{base}staff/inbox?source=whatsapp")).await.unwrap();
+    let first = b.find(Locator::Css("table.requests tbody tr td a")).await.unwrap();
+    assert_eq!(first.text().await.unwrap(), format!("#{wa_id}"));
+    sign_out(&b).await;
+
+    // The verifier verifies both.
+    sign_in(&b, &base, "verifier").await;
+    for id in [&wa_id, &app_id] {
+        act(&b, &base, id, "verify").await;
+        done(&b, "verify").await;
+    }
+    sign_out(&b).await;
+
+    // The dispatcher routes both to water.
+    sign_in(&b, &base, "dispatcher").await;
+    for id in [&wa_id, &app_id] {
+        b.goto(&format!("{base}staff/requests/{id}")).await.unwrap();
+        choose(&b, "#route-dept", "water").await;
+        click(&b, "//form[input[@name='action' and @value='route']]//button").await;
+        done(&b, "route").await;
+    }
+    // The README's screenshots, when asked for: the inbox and a request, in Arabic, on a desktop
+    // and on a tablet.
+    if let Some(out) = std::env::var_os("BALADIYA_SCREENSHOTS") {
+        let out = std::path::PathBuf::from(out);
+        std::fs::create_dir_all(&out).unwrap();
+        for (w, h) in [(1366, 768), (768, 1024)] {
+            b.set_window_size(w, h).await.unwrap();
+            for (name, path) in
+                [("inbox", "staff/inbox".to_owned()), ("request", format!("staff/requests/{wa_id}"))]
+            {
+                b.goto(&format!("{base}{path}")).await.unwrap();
+                let png = b.screenshot().await.unwrap();
+                std::fs::write(out.join(format!("{name}-ar-{w}x{h}.png")), png).unwrap();
+            }
+        }
+        b.set_window_size(1366, 768).await.unwrap();
+    }
+    sign_out(&b).await;
+
+    // Water's staff: in progress, a reply, fixed.
+    sign_in(&b, &base, "water").await;
+    assert_eq!(b.current_url().await.unwrap().path(), "/staff/queue");
+    for id in [&wa_id, &app_id] {
+        b.goto(&format!("{base}staff/requests/{id}")).await.unwrap();
+        choose(&b, "#status-value", "in_progress").await;
+        click(&b, "//form[input[@name='action' and @value='status']]//button").await;
+        done(&b, "status").await;
+
+        type_into(&b, "#reply-note", "الفريق في الموقع الآن، شكراً لبلاغك").await;
+        click(&b, "//form[input[@name='action' and @value='reply']]//button").await;
+        done(&b, "reply").await;
+
+        choose(&b, "#status-value", "fixed").await;
+        type_into(&b, "#status-note", "تم إصلاح الماسورة").await;
+        click(&b, "//form[input[@name='action' and @value='status']]//button").await;
+        done(&b, "status").await;
+    }
+    sign_out(&b).await;
+    b.close().await.unwrap();
+
+    // The citizen's core receives each change of its complaint as an event, in order.
+    core.refresh_complaints().await.unwrap();
+    let changes: Vec<(String, String)> = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|e| match e {
+            Event::ComplaintUpdated { local_id, update, .. }
+                if *local_id == local && update.detailed_status.as_deref() != Some("received") =>
+            {
+                Some((update.detailed_status.clone().unwrap_or_default(), update.description.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    let states: Vec<&str> = changes.iter().map(|(s, _)| s.as_str()).collect();
+    assert_eq!(states, ["verified", "routed", "in_progress", "in_progress", "fixed"], "{changes:?}");
+    assert_eq!(changes[3].1, "الفريق في الموقع الآن، شكراً لبلاغك");
+    assert_eq!(changes[4].1, "تم إصلاح الماسورة");
+
+    // The WhatsApp complaint's public history, as any citizen's app reads it.
+    let public: serde_json::Value = http_client()
+        .get(format!("{base}open311/v2/requests/{wa_id}.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let history: Vec<&str> = public[0]["servicerequestupdates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["detailed_status"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(history, ["received", "verified", "routed", "in_progress", "in_progress", "fixed"]);
+    assert_eq!(public[0]["source"], "whatsapp");
+    assert!(!public.to_string().contains("0599555111"));
+}
