@@ -3,13 +3,16 @@ import Foundation
 import Network
 
 /// While the app runs, a network coming back sends the outbox at once (the background task only
-/// runs when iOS allows it). Sending when nothing is queued costs nothing.
+/// runs when iOS allows it). Sending when nothing is queued costs nothing. Every path change also
+/// tells the library whether the network is metered (cellular, a personal hotspot, or Low Data
+/// Mode): photos the citizen kept for Wi-Fi go only when it is not, so moving to Wi-Fi sends too.
 final class Connectivity: @unchecked Sendable {
     static let shared = Connectivity()
 
     private let monitor = NWPathMonitor()
     private let queue = DispatchQueue(label: "ps.gaza.baladiya.connectivity")
     private var online = false
+    private var metered = true
 
     func start() {
         monitor.pathUpdateHandler = { [weak self] path in
@@ -17,7 +20,11 @@ final class Connectivity: @unchecked Sendable {
             let nowOnline = path.status == .satisfied
             let cameBack = nowOnline && !self.online
             self.online = nowOnline
-            if cameBack { self.flushSoon() }
+            let nowMetered = path.isExpensive || path.isConstrained
+            let onWifi = nowOnline && !nowMetered && self.metered
+            self.metered = nowMetered
+            AppClient.client?.setMetered(nowMetered)
+            if cameBack || onWifi { self.flushSoon() }
         }
         monitor.start(queue: queue)
     }

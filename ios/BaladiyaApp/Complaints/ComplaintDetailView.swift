@@ -33,6 +33,7 @@ struct ComplaintDetailView: View {
                     }
                 }
                 actions(c)
+                if let delivery = model.photoDelivery { photos(delivery) }
                 Section(L("complaint.details")) {
                     Text(model.categoryName ?? c.draft.serviceCode).bold()
                     Text(FreeText.attributed(c.draft.description))
@@ -82,6 +83,21 @@ struct ComplaintDetailView: View {
         }
         .onAppear { model.start() }
         .onDisappear { model.stop() }
+    }
+
+    /// "Sending photo 2 of 3 — 40%" with a bar while bytes move; what waits (for Wi-Fi, or for
+    /// the next attempt); how many the municipality received and refused.
+    private func photos(_ delivery: PhotoDelivery) -> some View {
+        Section {
+            if let sending = delivery.sending {
+                ProgressView(value: delivery.fraction ?? 0) { Text(sending) }
+            }
+            if let waiting = delivery.waiting {
+                Label { Text(waiting) } icon: { Image(systemName: "wifi") }
+            }
+            if let received = delivery.received { Text(received).font(.footnote) }
+            if let refused = delivery.refused { Text(refused).font(.footnote).foregroundStyle(.red) }
+        }
     }
 
     @ViewBuilder

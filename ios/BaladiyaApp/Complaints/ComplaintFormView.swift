@@ -172,6 +172,16 @@ struct ComplaintFormView: View {
             if photoFailed { Text(L("complaint.photoFailed")).font(.footnote).foregroundStyle(.red) }
             fieldError("photo")
             fieldError("photos")
+            if model.offersPhotoChoices {
+                Toggle(isOn: $model.fullQuality) {
+                    Text(L("complaint.fullQuality"))
+                    Text(L("complaint.fullQualityHelp"))
+                }
+                Toggle(isOn: $model.photosOnWifi) {
+                    Text(L("complaint.photosOnWifi"))
+                    Text(L("complaint.photosOnWifiHelp"))
+                }
+            }
         }
         .id("photos")
     }

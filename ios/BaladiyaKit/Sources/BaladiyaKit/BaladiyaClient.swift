@@ -116,6 +116,25 @@ public final class BaladiyaClient: @unchecked Sendable {
         try await local { try $0.submitComplaint(draft: draft, photos: photos) }
     }
 
+    /// `submitComplaint` with the citizen's choice for the photos: `fullQuality` keeps them full
+    /// size even on a slow link (otherwise a slow link gets ~1280 px, ~150 KB photos), and
+    /// `onWifiOnly` sends the complaint now and its photos only while `setMetered` says the
+    /// network is not metered ("send photos later, on Wi-Fi").
+    public func submitComplaint(
+        _ draft: ComplaintDraft, photos: [Data], fullQuality: Bool, onWifiOnly: Bool
+    ) async throws -> String {
+        try await local {
+            try $0.submitComplaintWith(draft: draft, photos: photos, fullQuality: fullQuality, onWifiOnly: onWifiOnly)
+        }
+    }
+
+    /// Tell the library whether the network is metered (cellular, or Low Data Mode) on every
+    /// change the system reports; photos kept for Wi-Fi go only while it is not. Metered until told.
+    public func setMetered(_ metered: Bool) { inner.setMetered(metered: metered) }
+
+    /// The link's throughput in bytes per second from recent transfers; nil before any.
+    public var linkThroughput: UInt64? { inner.linkThroughput() }
+
     /// Every complaint on this phone, newest first, with its state and history.
     public func complaints() async throws -> [Complaint] {
         try await local { try $0.complaints() }

@@ -53,6 +53,19 @@ public enum ComplaintAnswers {
     private static func separator(_ display: Display) -> String { display.lang == .ar ? "، " : ", " }
 }
 
+/// Where a complaint's photos are, worded for the detail screen (see `ComplaintDetailModel.photoDelivery`).
+public struct PhotoDelivery: Equatable {
+    /// "Sending photo 2 of 3 — 40%" while an upload moves.
+    public var sending: String?
+    /// The whole upload's progress, 0...1, for a bar (with `sending`).
+    public var fraction: Double?
+    /// "1 photo waiting for Wi-Fi", or still to send with the next connection.
+    public var waiting: String?
+    /// "Photos received by the municipality: 1 of 3" once the complaint is on the server.
+    public var received: String?
+    public var refused: String?
+}
+
 /// One entry of a complaint's history, ready to show.
 public struct HistoryRow: Equatable {
     public let id: String
@@ -72,9 +85,12 @@ public final class ComplaintDetailModel {
     public private(set) var categoryName: String?
     public private(set) var answers: [AnswerRow] = []
     public private(set) var errorText: String?
+    /// The upload under way, from the library's progress events; nil when nothing is moving.
+    public private(set) var progress: UploadProgress?
     private var definition: [AttributeDef] = []
     private let client: BaladiyaClient
     private var listening: Task<Void, Never>?
+    private var progressListening: Task<Void, Never>?
 
     public init(client: BaladiyaClient, localId: String) {
         self.client = client
@@ -104,23 +120,75 @@ public final class ComplaintDetailModel {
         let id = localId
         listening = client.follow({ event in
             switch event {
-            case let .complaintSent(localId, _), let .complaintNeedsAttention(localId, _), let .complaintUpdated(localId, _, _):
+            case let .complaintSent(localId, _), let .complaintNeedsAttention(localId, _), let .complaintUpdated(localId, _, _),
+                let .complaintPhotosSent(localId, _, _):
                 return localId == id
             default: return false
             }
         }, reload: { [weak self] in await self?.reload() })
+        let events = client.events()
+        progressListening = Task { @MainActor [weak self] in
+            for await event in events {
+                switch event {
+                case let .complaintProgress(p) where p.localId == id: self?.show(p)
+                case let .complaintPhotosSent(localId, _, _) where localId == id: self?.show(nil)
+                default: break
+                }
+            }
+        }
         Task { await reload() }
     }
 
     public func stop() {
         listening?.cancel()
         listening = nil
+        progressListening?.cancel()
+        progressListening = nil
+    }
+
+    /// A progress report (the events' handler; tests hand one over). The last report of an upload
+    /// (every byte sent) clears it: it would read "100%" until the answer came.
+    public func show(_ report: UploadProgress?) {
+        willChange()
+        progress = report.flatMap { $0.bytesTotal == 0 || $0.bytesSent < $0.bytesTotal ? $0 : nil }
+    }
+
+    /// Where the photos are, worded: "sending photo 2 of 3 — 40%" while bytes move (with the
+    /// whole upload's fraction for a bar), then what still waits (for Wi-Fi, or for the next
+    /// attempt), how many the municipality received and refused. Nil for a complaint without
+    /// photos or one withdrawn.
+    public var photoDelivery: PhotoDelivery? {
+        guard let c = complaint, c.photoCount > 0, c.state != .cancelled else { return nil }
+        let d = client.display
+        var delivery = PhotoDelivery()
+        if let p = progress {
+            delivery.sending = p.photoIndex == 0
+                ? d.text("photos.sendingWithComplaint", d.percent(Self.percent(p.bytesSent, p.bytesTotal)))
+                : d.text("photos.sending", d.number(Int64(p.photoIndex)), d.number(Int64(p.photoCount)),
+                         d.percent(Self.percent(p.photoBytesSent, p.photoBytesTotal)))
+            delivery.fraction = p.bytesTotal == 0 ? 0 : min(1, Double(p.bytesSent) / Double(p.bytesTotal))
+        }
+        guard c.serverId != nil else { return delivery.sending == nil ? nil : delivery }
+        let remaining = Int(c.photoCount) - Int(c.photosUploaded) - Int(c.photosRefused)
+        if remaining > 0 && delivery.sending == nil {
+            delivery.waiting = d.plural(c.photosOnUnmeteredOnly ? "photos.waitingForWifi" : "photos.stillToSend", remaining)
+        }
+        delivery.received = d.text("photos.received", d.number(Int64(c.photosUploaded)), d.number(Int64(c.photoCount)))
+        if c.photosRefused > 0 { delivery.refused = d.plural("photos.refused", Int(c.photosRefused)) }
+        return delivery
+    }
+
+    /// Whole percent, rounded down: 100% only when every byte is sent.
+    static func percent(_ sent: UInt64, _ total: UInt64) -> Int {
+        total == 0 ? 0 : Int(min(sent, total) * 100 / total)
     }
 
     /// Read the complaint, and its category's name and questions, from the phone.
     public func reload() async {
         do {
             let c = try await client.complaint(localId: localId)
+            // Everything on the server (or refused): nothing is moving any more.
+            if c.serverId != nil && c.photosUploaded + c.photosRefused >= c.photoCount { progress = nil }
             let code = c.draft.serviceCode
             if categoryName == nil || complaint?.draft.serviceCode != code {
                 categoryName = (try? await client.complaintCategories())?.first { $0.code == code }?.name

@@ -32,6 +32,13 @@ public final class ComplaintFormModel {
     public var location: GeoPoint? { willSet { willChange() } didSet { resolved("location") } }
     /// Photo bytes the core reads (JPEG, PNG or WebP), at most 3; not changed by an edit.
     public var photos: [Data] = [] { willSet { willChange() } }
+    /// Full-size photos even on a slow link (more data); off, the core sizes them to the link.
+    public var fullQuality = false { willSet { willChange() } }
+    /// "Send photos later, on Wi-Fi": the complaint goes now, its photos on a network that is not
+    /// metered (the app reports it with `BaladiyaClient.setMetered`).
+    public var photosOnWifi = false { willSet { willChange() } }
+    /// The photo choices are offered with photos only (and not when editing: photos stay as filed).
+    public var offersPhotoChoices: Bool { editing == nil && !photos.isEmpty }
     public var anonymous = false { willSet { willChange() } }
     public var firstName = "" { willSet { willChange() } }
     public var lastName = "" { willSet { willChange() } }
@@ -177,7 +184,8 @@ public final class ComplaintFormModel {
                 try await client.editComplaint(localId: editing, draft: draft)
                 id = editing
             } else {
-                id = try await client.submitComplaint(draft, photos: photos)
+                id = try await client.submitComplaint(
+                    draft, photos: photos, fullQuality: fullQuality, onWifiOnly: photosOnWifi && !photos.isEmpty)
             }
             update { self.filed = id }
             return id

@@ -40,6 +40,11 @@ public struct Display {
         return sign(n < 0) + digits(grouped)
     }
 
+    /// A whole percentage: "40%" / "٤٠٪".
+    public func percent(_ n: Int) -> String {
+        number(Int64(n)) + (lang == .ar ? "\u{066A}" : "%")
+    }
+
     /// An amount of minor units (agorot) with two decimals: "1,234.50" / "١٬٢٣٤٫٥٠".
     public func decimal(minor: Int64) -> String {
         let whole = Self.group(String(minor.magnitude / 100), separator: lang == .ar ? "\u{066C}" : ",")

@@ -189,6 +189,13 @@ enum Texts {
         ("complaint.photoN", "الصورة %@", "Photo %@"),
         ("complaint.photosRemove", "إزالة الصور", "Remove the photos"),
         ("complaint.photoFailed", "تعذّرت قراءة إحدى الصور. جرّب صورة أخرى.", "A photo could not be read. Try another one."),
+        ("complaint.fullQuality", "صور بجودة كاملة", "Full-quality photos"),
+        ("complaint.fullQualityHelp", "على الاتصال البطيء تُرسَل الصور بحجم أصغر. الجودة الكاملة تستهلك بيانات أكثر.", "On a slow connection photos are sent smaller. Full quality uses more data."),
+        ("complaint.photosOnWifi", "أرسل الصور لاحقًا عبر الواي فاي", "Send photos later, on Wi-Fi"),
+        ("complaint.photosOnWifiHelp", "تُرسَل الشكوى الآن، وتنتظر صورها شبكة واي فاي.", "The complaint goes now; its photos wait for a Wi-Fi network."),
+        ("photos.sending", "جارٍ إرسال الصورة %1$@ من %2$@ — %3$@", "Sending photo %1$@ of %2$@ — %3$@"),
+        ("photos.sendingWithComplaint", "جارٍ إرسال الشكوى مع صورها — %@", "Sending the complaint with its photos — %@"),
+        ("photos.received", "الصور التي وصلت إلى البلدية: %1$@ من %2$@", "Photos received by the municipality: %1$@ of %2$@"),
         ("complaint.contact", "بياناتك", "Your details"),
         ("complaint.anonymous", "أرسل دون ذكر اسمي", "Send anonymously"),
         ("complaint.anonymousHelp", "دون ذكر الاسم: لن يخرج اسمك ولا رقم هاتفك من هاتفك. ويمكنك متابعة الشكوى من هنا.", "Anonymous: no name or phone number leaves your phone. You can still follow the complaint here."),
@@ -319,6 +326,15 @@ enum Texts {
         "photos.attached": PluralForms(
             ar: ["لا صور مرفقة", "صورة واحدة مرفقة", "صورتان مرفقتان", "%@ صور مرفقة", "%@ صورة مرفقة", "%@ صورة مرفقة"],
             en: ["%@ photo attached", "%@ photos attached"]),
+        "photos.waitingForWifi": PluralForms(
+            ar: ["لا صور بانتظار شبكة واي فاي", "صورة واحدة بانتظار شبكة واي فاي", "صورتان بانتظار شبكة واي فاي", "%@ صور بانتظار شبكة واي فاي", "%@ صورة بانتظار شبكة واي فاي", "%@ صورة بانتظار شبكة واي فاي"],
+            en: ["%@ photo waiting for Wi-Fi", "%@ photos waiting for Wi-Fi"]),
+        "photos.stillToSend": PluralForms(
+            ar: ["لا صور بانتظار الإرسال.", "صورة واحدة لم تُرسَل بعد، وتُرسَل مع الاتصال التالي.", "صورتان لم تُرسَلا بعد، وتُرسَلان مع الاتصال التالي.", "%@ صور لم تُرسَل بعد، وتُرسَل مع الاتصال التالي.", "%@ صورة لم تُرسَل بعد، وتُرسَل مع الاتصال التالي.", "%@ صورة لم تُرسَل بعد، وتُرسَل مع الاتصال التالي."],
+            en: ["%@ photo still to send; it goes with the next connection.", "%@ photos still to send; they go with the next connection."]),
+        "photos.refused": PluralForms(
+            ar: ["قبلت البلدية كل الصور.", "تعذّر على البلدية قبول صورة واحدة.", "تعذّر على البلدية قبول صورتين.", "تعذّر على البلدية قبول %@ صور.", "تعذّر على البلدية قبول %@ صورة.", "تعذّر على البلدية قبول %@ صورة."],
+            en: ["The municipality could not accept %@ photo.", "The municipality could not accept %@ photos."]),
         "news.unread.count": PluralForms(
             ar: ["لا أخبار غير مقروءة", "خبر واحد غير مقروء", "خبران غير مقروءين", "%@ أخبار غير مقروءة", "%@ خبرًا غير مقروء", "%@ خبر غير مقروء"],
             en: ["%@ unread item", "%@ unread items"]),
