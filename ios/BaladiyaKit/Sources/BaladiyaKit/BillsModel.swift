@@ -1,14 +1,11 @@
 import Foundation
-#if canImport(Combine)
-import Combine
-#endif
 
 /// The bills screen's state. The account number and the verification factor (the phone number
 /// registered on the account, or the id number: the server says which) are typed each time; the
 /// factor is never stored. Offline, a saved account's last statement comes back marked stale with
 /// its date. Digits of any script are accepted (the core normalises them).
 @MainActor
-public final class BillsModel {
+public final class BillsModel: ViewModel {
     public var account = "" { willSet { willChange() } }
     public var verification = "" { willSet { willChange() } }
     public var nickname = "" { willSet { willChange() } }
@@ -120,20 +117,4 @@ public final class BillsModel {
             update { self.errorText = text }
         }
     }
-
-    private func update(_ change: () -> Void) {
-        willChange()
-        change()
-    }
-
-    #if canImport(Combine)
-    public nonisolated let objectWillChange = ObservableObjectPublisher()
-    private func willChange() { objectWillChange.send() }
-    #else
-    private func willChange() {}
-    #endif
 }
-
-#if canImport(Combine)
-extension BillsModel: ObservableObject {}
-#endif

@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(Combine)
-import Combine
-#endif
 
 /// One of the citizen's answers to the category's questions, as the detail screen shows it.
 public struct AnswerRow: Equatable {
@@ -79,7 +76,7 @@ public struct HistoryRow: Equatable {
 /// answers, the status note and history with readable, tappable phone numbers. Kept current
 /// from the library's events while started.
 @MainActor
-public final class ComplaintDetailModel {
+public final class ComplaintDetailModel: ViewModel {
     public let localId: String
     public private(set) var complaint: Complaint?
     public private(set) var categoryName: String?
@@ -203,15 +200,4 @@ public final class ComplaintDetailModel {
             errorText = client.display.describe(error)
         }
     }
-
-    #if canImport(Combine)
-    public nonisolated let objectWillChange = ObservableObjectPublisher()
-    private func willChange() { objectWillChange.send() }
-    #else
-    private func willChange() {}
-    #endif
 }
-
-#if canImport(Combine)
-extension ComplaintDetailModel: ObservableObject {}
-#endif

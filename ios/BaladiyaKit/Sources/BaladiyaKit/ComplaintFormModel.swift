@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(Combine)
-import Combine
-#endif
 
 /// The complaint form's state: the category and its questions, the answers, description, address,
 /// contact or anonymous, and — after a refused tap on "file" — every field's problem at once, the
@@ -11,7 +8,7 @@ import Combine
 ///
 /// With `editing`, the form changes a complaint still on the phone.
 @MainActor
-public final class ComplaintFormModel {
+public final class ComplaintFormModel: ViewModel {
     public let editing: String?
     public private(set) var categories: [ComplaintCategory] = []
     public private(set) var loadingCategories = false
@@ -244,20 +241,4 @@ public final class ComplaintFormModel {
             bannerText = issues.isEmpty ? nil : client.display.plural("form.problems", issues.count)
         }
     }
-
-    private func update(_ change: () -> Void) {
-        willChange()
-        change()
-    }
-
-    #if canImport(Combine)
-    public nonisolated let objectWillChange = ObservableObjectPublisher()
-    private func willChange() { objectWillChange.send() }
-    #else
-    private func willChange() {}
-    #endif
 }
-
-#if canImport(Combine)
-extension ComplaintFormModel: ObservableObject {}
-#endif

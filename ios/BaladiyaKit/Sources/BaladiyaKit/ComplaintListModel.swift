@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(Combine)
-import Combine
-#endif
 
 /// The view model of the citizen's complaints screen: every complaint on the phone, newest first,
 /// kept current while started from the library's events (a complaint sent, refused or answered),
@@ -9,7 +6,7 @@ import Combine
 ///
 /// Call `start()` when the screen appears and `stop()` when it goes away.
 @MainActor
-public final class ComplaintListModel {
+public final class ComplaintListModel: ViewModel {
     public private(set) var complaints: [Complaint] = []
     /// Category names by code, in the language the categories were last fetched in.
     public private(set) var categoryNames: [String: String] = [:]
@@ -124,15 +121,4 @@ public final class ComplaintListModel {
             errorText = client.display.describe(error)
         }
     }
-
-    #if canImport(Combine)
-    public nonisolated let objectWillChange = ObservableObjectPublisher()
-    private func willChange() { objectWillChange.send() }
-    #else
-    private func willChange() {}
-    #endif
 }
-
-#if canImport(Combine)
-extension ComplaintListModel: ObservableObject {}
-#endif

@@ -1,14 +1,11 @@
 import Foundation
-#if canImport(Combine)
-import Combine
-#endif
 
 /// The guide tab without a query: the categories as chips, the services of the chosen one, and
 /// the sync of the catalogue. The automatic sync at launch stays quiet when the server cannot be
 /// reached (the guide on the phone is what the citizen reads anyway); a sync the citizen asked
 /// for says why it failed.
 @MainActor
-public final class GuideBrowseModel {
+public final class GuideBrowseModel: ViewModel {
     public struct Chip: Equatable {
         public let id: String
         /// In the app's language.
@@ -81,23 +78,7 @@ public final class GuideBrowseModel {
     public func dismissError() {
         update { self.errorText = nil }
     }
-
-    private func update(_ change: () -> Void) {
-        willChange()
-        change()
-    }
-
-    #if canImport(Combine)
-    public nonisolated let objectWillChange = ObservableObjectPublisher()
-    private func willChange() { objectWillChange.send() }
-    #else
-    private func willChange() {}
-    #endif
 }
-
-#if canImport(Combine)
-extension GuideBrowseModel: ObservableObject {}
-#endif
 
 extension Display {
     /// A service's fee: free, varies (no amount), or the amount.

@@ -1,12 +1,9 @@
 import Foundation
-#if canImport(Combine)
-import Combine
-#endif
 
 /// The view model of the guide's search screen: the query as typed, the page of hits, and what
 /// to tell the user. UI frameworks observe it (ObservableObject where Combine exists).
 @MainActor
-public final class GuideSearchModel {
+public final class GuideSearchModel: ViewModel {
     public private(set) var query = ""
     public private(set) var hits: [GuideHit] = []
     public private(set) var errorText: String?
@@ -50,15 +47,4 @@ public final class GuideSearchModel {
     public func settle() async {
         await running?.value
     }
-
-    #if canImport(Combine)
-    public nonisolated let objectWillChange = ObservableObjectPublisher()
-    private func willChange() { objectWillChange.send() }
-    #else
-    private func willChange() {}
-    #endif
 }
-
-#if canImport(Combine)
-extension GuideSearchModel: ObservableObject {}
-#endif

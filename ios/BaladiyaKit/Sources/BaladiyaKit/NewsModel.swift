@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(Combine)
-import Combine
-#endif
 
 /// The view model of the news screen and of the unread badge: the offline news, newest first,
 /// the unread count, and what to tell the user. Kept current while started from the library's
@@ -11,7 +8,7 @@ import Combine
 /// Call `start()` when the screen (or the tab bar with the badge) appears and `stop()` when it
 /// goes away.
 @MainActor
-public final class NewsModel {
+public final class NewsModel: ViewModel {
     public private(set) var items: [StoredNews] = []
     public private(set) var unreadCount = 0
     /// Show only the unread items.
@@ -124,15 +121,4 @@ public final class NewsModel {
             errorText = client.display.describe(error)
         }
     }
-
-    #if canImport(Combine)
-    public nonisolated let objectWillChange = ObservableObjectPublisher()
-    private func willChange() { objectWillChange.send() }
-    #else
-    private func willChange() {}
-    #endif
 }
-
-#if canImport(Combine)
-extension NewsModel: ObservableObject {}
-#endif

@@ -1,12 +1,9 @@
 import Foundation
-#if canImport(Combine)
-import Combine
-#endif
 
 /// A service's page (or the violations guide): read from the phone, with the department's name
 /// in the app's language, and a failure in the citizen's words.
 @MainActor
-public final class ServicePageModel {
+public final class ServicePageModel: ViewModel {
     public private(set) var service: Service?
     public private(set) var departmentName: String?
     /// The whole violations guide, or the one violation a search hit named.
@@ -51,20 +48,4 @@ public final class ServicePageModel {
             update { self.errorText = text }
         }
     }
-
-    private func update(_ change: () -> Void) {
-        willChange()
-        change()
-    }
-
-    #if canImport(Combine)
-    public nonisolated let objectWillChange = ObservableObjectPublisher()
-    private func willChange() { objectWillChange.send() }
-    #else
-    private func willChange() {}
-    #endif
 }
-
-#if canImport(Combine)
-extension ServicePageModel: ObservableObject {}
-#endif

@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(Combine)
-import Combine
-#endif
 
 /// Where the settings are kept: `UserDefaults` in the app (`DefaultsPreferences`), a dictionary
 /// in tests.
@@ -55,7 +52,7 @@ public struct UsageRow: Equatable {
 /// data used per feature, clearing saved bills, the version. Also read without a screen: the app
 /// asks `language` at launch and `allowsNotification(_:)` before posting one.
 @MainActor
-public final class SettingsModel {
+public final class SettingsModel: ViewModel {
     nonisolated static let languageKey = "baladiya.language"
     nonisolated static let notifyKeys: [NotificationKind: String] = [
         .complaintUpdate: "baladiya.notify.complaints",
@@ -181,20 +178,4 @@ public final class SettingsModel {
     public func dismissMessage() {
         update { self.message = nil }
     }
-
-    private func update(_ change: () -> Void) {
-        willChange()
-        change()
-    }
-
-    #if canImport(Combine)
-    public nonisolated let objectWillChange = ObservableObjectPublisher()
-    private func willChange() { objectWillChange.send() }
-    #else
-    private func willChange() {}
-    #endif
 }
-
-#if canImport(Combine)
-extension SettingsModel: ObservableObject {}
-#endif
