@@ -8,10 +8,9 @@ import org.jetbrains.kotlin.gradle.dsl.JvmTarget
 plugins {
     id("com.android.application")
     id("org.jetbrains.kotlin.android")
-    // Kotlin 2.x compiles Compose through this plugin; keep its version equal to the Kotlin
-    // plugin's in ../build.gradle.kts. If the root build ever declares it (apply false), drop the
-    // version here (Gradle refuses a version for a plugin already on the classpath).
-    id("org.jetbrains.kotlin.plugin.compose") version "2.3.21"
+    // Kotlin 2.x compiles Compose through this plugin; its version is the root build's
+    // (../build.gradle.kts, equal to the Kotlin plugin's).
+    id("org.jetbrains.kotlin.plugin.compose")
 }
 
 // Where the app talks to. Release: the municipal API over https. Debug: the reference server on

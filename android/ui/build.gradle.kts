@@ -8,8 +8,8 @@ import org.jetbrains.kotlin.gradle.dsl.JvmTarget
 plugins {
     id("com.android.library")
     id("org.jetbrains.kotlin.android")
-    // Keep equal to the Kotlin plugin's version (see app/build.gradle.kts).
-    id("org.jetbrains.kotlin.plugin.compose") version "2.3.21"
+    // Version declared once at the root (../build.gradle.kts, equal to the Kotlin plugin's).
+    id("org.jetbrains.kotlin.plugin.compose")
 }
 
 android {
