@@ -12,8 +12,8 @@
 #
 # Environment:
 #   BALADIYA_SWIFT_ROOT    where the root lives (default /var/cache/baladiya/swift-trixie)
-#   BALADIYA_SWIFT_MIRROR  Debian mirror URL (default: the host's apt sources,
-#                          falling back to http://deb.debian.org/debian)
+#   BALADIYA_SWIFT_MIRROR  Debian mirror URL (default: the first Debian mirror of the host's
+#                          own apt sources; without one, set this or the script stops)
 #   BALADIYA_SWIFT_NO_UNSHARE=1  mount in the host's mount namespace instead of
 #                          a private one (the EXIT trap still unmounts)
 #   BALADIYA_SWIFT_HOME    HOME inside the chroot (default /root, which lives in
@@ -21,36 +21,15 @@
 #   Inside the chroot the command sees only: PATH, HOME, LANG=C.UTF-8, TERM,
 #   LD_LIBRARY_PATH (if set on the host) and every BALADIYA_* variable.
 #
-# Verified invocation (throwaway package /tmp/swiftenv-demo: a C library
-# libfoo.so built on the host with gcc / glibc 2.36 into /tmp/swiftenv-demo/lib,
-# a `.systemLibrary` target whose module.modulemap has `header "foo.h"` and
-# `link "foo"`, a Swift library target over it with
-# `swiftLanguageModes: [.v5]`, and an XCTest target; run from any cwd):
-#
-#   LD_LIBRARY_PATH=/tmp/swiftenv-demo/lib BALADIYA_DEMO_PORT=<port> \
-#     scripts/swift-env.sh run /tmp/swiftenv-demo \
-#       swift test --disable-swift-testing -Xlinker -L/tmp/swiftenv-demo/lib
-#
-#   -> "Executed 3 tests, with 0 failures (0 unexpected)" (one test calls the
-#      C add(), two reach a host `python3 -m http.server` on 127.0.0.1:<port>,
-#      by raw socket and by URLSession). Cold run incl. creating the root:
-#      ~80 s (debootstrap ~30 s, apt ~40 s, build+test ~9 s; the mirror's
-#      speed varies, up to ~140 s seen). Second run: ~1.5 s.
-#
-#   -Xlinker -L<dir>  lets ld find lib<name>.so named by `link "<name>"` in
-#                     the modulemap (without it: "link command failed").
-#   LD_LIBRARY_PATH   lets the xctest runner load it (without it: "error while
-#                     loading shared libraries: libfoo.so"). Alternative that
-#                     needs no env: add `-Xlinker -rpath -Xlinker <dir>`.
-#   Both paths are the same inside and outside: the dir is bind-mounted at its
-#   own absolute path.
-#
-# For Baladiya the same pattern (repo checkout bind-mounted, package in a
-# subdir, the Rust cdylib built on the host first):
-#   cargo build -p <ffi crate>             # host: target/debug/libbaladiya_ffi.so
+# How Baladiya uses it (scripts/test-swift.sh): the Rust cdylib is built on the host, the
+# checkout is bind-mounted at its own path, and the package is tested inside:
 #   LD_LIBRARY_PATH=$PWD/target/debug \
 #     scripts/swift-env.sh run "$PWD" bash -c \
 #       "cd ios/BaladiyaKit && swift test --disable-swift-testing -Xlinker -L$PWD/target/debug"
+#   -Xlinker -L<dir>  lets ld find the library named by `link` in the package's modulemap;
+#   LD_LIBRARY_PATH   lets the xctest runner load it. Both paths are the same inside and
+#                     outside, since the directory is mounted at its own absolute path.
+# Creating the root takes one to two minutes (debootstrap, then apt); later runs reuse it.
 #
 # Notes / pitfalls:
 #   * `libc6-dev` must be installed next to `swiftlang`, otherwise swiftc
@@ -269,7 +248,8 @@ detect_mirror() {
     if [[ -n $uri ]]; then echo "${uri%/}"; return; fi
   done
   shopt -u nullglob
-  echo "http://deb.debian.org/debian"
+  # No mirror is named here: the machine's own configuration says where Debian comes from.
+  die "no Debian mirror in the host's apt sources (/etc/apt/sources.list, /etc/apt/sources.list.d); set BALADIYA_SWIFT_MIRROR"
 }
 
 host_apt_install() {  # host_apt_install <cmd> <package>
