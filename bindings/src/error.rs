@@ -69,7 +69,7 @@ impl From<Error> for ApiError {
                 ApiError::Throttled { retry_after_secs: retry_after.as_secs().max(1), detail }
             }
             Error::Rejected { status, .. } => ApiError::Server { status, detail },
-            Error::Storage(_) => ApiError::Storage { detail },
+            Error::Storage(_) | Error::StoreCorrupt(_) => ApiError::Storage { detail },
         }
     }
 }

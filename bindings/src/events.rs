@@ -7,6 +7,7 @@ use baladiya_core::wire::NewsItem;
 
 use crate::types::SyncSummary;
 use baladiya_core::events::UploadProgress;
+use baladiya_core::store::StoreRecovery;
 use baladiya_core::{Event, GuideSyncReport};
 
 /// Where a complaint's upload is: "sending photo 2 of 3 — 40%".
@@ -19,6 +20,20 @@ pub struct UploadProgress {
     pub photo_bytes_total: u64,
     pub bytes_sent: u64,
     pub bytes_total: u64,
+}
+
+/// A damaged local database that was set aside, and what was carried into the fresh one: tell the
+/// citizen, and that unsent complaints (`unsent_complaints_recovered`) will still be sent.
+#[uniffi::remote(Record)]
+pub struct StoreRecovery {
+    pub set_aside: String,
+    pub reason: String,
+    pub at_open: bool,
+    pub complaints_recovered: u32,
+    pub unsent_complaints_recovered: u32,
+    pub photos_recovered: u32,
+    pub bill_accounts_recovered: u32,
+    pub complete: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, uniffi::Enum)]
@@ -41,6 +56,10 @@ pub enum BaladiyaEvent {
     NewsArrived { items: Vec<NewsItem>, important: u32 },
     /// A background sync finished.
     SyncFinished { summary: SyncSummary },
+    /// The local database was found damaged while the app ran, set aside and rebuilt from what
+    /// could be read; the guide downloads whole on its next sync. Damage found at open is in
+    /// `store_recoveries()`.
+    StoreRecovered { recovery: StoreRecovery },
 }
 
 impl From<&Event> for BaladiyaEvent {
@@ -62,6 +81,7 @@ impl From<&Event> for BaladiyaEvent {
             }
             Event::NewsArrived { items, important } => BaladiyaEvent::NewsArrived { items, important },
             Event::SyncFinished(report) => BaladiyaEvent::SyncFinished { summary: report.into() },
+            Event::StoreRecovered(recovery) => BaladiyaEvent::StoreRecovered { recovery },
         }
     }
 }

@@ -18,6 +18,7 @@ use baladiya_core::complaints::refresh::RefreshReport;
 use baladiya_core::complaints::{Complaint, ComplaintDraft};
 use baladiya_core::news::{NewsReport, StoredNews};
 use baladiya_core::open311::{AttributeDef, ComplaintCategory};
+use baladiya_core::store::StoreRecovery;
 use baladiya_core::usage::DataUsage;
 use baladiya_core::wire::VerificationInfo;
 
@@ -311,6 +312,13 @@ impl Baladiya {
                 elapsed_ms: 0,
             },
         }
+    }
+
+    /// Each time the local database was found damaged since `open` (at open included), set aside
+    /// and rebuilt, oldest first; empty when it never was. Read it after `open`: damage found at
+    /// open raises no event (no listener is registered yet).
+    pub fn store_recoveries(&self) -> Vec<StoreRecovery> {
+        self.core.store_recoveries()
     }
 
     /// Receive events until the returned subscription is cancelled or dropped.

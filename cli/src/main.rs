@@ -153,19 +153,62 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let cfg = config(&cli, data_dir);
     match cli.command {
         Command::Demo => demo::run(cli.lang).await,
-        Command::Guide(cmd) => guide(&Baladiya::open(cfg)?, cmd, cli.lang).await,
-        Command::Complaint(cmd) => complaint::run(&Baladiya::open(cfg)?, cmd).await,
-        Command::Bill(cmd) => bill::run(&Baladiya::open(cfg)?, cmd, cli.lang).await,
-        Command::News { unread, mark_read } => {
-            news::run(&Baladiya::open(cfg)?, unread, mark_read, cli.lang).await
-        }
+        Command::Guide(cmd) => guide(&open(cfg)?, cmd, cli.lang).await,
+        Command::Complaint(cmd) => complaint::run(&open(cfg)?, cmd).await,
+        Command::Bill(cmd) => bill::run(&open(cfg)?, cmd, cli.lang).await,
+        Command::News { unread, mark_read } => news::run(&open(cfg)?, unread, mark_read, cli.lang).await,
         Command::Sync { budget } => {
-            let core = Baladiya::open(cfg)?;
+            let core = open(cfg)?;
             let r = core.background_sync(std::time::Duration::from_secs_f64(budget.max(0.0))).await;
             say!("{r:#?}");
             Ok(())
         }
     }
+}
+
+/// Open the core, and say on stderr whenever the local database is found damaged: at open (said
+/// at once) or during the command (said when it happens), whatever the command.
+fn open(cfg: Config) -> Result<Baladiya, baladiya_core::Error> {
+    let core = Baladiya::open(cfg)?;
+    for r in core.store_recoveries() {
+        for line in recovery_lines(&r) {
+            eprintln!("{line}");
+        }
+    }
+    core.subscribe(std::sync::Arc::new(|e: &baladiya_core::Event| {
+        if let baladiya_core::Event::StoreRecovered(r) = e {
+            for line in recovery_lines(r) {
+                eprintln!("{line}");
+            }
+        }
+    }));
+    Ok(core)
+}
+
+/// What a citizen (or support) needs to know about a damaged database that was set aside.
+fn recovery_lines(r: &baladiya_core::store::StoreRecovery) -> Vec<String> {
+    let when = if r.at_open { "when it was opened" } else { "during this command" };
+    let mut lines = vec![
+        format!("warning: the local database was found damaged {when} ({})", r.reason),
+        format!("warning: it was moved aside, not deleted: {}", r.set_aside),
+        format!(
+            "warning: a new one was made with what could be read: {} complaint(s), {} of them not yet sent \
+             (`complaint flush` sends them), {} photo(s), {} saved bill account(s)",
+            r.complaints_recovered,
+            r.unsent_complaints_recovered,
+            r.photos_recovered,
+            r.bill_accounts_recovered
+        ),
+        "warning: the guide will be downloaded again in full by `guide sync`".to_owned(),
+    ];
+    if !r.complete {
+        lines.push(
+            "warning: some complaints or saved accounts could not be read; the file moved aside still has \
+             whatever remains of them"
+                .to_owned(),
+        );
+    }
+    lines
 }
 
 async fn guide(core: &Baladiya, cmd: GuideCommand, langs: Langs) -> Result<(), Box<dyn std::error::Error>> {

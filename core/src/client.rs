@@ -19,7 +19,7 @@ use crate::guide::{self, sync::GuideSyncReport};
 use crate::news::{self, NewsReport, StoredNews};
 use crate::open311::{AttributeDef, ComplaintCategory, Open311Client, Open311Config};
 use crate::photo;
-use crate::store::Store;
+use crate::store::{Store, StoreRecovery};
 use crate::throughput::Throughput;
 use crate::usage::{self, DataUsage, Feature, StoreMeter};
 use baladiya_wire::VerificationInfo;
@@ -84,6 +84,9 @@ impl Baladiya {
         let api = ApiClient::new(&config.server_url, &config.http)?;
         let open311 = Open311Client::new(config.open311.clone(), &config.http)?;
         let store = Arc::new(Store::open(&config.data_dir)?);
+        let events = Arc::new(Events::default());
+        let to_listeners = Arc::clone(&events);
+        store.on_recovery(Arc::new(move |r| to_listeners.emit(&Event::StoreRecovered(r.clone()))));
         let throughput = Arc::new(Throughput::default());
         let api = api.with_meter(StoreMeter::shared(&store, None)).with_throughput(Arc::clone(&throughput));
         let open311 = open311
@@ -102,7 +105,7 @@ impl Baladiya {
             clock: config.clock,
             area: config.area,
             search: Arc::new(search),
-            events: Arc::new(Events::default()),
+            events,
             flushing: tokio::sync::Mutex::new(()),
             in_flight: std::sync::Mutex::new(None),
             throughput,
@@ -117,6 +120,13 @@ impl Baladiya {
     /// Bytes moved per feature since the app was installed (guide, complaints, bills, news).
     pub fn data_usage(&self) -> Result<Vec<DataUsage>> {
         self.store.read(usage::totals)
+    }
+
+    /// Each time the local database was found damaged since this client was opened (at open
+    /// included), set aside and rebuilt, oldest first; empty when it never was. The ones found
+    /// while the app runs are also raised as [`Event::StoreRecovered`].
+    pub fn store_recoveries(&self) -> Vec<StoreRecovery> {
+        self.store.recoveries()
     }
 
     /// Register a listener for events; the id unsubscribes it.
@@ -153,7 +163,16 @@ impl Baladiya {
                 let store = Arc::clone(&self.store);
                 // The write may take a while for a full catalogue: keep it off the async workers.
                 let mut report = tokio::task::spawn_blocking(move || {
-                    store.write(|tx| guide::sync::apply(tx, &value, etag.as_deref()))
+                    store.write(|tx| {
+                        // A delta applies only to the catalogue it was asked for: not to a store
+                        // rebuilt empty (after damage) while it was downloading.
+                        if value.since.is_some() && guide::local_version(tx)? != version {
+                            return Err(Error::Storage(
+                                "the local guide changed during the sync; sync again".into(),
+                            ));
+                        }
+                        guide::sync::apply(tx, &value, etag.as_deref())
+                    })
                 })
                 .await
                 .map_err(|e| Error::Storage(format!("sync write did not finish: {e}")))??;

@@ -39,6 +39,11 @@ pub enum Error {
     /// The local database failed.
     #[error("storage error: {0}")]
     Storage(String),
+    /// The local database file is damaged (SQLite found it corrupt, or not a database). The store
+    /// has set the file aside and rebuilt itself from what could be read (see
+    /// [`crate::store::StoreRecovery`]), so the same call made again works.
+    #[error("the local database was damaged ({0}); it was set aside and rebuilt: try again")]
+    StoreCorrupt(String),
 }
 
 /// One field of the input and what is wrong with it.
@@ -82,6 +87,8 @@ impl Error {
     pub fn is_transient(&self) -> bool {
         match self {
             Error::Offline | Error::Timeout | Error::Network(_) | Error::Throttled { .. } => true,
+            // The store rebuilt itself when it met the damage: the next call works.
+            Error::StoreCorrupt(_) => true,
             Error::Server { status } => *status >= 500 || *status == 408 || *status == 409,
             _ => false,
         }
@@ -90,8 +97,20 @@ impl Error {
 
 impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Self {
+        if is_corruption(&e) {
+            return Error::StoreCorrupt(e.to_string());
+        }
         Error::Storage(e.to_string())
     }
+}
+
+/// SQLite's own word that the file is damaged: `SQLITE_CORRUPT` (with its extended codes, such as
+/// FTS5's `SQLITE_CORRUPT_VTAB`) or `SQLITE_NOTADB`.
+pub(crate) fn is_corruption(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseCorrupt) | Some(rusqlite::ErrorCode::NotADatabase)
+    )
 }
 
 impl From<std::io::Error> for Error {

@@ -9,6 +9,7 @@ use baladiya_wire::NewsItem;
 use crate::background::BackgroundReport;
 use crate::complaints::ComplaintUpdate;
 use crate::guide::sync::GuideSyncReport;
+use crate::store::StoreRecovery;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
@@ -29,6 +30,11 @@ pub enum Event {
     NewsArrived { items: Vec<NewsItem>, important: u32 },
     /// A background sync finished.
     SyncFinished(BackgroundReport),
+    /// The local database was found damaged while the app ran: it was set aside and a fresh one
+    /// made with what could be read (unsent complaints first); the guide downloads whole on its
+    /// next sync. (Damage found at open is in [`crate::Baladiya::store_recoveries`]: no listener
+    /// is registered yet then.)
+    StoreRecovered(StoreRecovery),
 }
 
 /// Where a complaint's upload is: "sending photo 2 of 3 — 40%".

@@ -1,14 +1,23 @@
 //! The local SQLite database: one file under the app's data directory, WAL mode, one writer
 //! connection and one reader connection so a search never queues behind a sync's write.
 //!
-//! Corruption policy: a file SQLite says is not a database, or is corrupt, is renamed aside
-//! (`baladiya.db.corrupt-<unix time>`, never deleted, so support can still recover an unsent
-//! outbox from it) and a fresh store is created; `Store::recovered_from` tells the caller.
+//! Corruption policy: SQLite's word that the file is damaged (`SQLITE_CORRUPT`, `SQLITE_NOTADB`),
+//! at open or from any query on either connection, makes the store rebuild itself: what can be
+//! read is copied into a fresh file ([`salvage`]: unsent complaints and their photos first, then
+//! the rest of the outbox, saved bill accounts and the other small tables; the guide is left to
+//! come back whole from the next sync), the damaged file is renamed aside
+//! (`baladiya.db.corrupt-<unix time>`, never deleted, so support can still look at it), and the
+//! fresh file takes its place behind the same two connections' locks, so callers holding the
+//! `Store` simply see the new file on their next call. The call that met the damage gets
+//! [`Error::StoreCorrupt`]; each rebuild is a [`StoreRecovery`], kept for
+//! [`Store::recoveries`] and handed to the listener set with [`Store::on_recovery`].
 
 pub mod migrations;
+mod salvage;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::{Connection, OpenFlags, Transaction};
 
@@ -16,13 +25,43 @@ use crate::error::{Error, Result};
 
 pub const FILE_NAME: &str = "baladiya.db";
 
+/// A damaged store file that was set aside, and what was carried out of it into the fresh one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreRecovery {
+    /// Where the damaged file now is (`…/baladiya.db.corrupt-<unix time>`); it is never deleted.
+    pub set_aside: String,
+    /// What SQLite said about it.
+    pub reason: String,
+    /// Found when the store was opened (rather than by a query while it was in use).
+    pub at_open: bool,
+    /// Complaints carried into the fresh store (sent ones included), and how many of them had not
+    /// reached the server yet: the next flush sends those, under their original idempotency keys.
+    pub complaints_recovered: u32,
+    pub unsent_complaints_recovered: u32,
+    /// Photos carried with those complaints.
+    pub photos_recovered: u32,
+    pub bill_accounts_recovered: u32,
+    /// Every complaint (with its photos and history) and every saved bill account could be read;
+    /// `false` means some were lost with the damaged pages (the file set aside still has them).
+    pub complete: bool,
+}
+
+/// Told of each rebuild, after it, on the thread whose call met the damage.
+pub type RecoveryListener = Arc<dyn Fn(&StoreRecovery) + Send + Sync>;
+
 pub struct Store {
     // Field order is drop order: the read-only connection must close first, so the writer closes
     // last and checkpoints the WAL away. Otherwise the next start re-reads the whole WAL.
     reader: Mutex<Connection>,
     writer: Mutex<Connection>,
     path: PathBuf,
-    recovered_from: Option<PathBuf>,
+    /// The schema version this store is migrated to (a rebuilt file gets the same).
+    version: u32,
+    /// Bumped, under both connections' locks, each time the file is replaced: a call that met
+    /// damage rebuilds only if no other call has rebuilt since it started.
+    generation: AtomicU64,
+    recoveries: Mutex<Vec<StoreRecovery>>,
+    listener: Mutex<Option<RecoveryListener>>,
 }
 
 impl Store {
@@ -38,10 +77,13 @@ impl Store {
         match Self::open_file(&path, version) {
             Ok(store) => Ok(store),
             Err(OpenError::Corrupt(reason)) => {
+                let (rebuilt, carried) = rebuild(&path, version)?;
                 let aside = set_aside(&path)?;
-                tracing::warn!(%reason, aside = %aside.display(), "store was corrupt; set aside and recreated");
-                let mut store = Self::open_file(&path, version).map_err(OpenError::into_error)?;
-                store.recovered_from = Some(aside);
+                std::fs::rename(&rebuilt, &path)?;
+                let store = Self::open_file(&path, version).map_err(OpenError::into_error)?;
+                let recovery = recovery(&aside, reason, true, carried);
+                tracing::warn!(?recovery, "store was damaged at open; set aside and rebuilt");
+                lock(&store.recoveries).push(recovery);
                 Ok(store)
             }
             Err(e) => Err(e.into_error()),
@@ -49,29 +91,48 @@ impl Store {
     }
 
     fn open_file(path: &Path, version: u32) -> Result<Self, OpenError> {
-        let mut writer = connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE)?;
-        migrations::migrate_to(&mut writer, version).map_err(OpenError::Other)?;
-        let reader = connect(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        let (writer, reader) = open_connections(path, version)?;
         Ok(Store {
             reader: Mutex::new(reader),
             writer: Mutex::new(writer),
             path: path.to_owned(),
-            recovered_from: None,
+            version,
+            generation: AtomicU64::new(0),
+            recoveries: Mutex::new(Vec::new()),
+            listener: Mutex::new(None),
         })
     }
 
-    /// Where a corrupt database was moved at open, if it was.
-    pub fn recovered_from(&self) -> Option<&Path> {
-        self.recovered_from.as_deref()
+    /// Where the last damaged file was moved, if one was.
+    pub fn recovered_from(&self) -> Option<PathBuf> {
+        lock(&self.recoveries).last().map(|r| PathBuf::from(&r.set_aside))
+    }
+
+    /// Every time a damaged file was set aside since this store was opened (at open included),
+    /// oldest first.
+    pub fn recoveries(&self) -> Vec<StoreRecovery> {
+        lock(&self.recoveries).clone()
+    }
+
+    /// Be told of each rebuild from now on (one listener; a second replaces the first).
+    pub fn on_recovery(&self, listener: RecoveryListener) {
+        *lock(&self.listener) = Some(listener);
     }
 
     /// Run `f` in one write transaction, committed only if `f` succeeds.
     pub fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
-        let mut conn = lock(&self.writer);
-        let tx = conn.transaction()?;
-        let out = f(&tx)?;
-        tx.commit()?;
-        Ok(out)
+        let (generation, out) = {
+            let mut conn = lock(&self.writer);
+            let generation = self.generation.load(Ordering::SeqCst);
+            let out = (|| {
+                let tx = conn.transaction()?;
+                let out = f(&tx)?;
+                tx.commit()?;
+                Ok(out)
+            })();
+            (generation, out)
+        };
+        self.after(generation, out)
     }
 
     /// A read-only connection of the caller's own, for long reads (building the search index)
@@ -82,13 +143,127 @@ impl Store {
 
     /// Run `f` on the reader connection (sees the last committed state).
     pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        f(&lock(&self.reader))
+        let (generation, out) = {
+            let conn = lock(&self.reader);
+            (self.generation.load(Ordering::SeqCst), f(&conn))
+        };
+        self.after(generation, out)
+    }
+
+    /// After a call, with no connection's lock held: a call that met damage rebuilds the store,
+    /// then returns its error.
+    fn after<T>(&self, generation: u64, out: Result<T>) -> Result<T> {
+        if let Err(Error::StoreCorrupt(reason)) = &out {
+            if let Some(recovery) = self.recover(generation, reason) {
+                let listener = lock(&self.listener).clone();
+                if let Some(listener) = listener {
+                    listener(&recovery);
+                }
+            }
+        }
+        out
+    }
+
+    /// Rebuild the store from its damaged file while it is in use: both connections' locks are
+    /// held throughout, so no call sees a half-replaced store. `None` if another call already
+    /// rebuilt it since `generation`, or if the rebuild failed (the next call that meets the
+    /// damage tries again).
+    fn recover(&self, generation: u64, reason: &str) -> Option<StoreRecovery> {
+        let mut writer = lock(&self.writer);
+        let mut reader = lock(&self.reader);
+        if self.generation.load(Ordering::SeqCst) != generation {
+            return None;
+        }
+        let (rebuilt, carried) = match rebuild(&self.path, self.version) {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!(error = %e, "the damaged store could not be rebuilt");
+                return None;
+            }
+        };
+        // Close the damaged file (in-memory stand-ins until the fresh one is in place), move it
+        // aside and put the fresh file in its place.
+        let swapped = Connection::open_in_memory().and_then(|a| Ok((a, Connection::open_in_memory()?)));
+        let (stand_in_writer, stand_in_reader) = match swapped {
+            Ok(pair) => pair,
+            Err(e) => {
+                tracing::error!(error = %e, "the damaged store could not be closed");
+                salvage::remove_files(&rebuilt);
+                return None;
+            }
+        };
+        drop(std::mem::replace(&mut *reader, stand_in_reader));
+        drop(std::mem::replace(&mut *writer, stand_in_writer));
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        let aside = set_aside(&self.path).and_then(|aside| {
+            std::fs::rename(&rebuilt, &self.path)?;
+            Ok(aside)
+        });
+        let reopened = open_connections(&self.path, self.version).map_err(OpenError::into_error);
+        match (aside, reopened) {
+            (Ok(aside), Ok((w, r))) => {
+                (*writer, *reader) = (w, r);
+                let recovery = recovery(&aside, reason.to_owned(), false, carried);
+                tracing::warn!(?recovery, "store was damaged; set aside and rebuilt");
+                lock(&self.recoveries).push(recovery.clone());
+                Some(recovery)
+            }
+            (aside, reopened) => {
+                // Whatever is at the path now: the fresh file, or the damaged one if it could
+                // not be moved (then the next call meets the damage and tries again).
+                if let Ok((w, r)) = reopened {
+                    (*writer, *reader) = (w, r);
+                }
+                tracing::error!(aside = ?aside.err(), "the rebuilt store could not be put in place");
+                None
+            }
+        }
+    }
+}
+
+fn recovery(aside: &Path, reason: String, at_open: bool, carried: salvage::Carried) -> StoreRecovery {
+    StoreRecovery {
+        set_aside: aside.display().to_string(),
+        reason,
+        at_open,
+        complaints_recovered: carried.complaints,
+        unsent_complaints_recovered: carried.unsent_complaints,
+        photos_recovered: carried.photos,
+        bill_accounts_recovered: carried.bill_accounts,
+        complete: carried.complete,
+    }
+}
+
+/// Build a fresh store next to the damaged one at `path`, migrated to `version`, holding what can
+/// be read from it; returns the fresh file's path (closed, ready to be renamed into place).
+fn rebuild(path: &Path, version: u32) -> Result<(PathBuf, salvage::Carried)> {
+    let rebuilt = path.with_file_name(format!("{FILE_NAME}.rebuild"));
+    let scratch = path.with_file_name(format!("{FILE_NAME}.salvage"));
+    salvage::remove_files(&rebuilt);
+    let built = (|| {
+        let (mut writer, reader) = open_connections(&rebuilt, version).map_err(OpenError::into_error)?;
+        drop(reader);
+        let tx = writer.transaction()?;
+        let carried = salvage::carry_over(path, &scratch, &tx)?;
+        tx.commit()?;
+        // One self-contained file to rename into place: the WAL folded in and removed (the
+        // connections opened on it at its final path turn WAL mode on again).
+        writer.query_row("PRAGMA journal_mode = DELETE", [], |r| r.get::<_, String>(0))?;
+        writer.close().map_err(|(_, e)| e)?;
+        Ok(carried)
+    })();
+    match built {
+        Ok(carried) => Ok((rebuilt, carried)),
+        Err(e) => {
+            salvage::remove_files(&rebuilt);
+            Err(e)
+        }
     }
 }
 
 /// A poisoned lock only means another thread panicked mid-call; SQLite's own transaction has rolled
 /// back, so the connection is still good to use.
-fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
@@ -100,7 +275,7 @@ enum OpenError {
 impl OpenError {
     fn into_error(self) -> Error {
         match self {
-            OpenError::Corrupt(reason) => Error::Storage(reason),
+            OpenError::Corrupt(reason) => Error::StoreCorrupt(reason),
             OpenError::Other(e) => e,
         }
     }
@@ -108,13 +283,25 @@ impl OpenError {
 
 impl From<rusqlite::Error> for OpenError {
     fn from(e: rusqlite::Error) -> Self {
-        match e.sqlite_error_code() {
-            Some(rusqlite::ErrorCode::NotADatabase) | Some(rusqlite::ErrorCode::DatabaseCorrupt) => {
-                OpenError::Corrupt(e.to_string())
-            }
-            _ => OpenError::Other(e.into()),
+        OpenError::from(Error::from(e))
+    }
+}
+
+impl From<Error> for OpenError {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::StoreCorrupt(reason) => OpenError::Corrupt(reason),
+            e => OpenError::Other(e),
         }
     }
+}
+
+/// The writer (which migrates the file first) and the reader of the file at `path`.
+fn open_connections(path: &Path, version: u32) -> Result<(Connection, Connection), OpenError> {
+    let mut writer = connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE)?;
+    migrations::migrate_to(&mut writer, version)?;
+    let reader = connect(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    Ok((writer, reader))
 }
 
 fn connect(path: &Path, flags: OpenFlags) -> Result<Connection, OpenError> {
@@ -131,14 +318,22 @@ fn connect(path: &Path, flags: OpenFlags) -> Result<Connection, OpenError> {
     Ok(conn)
 }
 
+/// Rename the damaged file (and its WAL and shared-memory files) to `baladiya.db.corrupt-<unix
+/// time>` beside it; a second one in the same second gets `-2`, `-3`, … rather than replacing it.
 fn set_aside(path: &Path) -> Result<PathBuf> {
     let stamp = chrono::Utc::now().timestamp();
-    let aside = path.with_file_name(format!("{FILE_NAME}.corrupt-{stamp}"));
+    let mut name = format!("{FILE_NAME}.corrupt-{stamp}");
+    let mut n = 1;
+    while path.with_file_name(&name).exists() {
+        n += 1;
+        name = format!("{FILE_NAME}.corrupt-{stamp}-{n}");
+    }
+    let aside = path.with_file_name(&name);
     std::fs::rename(path, &aside)?;
     for suffix in ["-wal", "-shm"] {
         let side = path.with_file_name(format!("{FILE_NAME}{suffix}"));
         if side.exists() {
-            std::fs::rename(&side, aside.with_file_name(format!("{FILE_NAME}.corrupt-{stamp}{suffix}")))?;
+            std::fs::rename(&side, aside.with_file_name(format!("{name}{suffix}")))?;
         }
     }
     Ok(aside)
@@ -174,7 +369,7 @@ mod tests {
         std::fs::write(dir.path().join(FILE_NAME), b"this is not a database at all, just text......")
             .unwrap();
         let store = Store::open(dir.path()).unwrap();
-        let aside = store.recovered_from().unwrap().to_path_buf();
+        let aside = store.recovered_from().unwrap();
         assert!(aside.exists());
         assert_eq!(std::fs::read(&aside).unwrap(), b"this is not a database at all, just text......");
     }
@@ -187,5 +382,13 @@ mod tests {
         c.pragma_update(None, "user_version", 99).unwrap();
         drop(c);
         assert!(matches!(Store::open(dir.path()), Err(Error::Storage(_))));
+        // Refused, not taken for damage: nothing was set aside.
+        assert_eq!(
+            std::fs::read_dir(dir.path())
+                .unwrap()
+                .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().contains("corrupt"))
+                .count(),
+            0
+        );
     }
 }
