@@ -490,3 +490,42 @@ async fn accounts_are_the_admins_and_a_disabled_account_is_signed_out() {
     assert_eq!(answer.location(), "/staff/login");
     assert_eq!(c.get("/staff/accounts", Some(&admin.cookie)).await.location(), "/staff/login");
 }
+
+#[tokio::test]
+async fn the_dashboard_counts_a_period_and_exports_it_without_personal_data() {
+    let c = Console::new();
+    let water_id = c.complaint("water-leak", ("severity", "steady")).await;
+    let roads_id = c.complaint("road-damage", ("damage_type", "pothole")).await;
+    let d = c.login("dispatcher").await;
+    assert_eq!(
+        c.act(&d, &water_id, &[("action", "route"), ("department_id", "water")]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        c.act(&d, &roads_id, &[("action", "route"), ("department_id", "roads")]).await.status,
+        StatusCode::SEE_OTHER
+    );
+
+    let page = c.get("/staff/dashboard", Some(&d.cookie)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("واتساب"));
+    let csv = c.get("/staff/dashboard.csv", Some(&d.cookie)).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv
+        .headers
+        .get(header::CONTENT_DISPOSITION)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
+    assert_eq!(csv.body.lines().count(), 3, "{}", csv.body);
+    assert!(!csv.body.contains("0599000000"));
+
+    // A department's staff count only their own.
+    let w = c.login("water").await;
+    let csv = c.get("/staff/dashboard.csv", Some(&w.cookie)).await;
+    assert_eq!(csv.body.lines().count(), 2, "{}", csv.body);
+    assert!(csv.body.contains(&format!("\"{water_id}\"")));
+    // No session, no dashboard.
+    assert_eq!(c.get("/staff/dashboard.csv", None).await.location(), "/staff/login");
+}

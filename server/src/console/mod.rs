@@ -9,6 +9,7 @@
 //! | `GET /staff/requests/{id}`, `POST …/action`, `POST …/note` | by role | one request, its actions, internal notes |
 //! | `GET`, `POST /staff/intake` | dispatcher, department, admin | a request that came by WhatsApp, Facebook, phone, the counter |
 //! | `GET /staff/queue` | department (others choose one) | what is routed to a department, oldest first, overdue marked |
+//! | `GET /staff/dashboard`, `GET /staff/dashboard.csv` | all but the editor (a department its own) | a period's counts per channel, category, department, status; median times to first response and resolution; overdue; the list as CSV |
 //! | `GET /staff/accounts`, `POST …` | admin | accounts: create, disable, enable, reset; the audit log |
 //!
 //! Every action goes through the same workflow functions as the staff API
@@ -21,6 +22,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod accounts;
+mod dashboard;
 mod pages;
 
 use std::collections::HashMap;
@@ -101,6 +103,8 @@ pub(crate) fn router(open311: Arc<Open311State>, demo: bool) -> Result<Router, S
             "/staff/intake",
             get(intake_page).post(intake).layer(DefaultBodyLimit::max(MAX_PHOTO_BYTES + 256 * 1024)),
         )
+        .route("/staff/dashboard", get(dashboard::page))
+        .route("/staff/dashboard.csv", get(dashboard::csv))
         .route("/staff/accounts", get(accounts_page).post(accounts_action))
         .layer(middleware::from_fn(security_headers))
         .with_state(state))

@@ -98,12 +98,12 @@ fn when(stamp: &str) -> String {
     }
 }
 
-fn html_response(status: StatusCode, markup: Markup) -> Response {
+pub(crate) fn respond(status: StatusCode, markup: Markup) -> Response {
     (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], markup.into_string()).into_response()
 }
 
 /// The page frame; `staff` adds the navigation, the user and the sign-out.
-fn page(lang: Lang, title: &str, staff: Option<&Staff>, here: &str, body: Markup) -> Markup {
+pub(crate) fn page(lang: Lang, title: &str, staff: Option<&Staff>, here: &str, body: Markup) -> Markup {
     let (other, other_label, other_lang) = lang.other();
     let switch = format!(
         "/staff/lang/{other}?next={}",
@@ -132,6 +132,9 @@ fn page(lang: Lang, title: &str, staff: Option<&Staff>, here: &str, body: Markup
                                 @if !matches!(role, AccountRole::Editor | AccountRole::Verifier) {
                                     li { a href="/staff/queue" aria-current=[(here.starts_with("/staff/queue")).then_some("page")] { (lang.t("طابور الدائرة", "Department queue")) } }
                                     li { a href="/staff/intake" aria-current=[(here.starts_with("/staff/intake")).then_some("page")] { (lang.t("إدخال بلاغ", "Intake")) } }
+                                }
+                                @if *role != AccountRole::Editor {
+                                    li { a href="/staff/dashboard" aria-current=[(here.starts_with("/staff/dashboard")).then_some("page")] { (lang.t("المؤشرات", "Dashboard")) } }
                                 }
                                 @if *role == AccountRole::Admin {
                                     li { a href="/staff/accounts" aria-current=[(here.starts_with("/staff/accounts")).then_some("page")] { (lang.t("الحسابات", "Accounts")) } }
@@ -166,7 +169,7 @@ pub fn message(lang: Lang, status: StatusCode, text: &str) -> Response {
         p.notice.error role="alert" { (text) }
         p { a href="/staff/" { (lang.t("العودة إلى الصفحة الرئيسية", "Back to the start page")) } }
     };
-    html_response(status, page(lang, text, None, "/staff/", body))
+    respond(status, page(lang, text, None, "/staff/", body))
 }
 
 pub fn login(lang: Lang, status: StatusCode, csrf: &str, error: Option<&str>, username: &str) -> Response {
@@ -184,7 +187,7 @@ pub fn login(lang: Lang, status: StatusCode, csrf: &str, error: Option<&str>, us
             }
         }
     };
-    html_response(status, page(lang, lang.t("تسجيل الدخول", "Sign in"), None, "/staff/login", body))
+    respond(status, page(lang, lang.t("تسجيل الدخول", "Sign in"), None, "/staff/login", body))
 }
 
 pub fn editor_home(staff: &Staff) -> Response {
@@ -196,7 +199,7 @@ pub fn editor_home(staff: &Staff) -> Response {
             "Editing the news and the procedures guide from this console is not built yet; it is available through the staff API."
         )) }
     };
-    html_response(StatusCode::OK, page(lang, lang.t("التحرير", "Editing"), Some(staff), "/staff/", body))
+    respond(StatusCode::OK, page(lang, lang.t("التحرير", "Editing"), Some(staff), "/staff/", body))
 }
 
 fn count_of(l: &Listing, key: &str, value: Option<&str>) -> i64 {
@@ -333,7 +336,7 @@ pub fn inbox(staff: &Staff, q: &ListQuery, l: &Listing) -> Response {
         (request_table(lang, l, lang.t("البلاغات، الأحدث أولاً", "Requests, newest first")))
         (pager(lang, "/staff/inbox", q, l.total))
     };
-    html_response(StatusCode::OK, page(lang, lang.t("الوارد", "Inbox"), Some(staff), &here, body))
+    respond(StatusCode::OK, page(lang, lang.t("الوارد", "Inbox"), Some(staff), &here, body))
 }
 
 pub fn queue(staff: &Staff, q: &ListQuery, l: &Listing, chosen: bool) -> Response {
@@ -371,10 +374,7 @@ pub fn queue(staff: &Staff, q: &ListQuery, l: &Listing, chosen: bool) -> Respons
             (pager(lang, "/staff/queue", q, l.total))
         }
     };
-    html_response(
-        StatusCode::OK,
-        page(lang, lang.t("طابور الدائرة", "Department queue"), Some(staff), &here, body),
-    )
+    respond(StatusCode::OK, page(lang, lang.t("طابور الدائرة", "Department queue"), Some(staff), &here, body))
 }
 
 fn csrf(staff: &Staff) -> Markup {
@@ -574,7 +574,7 @@ pub fn detail(
         }
     };
     let here = format!("/staff/requests/{id}");
-    html_response(status, page(lang, &format!("#{id}"), Some(staff), &here, body))
+    respond(status, page(lang, &format!("#{id}"), Some(staff), &here, body))
 }
 
 /// A category's questions in their order.
@@ -707,7 +707,7 @@ pub fn intake(staff: &Staff, form: &IntakeForm, status: StatusCode) -> Response 
             }
         }
     };
-    html_response(status, page(lang, lang.t("إدخال بلاغ", "Intake"), Some(staff), "/staff/intake", body))
+    respond(status, page(lang, lang.t("إدخال بلاغ", "Intake"), Some(staff), "/staff/intake", body))
 }
 
 pub fn accounts(
@@ -810,5 +810,5 @@ pub fn accounts(
             }
         }
     };
-    html_response(status, page(lang, lang.t("الحسابات", "Accounts"), Some(staff), "/staff/accounts", body))
+    respond(status, page(lang, lang.t("الحسابات", "Accounts"), Some(staff), "/staff/accounts", body))
 }
