@@ -38,3 +38,9 @@ scripts/test-swift.sh
 # the first time on 2 cores, a few seconds when nothing changed, ~3 minutes after a core change.
 echo "==> library size: scripts/build-lib.sh --check x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu"
 scripts/build-lib.sh --check x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu
+
+# What the stores check on upload, without Xcode or the Android SDK: the iOS privacy manifest
+# against the required-reason APIs the library just built calls (the Linux build as the proxy),
+# the app icons, Info.plist's export-compliance key, the Gradle wrapper's checksums. A second.
+echo "==> app manifests: scripts/check-app-manifests.sh"
+scripts/check-app-manifests.sh
