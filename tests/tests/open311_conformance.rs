@@ -1,7 +1,8 @@
 //! Open311 GeoReport v2 conformance of the reference server, on loopback: JSON responses validate
-//! against the JSON Schemas of the open311/schema-validation project (draft 4, in
-//! ../shared/open311/schema/), XML is well formed and uses the spec's element names, and errors
-//! have the spec's shape (`[{code, description}]`, `<errors><error>…`) with 400, 403 and 404.
+//! against the repository's JSON Schemas of the spec (draft 4, `tests/open311-schema/`) and, when
+//! they are beside the repository (`../shared/open311/schema/`), against the open311/
+//! schema-validation project's too; XML is well formed and uses the spec's element names, and
+//! errors have the spec's shape (`[{code, description}]`, `<errors><error>…`) with 400, 403 and 404.
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -45,15 +46,20 @@ impl Server {
     }
 }
 
-fn schema_dir() -> PathBuf {
+/// The folders of schemas to validate against: the repository's own, then the upstream
+/// project's when it is beside the repository.
+fn schema_dirs() -> Vec<PathBuf> {
     // Read at run time: cargo sets it for the test process, and it follows the checkout if the
     // tree moved after the build.
     let manifest =
         std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned());
-    PathBuf::from(manifest)
-        .join("../../shared/open311/schema")
-        .canonicalize()
-        .expect("the Open311 schemas are in ../shared/open311/schema beside the repository")
+    let manifest = PathBuf::from(manifest);
+    let ours = manifest.join("open311-schema").canonicalize().expect("tests/open311-schema is in the repository");
+    let mut dirs = vec![ours];
+    if let Ok(upstream) = manifest.join("../../shared/open311/schema").canonicalize() {
+        dirs.push(upstream);
+    }
+    dirs
 }
 
 fn read_json(path: PathBuf) -> Value {
@@ -61,52 +67,67 @@ fn read_json(path: PathBuf) -> Value {
         .unwrap()
 }
 
-/// A draft-4 validator whose relative `$ref`s (`"request.json"`) resolve in the schema folder.
-fn validator(schema: &Value) -> jsonschema::Validator {
+/// A draft-4 validator whose relative `$ref`s (`"request.json"`) resolve in `dir`.
+fn validator(dir: &std::path::Path, schema: &Value) -> jsonschema::Validator {
     jsonschema::options()
         .with_draft(jsonschema::Draft::Draft4)
-        .with_base_uri(format!("file://{}/", schema_dir().display()))
+        .with_base_uri(format!("file://{}/", dir.display()))
         .should_validate_formats(true)
         .build(schema)
         .expect("schema compiles")
 }
 
-fn file_validator(name: &str) -> jsonschema::Validator {
-    validator(&read_json(schema_dir().join(name)))
+/// One answer's schema in every schema folder.
+struct Schemas(Vec<(PathBuf, jsonschema::Validator)>);
+
+impl Schemas {
+    /// Every folder's schema refuses `instance` (for the checks that the schemas can fail).
+    fn rejects(&self, instance: &Value) -> bool {
+        self.0.iter().all(|(_, v)| !v.is_valid(instance))
+    }
 }
 
-/// An array of a definition of the spec's swagger.json (for the answers that have no schema file
-/// of their own: the POST answer and tokens).
-fn swagger_array_validator(definition: &str) -> jsonschema::Validator {
-    let swagger = read_json(schema_dir().join("swagger.json"));
-    let item = swagger["definitions"][definition].clone();
-    assert!(item.is_object(), "swagger.json has no definition {definition}");
-    validator(&json!({ "type": "array", "minItems": 1, "items": item }))
-}
-
-/// The spec's error shape (the schema folder has none).
-fn error_validator() -> jsonschema::Validator {
-    validator(&json!({
-        "type": "array",
-        "minItems": 1,
-        "items": {
-            "type": "object",
-            "required": ["code", "description"],
-            "properties": { "code": { "type": "integer" }, "description": { "type": "string" } }
-        }
-    }))
+/// `name` in our folder; in the upstream one the file of the same name, or for the answers that
+/// have no file there (the POST answer, tokens, errors) an array of its swagger.json definition.
+fn file_validator(name: &str) -> Schemas {
+    let dirs = schema_dirs();
+    let mut all = vec![];
+    for (i, dir) in dirs.iter().enumerate() {
+        let path = dir.join(name);
+        let schema = if i == 0 || path.is_file() {
+            read_json(path)
+        } else {
+            let definition = match name {
+                "post-response.json" => "RequestResponse",
+                "token-response.json" => "TokenResponse",
+                _ => continue, // the upstream folder has no error schema
+            };
+            let swagger = read_json(dir.join("swagger.json"));
+            let item = swagger["definitions"][definition].clone();
+            assert!(item.is_object(), "swagger.json has no definition {definition}");
+            json!({ "type": "array", "minItems": 1, "items": item })
+        };
+        all.push((dir.clone(), validator(dir, &schema)));
+    }
+    Schemas(all)
 }
 
 #[track_caller]
-fn assert_valid(v: &jsonschema::Validator, instance: &Value, what: &str) {
-    let errors: Vec<String> =
-        v.iter_errors(instance).map(|e| format!("{} at {}", e, e.instance_path())).collect();
-    assert!(errors.is_empty(), "{what} does not validate: {errors:#?}\n{instance:#}");
+fn assert_valid(schemas: &Schemas, instance: &Value, what: &str) {
+    for (dir, v) in &schemas.0 {
+        let errors: Vec<String> =
+            v.iter_errors(instance).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+        assert!(
+            errors.is_empty(),
+            "{what} does not validate against {}: {errors:#?}\n{instance:#}",
+            dir.display()
+        );
+    }
 }
 
 #[track_caller]
 fn assert_error(body: &Value, code: u16, field: &str) {
-    assert_valid(&error_validator(), body, "error");
+    assert_valid(&file_validator("errors.json"), body, "error");
     assert_eq!(body[0]["code"], json!(code), "{body}");
     let d = body[0]["description"].as_str().unwrap();
     assert!(d.starts_with(field), "error description {d:?} should name {field}");
@@ -173,9 +194,9 @@ async fn services_and_definitions_validate_in_json_and_xml() {
 
     // The schemas are live: the looser types other servers send do not pass.
     let loose = json!([{"service_code": 7, "service_name": "x", "metadata": "true", "type": "realtime"}]);
-    assert!(!services_schema.is_valid(&loose));
-    assert!(!file_validator("requests.json")
-        .is_valid(&json!([{"service_request_id": "1", "status": "pending",
+    assert!(services_schema.rejects(&loose));
+    assert!(file_validator("requests.json")
+        .rejects(&json!([{"service_request_id": "1", "status": "pending",
         "service_code": "x", "requested_datetime": "yesterday"}])));
 
     let ar = s.get_json("services.json", 200).await;
@@ -276,7 +297,7 @@ async fn post_answer_requests_and_tokens_validate() {
         .await;
     assert_eq!(status, 200, "{body}");
     let created: Value = serde_json::from_str(&body).unwrap();
-    assert_valid(&swagger_array_validator("RequestResponse"), &created, "POST answer");
+    assert_valid(&file_validator("post-response.json"), &created, "POST answer");
     let id = created[0]["service_request_id"].as_str().unwrap().to_owned();
     let token = created[0]["token"].as_str().unwrap().to_owned();
     assert_eq!(created[0]["account_id"], "acct-77");
@@ -359,7 +380,7 @@ async fn post_answer_requests_and_tokens_validate() {
 
     // Tokens.
     let tokens = s.get_json(&format!("tokens/{token}.json"), 200).await;
-    assert_valid(&swagger_array_validator("TokenResponse"), &tokens, "tokens/{token}.json");
+    assert_valid(&file_validator("token-response.json"), &tokens, "tokens/{token}.json");
     assert_eq!(tokens[0]["service_request_id"], json!(id));
     assert_eq!(tokens[0]["token"], json!(token));
     let xml = s.get(&format!("tokens/{token}.xml"), 200).await;
@@ -421,7 +442,7 @@ async fn errors_have_the_spec_shape_in_both_formats() {
         .await;
     assert_eq!(status, 400);
     let body: Value = serde_json::from_str(&body).unwrap();
-    assert_valid(&error_validator(), &body, "400");
+    assert_valid(&file_validator("errors.json"), &body, "400");
     assert!(body.as_array().unwrap().iter().all(|e| e["code"] == 400));
 
     // 403: no or a wrong api_key.
