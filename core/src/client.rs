@@ -82,7 +82,8 @@ impl Baladiya {
     /// Open the store (creating and migrating it) and prepare the API client. No network.
     pub fn open(config: Config) -> Result<Self> {
         let api = ApiClient::new(&config.server_url, &config.http)?;
-        let open311 = Open311Client::new(config.open311.clone(), &config.http)?;
+        let open311 = Open311Client::new(config.open311.clone(), &config.http)?
+            .with_municipal_server(&config.server_url);
         let store = Arc::new(Store::open(&config.data_dir)?);
         let events = Arc::new(Events::default());
         let to_listeners = Arc::clone(&events);

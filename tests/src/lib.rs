@@ -1,8 +1,10 @@
 //! Shared pieces of the end-to-end tests: the real reference server on a loopback port, a scripted
-//! misbehaving server, and an app instance on a real SQLite file.
+//! misbehaving server, a strict GeoReport v2 server of another city, and an app instance on a real
+//! SQLite file.
 
 pub mod proxy;
 pub mod scripted;
+pub mod strict_georeport;
 
 use std::net::SocketAddr;
 use std::path::Path;

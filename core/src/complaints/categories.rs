@@ -10,6 +10,10 @@ use crate::store::Store;
 /// Fetch the categories and the definition of each that has attributes, then replace the cache
 /// in one transaction (a failure leaves the old cache whole).
 pub async fn refresh(store: &Store, client: &Open311Client) -> Result<usize> {
+    super::extensions::around(store, client, fetch_and_store(store, client)).await
+}
+
+async fn fetch_and_store(store: &Store, client: &Open311Client) -> Result<usize> {
     let categories = client.services().await?;
     let mut defs = Vec::with_capacity(categories.len());
     for c in &categories {

@@ -81,6 +81,10 @@ impl Flusher<'_> {
     /// Send what is due (everything queued when `force`), until the queue is empty, a transient
     /// failure, or `deadline_ms` on the core's clock.
     pub async fn run(&self, force: bool, deadline_ms: Option<i64>) -> Result<FlushReport> {
+        super::extensions::around(self.store, self.client, self.run_queue(force, deadline_ms)).await
+    }
+
+    async fn run_queue(&self, force: bool, deadline_ms: Option<i64>) -> Result<FlushReport> {
         let mut report = FlushReport::default();
         let mut after_seq = 0;
         loop {

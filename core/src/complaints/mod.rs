@@ -9,9 +9,11 @@
 //! - [`photos`]: their photos after them, as resumable uploads.
 //! - [`refresh`]: bringing status changes and replies of sent complaints.
 //! - [`categories`]: the cached Open311 categories and definitions.
+//! - [`extensions`]: the extension fields the server refused, remembered in the store.
 
 pub mod backoff;
 pub mod categories;
+pub mod extensions;
 pub mod flush;
 pub mod outbox;
 pub mod photos;

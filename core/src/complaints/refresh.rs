@@ -1,6 +1,8 @@
 //! Bringing the status changes and replies of the citizen's own sent complaints. Only the requests
-//! still open (or closed in the last week) are asked for, and with `updated_after` only those
-//! changed since the oldest last-known update come back from servers that support it. Every new
+//! still open (or closed in the last week) are asked for, by the spec's `service_request_id` list
+//! (up to 50 per call). The municipality's own server is also sent `updated_after` and answers only
+//! those changed since the oldest last-known update; any other server gets the plain spec and
+//! answers every listed request, whose state is compared with what the phone has. Every new
 //! history entry raises one event.
 
 use rusqlite::{params, OptionalExtension, Transaction};
@@ -34,6 +36,15 @@ struct Watched {
 }
 
 pub async fn refresh(
+    store: &Store,
+    client: &Open311Client,
+    clock: &dyn Clock,
+    events: &Events,
+) -> Result<RefreshReport> {
+    super::extensions::around(store, client, refresh_watched(store, client, clock, events)).await
+}
+
+async fn refresh_watched(
     store: &Store,
     client: &Open311Client,
     clock: &dyn Clock,

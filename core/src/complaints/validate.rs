@@ -183,18 +183,17 @@ fn check_contact(c: Contact, problems: &mut Problems) -> Option<Contact> {
     (!empty).then_some(contact)
 }
 
-/// The spec's form fields for a checked draft. Anonymous drafts carry no personal field at all.
-/// A multi-value list is sent as `attribute[code][]` even with one value.
+/// The spec's form fields for a checked draft, and nothing beyond them (a strict GeoReport v2
+/// server refuses any other; our own server names the channel itself, so no `source`).
+/// Anonymous drafts carry no personal field at all. A multi-value list is sent as
+/// `attribute[code][]` even with one value.
 pub fn form_fields(d: &ComplaintDraft, definition: Option<&[AttributeDef]>) -> Vec<(String, String)> {
     let multi = |code: &str| {
         definition
             .is_some_and(|defs| defs.iter().any(|x| x.code == code && x.datatype == Datatype::MultiValueList))
     };
-    let mut f: Vec<(String, String)> = vec![
-        ("service_code".into(), d.service_code.clone()),
-        ("description".into(), d.description.clone()),
-        ("source".into(), "app".into()),
-    ];
+    let mut f: Vec<(String, String)> =
+        vec![("service_code".into(), d.service_code.clone()), ("description".into(), d.description.clone())];
     if let Some(p) = d.location {
         f.push(("lat".into(), format!("{:.6}", p.lat)));
         f.push(("long".into(), format!("{:.6}", p.long)));
@@ -320,5 +319,32 @@ mod tests {
         let ok = check(d, true, Some(&category), Some(&defs), &Area::GAZA_CITY).unwrap();
         assert_eq!(ok.attributes[0].values, ["P-17"]);
         assert_eq!(ok.attributes[2].values, ["7.5"]);
+    }
+
+    #[test]
+    fn the_form_carries_the_specs_fields_only() {
+        let (_, mut defs) = streetlight();
+        defs.push(def("lamps", Datatype::MultiValueList, false, 4));
+        let mut d = draft();
+        d.location = Some(super::super::GeoPoint { lat: 31.5, long: 34.45 });
+        d.attributes = vec![
+            AttributeAnswer { code: "problem".into(), values: vec!["out".into()] },
+            AttributeAnswer { code: "lamps".into(), values: vec!["out".into()] },
+        ];
+        d.contact = Some(Contact {
+            first_name: Some("Huda".into()),
+            last_name: Some("Saleh".into()),
+            phone: Some("0599000000".into()),
+            email: Some("huda@example.ps".into()),
+        });
+        let fields = form_fields(&d, Some(&defs));
+        let beyond: Vec<&str> = fields
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .filter(|k| !crate::open311::extensions::Kind::Post.is_spec(k))
+            .collect();
+        assert!(beyond.is_empty(), "{beyond:?}");
+        assert!(fields.contains(&("attribute[lamps][]".into(), "out".into())));
+        assert_eq!(fields.len(), 11, "{fields:?}");
     }
 }

@@ -1,8 +1,11 @@
 //! A GeoReport v2 (Open311) client that works against our server and other cities' servers. It is
 //! configured apart from the municipal API: its own endpoint, `jurisdiction_id` and `api_key`.
-//! Extensions of ours (`detailed_status`, the update history, `Idempotency-Key`) are used when the
-//! server has them and simply absent otherwise.
+//! Extensions of ours in answers (`detailed_status`, the update history) are read when the server
+//! sends them and simply absent otherwise; the `Idempotency-Key` header is ignored by servers
+//! without it. Extension *fields* of a request (`locale`, `updated_after`) go only to the
+//! municipality's own server; every other server gets the spec alone ([`extensions`]).
 
+pub mod extensions;
 pub mod lenient;
 pub mod upload;
 
@@ -15,6 +18,7 @@ use serde_json::Value;
 use crate::api::{ApiClient, HttpSettings, RawResponse};
 use crate::complaints::ComplaintUpdate;
 use crate::error::{Error, Result};
+use extensions::{Extensions, Kind};
 use lenient::{flag, list, number, text};
 
 /// Where complaints go.
@@ -25,7 +29,8 @@ pub struct Open311Config {
     pub jurisdiction_id: Option<String>,
     /// Required by most servers for POST.
     pub api_key: Option<String>,
-    /// Asked for with `locale=` (servers that ignore it answer in their language).
+    /// Asked of the municipality's own server with `locale=` (the spec has no language
+    /// parameter: other servers answer in their own language).
     pub locale: String,
 }
 
@@ -111,6 +116,8 @@ pub struct Open311Client {
     locale: RwLock<String>,
     /// Whether the server takes resumable photo uploads, once asked ([`upload`]).
     uploads: Mutex<Option<bool>>,
+    /// What may go to this server beyond the spec ([`extensions`]).
+    extensions: Mutex<Extensions>,
 }
 
 impl Open311Client {
@@ -121,7 +128,97 @@ impl Open311Client {
             config,
             locale,
             uploads: Mutex::new(None),
+            extensions: Mutex::new(Extensions::default()),
         })
+    }
+
+    /// Recognise the municipality's own server: the Open311 endpoint lies under `server_url`
+    /// (the municipal API's base URL, same scheme, host and port, and under its path), as
+    /// `Config::new` sets it up. Only that server is sent our extension fields; any other gets
+    /// the plain GeoReport v2 spec.
+    pub fn with_municipal_server(self, server_url: &str) -> Self {
+        let under = |base: &reqwest::Url| {
+            let endpoint = self.api.base_url();
+            let prefix = base.path().trim_end_matches('/');
+            endpoint.origin() == base.origin()
+                && endpoint
+                    .path()
+                    .strip_prefix(prefix)
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        };
+        let own = reqwest::Url::parse(server_url).ok().is_some_and(|base| under(&base));
+        self.extensions().own = own;
+        self
+    }
+
+    fn extensions(&self) -> std::sync::MutexGuard<'_, Extensions> {
+        self.extensions.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The server is taken for the municipality's own (it is sent our extension fields).
+    pub fn is_municipal_server(&self) -> bool {
+        self.extensions().own
+    }
+
+    /// Extension fields this server refused by name (never sent to it again).
+    pub fn refused_extensions(&self) -> Vec<String> {
+        self.extensions().refused.iter().cloned().collect()
+    }
+
+    /// Whether the refusals remembered in the store are still to be handed over
+    /// ([`Open311Client::restore_refused`]): once per client.
+    pub fn needs_restore(&self) -> bool {
+        !self.extensions().restored
+    }
+
+    /// Refusals remembered from earlier runs (the store's copy).
+    pub fn restore_refused(&self, fields: impl IntoIterator<Item = String>) {
+        let mut x = self.extensions();
+        x.refused.extend(fields);
+        x.restored = true;
+    }
+
+    /// New refusals since the last call, for the store to keep: the whole list, or `None` when
+    /// nothing was learned.
+    pub fn take_unsaved_refusals(&self) -> Option<Vec<String>> {
+        let mut x = self.extensions();
+        if !x.unsaved {
+            return None;
+        }
+        x.unsaved = false;
+        Some(x.refused.iter().cloned().collect())
+    }
+
+    /// The fields of `fields` this server is sent.
+    fn allowed<'a>(&self, kind: Kind, fields: &'a [FormField]) -> Vec<&'a FormField> {
+        let x = self.extensions();
+        fields.iter().filter(|(k, _)| x.allows(kind, k)).collect()
+    }
+
+    /// Send what `build` makes of the fields this server is sent. A refusal (400, 422) that
+    /// names extension fields among them is remembered, and the request is sent once more
+    /// without them.
+    async fn send_fields(
+        &self,
+        kind: Kind,
+        fields: &[FormField],
+        progress: Option<crate::transfer::ProgressFn>,
+        build: impl Fn(&[&FormField]) -> Result<reqwest::RequestBuilder>,
+    ) -> Result<RawResponse> {
+        let sent = self.allowed(kind, fields);
+        let resp = self.api.send_watched(build(&sent)?, progress.clone()).await?;
+        let named = extensions::named_in_refusal(&resp, kind, sent.iter().map(|(k, _)| k.as_str()));
+        if named.is_empty() {
+            return Ok(resp);
+        }
+        tracing::info!(fields = ?named, "the Open311 server refused extension fields: sent without them from now on");
+        {
+            let mut x = self.extensions();
+            x.refused.extend(named);
+            x.unsaved = true;
+        }
+        let sent = self.allowed(kind, fields);
+        self.api.send_watched(build(&sent)?, progress).await
     }
 
     /// Report every exchange's bytes to `meter` (all of them count as complaints).
@@ -152,19 +249,26 @@ impl Open311Client {
         *self.locale.write().unwrap_or_else(|p| p.into_inner()) = locale.to_owned();
     }
 
-    fn query(&self, path: &str, extra: &[(&str, &str)]) -> String {
-        let locale = self.locale();
-        let mut q: Vec<(&str, &str)> = vec![("locale", &locale)];
-        if let Some(j) = &self.config.jurisdiction_id {
-            q.push(("jurisdiction_id", j));
-        }
-        q.extend_from_slice(extra);
-        let encoded: Vec<String> = q.iter().map(|(k, v)| format!("{k}={}", urlencode(v))).collect();
-        format!("{path}?{}", encoded.join("&"))
-    }
-
+    /// A GET of `path` with the language, the jurisdiction and `extra`, each sent only if this
+    /// server is sent it.
     async fn get(&self, path: &str, extra: &[(&str, &str)]) -> Result<Value> {
-        let resp = self.api.send(self.api.request(Method::GET, &self.query(path, extra))?).await?;
+        let mut q: Vec<FormField> = vec![("locale".into(), self.locale())];
+        if let Some(j) = &self.config.jurisdiction_id {
+            q.push(("jurisdiction_id".into(), j.clone()));
+        }
+        q.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        let resp = self
+            .send_fields(Kind::Query, &q, None, |sent| {
+                let encoded: Vec<String> =
+                    sent.iter().map(|(k, v)| format!("{k}={}", urlencode(v))).collect();
+                let url = if encoded.is_empty() {
+                    path.to_owned()
+                } else {
+                    format!("{path}?{}", encoded.join("&"))
+                };
+                self.api.request(Method::GET, &url)
+            })
+            .await?;
         resp.check_status()?;
         resp.json()
     }
@@ -224,10 +328,10 @@ impl Open311Client {
         Ok(out)
     }
 
-    /// POST a request. `fields` are the spec's form fields (without `api_key`/`jurisdiction_id`,
-    /// added here); photos go as multipart `media` parts, `progress` hearing how much of the body
-    /// has been handed over. A refusal (4xx other than 408/409/429) is `Error::Rejected` with the
-    /// server's own description.
+    /// POST a request. `fields` are the form fields (without `api_key`/`jurisdiction_id`, added
+    /// here; any beyond the spec go only to the municipality's own server); photos go as multipart
+    /// `media` parts, `progress` hearing how much of the body has been handed over. A refusal (4xx
+    /// other than 408/409/429) is `Error::Rejected` with the server's own description.
     pub async fn post_request(
         &self,
         fields: &[FormField],
@@ -243,14 +347,20 @@ impl Open311Client {
             all.push(("jurisdiction_id".into(), j.clone()));
         }
         all.extend_from_slice(fields);
-        let req = self.api.request(Method::POST, "requests.json")?.header("Idempotency-Key", idempotency_key);
-        let req = if photos.is_empty() {
-            req.form(&all)
-        } else {
-            let (content_type, body) = multipart(&all, photos);
-            req.header(reqwest::header::CONTENT_TYPE, content_type).body(body)
-        };
-        let resp = self.api.send_watched(req, progress).await?;
+        let resp = self
+            .send_fields(Kind::Post, &all, progress, |sent| {
+                let req = self
+                    .api
+                    .request(Method::POST, "requests.json")?
+                    .header("Idempotency-Key", idempotency_key);
+                Ok(if photos.is_empty() {
+                    req.form(sent)
+                } else {
+                    let (content_type, body) = multipart(sent, photos);
+                    req.header(reqwest::header::CONTENT_TYPE, content_type).body(body)
+                })
+            })
+            .await?;
         check_post(&resp)?;
         let v: Value = resp.json()?;
         let first = list(&v)
@@ -269,7 +379,8 @@ impl Open311Client {
     }
 
     /// `requests.json` for these ids (the spec's comma list), and only those changed after
-    /// `updated_after` where the server supports that extension (others ignore it).
+    /// `updated_after` from the municipality's own server (that extension is not sent to others:
+    /// they answer every listed request).
     pub async fn requests(&self, ids: &[String], updated_after: Option<&str>) -> Result<Vec<RemoteRequest>> {
         let joined = ids.join(",");
         let mut extra = vec![("service_request_id", joined.as_str())];
@@ -319,7 +430,7 @@ fn remote_request(r: &Value) -> Option<RemoteRequest> {
 
 /// `multipart/form-data` (RFC 7578) built whole, so the body is bytes whose progress can be
 /// watched: the fields, then the photos as `media` parts. Returns the Content-Type and the body.
-fn multipart(fields: &[FormField], photos: &[Vec<u8>]) -> (String, Vec<u8>) {
+fn multipart(fields: &[&FormField], photos: &[Vec<u8>]) -> (String, Vec<u8>) {
     let boundary = format!("baladiya-{}", uuid::Uuid::new_v4().simple());
     // A quote or a line break in a name would end the header: percent-encoded, as browsers do.
     let name = |n: &str| n.replace('"', "%22").replace('\r', "%0D").replace('\n', "%0A");
@@ -379,4 +490,51 @@ fn urlencode(s: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(server_url: &str, endpoint: &str) -> Open311Client {
+        let config = Open311Config {
+            endpoint: endpoint.into(),
+            jurisdiction_id: None,
+            api_key: None,
+            locale: "ar".into(),
+        };
+        Open311Client::new(config, &HttpSettings::default()).unwrap().with_municipal_server(server_url)
+    }
+
+    #[test]
+    fn the_municipal_server_is_the_endpoint_under_the_api_url() {
+        for (server, endpoint, own) in [
+            ("https://api.example.ps/", "https://api.example.ps/open311/v2/", true),
+            ("https://api.example.ps", "https://api.example.ps/open311/v2/", true),
+            ("https://api.example.ps/gaza/", "https://api.example.ps/gaza/open311/v2/", true),
+            ("https://api.example.ps/gaza", "https://api.example.ps/gaza/open311/v2/", true),
+            ("https://api.example.ps/gaza/", "https://api.example.ps/gazaville/open311/v2/", false),
+            ("https://api.example.ps/", "https://city.example.org/open311/v2/", false),
+            ("http://127.0.0.1:8080/", "http://127.0.0.1:8080/open311/v2/", true),
+            ("https://127.0.0.1:8080/", "http://127.0.0.1:8080/open311/v2/", false),
+            ("http://127.0.0.1:8080/", "http://127.0.0.1:8081/open311/v2/", false),
+            ("https://api.example.ps/", "https://api.example.ps:8443/open311/v2/", false),
+            ("not a url", "https://api.example.ps/open311/v2/", false),
+        ] {
+            assert_eq!(client(server, endpoint).is_municipal_server(), own, "{server} {endpoint}");
+        }
+    }
+
+    #[test]
+    fn refusals_are_restored_once_and_saved_when_new() {
+        let c = client("https://api.example.ps/", "https://api.example.ps/open311/v2/");
+        assert!(c.needs_restore());
+        c.restore_refused(["updated_after".to_owned()]);
+        assert!(!c.needs_restore());
+        assert_eq!(c.refused_extensions(), ["updated_after"]);
+        assert_eq!(c.take_unsaved_refusals(), None, "restored is not new");
+        let q = vec![("locale".to_owned(), "ar".to_owned()), ("updated_after".to_owned(), "x".to_owned())];
+        let sent: Vec<&str> = c.allowed(Kind::Query, &q).into_iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(sent, ["locale"]);
+    }
 }
