@@ -372,6 +372,159 @@ mod tests {
         let aside = store.recovered_from().unwrap();
         assert!(aside.exists());
         assert_eq!(std::fs::read(&aside).unwrap(), b"this is not a database at all, just text......");
+        // Nothing could be read from it, and the report says so.
+        let r = &store.recoveries()[0];
+        assert!(r.at_open && !r.complete, "{r:?}");
+        assert_eq!(
+            (r.complaints_recovered, r.unsent_complaints_recovered, r.bill_accounts_recovered),
+            (0, 0, 0)
+        );
+        // No scratch or half-built file is left behind.
+        for entry in std::fs::read_dir(dir.path()).unwrap() {
+            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+            assert!(!name.contains("salvage") && !name.contains("rebuild"), "{name} left behind");
+        }
+    }
+
+    #[test]
+    fn a_second_file_set_aside_in_the_same_second_does_not_replace_the_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        std::fs::write(&path, b"first").unwrap();
+        let first = set_aside(&path).unwrap();
+        std::fs::write(&path, b"second").unwrap();
+        let second = set_aside(&path).unwrap();
+        assert_ne!(first, second);
+        assert_eq!(std::fs::read(&first).unwrap(), b"first");
+        assert_eq!(std::fs::read(&second).unwrap(), b"second");
+    }
+
+    fn draft(description: &str) -> crate::complaints::ComplaintDraft {
+        crate::complaints::ComplaintDraft {
+            service_code: "water-leak".into(),
+            description: description.into(),
+            attributes: Vec::new(),
+            location: None,
+            address: Some("شارع عمر المختار".into()),
+            contact: None,
+        }
+    }
+
+    /// A closed store with a services table of many pages, one complaint sent and one queued
+    /// with a photo; returns the queued one's tracking number.
+    fn filled(dir: &Path) -> String {
+        let store = Store::open(dir).unwrap();
+        let queued = store
+            .write(|tx| {
+                for i in 0..300 {
+                    tx.execute(
+                        "INSERT INTO services (id, category_id, version, doc) VALUES (?1, 'c', 1, ?2)",
+                        rusqlite::params![format!("service-{i:03}"), "x".repeat(700)],
+                    )?;
+                }
+                let sent = crate::complaints::outbox::insert(tx, &draft("sent"), &[], 1)?;
+                crate::complaints::outbox::mark_sent(tx, &sent, Some("7"), Some("t"), 2)?;
+                crate::complaints::outbox::insert(tx, &draft("queued"), &[vec![0xFF, 0xD8, 0xFF, 0xD9]], 3)
+            })
+            .unwrap();
+        drop(store);
+        assert!(!dir.join(format!("{FILE_NAME}-wal")).exists());
+        queued
+    }
+
+    /// Overwrite the header of a leaf page in the middle of `table`'s b-tree.
+    fn damage_a_leaf_of(dir: &Path, table: &str) {
+        let path = dir.join(FILE_NAME);
+        let conn = Connection::open(&path).unwrap();
+        let page_size = conn.query_row("PRAGMA page_size", [], |r| r.get::<_, i64>(0)).unwrap() as usize;
+        let root: i64 = conn
+            .query_row("SELECT rootpage FROM sqlite_master WHERE name = ?1", [table], |r| r.get(0))
+            .unwrap();
+        drop(conn);
+        let mut bytes = std::fs::read(&path).unwrap();
+        let mut page = root as usize;
+        while bytes[(page - 1) * page_size] == 0x05 {
+            let start = (page - 1) * page_size;
+            let cells = u16::from_be_bytes([bytes[start + 3], bytes[start + 4]]) as usize;
+            let pointer = start + 12 + 2 * (cells / 2);
+            let cell = start + u16::from_be_bytes([bytes[pointer], bytes[pointer + 1]]) as usize;
+            page = u32::from_be_bytes(bytes[cell..cell + 4].try_into().unwrap()) as usize;
+        }
+        assert_ne!(page, root as usize, "{table} should span several pages");
+        let start = (page - 1) * page_size;
+        bytes[start..start + 8].fill(0xFF);
+        std::fs::write(&path, &bytes).unwrap();
+    }
+
+    fn services(c: &Connection) -> Result<i64> {
+        Ok(c.query_row("SELECT count(*) FROM services NOT INDEXED", [], |r| r.get(0))?)
+    }
+
+    #[test]
+    fn a_write_that_meets_damage_rebuilds_the_store_and_the_next_write_works() {
+        let dir = tempfile::tempdir().unwrap();
+        let queued = filled(dir.path());
+        damage_a_leaf_of(dir.path(), "services");
+        let store = Store::open(dir.path()).unwrap();
+        assert!(store.recoveries().is_empty());
+        let heard = Arc::new(Mutex::new(Vec::new()));
+        let h = Arc::clone(&heard);
+        store.on_recovery(Arc::new(move |r| lock(&h).push(r.clone())));
+
+        let touch_every_service =
+            |tx: &Transaction<'_>| Ok(tx.execute("UPDATE services SET version = 2", [])?);
+        assert!(matches!(store.write(touch_every_service), Err(Error::StoreCorrupt(_))));
+        assert_eq!(store.write(touch_every_service).unwrap(), 0);
+        let r = lock(&heard).clone();
+        assert_eq!(r, store.recoveries());
+        assert_eq!(r.len(), 1);
+        assert!(!r[0].at_open && r[0].complete, "{r:?}");
+        assert_eq!(
+            (r[0].complaints_recovered, r[0].unsent_complaints_recovered, r[0].photos_recovered),
+            (2, 1, 1)
+        );
+        let c = store.read(|c| crate::complaints::outbox::get(c, &queued)).unwrap();
+        assert_eq!((c.draft, c.photo_count), (draft("queued"), 1));
+    }
+
+    #[test]
+    fn threads_that_meet_the_same_damage_rebuild_the_store_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let queued = filled(dir.path());
+        damage_a_leaf_of(dir.path(), "services");
+        let store = Arc::new(Store::open(dir.path()).unwrap());
+        let rebuilds = Arc::new(AtomicU64::new(0));
+        let r = Arc::clone(&rebuilds);
+        store.on_recovery(Arc::new(move |_| {
+            r.fetch_add(1, Ordering::SeqCst);
+        }));
+        let start = Arc::new(std::sync::Barrier::new(8));
+        let threads: Vec<_> = (0..8)
+            .map(|i| {
+                let (store, start) = (Arc::clone(&store), Arc::clone(&start));
+                std::thread::spawn(move || {
+                    start.wait();
+                    (0..20)
+                        .map(|_| match i % 2 {
+                            0 => store.read(services),
+                            _ => store
+                                .write(|tx| Ok(tx.execute("UPDATE services SET version = 3", [])? as i64)),
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for t in threads {
+            let results = t.join().unwrap();
+            // Only the damage, never a half-replaced store; and once rebuilt, it works.
+            for r in &results {
+                assert!(matches!(r, Ok(0) | Err(Error::StoreCorrupt(_))), "{r:?}");
+            }
+            assert!(results.last().unwrap().is_ok());
+        }
+        assert_eq!(rebuilds.load(Ordering::SeqCst), 1);
+        assert_eq!(store.recoveries().len(), 1);
+        assert_eq!(store.read(|c| crate::complaints::outbox::get(c, &queued)).unwrap().photo_count, 1);
     }
 
     #[test]
