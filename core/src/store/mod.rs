@@ -488,6 +488,41 @@ mod tests {
     }
 
     #[test]
+    fn rows_on_both_sides_of_a_damaged_outbox_page_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let ids: Vec<String> = store
+            .write(|tx| {
+                (0..80)
+                    .map(|i| {
+                        crate::complaints::outbox::insert(
+                            tx,
+                            &draft(&format!("{i} {}", "ت".repeat(300))),
+                            &[],
+                            i,
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap();
+        drop(store);
+        damage_a_leaf_of(dir.path(), "complaints");
+
+        let store = Store::open(dir.path()).unwrap();
+        assert!(matches!(store.read(crate::complaints::outbox::list), Err(Error::StoreCorrupt(_))));
+        let r = &store.recoveries()[0];
+        assert!(!r.complete, "{r:?}");
+        assert_eq!(r.complaints_recovered, r.unsent_complaints_recovered);
+        // One page of them is lost, no more.
+        assert!((60..80).contains(&r.complaints_recovered), "{r:?}");
+        let kept = store.read(crate::complaints::outbox::list).unwrap();
+        assert_eq!(kept.len() as u32, r.complaints_recovered);
+        for id in [&ids[0], &ids[79]] {
+            assert!(kept.iter().any(|c| &c.local_id == id), "{id} lost");
+        }
+    }
+
+    #[test]
     fn threads_that_meet_the_same_damage_rebuild_the_store_once() {
         let dir = tempfile::tempdir().unwrap();
         let queued = filled(dir.path());
