@@ -101,6 +101,7 @@ type Shared = Arc<Mutex<City>>;
 
 /// The running server.
 pub struct StrictCity {
+    pub addr: std::net::SocketAddr,
     /// The GeoReport v2 endpoint, e.g. `http://127.0.0.1:1234/georeport/v2/`.
     pub endpoint: String,
     /// The server's root (`http://127.0.0.1:1234/`).
@@ -122,6 +123,7 @@ impl StrictCity {
         let addr = listener.local_addr().expect("addr");
         tokio::spawn(async move { axum::serve(listener, app).await });
         StrictCity {
+            addr,
             endpoint: format!("http://{addr}{prefix}"),
             root: format!("http://{addr}/"),
             city,

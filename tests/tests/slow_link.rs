@@ -16,6 +16,7 @@ use baladiya_core::complaints::{AttributeAnswer, ComplaintDraft, ComplaintState,
 use baladiya_core::events::UploadProgress;
 use baladiya_core::{Baladiya, Config, Error, Event};
 use baladiya_tests::proxy::{FaultProxy, Link};
+use baladiya_tests::strict_georeport::{self, StrictCity};
 use baladiya_tests::{http_client, TestServer, DEMO_API_KEY};
 
 fn draft(description: &str) -> ComplaintDraft {
@@ -271,77 +272,19 @@ async fn a_stalled_upload_is_detected_within_the_inactivity_timeout() {
     proxy.stop().await;
 }
 
-/// Another city's plain GeoReport v2 server, strict where it matters here: no resumable uploads
-/// (`OPTIONS` on anything is 405, unknown paths 404), photos only as `media` parts of the POST,
-/// and the api_key required.
-mod plain_city {
-    use std::sync::{Arc, Mutex};
-
-    use axum::extract::{Multipart, State};
-    use axum::http::StatusCode;
-    use axum::routing::{get, post};
-    use axum::{Json, Router};
-    use serde_json::{json, Value};
-
-    /// Each POST's media parts.
-    pub type Posted = Arc<Mutex<Vec<Vec<Vec<u8>>>>>;
-
-    async fn services() -> Json<Value> {
-        Json(
-            json!([{"service_code": "pothole", "service_name": "Pothole", "metadata": false, "type": "realtime",
-                     "keywords": "", "group": "Streets", "description": ""}]),
-        )
-    }
-
-    async fn create(State(posted): State<Posted>, mut form: Multipart) -> (StatusCode, Json<Value>) {
-        let refuse = |why: &str| (StatusCode::BAD_REQUEST, Json(json!([{"code": 400, "description": why}])));
-        let (mut key, mut media) = (None, Vec::new());
-        while let Ok(Some(field)) = form.next_field().await {
-            match field.name().unwrap_or("").to_owned().as_str() {
-                "media" => {
-                    if field.content_type() != Some("image/jpeg") {
-                        return refuse("media: JPEG only");
-                    }
-                    media.push(field.bytes().await.unwrap().to_vec());
-                }
-                "api_key" => key = field.text().await.ok(),
-                _ => {
-                    let _ = field.bytes().await;
-                }
-            }
-        }
-        if key.as_deref() != Some("city-key") {
-            return (StatusCode::FORBIDDEN, Json(json!([{"code": 403, "description": "api_key"}])));
-        }
-        let mut p = posted.lock().unwrap();
-        p.push(media);
-        (StatusCode::OK, Json(json!([{"service_request_id": p.len().to_string()}])))
-    }
-
-    pub async fn start() -> (std::net::SocketAddr, Posted) {
-        let posted = Posted::default();
-        let app = Router::new()
-            .route("/open311/v2/services.json", get(services))
-            .route("/open311/v2/requests.json", post(create))
-            .layer(axum::extract::DefaultBodyLimit::max(8 * 1024 * 1024))
-            .with_state(Arc::clone(&posted));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        (addr, posted)
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn to_a_plain_georeport_server_the_photo_goes_in_the_post_with_a_budget_for_its_bytes() {
-    let (city, posted) = plain_city::start().await;
+    // Another city's strict GeoReport v2 server: no resumable uploads, photos only as `media`
+    // parts of the POST, and any field beyond the spec refused.
+    let strict = StrictCity::start("/open311/v2/").await;
     // 64 kbit/s: the POST with a ~80 KB photo takes ~10 s, against a 2 s base budget and a 2 s
     // inactivity timeout; the budget grows by the body's bytes at the floor rate (1,000 B/s).
-    let proxy = FaultProxy::start_link(city, Link::kbits(64, Duration::from_millis(200))).await.unwrap();
+    let proxy =
+        FaultProxy::start_link(strict.addr, Link::kbits(64, Duration::from_millis(200))).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::new(dir.path(), "http://127.0.0.1:9/");
     config.open311.endpoint = format!("{}open311/v2/", proxy.url());
-    config.open311.api_key = Some("city-key".into());
+    config.open311.api_key = Some(strict_georeport::API_KEY.into());
     config.http = HttpSettings {
         connect_timeout: Duration::from_secs(2),
         request_timeout: Duration::from_secs(2),
@@ -354,7 +297,7 @@ async fn to_a_plain_georeport_server_the_photo_goes_in_the_post_with_a_budget_fo
     let e = Arc::clone(&events);
     core.subscribe(Arc::new(move |ev: &Event| e.lock().unwrap().push(ev.clone())));
     let mut d = draft("حفرة في الشارع");
-    d.service_code = "pothole".into();
+    d.service_code = "102".into();
     d.attributes.clear();
     let local_id = core.submit_complaint(d, &[noisy_photo(400, 300, 3)]).unwrap();
     let prepared = stored_photos(&core, &local_id);
@@ -364,7 +307,12 @@ async fn to_a_plain_georeport_server_the_photo_goes_in_the_post_with_a_budget_fo
     let took = started.elapsed();
     assert_eq!(report.sent.len(), 1, "{report:?}");
     assert!(took > Duration::from_secs(4), "the link was not slow: {took:?}");
-    assert_eq!(*posted.lock().unwrap(), vec![prepared.clone()], "one POST carrying the photo");
+    {
+        let city = strict.city();
+        assert_eq!(city.log.iter().filter(|e| e.method == "POST").count(), 1, "{:?}", city.log);
+        let media: Vec<Vec<Vec<u8>>> = city.requests.iter().map(|r| r.media.clone()).collect();
+        assert_eq!(media, vec![prepared.clone()], "one POST carrying the photo");
+    }
     let c = core.complaint(&local_id).unwrap();
     assert_eq!((c.state, c.photos_uploaded), (ComplaintState::Sent, 1));
     // Progress of the whole POST (photo_index 0), up to its last byte.
