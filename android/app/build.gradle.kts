@@ -22,10 +22,17 @@ val debugServerUrl = providers.gradleProperty("baladiya.debug.server.url")
     .getOrElse("http://127.0.0.1:8080/")
 // The Open311 api_key of this app (the reference server with --demo accepts demo-app-key).
 val open311ApiKey = providers.gradleProperty("baladiya.open311.api.key").getOrElse("demo-app-key")
+// The ABIs the Rust library is built for (:baladiya-kit's cargoNdkBuild reads the same property):
+// the app ships exactly these, so a device on another ABI is refused by the store instead of
+// installing an app that crashes at its first call (JNA's AAR carries more ABIs than we build).
+val shippedAbis = providers.gradleProperty("baladiya.abis").get().split(',').map { it.trim() }.filter { it.isNotEmpty() }
+val splitPerAbi = providers.gradleProperty("baladiya.split.abi").map { it.toBoolean() }.getOrElse(false)
 
 android {
     namespace = "ps.gaza.baladiya.app"
     compileSdk = 36
+    // The pinned NDK (r28c), the same as :baladiya-kit's; the app's build strips the .so with it.
+    ndkVersion = providers.gradleProperty("baladiya.ndk.version").get()
 
     defaultConfig {
         applicationId = "ps.gaza.baladiya"
@@ -39,6 +46,12 @@ android {
         // Only the two languages we translate ship (no stray library translations in the APK).
         // (Newer AGP names this androidResources.localeFilters; this name still works in 8.x.)
         resourceConfigurations += listOf("ar", "en")
+        // AGP refuses ndk.abiFilters together with ABI splits; the splits below list the same ABIs.
+        if (!splitPerAbi) {
+            ndk {
+                abiFilters += shippedAbis
+            }
+        }
     }
 
     buildTypes {
@@ -76,9 +89,9 @@ android {
     // JNA's dispatcher are native code. Play's App Bundle does the same split automatically.
     splits {
         abi {
-            isEnable = providers.gradleProperty("baladiya.split.abi").map { it.toBoolean() }.getOrElse(false)
+            isEnable = splitPerAbi
             reset()
-            include("arm64-v8a", "armeabi-v7a", "x86_64")
+            include(*shippedAbis.toTypedArray())
             isUniversalApk = false
         }
     }
