@@ -74,6 +74,7 @@ impl Store {
     pub fn open_at_version(data_dir: &Path, version: u32) -> Result<Self> {
         std::fs::create_dir_all(data_dir)?;
         let path = data_dir.join(FILE_NAME);
+        finish_interrupted_rebuild(&path)?;
         match Self::open_file(&path, version) {
             Ok(store) => Ok(store),
             Err(OpenError::Corrupt(reason)) => {
@@ -232,6 +233,31 @@ fn recovery(aside: &Path, reason: String, at_open: bool, carried: salvage::Carri
         bill_accounts_recovered: carried.bill_accounts,
         complete: carried.complete,
     }
+}
+
+/// A rebuild cut short (the app killed, the phone switched off): if the damaged file was already
+/// set aside, the rebuilt file is complete (it is closed before) and takes its place; otherwise the
+/// half-built file and any scratch copy are removed, and the damage will be met again.
+fn finish_interrupted_rebuild(path: &Path) -> Result<()> {
+    let rebuilt = path.with_file_name(format!("{FILE_NAME}.rebuild"));
+    if rebuilt.exists() && !path.exists() {
+        tracing::warn!("finishing a store rebuild that was interrupted");
+        // A WAL left at the path is the damaged file's: SQLite must not replay it into this one.
+        let stamp = chrono::Utc::now().timestamp();
+        for suffix in ["-wal", "-shm"] {
+            let side = path.with_file_name(format!("{FILE_NAME}{suffix}"));
+            if side.exists() {
+                std::fs::rename(
+                    &side,
+                    path.with_file_name(format!("{FILE_NAME}.corrupt-{stamp}-left{suffix}")),
+                )?;
+            }
+        }
+        std::fs::rename(&rebuilt, path)?;
+    }
+    salvage::remove_files(&rebuilt);
+    salvage::remove_files(&path.with_file_name(format!("{FILE_NAME}.salvage")));
+    Ok(())
 }
 
 /// Build a fresh store next to the damaged one at `path`, migrated to `version`, holding what can
@@ -397,6 +423,26 @@ mod tests {
         assert_ne!(first, second);
         assert_eq!(std::fs::read(&first).unwrap(), b"first");
         assert_eq!(std::fs::read(&second).unwrap(), b"second");
+    }
+
+    #[test]
+    fn a_rebuild_cut_short_after_the_damaged_file_went_aside_is_finished_at_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let queued = filled(dir.path());
+        // As if the app died between moving the damaged file aside and putting the rebuilt one in.
+        let path = dir.path().join(FILE_NAME);
+        let (rebuilt, carried) = rebuild(&path, migrations::LATEST).unwrap();
+        assert_eq!(carried.unsent_complaints, 1);
+        set_aside(&path).unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        assert!(!rebuilt.exists());
+        assert_eq!(store.read(|c| crate::complaints::outbox::get(c, &queued)).unwrap().photo_count, 1);
+        drop(store);
+        // Cut short before: the half-built file is dropped, the store left as it was.
+        std::fs::write(&rebuilt, b"half").unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        assert!(!rebuilt.exists());
+        assert!(store.read(|c| crate::complaints::outbox::get(c, &queued)).is_ok());
     }
 
     fn draft(description: &str) -> crate::complaints::ComplaintDraft {
