@@ -397,6 +397,29 @@ mod tests {
     }
 
     #[test]
+    fn a_damaged_store_at_open_is_reported_and_its_event_crosses() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(baladiya_core::store::FILE_NAME), b"not a database, just text")
+            .unwrap();
+        let b = Baladiya::open(BaladiyaConfig {
+            data_dir: dir.path().to_string_lossy().into_owned(),
+            server_url: "http://127.0.0.1:9/".into(),
+            request_timeout_ms: 0,
+            locale: "ar".into(),
+            api_key: None,
+            open311_endpoint: None,
+            jurisdiction_id: None,
+        })
+        .unwrap();
+        let recoveries = b.store_recoveries();
+        assert_eq!(recoveries.len(), 1);
+        assert!(recoveries[0].at_open && recoveries[0].set_aside.contains(".corrupt-"));
+        let event =
+            crate::events::BaladiyaEvent::from(&baladiya_core::Event::StoreRecovered(recoveries[0].clone()));
+        assert_eq!(event, crate::events::BaladiyaEvent::StoreRecovered { recovery: recoveries[0].clone() });
+    }
+
+    #[test]
     fn invalid_config_is_a_validation_error_naming_the_field() {
         let err = Baladiya::open(BaladiyaConfig {
             data_dir: std::env::temp_dir().to_string_lossy().into_owned(),
