@@ -14,7 +14,9 @@
 //! - **Hostile input.** Anything that is not a readable picture is a
 //!   [`Error::Validation`] on field `photo`. The size of the file
 //!   is checked before anything is parsed, the dimensions are read from the header and checked
-//!   (at most [`MAX_PIXELS`]) before any pixel buffer is allocated, and the decoders run under
+//!   (at most [`MAX_PIXELS`]), and so is the memory decoding would take (at most
+//!   [`MAX_DECODE_BYTES`]: pixel count × bytes a pixel at the decoded size, plus what the decoder
+//!   keeps on the way), before any pixel buffer is allocated, and the decoders run under
 //!   `catch_unwind` so that a bug in a third-party decoder becomes an error, not a crash.
 //! - **HEIC/HEIF** (the iPhone camera's default, an option on some Android phones) is not decoded
 //!   here: no pure-Rust HEVC decoder exists. It is recognised and refused with its own reason; the
@@ -29,7 +31,8 @@
 //! | decode, `jpeg-decoder`, full size                                 | 143 ms |
 //! | decode, `zune-jpeg` (what `image` 0.25 uses), full size           | 110 ms |
 //! | decode, `jpeg-decoder`, DCT-scaled to 1/2                         | 105 ms |
-//! | Lanczos3 resize 4000×3000 → 2048×1536, `fast_image_resize`        |  23 ms |
+//! | Catmull-Rom resize 2080×1560 → 2048×1536 (`photo/resize.rs`)      | ~45 ms |
+//! | … 2000×1500 → 1280×960 (a 12 MP photo on a slow link)             | ~25 ms |
 //! | encode 2048×1536 q80 4:2:0, `jpeg-encoder`                        |  30 ms |
 //! | … with optimised Huffman tables and averaged chroma               |  45 ms |
 //!
@@ -44,8 +47,10 @@
 //! long side is still at least 90 % of [`MAX_LONG_SIDE`]; when that lands at or under the limit
 //! (4000 and 4032 px wide 12 MP photos → 2000/2016 px; 8000 px 48 MP → 2000 px) the image is used as
 //! it is — the reduced IDCT is itself a proper low-pass downscale — and otherwise (13 MP 4160 px →
-//! 2080 px; 8 MP 3264 px decoded full) `fast_image_resize` (SIMD: SSE4/AVX2 on x86, NEON on ARM)
-//! finishes with Lanczos3. Not resizing at all in the common case also avoids a second resampling.
+//! 2080 px; 8 MP 3264 px decoded full; every photo on a slow link) a Catmull-Rom resize of our own
+//! finishes (`photo/resize.rs`: plain Rust, a fifth of the size of the SIMD resizer it replaced,
+//! 2–3× slower than it on x86 and still well inside the budget). Not resizing at all in the
+//! common case also avoids a second resampling.
 //!
 //! The JPEG is written by `jpeg-encoder` (without its x86-only `simd` feature: it would flatter
 //! this machine and do nothing on ARM phones): baseline, 4:2:0 with box-averaged chroma (no
@@ -59,9 +64,9 @@
 use std::io::Cursor;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use fast_image_resize as fir;
-
 use crate::error::{Error, Result};
+
+mod resize;
 
 /// The most photos one complaint carries.
 pub const MAX_PHOTOS: usize = 3;
@@ -75,6 +80,14 @@ pub const MAX_INPUT_BYTES: usize = 30 * 1024 * 1024;
 /// against decompression bombs. 50 MP admits the full-resolution mode of 50 MP phone cameras
 /// (8160×6120) while refusing a small file that claims to unpack to gigabytes.
 pub const MAX_PIXELS: u64 = 50_000_000;
+/// The most memory decoding one picture may take: the pixels the decoder hands over and what it
+/// holds on the way (a JPEG's component planes, a progressive JPEG's coefficients, a WebP's
+/// frame), worked out from the header before any of it is allocated. [`MAX_PIXELS`] alone does not
+/// bound it: a 7000×7000 16-bit RGBA PNG of 381 KB (49 MP) took 343 MB to prepare (issue 10).
+/// 100 MB admits any camera JPEG (a 12 MP one, DCT-scaled, needs ~20 MB; the worst case, a
+/// 13.6 MP square decoded in full, 82 MB), a 12 MP progressive one (~50 MB) and a 24 MP PNG
+/// without alpha or 16 MP with (72 / 64 MB).
+pub const MAX_DECODE_BYTES: u64 = 100_000_000;
 /// The quality a photo is first encoded at.
 pub const QUALITY_START: u8 = 80;
 /// Quality is not lowered below this; the dimensions are reduced instead.
@@ -210,6 +223,19 @@ fn check_dimensions(width: u32, height: u32) -> Result<()> {
     Ok(())
 }
 
+/// Refuses a picture of `width`×`height` whose decoding would take more than
+/// [`MAX_DECODE_BYTES`]: `bytes`, from its header.
+fn check_decode_bytes(width: u32, height: u32, bytes: u64) -> Result<()> {
+    if bytes > MAX_DECODE_BYTES {
+        return Err(invalid(format!(
+            "the image is {width}×{height} pixels and would take {} MB of memory to read; at most {} MB are allowed",
+            bytes.div_ceil(1_000_000),
+            MAX_DECODE_BYTES / 1_000_000
+        )));
+    }
+    Ok(())
+}
+
 fn check_length(px: &[u8], width: u32, height: u32, channels: usize) -> Result<()> {
     let expected = (width as usize).checked_mul(height as usize).and_then(|n| n.checked_mul(channels));
     if expected == Some(px.len()) {
@@ -235,13 +261,29 @@ fn decode_jpeg(input: &[u8], long_side: u32) -> Result<Decoded> {
         return Err(invalid("lossless JPEG is not supported"));
     }
     let denominator = dct_scale_denominator(width.max(height), long_side);
+    let (mut out_width, mut out_height) = (width, height);
     if denominator > 1 {
-        decoder
+        let (w, h) = decoder
             .scale(width.div_ceil(denominator) as u16, height.div_ceil(denominator) as u16)
             .map_err(damaged)?;
+        (out_width, out_height) = (u32::from(w), u32::from(h));
     }
-    // Belt and braces over the header check: 4 bytes a pixel (CMYK) at the full limit.
-    decoder.set_max_decoding_buffer_size(MAX_PIXELS as usize * 4);
+    // Each component's plane at the decoded size and the interleaved output (at most as many
+    // bytes again; CMYK also its RGB), and for a progressive JPEG the coefficients of the whole
+    // picture, kept at full size until the last scan.
+    let components = match info.pixel_format {
+        PixelFormat::L8 => 1,
+        PixelFormat::RGB24 => 3,
+        PixelFormat::CMYK32 => 4 + 4 + 3,
+        PixelFormat::L16 => return Err(invalid("16-bit JPEG is not supported")),
+    };
+    let mut bytes = u64::from(out_width) * u64::from(out_height) * 2 * components;
+    if info.coding_process == CodingProcess::DctProgressive {
+        // Without a readable frame header: as if no component were subsampled.
+        bytes += jpeg_coefficient_bytes(input).unwrap_or(u64::from(width) * u64::from(height) * 2 * 4);
+    }
+    check_decode_bytes(width, height, bytes)?;
+    decoder.set_max_decoding_buffer_size(MAX_DECODE_BYTES as usize);
     let px = decoder.decode().map_err(damaged)?;
     let info = decoder.info().ok_or_else(|| invalid("the JPEG has no image"))?;
     let (width, height) = (u32::from(info.width), u32::from(info.height));
@@ -273,6 +315,40 @@ fn decode_jpeg(input: &[u8], long_side: u32) -> Result<Decoded> {
     Ok(Decoded { raster, orientation })
 }
 
+/// The bytes of DCT coefficients a progressive JPEG's decoder holds: 64 `i16` for every 8×8 block
+/// of every component, at the sampling of the frame header (SOF), whole MCUs. `None` without a
+/// readable frame header.
+fn jpeg_coefficient_bytes(input: &[u8]) -> Option<u64> {
+    let mut at = 2;
+    loop {
+        if *input.get(at)? != 0xFF {
+            return None;
+        }
+        let marker = *input.get(at + 1)?;
+        if marker == 0xFF {
+            at += 1; // a fill byte
+            continue;
+        }
+        let len = usize::from(u16::from_be_bytes([*input.get(at + 2)?, *input.get(at + 3)?]));
+        let segment = input.get(at + 4..(at + 2).checked_add(len)?)?;
+        // SOF0–SOF15 but DHT (C4), JPG (C8) and DAC (CC).
+        if (0xC0..=0xCF).contains(&marker) && ![0xC4, 0xC8, 0xCC].contains(&marker) {
+            // P, Y (2), X (2), Nf, then Nf × (id, H << 4 | V, Tq).
+            let height = u64::from(u16::from_be_bytes([*segment.get(1)?, *segment.get(2)?]));
+            let width = u64::from(u16::from_be_bytes([*segment.get(3)?, *segment.get(4)?]));
+            let n = usize::from(*segment.get(5)?);
+            let factors: Vec<(u64, u64)> = (0..n)
+                .map(|i| segment.get(7 + 3 * i).map(|hv| (u64::from(hv >> 4), u64::from(hv & 15))))
+                .collect::<Option<_>>()?;
+            let h_max = factors.iter().map(|f| f.0).max().filter(|&h| h > 0)?;
+            let v_max = factors.iter().map(|f| f.1).max().filter(|&v| v > 0)?;
+            let (mcus_x, mcus_y) = (width.div_ceil(8 * h_max), height.div_ceil(8 * v_max));
+            return Some(factors.iter().map(|&(h, v)| mcus_x * h * mcus_y * v * 64 * 2).sum());
+        }
+        at += 2 + len;
+    }
+}
+
 /// The 1/n (n ∈ 1, 2, 4, 8) at which to decode a JPEG whose long side is `long`: the smallest
 /// scale whose long side is still at least [`DCT_SNAP`] of `max` ([`MAX_LONG_SIDE`] at full size).
 fn dct_scale_denominator(long: u32, max: u32) -> u32 {
@@ -296,8 +372,19 @@ fn decode_png(input: &[u8]) -> Result<Decoded> {
     let limits = png::Limits { bytes: 16 * 1024 * 1024 };
     let mut decoder = png::Decoder::new_with_limits(Cursor::new(input), limits);
     decoder.set_transformations(png::Transformations::normalize_to_color8());
-    let (width, height) = decoder.read_header_info().map_err(damaged)?.size();
+    let header = decoder.read_header_info().map_err(damaged)?;
+    let (width, height) = header.size();
     check_dimensions(width, height)?;
+    // 8 bits a sample once normalised (16-bit samples are cut to 8 row by row, in the decoder's
+    // own bounded buffers); a palette becomes RGB, or RGBA with a transparent entry. Alpha is
+    // flattened in place, so this is the whole of it.
+    let bytes_per_pixel = match header.color_type {
+        png::ColorType::Grayscale => 1,
+        png::ColorType::GrayscaleAlpha => 2,
+        png::ColorType::Rgb => 3,
+        png::ColorType::Rgba | png::ColorType::Indexed => 4,
+    };
+    check_decode_bytes(width, height, u64::from(width) * u64::from(height) * bytes_per_pixel)?;
     let mut reader = decoder.read_info().map_err(damaged)?;
     let orientation = reader.info().exif_metadata.as_deref().and_then(exif_orientation).unwrap_or(1);
     let size = reader.output_buffer_size().ok_or_else(|| invalid("the PNG is too large"))?;
@@ -314,8 +401,8 @@ fn decode_png(input: &[u8]) -> Result<Decoded> {
     let raster = match frame.color_type {
         png::ColorType::Grayscale => Raster { px: buf, width, height, channels: 1 },
         png::ColorType::Rgb => Raster { px: buf, width, height, channels: 3 },
-        png::ColorType::GrayscaleAlpha => Raster { px: flatten_alpha(&buf, 1), width, height, channels: 1 },
-        png::ColorType::Rgba => Raster { px: flatten_alpha(&buf, 3), width, height, channels: 3 },
+        png::ColorType::GrayscaleAlpha => Raster { px: flatten_alpha(buf, 1), width, height, channels: 1 },
+        png::ColorType::Rgba => Raster { px: flatten_alpha(buf, 3), width, height, channels: 3 },
         png::ColorType::Indexed => return Err(invalid("the PNG could not be read (palette)")),
     };
     check_length(&raster.px, width, height, usize::from(raster.channels))?;
@@ -328,13 +415,16 @@ fn decode_webp(input: &[u8]) -> Result<Decoded> {
     let (width, height) = decoder.dimensions();
     check_dimensions(width, height)?;
     decoder.set_memory_limit(16 * 1024 * 1024);
+    // The output and the decoder's frame: YUV 4:2:0 and alpha for lossy, 4 bytes a pixel for
+    // lossless; 4 bytes a pixel covers both.
+    let size = decoder.output_buffer_size().ok_or_else(|| invalid("the WebP is too large"))?;
+    check_decode_bytes(width, height, size as u64 + u64::from(width) * u64::from(height) * 4)?;
     // A metadata chunk that cannot be read only costs the orientation.
     let orientation =
         decoder.exif_metadata().ok().flatten().as_deref().and_then(exif_orientation).unwrap_or(1);
-    let size = decoder.output_buffer_size().ok_or_else(|| invalid("the WebP is too large"))?;
     let mut buf = zeroed(size)?;
     decoder.read_image(&mut buf).map_err(damaged)?;
-    let px = if decoder.has_alpha() { flatten_alpha(&buf, 3) } else { buf };
+    let px = if decoder.has_alpha() { flatten_alpha(buf, 3) } else { buf };
     check_length(&px, width, height, 3)?;
     Ok(Decoded { raster: Raster { px, width, height, channels: 3 }, orientation })
 }
@@ -348,16 +438,20 @@ fn zeroed(size: usize) -> Result<Vec<u8>> {
 }
 
 /// Composites `colour`+alpha pixels over white (JPEG has no transparency; a transparent screenshot
-/// over black would be unreadable).
-fn flatten_alpha(px: &[u8], colour: usize) -> Vec<u8> {
-    let mut out = Vec::with_capacity(px.len() / (colour + 1) * colour);
-    for p in px.chunks_exact(colour + 1) {
-        let a = u32::from(p[colour]);
-        for &c in &p[..colour] {
-            out.push(((u32::from(c) * a + 255 * (255 - a) + 127) / 255) as u8);
+/// over black would be unreadable), in the same buffer: pixel i moves down to i·colour, never past
+/// a byte still to be read.
+fn flatten_alpha(mut px: Vec<u8>, colour: usize) -> Vec<u8> {
+    let pixels = px.len() / (colour + 1);
+    for i in 0..pixels {
+        let from = i * (colour + 1);
+        let a = u32::from(px[from + colour]);
+        for c in 0..colour {
+            let v = u32::from(px[from + c]);
+            px[i * colour + c] = ((v * a + 255 * (255 - a) + 127) / 255) as u8;
         }
     }
-    out
+    px.truncate(pixels * colour);
+    px
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -452,28 +546,11 @@ fn fit_within(width: u32, height: u32, max: u32) -> (u32, u32) {
     (scale(width), scale(height))
 }
 
+/// `src` resampled to `width`×`height` (Catmull-Rom, low-passed when shrinking: [`resize`]).
 fn resize(src: &Raster, width: u32, height: u32) -> Result<Raster> {
-    let px = if src.channels == 1 {
-        resize_as::<fir::pixels::U8>(src, width, height)?
-    } else {
-        resize_as::<fir::pixels::U8x3>(src, width, height)?
-    };
+    let px = resize::resize(&src.px, src.width, src.height, src.channels, width, height)
+        .ok_or_else(|| invalid("the image could not be resized"))?;
     Ok(Raster { px, width, height, channels: src.channels })
-}
-
-/// Resized through the typed API, for the two pixel types a photo has here (grey, RGB; never
-/// alpha): the untyped `Resizer::resize` dispatches at run time over every pixel type the crate
-/// knows, which links all their kernels into the library (0.33 MB of it on x86_64 with LTO).
-fn resize_as<P: fir::PixelTrait>(src: &Raster, width: u32, height: u32) -> Result<Vec<u8>> {
-    let failed = |e: &dyn std::fmt::Display| invalid(format!("the image could not be resized ({e})"));
-    let from = fir::images::TypedImageRef::<P>::from_buffer(src.width, src.height, &src.px)
-        .map_err(|e| failed(&e))?;
-    let mut px = vec![0u8; width as usize * height as usize * src.channels as usize];
-    let mut to = fir::images::TypedImage::<P>::from_buffer(width, height, &mut px).map_err(|e| failed(&e))?;
-    let options =
-        fir::ResizeOptions::new().resize_alg(fir::ResizeAlg::Convolution(fir::FilterType::Lanczos3));
-    fir::Resizer::new().resize_typed(&from, &mut to, &options).map_err(|e| failed(&e))?;
-    Ok(px)
 }
 
 fn encode(raster: &Raster, quality: u8) -> Result<Vec<u8>> {
@@ -640,7 +717,10 @@ mod tests {
                 assert_eq!(field, "photo");
                 assert!(reason.contains(reason_part), "reason {reason:?} lacks {reason_part:?}");
             }
-            other => panic!("expected a photo validation error, got {other:?}"),
+            Ok(photo) => {
+                panic!("expected a photo validation error, got a {}×{} photo", photo.width, photo.height)
+            }
+            Err(other) => panic!("expected a photo validation error, got {other:?}"),
         }
     }
 
@@ -962,6 +1042,119 @@ mod tests {
         crc.update(&png[12..29]);
         png[29..33].copy_from_slice(&crc.sum().to_be_bytes());
         assert_photo_error(prepare(&png), "megapixels");
+    }
+
+    /// A valid PNG of `width`×`height` 16-bit RGBA pixels, all zero, small on disk: its zlib stream
+    /// is one fixed-Huffman deflate block of a zero literal and then 258-byte copies of it (13 bits
+    /// each), so 7000×7000 (392 MB of samples) is 2.5 MB.
+    fn zero_png_16bit_rgba(width: u32, height: u32) -> Vec<u8> {
+        struct Bits {
+            out: Vec<u8>,
+            acc: u64,
+            n: u32,
+        }
+        impl Bits {
+            /// `len` bits of `v`, least significant first (deflate's bit order).
+            fn put(&mut self, v: u32, len: u32) {
+                self.acc |= u64::from(v) << self.n;
+                self.n += len;
+                while self.n >= 8 {
+                    self.out.push(self.acc as u8);
+                    self.acc >>= 8;
+                    self.n -= 8;
+                }
+            }
+            /// A Huffman code, sent most significant bit first.
+            fn code(&mut self, code: u32, len: u32) {
+                self.put(code.reverse_bits() >> (32 - len), len);
+            }
+        }
+        // Every row is its filter byte (0, none) and 8 zero bytes a pixel.
+        let raw = u64::from(height) * (1 + u64::from(width) * 8);
+        let mut bits = Bits { out: vec![0x78, 0x01], acc: 0, n: 0 };
+        bits.put(1, 1); // final block
+        bits.put(1, 2); // fixed Huffman codes
+        bits.code(0x30, 8); // literal 0
+        let mut left = raw - 1;
+        while left >= 258 {
+            bits.code(0b1100_0101, 8); // length 258 (code 285)
+            bits.code(0, 5); // distance 1
+            left -= 258;
+        }
+        for _ in 0..left {
+            bits.code(0x30, 8);
+        }
+        bits.code(0, 7); // end of block
+        bits.put(0, 7);
+        let mut zlib = bits.out;
+        // Adler-32 of zeros: a stays 1, b gains 1 a byte.
+        zlib.extend((((raw % 65_521) << 16) | 1).to_be_bytes()[4..].iter());
+        let chunk = |png: &mut Vec<u8>, kind: &[u8], data: &[u8]| {
+            png.extend((data.len() as u32).to_be_bytes());
+            let mut crc = flate2::Crc::new();
+            crc.update(kind);
+            crc.update(data);
+            png.extend(kind);
+            png.extend(data);
+            png.extend(crc.sum().to_be_bytes());
+        };
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        let mut ihdr = width.to_be_bytes().to_vec();
+        ihdr.extend(height.to_be_bytes());
+        ihdr.extend([16, 6, 0, 0, 0]); // 16 bits, RGBA, deflate, adaptive filters, no interlace
+        chunk(&mut png, b"IHDR", &ihdr);
+        chunk(&mut png, b"IDAT", &zlib);
+        chunk(&mut png, b"IEND", &[]);
+        png
+    }
+
+    #[test]
+    fn a_zero_png_of_the_test_builder_is_valid() {
+        let (w, h) = (40, 30);
+        let png = zero_png_16bit_rgba(w, h);
+        let mut decoder = png::Decoder::new(Cursor::new(&png[..]));
+        decoder.set_transformations(png::Transformations::normalize_to_color8());
+        let mut reader = decoder.read_info().unwrap();
+        let mut buf = vec![1u8; reader.output_buffer_size().unwrap()];
+        let frame = reader.next_frame(&mut buf).unwrap();
+        assert_eq!((frame.width, frame.height, frame.color_type), (w, h, png::ColorType::Rgba));
+        assert!(buf.iter().all(|&v| v == 0));
+        let photo = prepare(&png).unwrap();
+        assert_valid_output(&photo);
+        assert!(decode(&photo.jpeg).0.iter().all(|&v| v >= 250), "transparent: white");
+    }
+
+    /// Issue 10: a 7000×7000 16-bit RGBA PNG is under the pixel limit (49 of 50 MP) but unpacks to
+    /// 196 MB of 8-bit RGBA (392 MB of samples); it took 343 MB to prepare. Refused from its header.
+    #[test]
+    fn a_png_whose_pixels_need_too_much_memory_is_refused_from_its_header() {
+        let png = zero_png_16bit_rgba(7000, 7000);
+        assert!(png.len() < 3_000_000, "small on disk: {} bytes", png.len());
+        assert_photo_error(prepare(&png), "of memory");
+    }
+
+    /// A small progressive JPEG whose frame header claims `width`×`height` (4:2:0).
+    fn progressive_jpeg_claiming(width: u16, height: u16) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut encoder = jpeg_encoder::Encoder::new(&mut out, 80);
+        encoder.set_progressive(true);
+        encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::F_2_2);
+        encoder.encode(&photo_rgb(16, 16), 16, 16, jpeg_encoder::ColorType::Rgb).unwrap();
+        let sof = out.windows(2).position(|m| m == [0xFF, 0xC2]).unwrap();
+        out[sof + 5..sof + 7].copy_from_slice(&height.to_be_bytes());
+        out[sof + 7..sof + 9].copy_from_slice(&width.to_be_bytes());
+        out
+    }
+
+    /// A progressive JPEG keeps every coefficient of the full picture until its last scan,
+    /// whatever the DCT scale: 7000×7000 (under the pixel limit) would take 147 MB of them.
+    #[test]
+    fn a_progressive_jpeg_whose_coefficients_need_too_much_memory_is_refused() {
+        // 4:2:0: per 16×16 MCU, four luma blocks and one of each chroma, 128 bytes a block.
+        assert_eq!(jpeg_coefficient_bytes(&progressive_jpeg_claiming(4000, 3000)), Some(250 * 188 * 6 * 128));
+        assert_photo_error(prepare(&progressive_jpeg_claiming(7000, 7000)), "of memory");
+        assert_eq!(jpeg_coefficient_bytes(&[0xFF, 0xD8, 0xFF, 0xC2, 0, 40]), None);
+        assert_eq!(jpeg_coefficient_bytes(b"\xFF\xD8\xFF\xE0\xFF\xFF"), None);
     }
 
     #[test]
