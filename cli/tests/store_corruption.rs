@@ -114,7 +114,7 @@ fn a_damaged_database_is_reported_on_stderr_and_the_outbox_kept() {
     let err = text(&out.stderr);
     assert!(!out.status.success(), "{err}");
     assert!(err.contains("warning: the local database was found damaged during this command"), "{err}");
-    assert!(err.contains("error: the local database was damaged"), "{err}");
+    assert!(err.contains("error: the local database is damaged"), "{err}");
     let out = baladiya(&url, app.path(), &["guide", "search", "رخصة"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(!text(&out.stderr).contains("damaged"), "{}", text(&out.stderr));

@@ -42,7 +42,9 @@ pub enum Error {
     /// The local database file is damaged (SQLite found it corrupt, or not a database). The store
     /// has set the file aside and rebuilt itself from what could be read (see
     /// [`crate::store::StoreRecovery`]), so the same call made again works.
-    #[error("the local database was damaged ({0}); it was set aside and rebuilt: try again")]
+    #[error(
+        "the local database is damaged ({0}); it is set aside and rebuilt from what can be read: try again"
+    )]
     StoreCorrupt(String),
 }
 

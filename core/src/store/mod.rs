@@ -78,9 +78,19 @@ impl Store {
         match Self::open_file(&path, version) {
             Ok(store) => Ok(store),
             Err(OpenError::Corrupt(reason)) => {
-                let (rebuilt, carried) = rebuild(&path, version)?;
+                // The app must open: if nothing could be carried over (a full disk), the damaged
+                // file is still set aside, with everything in it, and the report says so.
+                let (rebuilt, carried) = match rebuild(&path, version) {
+                    Ok((rebuilt, carried)) => (Some(rebuilt), carried),
+                    Err(e) => {
+                        tracing::error!(error = %e, "the damaged store could not be rebuilt");
+                        (None, salvage::Carried::default())
+                    }
+                };
                 let aside = set_aside(&path)?;
-                std::fs::rename(&rebuilt, &path)?;
+                if let Some(rebuilt) = rebuilt {
+                    std::fs::rename(&rebuilt, &path)?;
+                }
                 let store = Self::open_file(&path, version).map_err(OpenError::into_error)?;
                 let recovery = recovery(&aside, reason, true, carried);
                 tracing::warn!(?recovery, "store was damaged at open; set aside and rebuilt");

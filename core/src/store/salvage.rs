@@ -52,11 +52,12 @@ const SMALL_TABLES: &[(&str, &str)] = &[
 pub(super) fn carry_over(damaged: &Path, scratch: &Path, tx: &Transaction<'_>) -> Result<Carried> {
     remove_files(scratch);
     let outcome = match open_copy(damaged, scratch) {
-        Some(old) => copy_rows(&old, tx),
-        None => {
+        Ok(Some(old)) => copy_rows(&old, tx),
+        Ok(None) => {
             tracing::warn!("nothing could be read from the damaged store");
             Ok(Carried::default())
         }
+        Err(e) => Err(e),
     };
     remove_files(scratch);
     outcome
@@ -79,23 +80,23 @@ pub(super) fn remove_files(path: &Path) {
 }
 
 /// Copy the damaged file (and its WAL) to `scratch` and open the copy, rebuilding its header if
-/// SQLite does not recognise it. `None` when nothing can be read.
-fn open_copy(damaged: &Path, scratch: &Path) -> Option<Connection> {
+/// SQLite does not recognise it. `None` when nothing can be read from it; an error when the copy
+/// could not be made (a full disk): then nothing is given up, and the rebuild waits.
+fn open_copy(damaged: &Path, scratch: &Path) -> Result<Option<Connection>> {
     let [db, wal, _] = companions(damaged);
     let [copy, copy_wal, _] = companions(scratch);
-    if let Err(e) = std::fs::copy(&db, &copy) {
-        tracing::warn!(error = %e, "the damaged store could not be copied");
-        return None;
-    }
+    std::fs::copy(&db, &copy)?;
     let wal_page_size = if wal.exists() {
-        if let Err(e) = std::fs::copy(&wal, &copy_wal) {
-            tracing::warn!(error = %e, "the damaged store's WAL could not be copied");
-        }
+        std::fs::copy(&wal, &copy_wal)?;
         wal_page_size(&copy_wal)
     } else {
         None
     };
-    match open_checked(&copy) {
+    Ok(open_repaired(&copy, wal_page_size))
+}
+
+fn open_repaired(copy: &Path, wal_page_size: Option<u32>) -> Option<Connection> {
+    match open_checked(copy) {
         Ok(conn) => return Some(conn),
         Err(e) if is_corruption(&e) => {}
         Err(e) => {
@@ -105,17 +106,17 @@ fn open_copy(damaged: &Path, scratch: &Path) -> Option<Connection> {
     }
     // The header is damaged: try the page sizes the file can have, keeping the one under which
     // most of the tables that matter can be read.
-    let original = std::fs::File::open(&copy).ok().and_then(|mut f| {
+    let original = std::fs::File::open(copy).ok().and_then(|mut f| {
         let mut h = [0u8; 100];
         f.read_exact(&mut h).ok().map(|()| h)
     })?;
-    let file_len = std::fs::metadata(&copy).ok()?.len();
+    let file_len = std::fs::metadata(copy).ok()?.len();
     let mut best: Option<(usize, u32)> = None;
     for size in page_size_candidates(&original, wal_page_size, file_len) {
-        if write_header(&copy, &original, size, wal_page_size.is_some()).is_err() {
+        if write_header(copy, &original, size, wal_page_size.is_some()).is_err() {
             return None;
         }
-        let Ok(conn) = open_checked(&copy) else { continue };
+        let Ok(conn) = open_checked(copy) else { continue };
         let score = readable_tables(&conn);
         drop(conn);
         if best.is_none_or(|(s, _)| score > s) {
@@ -123,9 +124,9 @@ fn open_copy(damaged: &Path, scratch: &Path) -> Option<Connection> {
         }
     }
     let (_, size) = best?;
-    write_header(&copy, &original, size, wal_page_size.is_some()).ok()?;
+    write_header(copy, &original, size, wal_page_size.is_some()).ok()?;
     tracing::info!(page_size = size, "rebuilt the damaged store's header");
-    open_checked(&copy).ok()
+    open_checked(copy).ok()
 }
 
 /// Open a file and make SQLite read its header and schema.
