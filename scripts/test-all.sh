@@ -8,8 +8,8 @@ cd "$root"
 command -v cargo >/dev/null || { echo "Rust (cargo) is required: https://rustup.rs" >&2; exit 1; }
 
 # The staff console's browser walk (tests/tests/staff_console_browser.rs) drives Debian's chromium
-# through chromedriver: installed here when missing (root), and then required (the test fails
-# instead of skipping).
+# through chromedriver and checks each page with axe-core: installed here when missing (root), and
+# then required (the test fails instead of skipping).
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
   if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
     echo "chromium and chromium-driver are required (Debian: apt-get install chromium chromium-driver, as root)" >&2
@@ -20,6 +20,23 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
   apt-get install -y -q chromium chromium-driver >/dev/null \
     || { apt-get update -q >/dev/null && apt-get install -y -q chromium chromium-driver >/dev/null; }
 fi
+# axe-core (npm, pinned) for the browser test's accessibility checks, under target/axe.
+axe_version=4.14.1
+axe_dir="$root/target/axe"
+if ! grep -qs "\"version\": \"$axe_version\"" "$axe_dir/node_modules/axe-core/package.json"; then
+  if ! command -v npm >/dev/null; then
+    if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+      echo "npm is required for axe-core (Debian: apt-get install npm, as root)" >&2
+      exit 1
+    fi
+    echo "==> apt-get install npm"
+    apt-get install -y -q npm >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q npm >/dev/null; }
+  fi
+  echo "==> npm install axe-core@$axe_version"
+  mkdir -p "$axe_dir"
+  npm install --prefix "$axe_dir" --no-audit --no-fund --silent "axe-core@$axe_version"
+fi
+export BALADIYA_AXE="$axe_dir/node_modules/axe-core/axe.min.js"
 export BALADIYA_REQUIRE_BROWSER=1
 
 echo "==> cargo test --workspace"

@@ -7,10 +7,15 @@
 //! the citizen's core filed, and the core receives each change as an event; the WhatsApp
 //! complaint's public history shows each change too.
 //!
-//! Without `chromium` and `chromedriver` the test says so and passes, unless
-//! `BALADIYA_REQUIRE_BROWSER` is set (scripts/test-all.sh installs them and sets it).
+//! Every page on the way is checked with axe-core (npm's `axe-core`, run inside the page through
+//! WebDriver): a serious or critical finding fails the test.
+//!
+//! Without `chromium` and `chromedriver`, or without axe-core (`BALADIYA_AXE`, the path of its
+//! `axe.min.js`; by default under `target/axe/`), the test says what it skipped, unless
+//! `BALADIYA_REQUIRE_BROWSER` is set (scripts/test-all.sh installs all three and sets it).
 
 use std::net::TcpStream;
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -69,6 +74,40 @@ impl Drop for Driver {
     }
 }
 
+/// axe-core's source, or `None` (said on stderr) when it is not installed and not required.
+fn axe_source() -> Option<String> {
+    let path = std::env::var_os("BALADIYA_AXE").map(PathBuf::from).unwrap_or_else(|| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/axe/node_modules/axe-core/axe.min.js")
+    });
+    match std::fs::read_to_string(&path) {
+        Ok(src) => Some(src),
+        Err(e) if std::env::var_os("BALADIYA_REQUIRE_BROWSER").is_some() => {
+            panic!("axe-core is required at {} ({e}); scripts/test-all.sh installs it", path.display())
+        }
+        Err(_) => {
+            eprintln!(
+                "SKIPPED the accessibility checks: no axe-core at {} (scripts/test-all.sh installs it)",
+                path.display()
+            );
+            None
+        }
+    }
+}
+
+/// Run axe-core in the page now shown; fail on any serious or critical violation.
+async fn axe(b: &Client, src: Option<&str>) {
+    let Some(src) = src else { return };
+    let script = format!(
+        "{src}\n;return axe.run(document, {{ resultTypes: ['violations'] }}).then(r => JSON.stringify(\
+         r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')\
+         .map(v => ({{ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')) }}))));"
+    );
+    let found = b.execute(&script, vec![]).await.expect("axe-core runs");
+    let url = b.current_url().await.map(|u| u.to_string()).unwrap_or_default();
+    let found = found.as_str().expect("axe-core answers with its findings").to_owned();
+    assert_eq!(found, "[]", "axe-core: serious or critical findings at {url}");
+}
+
 async fn browser(driver: &Driver) -> Client {
     let mut caps = serde_json::Map::new();
     caps.insert(
@@ -86,8 +125,26 @@ async fn browser(driver: &Driver) -> Client {
         .expect("a WebDriver session")
 }
 
+/// Click a submit button and wait for the page it leads to (the old document gone, the new one
+/// loaded): a click returns before the navigation it starts has finished.
 async fn click(b: &Client, xpath: &str) {
+    let old = b.find(Locator::Css("html")).await.unwrap();
     b.find(Locator::XPath(xpath)).await.unwrap_or_else(|e| panic!("{xpath}: {e}")).click().await.unwrap();
+    let until = Instant::now() + TIMEOUT;
+    while old.tag_name().await.is_ok() {
+        assert!(Instant::now() < until, "{xpath}: no new page");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    while b
+        .execute("return document.readyState", vec![])
+        .await
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        != Some("complete".into())
+    {
+        assert!(Instant::now() < until, "{xpath}: the new page did not load");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 async fn type_into(b: &Client, css: &str, text: &str) {
@@ -114,17 +171,18 @@ async fn done(b: &Client, what: &str) {
     b.find(Locator::Css("p.notice.ok")).await.unwrap_or_else(|e| panic!("{what}: no confirmation: {e}"));
 }
 
-async fn sign_in(b: &Client, base: &str, user: &str) {
+async fn sign_in(b: &Client, base: &str, user: &str, axe_src: Option<&str>) {
     b.goto(&format!("{base}staff/login")).await.unwrap();
+    axe(b, axe_src).await;
     type_into(b, "#username", user).await;
     type_into(b, "#password", PASSWORD).await;
     click(b, "//form[@action='/staff/login']//button").await;
-    let url = b.current_url().await.unwrap();
-    assert!(
-        !url.path().starts_with("/staff/login"),
-        "{user} signed in: {}",
-        b.source().await.unwrap_or_default()
-    );
+    // The answer is a redirect into the console.
+    let until = Instant::now() + TIMEOUT;
+    while b.current_url().await.unwrap().path().starts_with("/staff/login") {
+        assert!(Instant::now() < until, "{user} signed in: {}", b.source().await.unwrap_or_default());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 async fn sign_out(b: &Client) {
@@ -132,8 +190,7 @@ async fn sign_out(b: &Client) {
     assert_eq!(b.current_url().await.unwrap().path(), "/staff/login");
 }
 
-/// Open a request's page and submit the action form whose hidden `action` is `action`, after
-/// `fill` has filled it.
+/// Open a request's page and submit the action form whose hidden `action` is `action`.
 async fn act(b: &Client, base: &str, id: &str, action: &str) {
     b.goto(&format!("{base}staff/requests/{id}")).await.unwrap();
     click(b, &format!("//form[input[@name='action' and @value='{action}']]//button")).await;
@@ -142,6 +199,8 @@ async fn act(b: &Client, base: &str, id: &str, action: &str) {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_whatsapp_complaint_walks_through_the_console_and_the_citizen_sees_each_change() {
     let Some(driver) = Driver::start() else { return };
+    let axe_src = axe_source();
+    let ax = axe_src.as_deref();
     let server = TestServer::start();
     let base = server.url();
 
@@ -169,10 +228,11 @@ async fn a_whatsapp_complaint_walks_through_the_console_and_the_citizen_sees_eac
     let b = browser(&driver).await;
 
     // The dispatcher enters the WhatsApp complaint.
-    sign_in(&b, &base, "dispatcher").await;
+    sign_in(&b, &base, "dispatcher", ax).await;
     b.goto(&format!("{base}staff/intake")).await.unwrap();
     choose(&b, "#category", "water-leak").await;
     click(&b, "//form[@action='/staff/intake' and @method='get']//button").await;
+    axe(&b, ax).await;
     choose(&b, "#source", "whatsapp").await;
     type_into(&b, "#description", "رسالة واتساب: ماسورة مكسورة أمام مدرسة الرمال").await;
     choose(&b, "#attr-severity", "burst").await;
@@ -185,22 +245,28 @@ async fn a_whatsapp_complaint_walks_through_the_console_and_the_citizen_sees_eac
     let wa_id = url.path().trim_start_matches("/staff/requests/").to_owned();
     let page = b.source().await.unwrap();
     assert!(page.contains("واتساب") && page.contains("0599555111"), "{page}");
+    axe(&b, ax).await;
     // It is in the inbox, newest first, under the WhatsApp filter.
     b.goto(&format!("{base}staff/inbox?source=whatsapp")).await.unwrap();
     let first = b.find(Locator::Css("table.requests tbody tr td a")).await.unwrap();
     assert_eq!(first.text().await.unwrap(), format!("#{wa_id}"));
+    axe(&b, ax).await;
+    b.goto(&format!("{base}staff/dashboard")).await.unwrap();
+    axe(&b, ax).await;
     sign_out(&b).await;
 
     // The verifier verifies both.
-    sign_in(&b, &base, "verifier").await;
+    sign_in(&b, &base, "verifier", ax).await;
     for id in [&wa_id, &app_id] {
+        b.goto(&format!("{base}staff/requests/{id}")).await.unwrap();
+        axe(&b, ax).await;
         act(&b, &base, id, "verify").await;
         done(&b, "verify").await;
     }
     sign_out(&b).await;
 
     // The dispatcher routes both to water.
-    sign_in(&b, &base, "dispatcher").await;
+    sign_in(&b, &base, "dispatcher", ax).await;
     for id in [&wa_id, &app_id] {
         b.goto(&format!("{base}staff/requests/{id}")).await.unwrap();
         choose(&b, "#route-dept", "water").await;
@@ -212,8 +278,13 @@ async fn a_whatsapp_complaint_walks_through_the_console_and_the_citizen_sees_eac
     if let Some(out) = std::env::var_os("BALADIYA_SCREENSHOTS") {
         let out = std::path::PathBuf::from(out);
         std::fs::create_dir_all(&out).unwrap();
-        for (w, h) in [(1366, 768), (768, 1024)] {
+        for (w, h) in [(1366u32, 768u32), (768, 1024)] {
+            // The window's own frame taken into account, so the page itself is w × h.
             b.set_window_size(w, h).await.unwrap();
+            let inner = b.execute("return [window.innerWidth, window.innerHeight]", vec![]).await.unwrap();
+            let (iw, ih) =
+                (inner[0].as_u64().unwrap_or(w as u64) as u32, inner[1].as_u64().unwrap_or(h as u64) as u32);
+            b.set_window_size(w + w.saturating_sub(iw), h + h.saturating_sub(ih)).await.unwrap();
             for (name, path) in
                 [("inbox", "staff/inbox".to_owned()), ("request", format!("staff/requests/{wa_id}"))]
             {
@@ -227,8 +298,9 @@ async fn a_whatsapp_complaint_walks_through_the_console_and_the_citizen_sees_eac
     sign_out(&b).await;
 
     // Water's staff: in progress, a reply, fixed.
-    sign_in(&b, &base, "water").await;
+    sign_in(&b, &base, "water", ax).await;
     assert_eq!(b.current_url().await.unwrap().path(), "/staff/queue");
+    axe(&b, ax).await;
     for id in [&wa_id, &app_id] {
         b.goto(&format!("{base}staff/requests/{id}")).await.unwrap();
         choose(&b, "#status-value", "in_progress").await;
@@ -244,6 +316,16 @@ async fn a_whatsapp_complaint_walks_through_the_console_and_the_citizen_sees_eac
         click(&b, "//form[input[@name='action' and @value='status']]//button").await;
         done(&b, "status").await;
     }
+    // A request's page after its whole story, and in English.
+    axe(&b, ax).await;
+    b.goto(&format!("{base}staff/lang/en?next=/staff/requests/{wa_id}")).await.unwrap();
+    assert!(b.source().await.unwrap().contains("lang=\"en\""));
+    axe(&b, ax).await;
+    sign_out(&b).await;
+    // The admin's accounts and audit log.
+    sign_in(&b, &base, "admin", ax).await;
+    b.goto(&format!("{base}staff/accounts")).await.unwrap();
+    axe(&b, ax).await;
     sign_out(&b).await;
     b.close().await.unwrap();
 

@@ -90,11 +90,12 @@ fn role_label(lang: Lang, role: &AccountRole) -> &'static str {
     }
 }
 
-/// `2026-11-30T12:34:56.123456Z` → `2026-11-30 12:34 UTC`
-fn when(stamp: &str) -> String {
+/// A stamp (`2026-11-30T12:34:56.123456Z`) as a `time` element, `2026-11-30 12:34 UTC`: its date
+/// and its time each kept on one line.
+fn when_html(stamp: &str) -> Markup {
     match (stamp.get(0..10), stamp.get(11..16)) {
-        (Some(d), Some(t)) => format!("{d} {t} UTC"),
-        _ => stamp.to_owned(),
+        (Some(d), Some(t)) => html! { time datetime=(stamp) { span { (d) } " " span { (t) " UTC" } } },
+        _ => html! { time datetime=(stamp) { (stamp) } },
     }
 }
 
@@ -299,9 +300,9 @@ fn request_table(lang: Lang, l: &Listing, caption: &str) -> Markup {
                             td { (source_label(lang, &r.source)) }
                             td { span class=(format!("badge s-{}", r.detailed_status)) { (status_label(lang, &r.detailed_status)) } }
                             td { @if let Some(d) = &r.department { (d) } @else { "—" } }
-                            td { time datetime=(r.requested_at) { (when(&r.requested_at)) } }
+                            td { (when_html(&r.requested_at)) }
                             td {
-                                @if let Some(e) = &r.expected_at { time datetime=(e) { (when(e)) } }
+                                @if let Some(e) = &r.expected_at { (when_html(e)) }
                                 @if r.overdue { " " strong.late { (lang.t("متأخر", "overdue")) } }
                             }
                         }
@@ -423,8 +424,12 @@ pub fn detail(
                     dt { (lang.t("القناة", "Channel")) } dd { (source_label(lang, &r.source)) }
                     dt { (lang.t("الدائرة", "Department")) }
                     dd { @if let Some(n) = &d.department_name { (n) } @else { (lang.t("غير محال", "Not routed")) } }
-                    dt { (lang.t("الاستلام", "Received")) } dd { (when(&r.requested_datetime)) }
-                    @if let Some(e) = &r.expected_datetime { dt { (lang.t("الموعد المتوقع", "Expected by")) } dd { (when(e)) } }
+                    dt { (lang.t("الاستلام", "Received")) }
+                    dd { (when_html(&r.requested_datetime)) }
+                    @if let Some(e) = &r.expected_datetime {
+                        dt { (lang.t("الموعد المتوقع", "Expected by")) }
+                        dd { (when_html(e)) }
+                    }
                 }
                 h2 { (lang.t("الوصف", "Description")) }
                 p.description { @if let Some(t) = &r.description { (t) } @else { "—" } }
@@ -461,9 +466,9 @@ pub fn detail(
                 dl.contact {
                     @let name = [c.first_name.as_deref(), c.last_name.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
                     dt { (lang.t("الاسم", "Name")) } dd { @if name.is_empty() { "—" } @else { (name) } }
-                    dt { (lang.t("الهاتف", "Phone")) } dd dir="ltr" { @if let Some(p) = &c.phone { a href=(format!("tel:{p}")) { (p) } } @else { "—" } }
-                    dt { (lang.t("البريد الإلكتروني", "Email")) } dd dir="ltr" { @if let Some(e) = &c.email { (e) } @else { "—" } }
-                    @if let Some(a) = &c.account_id { dt { (lang.t("رقم الحساب", "Account")) } dd dir="ltr" { (a) } }
+                    dt { (lang.t("الهاتف", "Phone")) } dd { @if let Some(p) = &c.phone { a href=(format!("tel:{p}")) dir="ltr" { (p) } } @else { "—" } }
+                    dt { (lang.t("البريد الإلكتروني", "Email")) } dd { @if let Some(e) = &c.email { span dir="ltr" { (e) } } @else { "—" } }
+                    @if let Some(a) = &c.account_id { dt { (lang.t("رقم الحساب", "Account")) } dd { span dir="ltr" { (a) } } }
                 }
             }
             section.side {
@@ -548,7 +553,7 @@ pub fn detail(
                         @for u in &r.updates {
                             li {
                                 span class=(format!("badge s-{}", u.detailed_status)) { (status_label(lang, &u.detailed_status)) }
-                                " " time datetime=(u.updated_datetime) { (when(&u.updated_datetime)) }
+                                " " (when_html(&u.updated_datetime))
                                 " · " span.actor dir="ltr" { (u.actor) }
                                 @if u.action == "reply" { " · " strong { (lang.t("رد", "reply")) } }
                                 p { (u.description) }
@@ -562,7 +567,7 @@ pub fn detail(
                         ol.history {
                             @for n in &d.notes {
                                 li {
-                                    time datetime=(n.created_at) { (when(&n.created_at)) }
+                                    (when_html(&n.created_at))
                                     " · " span.actor dir="ltr" { (n.author) }
                                     p { (n.body) }
                                 }
@@ -798,7 +803,7 @@ pub fn accounts(
                 tbody {
                     @for e in log {
                         tr {
-                            td { (when(&e.at)) }
+                            td { (when_html(&e.at)) }
                             td dir="ltr" { (e.username) }
                             td dir="ltr" { (e.action) }
                             td { @if let Some(id) = e.request_id { a href=(format!("/staff/requests/{id}")) { "#" (id) } } }
