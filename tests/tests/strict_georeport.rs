@@ -333,3 +333,122 @@ const POST_FIELDS: &[&str] = &[
     "attribute[lanes][]",
     "attribute[lanes][]",
 ];
+
+/// The stand-in itself (not the client, so this one passes before the fix too): it refuses what
+/// the spec does not define and malformed values with 400 and an Open311 error list, and answers
+/// in the spec's shapes (the repository's draft-4 schemas of GeoReport v2).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_stand_in_refuses_what_the_spec_does_not_define_and_answers_in_its_shapes() {
+    let city = StrictCity::start("/georeport/v2/").await;
+    let http = baladiya_tests::http_client();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("open311-schema");
+    let schema = |name: &str| {
+        let text = std::fs::read_to_string(dir.join(name)).unwrap();
+        let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+        jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft4)
+            .with_base_uri(format!("file://{}/", dir.display()))
+            .build(&schema)
+            .unwrap()
+    };
+    let get = |q: &str| {
+        let http = http.clone();
+        let url = format!("{}{q}", city.endpoint);
+        async move {
+            let resp = http.get(url).send().await.unwrap();
+            (resp.status().as_u16(), resp.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    let post = |form: Vec<(&'static str, &'static str)>| {
+        let http = http.clone();
+        let url = format!("{}requests.json", city.endpoint);
+        async move {
+            let resp = http.post(url).form(&form).send().await.unwrap();
+            (resp.status().as_u16(), resp.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    let errors = schema("errors.json");
+    let refused = |(status, body): (u16, serde_json::Value), naming: &str| {
+        assert_eq!(status, 400, "{naming}: {body}");
+        assert!(errors.is_valid(&body), "{body}");
+        assert!(body.to_string().contains(naming), "{naming}: {body}");
+    };
+
+    // Fields beyond the spec, and malformed values.
+    refused(get("services.json?locale=en").await, "found unexpected entries: locale");
+    refused(get("services/101.json?locale=en").await, "locale");
+    refused(
+        get("requests.json?service_request_id=7001&updated_after=2026-11-30T00:00:00Z").await,
+        "updated_after",
+    );
+    refused(get("requests.json?page=1&page_size=50").await, "page, page_size");
+    refused(get("requests.json?start_date=yesterday").await, "start_date");
+    refused(get("requests.json?status=pending").await, "status");
+    refused(get("requests.json?service_request_id=7001,abc").await, "service_request_id");
+    refused(get("requests.json?status=open&status=closed").await, "more than once");
+    refused(get("services.json?jurisdiction_id=elsewhere.gov").await, "jurisdiction_id");
+    let form = |extra: &[(&'static str, &'static str)]| {
+        let mut f = vec![
+            ("api_key", API_KEY),
+            ("service_code", "101"),
+            ("lat", "39.78"),
+            ("long", "-89.65"),
+            ("attribute[depth]", "deep"),
+        ];
+        f.extend_from_slice(extra);
+        f
+    };
+    refused(post(form(&[("source", "app")])).await, "found unexpected entries: source");
+    refused(
+        post(vec![
+            ("api_key", API_KEY),
+            ("service_code", "101"),
+            ("lat", "91"),
+            ("long", "0"),
+            ("attribute[depth]", "deep"),
+        ])
+        .await,
+        "lat",
+    );
+    refused(post(form(&[("attribute[colour]", "red")])).await, "attribute[colour]");
+    refused(post(form(&[("attribute[lanes]", "north")])).await, "attribute[lanes]");
+    refused(
+        post(vec![
+            ("api_key", API_KEY),
+            ("service_code", "101"),
+            ("address_string", "x"),
+            ("attribute[depth]", "bottomless"),
+        ])
+        .await,
+        "bottomless",
+    );
+    refused(
+        post(vec![("api_key", API_KEY), ("service_code", "101"), ("address_string", "x")]).await,
+        "attribute[depth]: required",
+    );
+    assert!(city.city().requests.is_empty());
+
+    // The spec's shapes.
+    let (status, services) = get("services.json?jurisdiction_id=springfield.gov").await;
+    assert_eq!(status, 200);
+    assert!(schema("services.json").is_valid(&services), "{services}");
+    let (_, definition) = get("services/101.json").await;
+    assert!(schema("service-definition.json").is_valid(&definition), "{definition}");
+    let (status, created) =
+        post(form(&[("attribute[lanes][]", "north"), ("attribute[lanes][]", "south")])).await;
+    assert_eq!(status, 200, "{created}");
+    assert!(schema("post-response.json").is_valid(&created), "{created}");
+    city.set_status(7001, "closed", Some("Filled"));
+    for q in [
+        "requests.json?service_request_id=7001",
+        "requests.json?status=closed&start_date=2026-11-30T00:00:00Z",
+        "requests/7001.json",
+    ] {
+        let (status, list) = get(q).await;
+        assert_eq!(status, 200);
+        assert!(schema("requests.json").is_valid(&list), "{q}: {list}");
+        assert_eq!(list[0]["status"], "closed", "{q}: {list}");
+    }
+    let (_, none) = get("requests.json?status=open").await;
+    assert_eq!(none, serde_json::json!([]));
+}
