@@ -108,7 +108,7 @@ impl Console {
             answer.headers.get(header::SET_COOKIE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
         assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
         let mut csrf = None;
-        for path in ["/staff/inbox", "/staff/"] {
+        for path in ["/staff/inbox", "/staff/news"] {
             let page = self.get(path, Some(&cookie)).await;
             if page.status == StatusCode::OK {
                 csrf = Some(page.csrf());
@@ -528,4 +528,73 @@ async fn the_dashboard_counts_a_period_and_exports_it_without_personal_data() {
     assert!(csv.body.contains(&format!("\"{water_id}\"")));
     // No session, no dashboard.
     assert_eq!(c.get("/staff/dashboard.csv", None).await.location(), "/staff/login");
+}
+
+#[tokio::test]
+async fn the_editor_previews_publishes_and_withdraws_news() {
+    let c = Console::new();
+    let e = c.login("editor").await;
+    let d = c.login("dispatcher").await;
+    assert_eq!(c.get("/staff/", Some(&e.cookie)).await.location(), "/staff/news");
+    assert_eq!(c.get("/staff/news", Some(&d.cookie)).await.status, StatusCode::FORBIDDEN);
+    let item = [
+        ("title_ar", "انقطاع المياه غداً"),
+        ("title_en", "Water cut tomorrow"),
+        ("body_ar", "**حي الرمال** من 8 إلى 12.\n\n- خزّنوا المياه"),
+        ("body_en", "**Rimal** from 8 to 12.\n\n- Store water"),
+        ("category", "water_schedule"),
+        ("important", "1"),
+    ];
+    let with = |op: &'static str, csrf: &str| {
+        let mut f: Vec<(&str, String)> = item.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
+        f.push(("op", op.to_owned()));
+        f.push(("csrf", csrf.to_owned()));
+        f
+    };
+    let post = |fields: Vec<(&'static str, String)>, cookie: String| {
+        let c = &c;
+        async move {
+            let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            c.post_form("/staff/news", Some(&cookie), &pairs).await
+        }
+    };
+    let news_count = || async {
+        let answer = c.get("/api/v1/news?limit=100", None).await;
+        let v: serde_json::Value = serde_json::from_str(&answer.body).unwrap();
+        v["items"]
+            .as_array()
+            .map(|a| a.iter().filter(|i| i["title"]["en"] == "Water cut tomorrow").count())
+            .unwrap_or(0)
+    };
+    // A preview publishes nothing and shows the text as the app will, escaped.
+    let preview = post(with("preview", &e.csrf), e.cookie.clone()).await;
+    assert_eq!(preview.status, StatusCode::OK);
+    assert!(
+        preview.body.contains("<strong>حي الرمال</strong>") && preview.body.contains("<li>Store water</li>")
+    );
+    assert_eq!(news_count().await, 0);
+    // Without the token, or by a dispatcher, nothing either.
+    assert_eq!(post(with("publish", "x"), e.cookie.clone()).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(post(with("publish", &d.csrf), d.cookie.clone()).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(news_count().await, 0);
+    // Published, important, in the app's news.
+    let answer = post(with("publish", &e.csrf), e.cookie.clone()).await;
+    assert_eq!(answer.location(), "/staff/news?done=1", "{}", answer.body);
+    assert_eq!(news_count().await, 1);
+    let list = c.get("/api/v1/news?limit=100", None).await;
+    assert!(list.body.contains("\"important\":true"));
+    // A title missing is refused with the form kept.
+    let mut missing = with("publish", &e.csrf);
+    missing.retain(|(k, _)| *k != "title_en");
+    let answer = post(missing, e.cookie.clone()).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert!(answer.body.contains("title.en: required") && answer.body.contains("انقطاع المياه غداً"));
+    // Withdrawn.
+    let page = c.get("/staff/news", Some(&e.cookie)).await;
+    let at = page.body.find("/withdraw\"").unwrap();
+    let start = page.body[..at].rfind("/staff/news/").unwrap();
+    let path = format!("{}/withdraw", &page.body[start..at]);
+    let answer = c.post_form(&path, Some(&e.cookie), &[("csrf", &e.csrf)]).await;
+    assert_eq!(answer.location(), "/staff/news");
+    assert_eq!(news_count().await, 0);
 }

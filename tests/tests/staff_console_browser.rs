@@ -327,6 +327,20 @@ async fn a_whatsapp_complaint_walks_through_the_console_and_the_citizen_sees_eac
     b.goto(&format!("{base}staff/accounts")).await.unwrap();
     axe(&b, ax).await;
     sign_out(&b).await;
+    // The editor's news: a preview, then published.
+    sign_in(&b, &base, "editor", ax).await;
+    assert_eq!(b.current_url().await.unwrap().path(), "/staff/news");
+    type_into(&b, "#title_ar", "انقطاع المياه غداً في حي الرمال").await;
+    type_into(&b, "#title_en", "Water cut tomorrow in Rimal").await;
+    type_into(&b, "#body_ar", "من الثامنة حتى الظهر.").await;
+    type_into(&b, "#body_en", "From eight until noon.").await;
+    choose(&b, "#category", "water_schedule").await;
+    click(&b, "//button[@value='preview']").await;
+    b.find(Locator::Css("section.preview")).await.expect("a preview");
+    axe(&b, ax).await;
+    click(&b, "//button[@value='publish']").await;
+    b.find(Locator::Css("p.notice.ok")).await.expect("published");
+    sign_out(&b).await;
     b.close().await.unwrap();
 
     // The citizen's core receives each change of its complaint as an event, in order.
@@ -367,4 +381,7 @@ async fn a_whatsapp_complaint_walks_through_the_console_and_the_citizen_sees_eac
     assert_eq!(history, ["received", "verified", "routed", "in_progress", "in_progress", "fixed"]);
     assert_eq!(public[0]["source"], "whatsapp");
     assert!(!public.to_string().contains("0599555111"));
+    let news = core.refresh_news().await;
+    assert!(news.is_ok(), "{news:?}");
+    assert!(core.news(false).unwrap().iter().any(|n| n.item.title.en == "Water cut tomorrow in Rimal"));
 }

@@ -10,6 +10,7 @@
 //! | `GET`, `POST /staff/intake` | dispatcher, department, admin | a request that came by WhatsApp, Facebook, phone, the counter |
 //! | `GET /staff/queue` | department (others choose one) | what is routed to a department, oldest first, overdue marked |
 //! | `GET /staff/dashboard`, `GET /staff/dashboard.csv` | all but the editor (a department its own) | a period's counts per channel, category, department, status; median times to first response and resolution; overdue; the list as CSV |
+//! | `GET`, `POST /staff/news`, `POST /staff/news/{id}/withdraw` | editor, admin | write in both languages, preview, publish (important or not), withdraw |
 //! | `GET /staff/accounts`, `POST …` | admin | accounts: create, disable, enable, reset; the audit log |
 //!
 //! Every action goes through the same workflow functions as the staff API
@@ -23,6 +24,7 @@
 
 pub mod accounts;
 mod dashboard;
+mod news;
 mod pages;
 
 use std::collections::HashMap;
@@ -103,6 +105,8 @@ pub(crate) fn router(open311: Arc<Open311State>, demo: bool) -> Result<Router, S
             "/staff/intake",
             get(intake_page).post(intake).layer(DefaultBodyLimit::max(MAX_PHOTO_BYTES + 256 * 1024)),
         )
+        .route("/staff/news", get(news::page).post(news::submit))
+        .route("/staff/news/{id}/withdraw", post(news::withdraw))
         .route("/staff/dashboard", get(dashboard::page))
         .route("/staff/dashboard.csv", get(dashboard::csv))
         .route("/staff/accounts", get(accounts_page).post(accounts_action))
@@ -286,7 +290,7 @@ async fn switch_lang(Path(lang): Path<String>, headers: HeaderMap, q: RawQuery) 
 async fn home(staff: Staff) -> Response {
     match &staff.account().role {
         AccountRole::Department(_) => Redirect::to("/staff/queue").into_response(),
-        AccountRole::Editor => pages::editor_home(&staff),
+        AccountRole::Editor => Redirect::to("/staff/news").into_response(),
         _ => Redirect::to("/staff/inbox").into_response(),
     }
 }

@@ -137,6 +137,9 @@ pub(crate) fn page(lang: Lang, title: &str, staff: Option<&Staff>, here: &str, b
                                 @if *role != AccountRole::Editor {
                                     li { a href="/staff/dashboard" aria-current=[(here.starts_with("/staff/dashboard")).then_some("page")] { (lang.t("المؤشرات", "Dashboard")) } }
                                 }
+                                @if matches!(role, AccountRole::Editor | AccountRole::Admin) {
+                                    li { a href="/staff/news" aria-current=[(here.starts_with("/staff/news")).then_some("page")] { (lang.t("الأخبار", "News")) } }
+                                }
                                 @if *role == AccountRole::Admin {
                                     li { a href="/staff/accounts" aria-current=[(here.starts_with("/staff/accounts")).then_some("page")] { (lang.t("الحسابات", "Accounts")) } }
                                 }
@@ -189,18 +192,6 @@ pub fn login(lang: Lang, status: StatusCode, csrf: &str, error: Option<&str>, us
         }
     };
     respond(status, page(lang, lang.t("تسجيل الدخول", "Sign in"), None, "/staff/login", body))
-}
-
-pub fn editor_home(staff: &Staff) -> Response {
-    let lang = staff.lang;
-    let body = html! {
-        h1 { (lang.t("التحرير", "Editing")) }
-        p { (lang.t(
-            "تحرير الأخبار ودليل الإجراءات من هذه اللوحة لم يُبنَ بعد؛ يتوفر حالياً عبر واجهة الموظفين البرمجية.",
-            "Editing the news and the procedures guide from this console is not built yet; it is available through the staff API."
-        )) }
-    };
-    respond(StatusCode::OK, page(lang, lang.t("التحرير", "Editing"), Some(staff), "/staff/", body))
 }
 
 fn count_of(l: &Listing, key: &str, value: Option<&str>) -> i64 {

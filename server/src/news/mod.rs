@@ -22,7 +22,7 @@
 //! is now when absent and may not be more than five minutes ahead (no scheduled publication).
 
 pub mod sanitize;
-mod store;
+pub(crate) mod store;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -206,14 +206,14 @@ fn canonical_time(s: &str) -> Option<String> {
         .map(|t| t.with_timezone(&Utc).to_rfc3339_opts(SecondsFormat::Secs, true))
 }
 
-fn new_id(now: DateTime<Utc>) -> Result<String, ApiError> {
+pub(crate) fn new_id(now: DateTime<Utc>) -> Result<String, ApiError> {
     let mut bytes = [0u8; 4];
     getrandom::getrandom(&mut bytes).map_err(|e| ApiError::Internal(format!("random id: {e}")))?;
     Ok(format!("{}-{:02x}{:02x}{:02x}{:02x}", now.format("%Y%m%d"), bytes[0], bytes[1], bytes[2], bytes[3]))
 }
 
 /// Validate and sanitise a publication (with its id, when given) into the item to store.
-fn prepare(p: Publish, now: DateTime<Utc>) -> Result<NewsItem, String> {
+pub(crate) fn prepare(p: Publish, now: DateTime<Utc>) -> Result<NewsItem, String> {
     let id = match p.id.as_deref().map(str::trim) {
         None | Some("") => String::new(),
         Some(id) if valid_id(id) => id.to_owned(),
