@@ -115,11 +115,23 @@ async fn categories_and_their_definitions_come_from_a_strict_server() {
         ]
     );
     assert_nothing_refused(&city);
-    let c = city.city();
-    let paths: Vec<&str> = c.log.iter().map(|e| e.path.as_str()).collect();
-    assert_eq!(paths, [city.path("services.json"), city.path("services/101.json")]);
-    // The jurisdiction (a spec field) still goes with every request.
-    assert!(c.log.iter().all(|e| e.fields == ["jurisdiction_id"]), "{:?}", c.log);
+    {
+        let c = city.city();
+        let paths: Vec<&str> = c.log.iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(paths, [city.path("services.json"), city.path("services/101.json")]);
+        // The jurisdiction (a spec field) still goes with every request.
+        assert!(c.log.iter().all(|e| e.fields == ["jurisdiction_id"]), "{:?}", c.log);
+    }
+
+    // A refusal of what the spec does define is not retried, and keeps the server's words.
+    let other = tempfile::tempdir().unwrap();
+    let mut config = config(other.path(), "http://127.0.0.1:9/");
+    config.open311.endpoint = city.endpoint.clone();
+    config.open311.jurisdiction_id = Some("shelbyville.gov".into());
+    let wrong = Baladiya::open(config).unwrap();
+    let err = wrong.refresh_complaint_categories().await.unwrap_err();
+    assert!(err.to_string().contains("jurisdiction_id: not a jurisdiction of this server"), "{err}");
+    assert_eq!(city.city().log.len(), 3, "asked once");
 }
 
 #[tokio::test(flavor = "multi_thread")]

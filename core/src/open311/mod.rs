@@ -269,6 +269,10 @@ impl Open311Client {
                 self.api.request(Method::GET, &url)
             })
             .await?;
+        // A strict server says what it refused (a value, a field): keep its words.
+        if matches!(resp.status.as_u16(), 400 | 422) {
+            return Err(refusal(&resp));
+        }
         resp.check_status()?;
         resp.json()
     }
@@ -472,13 +476,19 @@ fn check_post(resp: &RawResponse) -> Result<()> {
             _ => Err(Error::Server { status }),
         };
     }
-    // Every description the server gave (a POST may have several problems), one per line.
+    Err(refusal(resp))
+}
+
+/// A refusal with every description the server gave (a request may have several problems), one
+/// per line.
+fn refusal(resp: &RawResponse) -> Error {
+    let status = resp.status.as_u16();
     let reason = serde_json::from_slice::<Value>(&resp.body)
         .ok()
         .map(|v| list(&v).into_iter().filter_map(|e| text(e, "description")).collect::<Vec<_>>().join("\n"))
         .filter(|r| !r.is_empty())
         .unwrap_or_else(|| format!("refused with HTTP {status}"));
-    Err(Error::Rejected { status, reason })
+    Error::Rejected { status, reason }
 }
 
 fn urlencode(s: &str) -> String {
