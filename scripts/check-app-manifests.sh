@@ -9,7 +9,9 @@
 #     tinted appearances, the light one without an alpha channel (App Store Connect refuses it);
 #   - Info.plist is a valid property list with ITSAppUsesNonExemptEncryption = false;
 #   - the Gradle wrapper: the jar is Gradle 8.13's (its published SHA-256) and the distribution is
-#     pinned by SHA-256.
+#     pinned by SHA-256;
+#   - the Android build's settings: the NDK pinned to r28 or later (16 KB pages), the ABIs, R8
+#     keeping the annotations JNA reads.
 #
 #   scripts/check-app-manifests.sh                 # the newest libbaladiya_ffi.so under target/
 #   scripts/check-app-manifests.sh path/to/libbaladiya_ffi.{so,a}
@@ -168,6 +170,23 @@ props = (root / "android/gradle/wrapper/gradle-wrapper.properties")
 text = props.read_text() if props.exists() else ""
 check("gradle-8.13-bin.zip" in text and re.search(r"^distributionSha256Sum=[0-9a-f]{64}$", text, re.M),
       "gradle-wrapper.properties pins gradle-8.13-bin.zip by SHA-256")
+
+print("==> Android build settings")
+gprops = {}
+gp = root / "android/gradle.properties"
+for line in (gp.read_text().splitlines() if gp.exists() else []):
+    if "=" in line and not line.lstrip().startswith("#"):
+        k, v = line.split("=", 1)
+        gprops[k.strip()] = v.strip()
+ndk = gprops.get("baladiya.ndk.version", "")
+check(re.fullmatch(r"\d+\.\d+\.\d+", ndk) is not None and int(ndk.split(".")[0]) >= 28,
+      f"NDK pinned to r28 or later (baladiya.ndk.version={ndk or 'missing'}: 16 KB pages by default)")
+abis = [a.strip() for a in gprops.get("baladiya.abis", "").split(",") if a.strip()]
+check(bool(abis) and set(abis) <= {"arm64-v8a", "armeabi-v7a", "x86_64", "x86"},
+      f"ABIs built and shipped: {abis}")
+rules = root / "android/app/proguard-rules.pro"
+check(rules.exists() and re.search(r"^-keepattributes .*RuntimeVisibleAnnotations", rules.read_text(), re.M),
+      "R8 keeps RuntimeVisibleAnnotations (JNA's @Structure.FieldOrder)")
 
 print(f"manifests: {passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
