@@ -11,7 +11,9 @@
 #   - the Gradle wrapper: the jar is Gradle 8.13's (its published SHA-256) and the distribution is
 #     pinned by SHA-256;
 #   - the Android build's settings: the NDK pinned to r28 or later (16 KB pages), the ABIs, R8
-#     keeping the annotations JNA reads.
+#     keeping the annotations JNA reads; the app's manifest and resources: well-formed, every
+#     @type/name and R.type.name reference defined, every string translated, every component
+#     the manifest names a class of the app (what aapt2 and lint would refuse; no SDK here).
 #
 #   scripts/check-app-manifests.sh                 # the newest libbaladiya_ffi.so under target/
 #   scripts/check-app-manifests.sh path/to/libbaladiya_ffi.{so,a}
@@ -187,6 +189,68 @@ check(bool(abis) and set(abis) <= {"arm64-v8a", "armeabi-v7a", "x86_64", "x86"},
 rules = root / "android/app/proguard-rules.pro"
 check(rules.exists() and re.search(r"^-keepattributes .*RuntimeVisibleAnnotations", rules.read_text(), re.M),
       "R8 keeps RuntimeVisibleAnnotations (JNA's @Structure.FieldOrder)")
+
+print("==> Android manifest and resources (what aapt2 would refuse)")
+import xml.etree.ElementTree as ET
+ANDROID = "{http://schemas.android.com/apk/res/android}"
+app_main = root / "android/app/src/main"
+res = app_main / "res"
+defined = set()  # (type, name)
+parsed_ok = True
+xml_texts = []
+for f in sorted(res.rglob("*.xml")):
+    try:
+        tree = ET.parse(f)
+    except ET.ParseError as e:
+        parsed_ok = False
+        check(False, f"{f} is well-formed XML ({e})")
+        continue
+    xml_texts.append(f.read_text())
+    kind = f.parent.name.split("-")[0]
+    if kind == "values":
+        for el in tree.getroot():
+            name = el.get("name")
+            if name is None:
+                continue
+            tag = {"item": el.get("type", "item"), "string-array": "array",
+                   "integer-array": "array"}.get(el.tag, el.tag)
+            defined.add((tag, name))
+    else:
+        defined.add((kind, f.stem))
+check(parsed_ok, f"{len(xml_texts)} resource files are well-formed XML")
+manifest_file = app_main / "AndroidManifest.xml"
+manifest_text = manifest_file.read_text()
+try:
+    manifest_xml = ET.fromstring(manifest_text)
+    check(True, "AndroidManifest.xml is well-formed XML")
+except ET.ParseError as e:
+    manifest_xml = ET.fromstring("<manifest/>")
+    check(False, f"AndroidManifest.xml is well-formed XML ({e})")
+refs = set()
+for text in [manifest_text] + xml_texts:
+    for kind, name in re.findall(r'[">]\s*@(?!android:)\+?(\w+)/([\w.]+)\s*[<"]', text):
+        if kind != "id":
+            refs.add((kind, name))
+kotlin_app = [p for p in (app_main / "kotlin").rglob("*.kt")]
+for p in kotlin_app:
+    for kind, name in re.findall(r"\bR\.(\w+)\.(\w+)", p.read_text()):
+        refs.add((kind, name))
+missing = sorted(f"@{k}/{n}" for k, n in refs if (k, n) not in defined)
+check(not missing, f"{len(refs)} resource references resolve" + (f"; missing: {missing}" if missing else ""))
+# Every text in the default language has its Arabic translation (lint's MissingTranslation).
+def names(path):
+    return {el.get("name") for el in ET.parse(path).getroot() if el.tag in ("string", "plurals")} \
+        if path.exists() else set()
+en, ar = names(res / "values/strings.xml"), names(res / "values-ar/strings.xml")
+check(en == ar, "values and values-ar have the same strings"
+      + (f" (only in one: {sorted(en ^ ar)})" if en != ar else ""))
+# The components the manifest names exist in the app's sources.
+classes = {m for p in kotlin_app for m in re.findall(r"^(?:class|object|abstract class|open class)\s+(\w+)",
+                                                       p.read_text(), re.M)}
+components = [el.get(ANDROID + "name") for el in manifest_xml.iter()
+              if el.tag in ("application", "activity", "service", "receiver", "provider")]
+ours = [c for c in components if c and c.startswith(".")]
+check(all(c[1:] in classes for c in ours), f"manifest components {ours} are classes of the app")
 
 print(f"manifests: {passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
