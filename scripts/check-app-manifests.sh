@@ -15,7 +15,8 @@
 #     @type/name and R.type.name reference defined, every string translated, every component
 #     the manifest names a class of the app (what aapt2 and lint would refuse; no SDK here).
 #
-#   scripts/check-app-manifests.sh                 # the newest libbaladiya_ffi.so under target/
+#   scripts/check-app-manifests.sh      # target/x86_64-unknown-linux-gnu/release/libbaladiya_ffi.so
+#                                       # (scripts/build-lib.sh), else aarch64, else target/debug
 #   scripts/check-app-manifests.sh path/to/libbaladiya_ffi.{so,a}
 # Needs python3 and nm (binutils). Ends with "manifests: N passed, N failed".
 set -euo pipefail
