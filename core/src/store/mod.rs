@@ -210,7 +210,12 @@ impl Store {
             std::fs::rename(&rebuilt, &self.path)?;
             Ok(aside)
         });
-        let reopened = open_connections(&self.path, self.version).map_err(OpenError::into_error);
+        // Never create a file here: with none at the path (set aside, the rebuilt one not moved
+        // in), the next start puts the rebuilt one in place; until then calls fail.
+        let reopened = match self.path.exists() {
+            true => open_connections(&self.path, self.version).map_err(OpenError::into_error),
+            false => Err(Error::Storage("the store file is missing".into())),
+        };
         match (aside, reopened) {
             (Ok(aside), Ok((w, r))) => {
                 (*writer, *reader) = (w, r);
