@@ -591,7 +591,11 @@ mod tests {
         let store = Arc::new(Store::open(dir.path()).unwrap());
         let rebuilds = Arc::new(AtomicU64::new(0));
         let r = Arc::clone(&rebuilds);
+        // The listener may use the store: it is called with no lock held.
+        let weak = Arc::downgrade(&store);
         store.on_recovery(Arc::new(move |_| {
+            let store = weak.upgrade().unwrap();
+            assert_eq!(store.read(services).unwrap(), 0);
             r.fetch_add(1, Ordering::SeqCst);
         }));
         let start = Arc::new(std::sync::Barrier::new(8));
