@@ -54,7 +54,8 @@ fn schema_dirs() -> Vec<PathBuf> {
     let manifest =
         std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned());
     let manifest = PathBuf::from(manifest);
-    let ours = manifest.join("open311-schema").canonicalize().expect("tests/open311-schema is in the repository");
+    let ours =
+        manifest.join("open311-schema").canonicalize().expect("tests/open311-schema is in the repository");
     let mut dirs = vec![ours];
     if let Ok(upstream) = manifest.join("../../shared/open311/schema").canonicalize() {
         dirs.push(upstream);

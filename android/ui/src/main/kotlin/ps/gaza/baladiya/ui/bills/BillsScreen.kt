@@ -37,6 +37,7 @@ import androidx.compose.runtime.setValue
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.text.font.FontWeight
+import ps.gaza.baladiya.ui.text.Bidi
 import androidx.compose.ui.text.input.KeyboardType
 import androidx.compose.ui.unit.dp
 import ps.gaza.baladiya.ui.common.LeftToRightDigits
@@ -75,7 +76,7 @@ fun BillsScreen(vm: BillsModel) {
                 SectionTitle(strings.billsSaved)
                 s.saved.forEach { a ->
                     ListItem(
-                        headlineContent = { Text(a.nickname) },
+                        headlineContent = { Text(Bidi.ownDirection(a.nickname, strings.language)) },
                         supportingContent = {
                             Text(
                                 strings.id(a.account) + (a.fetchedAt?.let { "  ·  " + strings.billsSavedCopy(strings.dateTime(it)) } ?: ""),
@@ -169,7 +170,7 @@ private fun Statement(lookup: BillLookup, justSaved: Boolean) {
     ElevatedCard(Modifier.fillMaxWidth()) {
         Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
             Text(strings.billAccount(strings.id(st.account)), fontWeight = FontWeight.Bold)
-            Text(st.holderMasked)
+            Text(Bidi.ownDirection(st.holderMasked, strings.language))
             Text(st.area.text() + "  ·  " + accountType(st.accountType))
             Text(strings.billTotalDue, style = MaterialTheme.typography.labelLarge, modifier = Modifier.padding(top = 8.dp))
             Text(strings.money(st.totalDueMinor, cur), style = MaterialTheme.typography.headlineMedium, fontWeight = FontWeight.Bold)

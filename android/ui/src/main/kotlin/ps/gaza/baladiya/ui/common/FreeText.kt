@@ -1,13 +1,16 @@
 package ps.gaza.baladiya.ui.common
 
+import androidx.compose.material3.LocalTextStyle
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.runtime.Composable
 import androidx.compose.ui.text.AnnotatedString
 import androidx.compose.ui.text.LinkAnnotation
 import androidx.compose.ui.text.SpanStyle
 import androidx.compose.ui.text.TextLinkStyles
+import androidx.compose.ui.text.TextStyle
 import androidx.compose.ui.text.buildAnnotatedString
 import androidx.compose.ui.text.style.TextDecoration
+import androidx.compose.ui.text.style.TextDirection
 import androidx.compose.ui.text.withLink
 import ps.gaza.baladiya.ui.LocalPlatform
 import ps.gaza.baladiya.ui.Platform
@@ -47,3 +50,11 @@ fun freeText(text: String, platform: Platform, linkStyle: SpanStyle): AnnotatedS
     }
     append(text.substring(at))
 }
+
+/**
+ * The style for a paragraph people wrote (a complaint's description, a department's note): its
+ * direction follows its first strong letter, so an Arabic note in the English app reads right to
+ * left with its full stop at the end, and the other way round.
+ */
+@Composable
+fun writtenText(): TextStyle = LocalTextStyle.current.copy(textDirection = TextDirection.Content)

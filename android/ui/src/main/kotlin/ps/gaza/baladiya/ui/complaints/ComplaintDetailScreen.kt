@@ -48,6 +48,7 @@ import ps.gaza.baladiya.ui.common.statusLabel
 import ps.gaza.baladiya.ui.common.strings
 import ps.gaza.baladiya.ui.common.text
 import ps.gaza.baladiya.ui.common.uiLanguage
+import ps.gaza.baladiya.ui.common.writtenText
 import androidx.compose.material3.LinearProgressIndicator
 import uniffi.baladiya_ffi.Complaint
 import uniffi.baladiya_ffi.ComplaintState
@@ -134,7 +135,7 @@ fun ComplaintDetail(vm: ComplaintDetailModel, onBack: () -> Unit, openEdit: (Str
             item {
                 SectionTitle(strings.complaintDetails)
                 Text(categoryName ?: c.draft.serviceCode, fontWeight = FontWeight.Bold)
-                Text(c.draft.description)
+                Text(c.draft.description, style = writtenText())
                 answers.forEach { a -> AnswerLine(a) }
                 c.draft.address?.let { Text(strings.complaintAddressValue(it)) }
                 c.draft.location?.let {
@@ -181,7 +182,7 @@ private fun UpdateCard(u: ComplaintUpdate) {
         Column(Modifier.padding(12.dp)) {
             Text(strings.rfc3339(u.updatedDatetime), style = MaterialTheme.typography.labelSmall)
             strings.statusLabel(u.detailedStatus, u.status)?.let { Text(it, fontWeight = FontWeight.Bold) }
-            if (u.description.isNotBlank()) Text(freeText(u.description))
+            if (u.description.isNotBlank()) Text(freeText(u.description), style = writtenText())
         }
     }
 }

@@ -24,6 +24,23 @@ object Bidi {
         return "$LRI$shown$PDI"
     }
 
+    const val FSI = '\u2068'
+
+    /**
+     * A short text people wrote (a name, a nickname) shown in [language]'s line: when its first
+     * letter is of the other direction it goes in a first-strong isolate and keeps its own
+     * direction. Without it "ف*** خ*** ح***" in an English line ends with its last asterisks on
+     * the wrong side. Text already in the line's direction is left as it is (the isolate's
+     * characters would change the line's height with some fonts).
+     */
+    fun ownDirection(text: String, language: String): String {
+        val first = text.firstOrNull { Character.isLetter(it) } ?: return text
+        val rtl = Character.getDirectionality(first).let {
+            it == Character.DIRECTIONALITY_RIGHT_TO_LEFT || it == Character.DIRECTIONALITY_RIGHT_TO_LEFT_ARABIC
+        }
+        return if (rtl == (language == "ar")) text else "$FSI$text$PDI"
+    }
+
     /** What kind of identifier a run of free text is. */
     enum class Kind { PHONE, NUMBER }
 

@@ -17,6 +17,17 @@ import ps.gaza.baladiya.ui.text.Plural
 /** The defects of the first renders (issue 9.5, 19.3), kept fixed. */
 class TextPolicyTest {
     @Test
+    fun nameOfTheOtherDirectionIsIsolatedAndOneOfTheLinesDirectionIsNot() {
+        // A masked Arabic holder name in the English app keeps its own right-to-left order.
+        assertEquals("\u2068ف*** خ*** ح***\u2069", Bidi.ownDirection("ف*** خ*** ح***", "en"))
+        assertEquals("\u2068Home 2\u2069", Bidi.ownDirection("Home 2", "ar"))
+        // In the line's own direction nothing is added (the isolate's marks cost line height).
+        assertEquals("البيت", Bidi.ownDirection("البيت", "ar"))
+        assertEquals("Home", Bidi.ownDirection("Home", "en"))
+        assertEquals("***", Bidi.ownDirection("***", "en"))
+    }
+
+    @Test
     fun aHighlightInsideAWordCoversTheWholeWord() {
         // The core marks "بناء" inside "البناء"; styling only that would detach the lam.
         val text = "رخصة البناء الجديدة"
