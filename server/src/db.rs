@@ -14,6 +14,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/003_bills_news.sql"),
     include_str!("../migrations/004_uploads.sql"),
     include_str!("../migrations/005_staff_console.sql"),
+    include_str!("../migrations/006_staff_tokens.sql"),
 ];
 
 #[derive(Clone)]

@@ -24,6 +24,9 @@ pub enum ApiError {
     Unauthorized,
     #[error("the staff API is disabled on this server")]
     StaffDisabled,
+    /// A staff member whose role may not do this.
+    #[error("{0}")]
+    Forbidden(String),
     #[error("internal error")]
     Internal(String),
     /// A request the framework's extractors refused, with their status and reason.
@@ -49,7 +52,7 @@ impl IntoResponse for ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
-            ApiError::StaffDisabled => StatusCode::FORBIDDEN,
+            ApiError::StaffDisabled | ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Rejected(status, _) => *status,
             ApiError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");

@@ -120,6 +120,16 @@ enum StaffCommand {
     Enable { username: String },
     /// Set a new password (from standard input); the account's sessions end.
     Reset { username: String },
+    /// Print a new bearer token of the staff API for an account (shown once); it acts with the
+    /// account's role and stops when the account is disabled.
+    Token {
+        username: String,
+        /// What the token is for (e.g. the integration's name).
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// Revoke every bearer token of an account.
+    Revoke { username: String },
     /// List the accounts.
     List,
 }
@@ -155,6 +165,13 @@ fn staff_command(data_dir: &std::path::Path, action: StaffCommand) -> Result<Str
             let hash = read_password()?;
             db.with(|c| accounts::reset(c, &username, &hash)).map_err(|e| e.to_string())?;
             Ok(format!("new password set for {username}; its sessions ended"))
+        }
+        StaffCommand::Token { username, label } => {
+            db.with(|c| accounts::create_token(c, &username, label.as_deref())).map_err(|e| e.to_string())
+        }
+        StaffCommand::Revoke { username } => {
+            let n = db.with(|c| accounts::revoke_tokens(c, &username)).map_err(|e| e.to_string())?;
+            Ok(format!("revoked {n} token(s) of {username}"))
         }
         StaffCommand::List => {
             let list = db.with(|c| accounts::list(c)).map_err(|e| e.to_string())?;

@@ -319,6 +319,46 @@ pub fn end_session(conn: &Connection, token_hash: &str) -> Result<(), ApiError> 
     Ok(())
 }
 
+/// A new bearer token of the staff API for `username`'s account (shown once: only its hash is
+/// kept); it acts with the account's role.
+pub fn create_token(conn: &Connection, username: &str, label: Option<&str>) -> Result<String, AccountError> {
+    if get(conn, username)?.is_none() {
+        return Err(AccountError::NoSuch(username.to_owned()));
+    }
+    let token = format!("bld_{}", random_token()?);
+    conn.execute(
+        "INSERT INTO staff_tokens (token_hash, username, label, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![token_hash(&token), username, label, stamp(Utc::now())],
+    )?;
+    Ok(token)
+}
+
+/// Revoke every token of an account; returns how many.
+pub fn revoke_tokens(conn: &Connection, username: &str) -> Result<usize, AccountError> {
+    Ok(conn.execute("DELETE FROM staff_tokens WHERE username = ?1", [username])?)
+}
+
+/// The enabled account a bearer token belongs to (its last use noted), if any.
+pub fn token_account(conn: &Connection, token: &str) -> Result<Option<Account>, ApiError> {
+    if !token.starts_with("bld_") || token.len() > 128 {
+        return Ok(None);
+    }
+    let hash = token_hash(token);
+    let row = conn
+        .prepare_cached(
+            "SELECT a.username, a.role, a.department_id, a.disabled
+             FROM staff_tokens t JOIN staff_accounts a ON a.username = t.username WHERE t.token_hash = ?1",
+        )?
+        .query_row([&hash], account_row)
+        .optional()?;
+    let Some(account) = row.and_then(to_account).filter(|a| !a.disabled) else { return Ok(None) };
+    conn.execute(
+        "UPDATE staff_tokens SET last_used_at = ?2 WHERE token_hash = ?1",
+        params![hash, stamp(Utc::now())],
+    )?;
+    Ok(Some(account))
+}
+
 /// A staff note on a request, never shown to the citizen.
 #[derive(Debug, Clone)]
 pub struct Note {

@@ -190,6 +190,9 @@ impl StaffToken for NewsState {
     fn staff_token(&self) -> Option<&str> {
         self.staff_token.as_deref()
     }
+    fn db(&self) -> &Db {
+        &self.db
+    }
 }
 
 fn valid_id(id: &str) -> bool {

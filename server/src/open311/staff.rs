@@ -5,6 +5,9 @@
 //! - **department** (`--department-token DEPT=TOKEN`; with `--demo`, `demo-dept-<id>` for every
 //!   department): sees only the requests routed to it; sets status and replies on them; enters
 //!   complaints too.
+//! - a token made for a staff account (`baladiya-server staff token`) acts with that account's
+//!   role, as in the staff console: public relations (no verification), verifier (only that),
+//!   department, admin (everything); the history names the account.
 //!
 //! | method and path | what |
 //! | --- | --- |
@@ -111,30 +114,43 @@ impl IntoResponse for StaffError {
     }
 }
 
-/// The role of the bearer token (every token is compared, in constant time).
-pub struct StaffUser(pub Role);
+/// The role of the bearer token (every configured token is compared, in constant time), and the
+/// actor its changes are recorded under. A token made for a staff account
+/// (`baladiya-server staff token`) acts with that account's role.
+pub struct StaffUser(pub Role, pub String);
 
 impl FromRequestParts<Arc<Open311State>> for StaffUser {
     type Rejection = StaffError;
 
     async fn from_request_parts(parts: &mut Parts, state: &Arc<Open311State>) -> Result<Self, StaffError> {
-        if state.staff.is_empty() {
-            return Err(StaffError::forbidden("the staff API is disabled on this server"));
-        }
         let given = parts
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
-            .unwrap_or("");
+            .unwrap_or("")
+            .to_owned();
         let mut role = None;
         for (token, r) in &state.staff {
             if bool::from(given.as_bytes().ct_eq(token.as_bytes())) {
                 role = Some(r.clone());
             }
         }
-        role.map(StaffUser)
-            .ok_or_else(|| StaffError(StatusCode::UNAUTHORIZED, "missing or wrong staff token".into()))
+        if let Some(role) = role {
+            let actor = role.actor();
+            return Ok(StaffUser(role, actor));
+        }
+        let account = state.db.call(move |c| crate::console::accounts::token_account(c, &given)).await?;
+        match account {
+            Some(a) => match a.role.request_role() {
+                Some(role) => Ok(StaffUser(role, format!("{}:{}", a.role.name(), a.username))),
+                None => Err(StaffError::forbidden("this account's role has no access to requests")),
+            },
+            None if state.staff.is_empty() => {
+                Err(StaffError::forbidden("the staff API is disabled on this server"))
+            }
+            None => Err(StaffError(StatusCode::UNAUTHORIZED, "missing or wrong staff token".into())),
+        }
     }
 }
 
@@ -273,7 +289,7 @@ where
 }
 
 pub async fn list(
-    StaffUser(role): StaffUser,
+    StaffUser(role, _): StaffUser,
     State(st): State<Arc<Open311State>>,
     headers: axum::http::HeaderMap,
     q: RawQuery,
@@ -334,7 +350,7 @@ fn parse_path_id(id: &str) -> Result<i64, StaffError> {
 }
 
 pub async fn one(
-    StaffUser(role): StaffUser,
+    StaffUser(role, _): StaffUser,
     State(st): State<Arc<Open311State>>,
     ApiPath(id): ApiPath<String>,
     headers: axum::http::HeaderMap,
@@ -370,7 +386,7 @@ pub struct ActionBody {
 pub(crate) const SETTABLE: [&str; 4] = ["in_progress", "fixed", "duplicate", "closed"];
 
 pub async fn action(
-    StaffUser(role): StaffUser,
+    StaffUser(role, actor): StaffUser,
     State(st): State<Arc<Open311State>>,
     ApiPath(id): ApiPath<String>,
     headers: axum::http::HeaderMap,
@@ -379,7 +395,6 @@ pub async fn action(
     let id = parse_path_id(&id)?;
     check_action(&role, &body)?;
     let base = st.base_url(&headers);
-    let actor = role.actor();
     let updated =
         with_view(&st, base, Locale::Ar, move |c, view| act(c, view, &role, &actor, id, &body)).await?;
     Ok(Json(updated))
@@ -603,14 +618,13 @@ impl StaffNew {
 }
 
 pub async fn create(
-    StaffUser(role): StaffUser,
+    StaffUser(role, actor): StaffUser,
     State(st): State<Arc<Open311State>>,
     headers: axum::http::HeaderMap,
     ApiJson(body): ApiJson<StaffNew>,
 ) -> Result<(StatusCode, Json<StaffRequest>), StaffError> {
     let sub = body.into_submission()?;
     let base = st.base_url(&headers);
-    let actor = role.actor();
     let created = with_view(&st, base, Locale::Ar, move |c, view| enter(c, view, &role, &actor, sub)).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
