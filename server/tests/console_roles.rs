@@ -347,6 +347,11 @@ async fn department_staff_see_only_their_departments_requests() {
     }
     let queue = c.get("/staff/queue", Some(&w.cookie)).await;
     assert!(queue.body.contains(&format!("/staff/requests/{water_id}\"")));
+    // Filtered by age: it came today.
+    let today = c.get("/staff/queue?age=day", Some(&w.cookie)).await;
+    assert!(today.body.contains(&format!("/staff/requests/{water_id}\"")));
+    let old = c.get("/staff/queue?age=older", Some(&w.cookie)).await;
+    assert!(!old.body.contains(&format!("/staff/requests/{water_id}\"")));
     // Another department's request and an unrouted one: not shown, not changed, no note.
     for id in [&roads_id, &unrouted_id] {
         let page = c.get(&format!("/staff/requests/{id}"), Some(&w.cookie)).await;

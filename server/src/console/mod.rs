@@ -441,6 +441,8 @@ pub(crate) struct ListQuery {
     pub category: Option<String>,
     pub department: Option<String>,
     pub overdue: bool,
+    /// How long ago it came: `day`, `week`, `month` (within), or `older` (than a month).
+    pub age: Option<String>,
     pub page: u32,
 }
 
@@ -455,6 +457,7 @@ impl ListQuery {
             category: get("category"),
             department: get("department"),
             overdue: get("overdue").is_some_and(|v| v == "1"),
+            age: get("age").filter(|a| ["day", "week", "month", "older"].contains(&a.as_str())),
             page: get("page").and_then(|p| p.parse().ok()).filter(|p| *p >= 1).unwrap_or(1),
         }
     }
@@ -478,8 +481,17 @@ impl ListQuery {
             f.departments = vec![d.clone()];
             f.unrouted = false;
         }
+        let now = chrono::Utc::now();
         if self.overdue {
-            f.overdue_at = Some(store::stamp(chrono::Utc::now()));
+            f.overdue_at = Some(store::stamp(now));
+        }
+        let days = |n| store::stamp(now - chrono::Duration::days(n));
+        match self.age.as_deref() {
+            Some("day") => f.start = Some(days(1)),
+            Some("week") => f.start = Some(days(7)),
+            Some("month") => f.start = Some(days(30)),
+            Some("older") => f.end = Some(days(30)),
+            _ => {}
         }
         f
     }
@@ -493,6 +505,7 @@ impl ListQuery {
             ("category", self.category.as_deref()),
             ("department", self.department.as_deref()),
             ("overdue", self.overdue.then_some("1")),
+            ("age", self.age.as_deref()),
             ("page", (self.page > 1).then_some(page.as_str())),
         ];
         for (k, v) in change {

@@ -250,6 +250,15 @@ fn filters(lang: Lang, base: &str, q: &ListQuery, l: &Listing, with_department: 
                     }
                 }
             }
+            div.field {
+                label for="f-age" { (lang.t("العمر", "Age")) }
+                select #f-age name="age" {
+                    option value="" { (lang.t("أي وقت", "Any time")) }
+                    @for (v, ar, en) in [("day", "آخر 24 ساعة", "Last 24 hours"), ("week", "آخر 7 أيام", "Last 7 days"), ("month", "آخر 30 يوماً", "Last 30 days"), ("older", "أقدم من 30 يوماً", "Older than 30 days")] {
+                        option value=(v) selected[q.age.as_deref() == Some(v)] { (lang.t(ar, en)) }
+                    }
+                }
+            }
             div.field.check {
                 input #f-overdue type="checkbox" name="overdue" value="1" checked[q.overdue];
                 label for="f-overdue" { (lang.t("المتأخرة فقط", "Overdue only")) " (" (l.overdue) ")" }
