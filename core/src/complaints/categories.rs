@@ -14,10 +14,16 @@ pub async fn refresh(store: &Store, client: &Open311Client) -> Result<usize> {
 }
 
 async fn fetch_and_store(store: &Store, client: &Open311Client) -> Result<usize> {
-    let categories = client.services().await?;
+    // One request brings every form from the municipality's server; a category whose form did
+    // not come with it (another city's server, an older deployment) costs a request of its own.
+    let (categories, mut forms) = client.services_with_definitions().await?;
     let mut defs = Vec::with_capacity(categories.len());
     for c in &categories {
-        defs.push(if c.has_attributes { Some(client.definition(&c.code).await?) } else { None });
+        defs.push(match (c.has_attributes, forms.remove(&c.code)) {
+            (false, _) => None,
+            (true, Some(form)) => Some(form),
+            (true, None) => Some(client.definition(&c.code).await?),
+        });
     }
     store.write(|tx| {
         tx.execute("DELETE FROM complaint_categories", [])?;

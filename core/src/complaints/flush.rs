@@ -252,7 +252,8 @@ impl Flusher<'_> {
                 report.needs_attention.push((p.local_id.clone(), reason));
                 Ok(false)
             }
-            Err(Error::Storage(e)) => Err(Error::Storage(e)),
+            // The phone's own store failed (or was found damaged and rebuilt): not the send's fault.
+            Err(e @ (Error::Storage(_) | Error::StoreCorrupt(_))) => Err(e),
             Err(e) => {
                 let retry_after = match &e {
                     Error::Throttled { retry_after } => Some(*retry_after),

@@ -111,7 +111,7 @@ impl PhotoSender<'_> {
                     })?;
                     out.refused.push((photo.position, reason));
                 }
-                Err(UploadError::Other(Error::Storage(e))) => return Err(Error::Storage(e)),
+                Err(UploadError::Other(e @ (Error::Storage(_) | Error::StoreCorrupt(_)))) => return Err(e),
                 Err(UploadError::Other(e)) => {
                     out.failed = Some(e);
                     return Ok(out);

@@ -9,6 +9,7 @@ pub mod extensions;
 pub mod lenient;
 pub mod upload;
 
+use std::collections::HashMap;
 use std::sync::{Mutex, RwLock};
 
 use reqwest::Method;
@@ -280,56 +281,36 @@ impl Open311Client {
     /// `services.json`: the categories.
     pub async fn services(&self) -> Result<Vec<ComplaintCategory>> {
         let v = self.get("services.json", &[]).await?;
-        Ok(list(&v)
-            .into_iter()
-            .filter_map(|s| {
-                Some(ComplaintCategory {
-                    code: text(s, "service_code")?,
-                    name: text(s, "service_name").unwrap_or_default(),
-                    description: text(s, "description").unwrap_or_default(),
-                    group: text(s, "group").unwrap_or_default(),
-                    keywords: text(s, "keywords")
-                        .map(|k| {
-                            k.split(',').map(|w| w.trim().to_owned()).filter(|w| !w.is_empty()).collect()
-                        })
-                        .unwrap_or_default(),
-                    has_attributes: flag(s, "metadata").unwrap_or(false),
-                })
-            })
-            .collect())
+        Ok(list(&v).into_iter().filter_map(category).collect())
+    }
+
+    /// `services.json` with the municipal extension `include=definitions`: the categories and,
+    /// for each with attributes, its form in the same answer (one round trip on 2G instead of
+    /// one per category). A server that does not include a form (any server but the
+    /// municipality's own, which never sees the extension, or an older one) leaves that
+    /// category's entry out of the map: ask [`Self::definition`] for it.
+    pub async fn services_with_definitions(
+        &self,
+    ) -> Result<(Vec<ComplaintCategory>, HashMap<String, Vec<AttributeDef>>)> {
+        let v = self.get("services.json", &[("include", "definitions")]).await?;
+        let mut forms = HashMap::new();
+        let mut categories = Vec::new();
+        for s in list(&v) {
+            let Some(c) = category(s) else { continue };
+            if c.has_attributes {
+                if let Some(attrs) = s.get("attributes") {
+                    forms.insert(c.code.clone(), attributes(attrs));
+                }
+            }
+            categories.push(c);
+        }
+        Ok((categories, forms))
     }
 
     /// `services/{code}.json`: the attributes of one category, in their order.
     pub async fn definition(&self, code: &str) -> Result<Vec<AttributeDef>> {
         let v = self.get(&format!("services/{}.json", urlencode(code)), &[]).await?;
-        let attrs = v.get("attributes").map(list).unwrap_or_else(|| list(&v));
-        let mut out: Vec<AttributeDef> = attrs
-            .into_iter()
-            .filter_map(|a| {
-                Some(AttributeDef {
-                    code: text(a, "code")?,
-                    variable: flag(a, "variable").unwrap_or(true),
-                    datatype: Datatype::parse(&text(a, "datatype").unwrap_or_default()),
-                    required: flag(a, "required").unwrap_or(false),
-                    description: text(a, "description").unwrap_or_default(),
-                    order: number(a, "order").unwrap_or(0.0) as i64,
-                    values: a
-                        .get("values")
-                        .map(list)
-                        .unwrap_or_default()
-                        .into_iter()
-                        .filter_map(|v| {
-                            Some(ListValue {
-                                key: text(v, "key")?,
-                                name: text(v, "name").unwrap_or_default(),
-                            })
-                        })
-                        .collect(),
-                })
-            })
-            .collect();
-        out.sort_by_key(|a| a.order);
-        Ok(out)
+        Ok(attributes(v.get("attributes").unwrap_or(&v)))
     }
 
     /// POST a request. `fields` are the form fields (without `api_key`/`jurisdiction_id`, added
@@ -499,6 +480,49 @@ fn urlencode(s: &str) -> String {
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
+    out
+}
+
+/// One entry of `services.json`; none without a `service_code`.
+fn category(s: &Value) -> Option<ComplaintCategory> {
+    Some(ComplaintCategory {
+        code: text(s, "service_code")?,
+        name: text(s, "service_name").unwrap_or_default(),
+        description: text(s, "description").unwrap_or_default(),
+        group: text(s, "group").unwrap_or_default(),
+        keywords: text(s, "keywords")
+            .map(|k| k.split(',').map(|w| w.trim().to_owned()).filter(|w| !w.is_empty()).collect())
+            .unwrap_or_default(),
+        has_attributes: flag(s, "metadata").unwrap_or(false),
+    })
+}
+
+/// A definition's `attributes` list (or a bare list), in their order; an entry without a code is
+/// left out.
+fn attributes(v: &Value) -> Vec<AttributeDef> {
+    let mut out: Vec<AttributeDef> = list(v)
+        .into_iter()
+        .filter_map(|a| {
+            Some(AttributeDef {
+                code: text(a, "code")?,
+                variable: flag(a, "variable").unwrap_or(true),
+                datatype: Datatype::parse(&text(a, "datatype").unwrap_or_default()),
+                required: flag(a, "required").unwrap_or(false),
+                description: text(a, "description").unwrap_or_default(),
+                order: number(a, "order").unwrap_or(0.0) as i64,
+                values: a
+                    .get("values")
+                    .map(list)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|v| {
+                        Some(ListValue { key: text(v, "key")?, name: text(v, "name").unwrap_or_default() })
+                    })
+                    .collect(),
+            })
+        })
+        .collect();
+    out.sort_by_key(|a| a.order);
     out
 }
 

@@ -38,8 +38,9 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use baladiya_wire::RequestCreated;
+use baladiya_wire::{Open311Service, RequestCreated};
 use serde::Serialize;
+use serde_json::Value;
 use subtle::ConstantTimeEq;
 use tokio::sync::Semaphore;
 
@@ -413,10 +414,34 @@ async fn services(State(st): State<Arc<Open311State>>, q: RawQuery, fmt: Format)
                 .await
                 .map_err(|e| Failure { format: fmt, ..Failure::from(e) })?;
             let list: Vec<_> = cats.iter().map(|c| c.to_service(locale)).collect();
+            // Extension `include=definitions` (JSON): each service with metadata carries its
+            // definition's `attributes`, so a phone on 2G fetches every category's form in one
+            // round trip instead of one per category. GeoReport v2 clients never ask for it.
+            if fmt == Format::Json && param(&pairs, "include") == Some("definitions") {
+                let with: Vec<Value> = cats
+                    .iter()
+                    .zip(&list)
+                    .map(|(c, service)| service_with_attributes(service, c, locale))
+                    .collect();
+                return Ok(Rendered::ok(fmt, &with, String::new).into_response());
+            }
             Ok(Rendered::ok(fmt, &list, || format::services_xml(&list)).into_response())
         }
         .await,
     )
+}
+
+/// A service's JSON with its definition's attributes beside its fields (when it has any).
+fn service_with_attributes(service: &Open311Service, category: &Category, locale: Locale) -> Value {
+    let mut v = serde_json::to_value(service).unwrap_or(Value::Null);
+    if service.metadata {
+        if let Value::Object(map) = &mut v {
+            let attributes =
+                serde_json::to_value(category.to_definition(locale).attributes).unwrap_or_default();
+            map.insert("attributes".to_owned(), attributes);
+        }
+    }
+    v
 }
 
 async fn service_definition(
