@@ -603,3 +603,99 @@ async fn the_editor_previews_publishes_and_withdraws_news() {
     assert_eq!(answer.location(), "/staff/news");
     assert_eq!(news_count().await, 0);
 }
+
+#[tokio::test]
+async fn the_editor_edits_a_service_and_a_violation_as_new_catalogue_versions() {
+    let console = Console::new();
+    let c = &console;
+    let e = c.login("editor").await;
+    let d = c.login("dispatcher").await;
+    assert_eq!(c.get("/staff/guide", Some(&d.cookie)).await.status, StatusCode::FORBIDDEN);
+    let guide = |since: Option<i64>| async move {
+        let path = since.map_or("/api/v1/guide".to_owned(), |v| format!("/api/v1/guide?since={v}"));
+        let answer = c.get(&path, None).await;
+        serde_json::from_str::<serde_json::Value>(&answer.body).unwrap()
+    };
+    let before = guide(None).await;
+    let version = before["version"].as_i64().unwrap();
+    let service = before["services"][0]["id"].as_str().unwrap().to_owned();
+    let violation = before["violations"][0]["id"].as_str().unwrap().to_owned();
+
+    let page = c.get(&format!("/staff/guide/services/{service}"), Some(&e.cookie)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("name=\"steps_ar\""));
+    let form = |steps_en: &str, csrf: &str| {
+        vec![
+            ("csrf", csrf.to_owned()),
+            ("title_ar", "رخصة بناء".to_owned()),
+            ("title_en", "Building permit".to_owned()),
+            ("summary_ar", "ملخص".to_owned()),
+            ("summary_en", "Summary".to_owned()),
+            ("department_id", "engineering".to_owned()),
+            ("steps_ar", "قدّم الطلب\nادفع الرسوم".to_owned()),
+            ("steps_en", steps_en.to_owned()),
+            ("docs_ar", "الهوية".to_owned()),
+            ("docs_en", "ID card".to_owned()),
+            ("fee_amounts", "٢٥\n-".to_owned()),
+            ("fees_ar", "رسم الطلب\nرسم حسب المساحة".to_owned()),
+            ("fees_en", "Application fee\nBy area".to_owned()),
+            ("time_iso", "P14D".to_owned()),
+            ("time_ar", "١٤ يوماً".to_owned()),
+            ("time_en", "14 days".to_owned()),
+        ]
+    };
+    let post = |path: String, fields: Vec<(&'static str, String)>, cookie: String| async move {
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        c.post_form(&path, Some(&cookie), &pairs).await
+    };
+    let path = format!("/staff/guide/services/{service}");
+    // One English step for two Arabic ones: refused, the form kept, nothing saved.
+    let answer = post(path.clone(), form("Apply", &e.csrf), e.cookie.clone()).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert!(answer.body.contains("steps: 2 lines in Arabic, 1 in English"), "{}", answer.body);
+    assert_eq!(guide(None).await["version"], version);
+    // By a dispatcher, or without the token: refused.
+    assert_eq!(
+        post(path.clone(), form("Apply\nPay", &d.csrf), d.cookie.clone()).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        post(path.clone(), form("Apply\nPay", ""), e.cookie.clone()).await.status,
+        StatusCode::FORBIDDEN
+    );
+    // Saved: a delta since the old version carries it.
+    let answer = post(path.clone(), form("Apply\nPay", &e.csrf), e.cookie.clone()).await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    let delta = guide(Some(version)).await;
+    assert_eq!(delta["services"].as_array().unwrap().len(), 1);
+    let s = &delta["services"][0];
+    assert_eq!(s["title"]["en"], "Building permit");
+    assert_eq!(s["steps"][1]["en"], "Pay");
+    assert_eq!(s["fees"][0]["amount_minor"], 2500);
+    assert!(s["fees"][1].get("amount_minor").is_none());
+
+    // A violation with a fine range upside down is refused; a good one saved.
+    let vpath = format!("/staff/guide/violations/{violation}");
+    let vform = |min: &str, csrf: &str| {
+        vec![
+            ("csrf", csrf.to_owned()),
+            ("offence_ar", "رمي النفايات".to_owned()),
+            ("offence_en", "Dumping waste".to_owned()),
+            ("fine_min", min.to_owned()),
+            ("fine_max", "500".to_owned()),
+            ("legal_ar", "المادة ١".to_owned()),
+            ("legal_en", "Article 1".to_owned()),
+            ("department_id", "health".to_owned()),
+        ]
+    };
+    assert_eq!(
+        post(vpath.clone(), vform("900", &e.csrf), e.cookie.clone()).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        post(vpath.clone(), vform("100", &e.csrf), e.cookie.clone()).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let delta = guide(Some(version)).await;
+    assert_eq!(delta["violations"][0]["fine_min_minor"], 10000);
+}

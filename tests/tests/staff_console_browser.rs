@@ -340,6 +340,15 @@ async fn a_whatsapp_complaint_walks_through_the_console_and_the_citizen_sees_eac
     axe(&b, ax).await;
     click(&b, "//button[@value='publish']").await;
     b.find(Locator::Css("p.notice.ok")).await.expect("published");
+    // The guide: a service's page, one more step, saved as a new version.
+    b.goto(&format!("{base}staff/guide")).await.unwrap();
+    axe(&b, ax).await;
+    click(&b, "(//a[starts-with(@href, '/staff/guide/services/')])[1]").await;
+    axe(&b, ax).await;
+    type_into(&b, "#steps_ar", "\nاستلم الرخصة").await;
+    type_into(&b, "#steps_en", "\nCollect the permit").await;
+    click(&b, "//form[contains(@class,'intake')]//button[@type='submit']").await;
+    b.find(Locator::Css("p.notice.ok")).await.expect("saved");
     sign_out(&b).await;
     b.close().await.unwrap();
 

@@ -11,6 +11,7 @@
 //! | `GET /staff/queue` | department (others choose one) | what is routed to a department, oldest first, overdue marked |
 //! | `GET /staff/dashboard`, `GET /staff/dashboard.csv` | all but the editor (a department its own) | a period's counts per channel, category, department, status; median times to first response and resolution; overdue; the list as CSV |
 //! | `GET`, `POST /staff/news`, `POST /staff/news/{id}/withdraw` | editor, admin | write in both languages, preview, publish (important or not), withdraw |
+//! | `GET /staff/guide`, `GET`, `POST /staff/guide/{services,violations}/{id}` | editor, admin | edit a service or a violation in both languages; each save a new catalogue version |
 //! | `GET /staff/accounts`, `POST …` | admin | accounts: create, disable, enable, reset; the audit log |
 //!
 //! Every action goes through the same workflow functions as the staff API
@@ -24,6 +25,7 @@
 
 pub mod accounts;
 mod dashboard;
+mod guide;
 mod news;
 mod pages;
 
@@ -105,6 +107,8 @@ pub(crate) fn router(open311: Arc<Open311State>, demo: bool) -> Result<Router, S
             "/staff/intake",
             get(intake_page).post(intake).layer(DefaultBodyLimit::max(MAX_PHOTO_BYTES + 256 * 1024)),
         )
+        .route("/staff/guide", get(guide::list))
+        .route("/staff/guide/{kind}/{id}", get(guide::edit).post(guide::save))
         .route("/staff/news", get(news::page).post(news::submit))
         .route("/staff/news/{id}/withdraw", post(news::withdraw))
         .route("/staff/dashboard", get(dashboard::page))

@@ -139,6 +139,7 @@ pub(crate) fn page(lang: Lang, title: &str, staff: Option<&Staff>, here: &str, b
                                 }
                                 @if matches!(role, AccountRole::Editor | AccountRole::Admin) {
                                     li { a href="/staff/news" aria-current=[(here.starts_with("/staff/news")).then_some("page")] { (lang.t("الأخبار", "News")) } }
+                                    li { a href="/staff/guide" aria-current=[(here.starts_with("/staff/guide")).then_some("page")] { (lang.t("الدليل", "Guide")) } }
                                 }
                                 @if *role == AccountRole::Admin {
                                     li { a href="/staff/accounts" aria-current=[(here.starts_with("/staff/accounts")).then_some("page")] { (lang.t("الحسابات", "Accounts")) } }
