@@ -1168,6 +1168,40 @@ mod tests {
         assert!(photo.width < w && photo.width == photo.height, "{}×{}", photo.width, photo.height);
     }
 
+    /// Photo preparation timed where the resize runs (the 12 MP bench, `cargo bench --bench photo`,
+    /// never resizes: its 4000 px photos are DCT-scaled straight to 2000 px). Run in the shipped
+    /// profile: `cargo test -p baladiya-core --profile release --lib photo::tests::timing --
+    /// --ignored --nocapture`.
+    #[test]
+    #[ignore = "a timing, not a check: run by hand in the release profile"]
+    fn timing_of_the_resizing_paths() {
+        let cases = [
+            ("12 MP 4000×3000, full size (DCT 1/2, no resize)", 4000, 3000, PhotoSize::FULL),
+            ("12 MP 4000×3000, slow link (DCT 1/2, resize 2000 → 1280)", 4000, 3000, PhotoSize::SLOW_LINK),
+            ("13 MP 4160×3120, full size (DCT 1/2, resize 2080 → 2048)", 4160, 3120, PhotoSize::FULL),
+            ("8 MP 3264×2448, full size (decoded full, resize 3264 → 2048)", 3264, 2448, PhotoSize::FULL),
+        ];
+        for (label, w, h, size) in cases {
+            let input = jpeg_of(&photo_rgb(w, h), w, h, 92);
+            let mut times: Vec<f64> = (0..11)
+                .map(|_| {
+                    let start = std::time::Instant::now();
+                    let photo = prepare_sized(&input, size).unwrap();
+                    assert!(photo.width.max(photo.height) <= size.long_side);
+                    start.elapsed().as_secs_f64() * 1e3
+                })
+                .collect();
+            times.sort_by(f64::total_cmp);
+            eprintln!(
+                "{label}: {:.2} MB in, median {:.0} ms, min {:.0}, max {:.0}",
+                input.len() as f64 / 1e6,
+                times[5],
+                times[0],
+                times[10]
+            );
+        }
+    }
+
     #[test]
     fn scale_choice() {
         assert_eq!(dct_scale_denominator(2048, MAX_LONG_SIDE), 1);

@@ -11,6 +11,9 @@
 //! rounded between the passes); the image is never held at an intermediate size. Weights are
 //! normalised to sum to one, so a flat area stays exactly flat.
 
+/// Samples summed in registers at once by the vertical pass.
+const LANES: usize = 16;
+
 /// The Catmull-Rom cubic (Keys, a = −0.5), support ±2.
 fn catmull_rom(x: f64) -> f64 {
     let x = x.abs();
@@ -93,39 +96,58 @@ pub(super) fn resize(
     out.resize(len, 0);
     let (rows, columns) = (Taps::new(h, dh), Taps::new(w, dw));
     let stride = w * c;
-    let mut acc = vec![0f32; stride];
+    let mut mid = vec![0f32; stride];
     for (y, out_row) in out.chunks_exact_mut(dw * c).enumerate() {
         // Vertical: one output row's worth of source rows, weighted, over the full source width.
         let (first, weights) = rows.of(y);
-        acc.fill(0.0);
-        for (k, &weight) in weights.iter().enumerate() {
-            let row = &src[(first + k) * stride..][..stride];
-            for (a, &p) in acc.iter_mut().zip(row) {
+        // In runs of LANES samples, so the sums stay in registers across the taps.
+        let band = &src[first * stride..(first + weights.len()) * stride];
+        let mut runs = mid.chunks_exact_mut(LANES);
+        for (run, m) in (&mut runs).enumerate() {
+            let mut sum = [0f32; LANES];
+            for (&weight, row) in weights.iter().zip(band.chunks_exact(stride)) {
+                for (s, &p) in sum.iter_mut().zip(&row[run * LANES..][..LANES]) {
+                    *s += weight * f32::from(p);
+                }
+            }
+            m.copy_from_slice(&sum);
+        }
+        let done = stride - runs.into_remainder().len();
+        mid[done..].fill(0.0);
+        for (&weight, row) in weights.iter().zip(band.chunks_exact(stride)) {
+            for (a, &p) in mid[done..].iter_mut().zip(&row[done..]) {
                 *a += weight * f32::from(p);
             }
         }
         // Horizontal: that row to the output width.
         if c == 1 {
-            horizontal::<1>(&acc, &columns, out_row);
+            horizontal::<1>(&mid, &columns, out_row);
         } else {
-            horizontal::<3>(&acc, &columns, out_row);
+            horizontal::<3>(&mid, &columns, out_row);
         }
     }
     Some(out)
+}
+
+/// `v` rounded to the nearest integer in 0..=255: adding 2²³ leaves the integer part in the low
+/// bits of the mantissa (a cast with `as` checks for NaN and saturates: a quarter of the time of
+/// the whole resize on x86_64 when measured).
+fn to_u8(v: f32) -> u8 {
+    (v.clamp(0.0, 255.0) + 8_388_608.0).to_bits() as u8
 }
 
 fn horizontal<const C: usize>(mid: &[f32], columns: &Taps, out: &mut [u8]) {
     for (x, px_out) in out.chunks_exact_mut(C).enumerate() {
         let (first, weights) = columns.of(x);
         let Some(px) = mid.get(first * C..(first + weights.len()) * C) else { return };
-        let mut sum = [0.5f32; C];
+        let mut sum = [0f32; C];
         for (&weight, p) in weights.iter().zip(px.chunks_exact(C)) {
             for ch in 0..C {
                 sum[ch] += weight * p[ch];
             }
         }
         for ch in 0..C {
-            px_out[ch] = sum[ch].clamp(0.0, 255.0) as u8;
+            px_out[ch] = to_u8(sum[ch]);
         }
     }
 }
