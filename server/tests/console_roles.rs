@@ -699,3 +699,66 @@ async fn the_editor_edits_a_service_and_a_violation_as_new_catalogue_versions() 
     let delta = guide(Some(version)).await;
     assert_eq!(delta["violations"][0]["fine_min_minor"], 10000);
 }
+
+/// A PNG of `w` × `h` pixels.
+fn png(w: u32, h: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut enc = png::Encoder::new(&mut out, w, h);
+    enc.set_color(png::ColorType::Rgb);
+    enc.set_depth(png::BitDepth::Eight);
+    let mut writer = enc.write_header().unwrap();
+    writer.write_image_data(&vec![120u8; (w * h * 3) as usize]).unwrap();
+    writer.finish().unwrap();
+    out
+}
+
+#[tokio::test]
+async fn intake_takes_a_checked_photo_and_refuses_anything_else() {
+    let c = Console::new();
+    let d = c.login("dispatcher").await;
+    let send = |photo: Vec<u8>| {
+        let boundary = "XbaladiyaX";
+        let mut body = Vec::new();
+        for (k, v) in [
+            ("csrf", d.csrf.as_str()),
+            ("service_code", "water-leak"),
+            ("source", "facebook"),
+            ("description", "صورة من فيسبوك"),
+            ("attribute[severity]", "drip"),
+            ("address_string", "حي الشجاعية"),
+        ] {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                    .as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"p.png\"\r\nContent-Type: image/png\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(&photo);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        Request::post("/staff/intake")
+            .header(header::HOST, "127.0.0.1:8080")
+            .header(header::COOKIE, &d.cookie)
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .body(Body::from(body))
+            .unwrap()
+    };
+    // Not an image: refused, the form shown again with what was typed.
+    let answer = c.send(send(b"not a photo at all".to_vec())).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert!(
+        answer.body.contains("JPEG and PNG") && answer.body.contains("صورة من فيسبوك"),
+        "{}",
+        answer.body
+    );
+    // A real PNG: kept and shown on the request's page.
+    let answer = c.send(send(png(4, 3))).await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    let page = c.get(answer.location(), Some(&d.cookie)).await;
+    let at = page.body.find("<img src=\"/open311/v2/media/").expect("the photo on the page");
+    let src = page.body[at + 10..].split('"').next().unwrap().to_owned();
+    let media = c.get(&src, None).await;
+    assert_eq!(media.status, StatusCode::OK);
+    assert_eq!(media.headers.get(header::CONTENT_TYPE).unwrap(), "image/png");
+}

@@ -449,6 +449,43 @@ mod tests {
     }
 
     #[test]
+    fn sessions_end_when_idle_at_their_age_and_with_their_account() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::db::Db::open(dir.path()).unwrap();
+        db.with(|c| {
+            seed_demo(c).unwrap();
+            let t0 = 1_000_000;
+            let live = |token: &str, at| session(c, token, at).unwrap().is_some();
+            // Used within the idle time, again and again, until its age runs out.
+            let a = create_session(c, "water", t0).unwrap();
+            let mut at = t0;
+            while at + SESSION_IDLE - 1 < t0 + SESSION_MAX {
+                at += SESSION_IDLE - 1;
+                assert_eq!(live(&a, at), at < t0 + SESSION_MAX, "at {}", at - t0);
+            }
+            assert!(!live(&a, t0 + SESSION_MAX));
+            // Idle too long.
+            let b = create_session(c, "water", t0).unwrap();
+            assert!(!live(&b, t0 + SESSION_IDLE));
+            // Ended by a disabled account or a new password; a made-up token is nothing.
+            let d = create_session(c, "water", t0).unwrap();
+            set_disabled(c, "water", true).unwrap();
+            assert!(!live(&d, t0 + 1));
+            set_disabled(c, "water", false).unwrap();
+            let e = create_session(c, "water", t0).unwrap();
+            reset(c, "water", DEMO_PASSWORD_HASH).unwrap();
+            assert!(!live(&e, t0 + 1));
+            assert!(!live("0".repeat(64).as_str(), t0));
+            // Only the token's hash is stored.
+            let f = create_session(c, "water", t0).unwrap();
+            let stored: i64 = c
+                .query_row("SELECT COUNT(*) FROM staff_sessions WHERE token_hash = ?1", [&f], |r| r.get(0))
+                .unwrap();
+            assert_eq!(stored, 0);
+        });
+    }
+
+    #[test]
     fn roles_and_departments_go_together() {
         assert_eq!(
             AccountRole::parse("department", Some("water")),
