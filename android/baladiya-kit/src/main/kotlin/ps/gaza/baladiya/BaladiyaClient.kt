@@ -37,6 +37,7 @@ import uniffi.baladiya_ffi.RefreshReport
 import uniffi.baladiya_ffi.SavedAccount
 import uniffi.baladiya_ffi.Service
 import uniffi.baladiya_ffi.StoredNews
+import uniffi.baladiya_ffi.StoreRecovery
 import uniffi.baladiya_ffi.SyncSummary
 import uniffi.baladiya_ffi.VerificationInfo
 import uniffi.baladiya_ffi.Violation
@@ -171,6 +172,13 @@ class BaladiyaClient private constructor(
      * reports; photos kept for Wi-Fi go only while it is not. Metered until told otherwise.
      */
     fun setMetered(metered: Boolean) = inner.setMetered(metered)
+
+    /**
+     * Damage to the phone's database found and repaired since opening (at open too, before any
+     * listener existed): the file set aside and what was kept. Later ones also arrive as
+     * [BaladiyaEvent.StoreRecovered]. Call once after opening and tell the citizen.
+     */
+    fun storeRecoveries(): List<StoreRecovery> = inner.storeRecoveries()
 
     /** The link's throughput in bytes per second from recent transfers; null before any. */
     fun linkThroughput(): Long? = inner.linkThroughput()?.toLong()

@@ -1,5 +1,7 @@
 package ps.gaza.baladiya.ui
 
+import ps.gaza.baladiya.ui.notice.StoreNotice
+import ps.gaza.baladiya.ui.notice.StoreNoticeModel
 import androidx.compose.foundation.layout.Box
 import androidx.compose.foundation.layout.BoxWithConstraints
 import androidx.compose.foundation.layout.Row
@@ -75,6 +77,7 @@ class AppModels(val env: AppEnv, scope: CoroutineScope) {
     val bills = BillsModel(env, scope)
     val news = NewsModel(env, scope)
     val settings = SettingsModel(env, scope)
+    val storeNotice = StoreNoticeModel(env, scope)
 }
 
 fun stringsFor(language: String): Strings = if (language == "en") EnStrings else ArStrings
@@ -97,6 +100,7 @@ fun AppRoot(models: AppModels, language: String, dark: Boolean = false) {
         BoxWithConstraints(Modifier.fillMaxSize()) {
             if (maxWidth >= WIDE_DP.dp) WideLayout(models) else NarrowLayout(models)
         }
+        StoreNotice(models.storeNotice)
     }
 }
 

@@ -124,6 +124,9 @@ sealed class Strings(val language: String) {
     abstract fun complaintPhotoN(a1: Int): String
     abstract val complaintPhotoRemove: String
     abstract val complaintPhotoFailed: String
+    abstract val storeRepairedTitle: String
+    /** The database was rebuilt: [unsent] complaints not yet sent and [bills] saved accounts kept. */
+    abstract fun storeRepaired(unsent: Int, bills: Int, complete: Boolean): String
     abstract val complaintFullQuality: String
     abstract val complaintFullQualityHelp: String
     abstract val complaintPhotosOnWifi: String

@@ -140,6 +140,11 @@ object ArStrings : Strings("ar") {
     override fun complaintPhotoN(a1: Int) = "الصورة ${num(a1)}"
     override val complaintPhotoRemove = "إزالة الصورة"
     override val complaintPhotoFailed = "تعذّرت قراءة هذه الصورة. جرّب صورة أخرى."
+    override val storeRepairedTitle = "أُصلحت بيانات التطبيق"
+    override fun storeRepaired(unsent: Int, bills: Int, complete: Boolean) =
+        "تلفت بيانات التطبيق على هذا الهاتف فأُعيد بناؤها. حُفظ ما يلي: الشكاوى التي لم تُرسَل بعد، ${num(unsent)}؛ " +
+            "وحسابات الفواتير المحفوظة، ${num(bills)}. ويُنزَّل الدليل من جديد." +
+            if (complete) "" else " تعذّرت قراءة بعض البيانات القديمة."
     override val complaintFullQuality = "صور بجودة كاملة"
     override val complaintFullQualityHelp = "على الاتصال البطيء تُرسَل الصور بحجم أصغر. الجودة الكاملة تستهلك بيانات أكثر."
     override val complaintPhotosOnWifi = "أرسل الصور لاحقًا عبر الواي فاي"

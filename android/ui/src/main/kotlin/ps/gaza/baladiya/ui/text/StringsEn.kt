@@ -124,6 +124,11 @@ object EnStrings : Strings("en") {
     override fun complaintPhotoN(a1: Int) = "Photo ${num(a1)}"
     override val complaintPhotoRemove = "Remove photo"
     override val complaintPhotoFailed = "This photo could not be read. Try another one."
+    override val storeRepairedTitle = "The app's data was repaired"
+    override fun storeRepaired(unsent: Int, bills: Int, complete: Boolean) =
+        "The app's data on this phone was damaged and has been rebuilt. Kept: complaints not yet sent, " +
+            "${num(unsent)}; saved bill accounts, ${num(bills)}. The guide downloads again." +
+            if (complete) "" else " Some older data could not be read."
     override val complaintFullQuality = "Full-quality photos"
     override val complaintFullQualityHelp = "On a slow connection photos are sent smaller. Full quality uses more data."
     override val complaintPhotosOnWifi = "Send photos later, on Wi-Fi"
