@@ -17,6 +17,7 @@ struct RootView: View {
     @StateObject private var news: NewsModel
     @StateObject private var bills: BillsModel
     @StateObject private var settings: SettingsModel
+    @StateObject private var storeNotice: StoreNoticeModel
 
     init(client: BaladiyaClient) {
         self.client = client
@@ -25,6 +26,7 @@ struct RootView: View {
         _complaints = StateObject(wrappedValue: ComplaintListModel(client: client))
         _news = StateObject(wrappedValue: NewsModel(client: client))
         _bills = StateObject(wrappedValue: BillsModel(client: client))
+        _storeNotice = StateObject(wrappedValue: StoreNoticeModel(client: client))
         let info = Bundle.main.infoDictionary ?? [:]
         _settings = StateObject(wrappedValue: SettingsModel(
             client: client, store: DefaultsPreferences(), preferredLanguages: AppLanguage.preferred,
@@ -54,6 +56,15 @@ struct RootView: View {
             // current from the library's events.
             complaints.start()
             news.start()
+            storeNotice.start()
+        }
+        // The library rebuilt a damaged database: say once what was kept.
+        .alert(storeNotice.title, isPresented: Binding(
+            get: { storeNotice.recovery != nil }, set: { if !$0 { storeNotice.dismiss() } }
+        )) {
+            Button(L("ok")) { storeNotice.dismiss() }
+        } message: {
+            Text(storeNotice.message ?? "")
         }
     }
 

@@ -132,6 +132,11 @@ public final class BaladiyaClient: @unchecked Sendable {
     /// change the system reports; photos kept for Wi-Fi go only while it is not. Metered until told.
     public func setMetered(_ metered: Bool) { inner.setMetered(metered: metered) }
 
+    /// Damage to the phone's database found and repaired since opening (at open too, before any
+    /// listener existed): the file set aside and what was kept. Later ones also arrive as
+    /// `.storeRecovered`. Call once after opening and tell the citizen (`StoreNoticeModel`).
+    public func storeRecoveries() -> [StoreRecovery] { inner.storeRecoveries() }
+
     /// The link's throughput in bytes per second from recent transfers; nil before any.
     public var linkThroughput: UInt64? { inner.linkThroughput() }
 
