@@ -5,14 +5,13 @@ use std::time::Instant;
 
 use baladiya_core::complaints::{AttributeAnswer, ComplaintDraft, Contact, GeoPoint};
 use baladiya_core::{Baladiya, Config, Event, GuideSyncReport};
+use baladiya_server::open311::DEMO_API_KEY;
 use baladiya_server::{RunningServer, ServerConfig};
 
 use crate::render::{self, Langs};
 
 /// A token for the demo's staff edits; the server lives only as long as the demo.
 const DEMO_STAFF_TOKEN: &str = "demo-staff-token";
-/// The Open311 api_key the reference server accepts with `--demo`.
-const DEMO_API_KEY: &str = "demo-app-key";
 
 pub fn print_sync(r: &GuideSyncReport) {
     if r.not_modified {

@@ -36,7 +36,7 @@ struct Cli {
         long,
         global = true,
         env = "BALADIYA_API_KEY",
-        default_value = "demo-app-key",
+        default_value = baladiya_server::open311::DEMO_API_KEY,
         hide_env_values = true
     )]
     api_key: String,

@@ -166,8 +166,8 @@ pub fn free_addr() -> SocketAddr {
     l.local_addr().expect("addr")
 }
 
-/// The api_key the reference server accepts with `--demo`.
-pub const DEMO_API_KEY: &str = "demo-app-key";
+/// The api_key the reference server accepts with `--demo` (defined by the server).
+pub use baladiya_server::open311::DEMO_API_KEY;
 
 /// An app configured to file complaints with the reference server at `url` (its Open311 endpoint).
 pub fn complaints_app(dir: &Path, url: &str, timeout: std::time::Duration) -> Baladiya {
