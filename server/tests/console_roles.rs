@@ -594,6 +594,28 @@ async fn the_editor_previews_publishes_and_withdraws_news() {
     let answer = post(missing, e.cookie.clone()).await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);
     assert!(answer.body.contains("title.en: required") && answer.body.contains("انقطاع المياه غداً"));
+    // A sample item marked important afterwards, then not.
+    let page = c.get("/staff/news", Some(&e.cookie)).await;
+    let important_of = |body: &str, id: &str| {
+        let v: serde_json::Value = serde_json::from_str(body).unwrap();
+        v["items"].as_array().unwrap().iter().find(|i| i["id"] == id).map(|i| i["important"] == true)
+    };
+    let list = c.get("/api/v1/news?limit=100", None).await;
+    let v: serde_json::Value = serde_json::from_str(&list.body).unwrap();
+    let plain = v["items"].as_array().unwrap().iter().find(|i| i["important"] == false).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(page.body.contains(&format!("/staff/news/{plain}/important")));
+    let mark = |value: &'static str| {
+        let (c, path, cookie, csrf) =
+            (&c, format!("/staff/news/{plain}/important"), e.cookie.clone(), e.csrf.clone());
+        async move { c.post_form(&path, Some(&cookie), &[("csrf", &csrf), ("important", value)]).await }
+    };
+    assert_eq!(mark("1").await.location(), "/staff/news");
+    assert_eq!(important_of(&c.get("/api/v1/news?limit=100", None).await.body, &plain), Some(true));
+    assert_eq!(mark("0").await.location(), "/staff/news");
+    assert_eq!(important_of(&c.get("/api/v1/news?limit=100", None).await.body, &plain), Some(false));
     // Withdrawn.
     let page = c.get("/staff/news", Some(&e.cookie)).await;
     let at = page.body.find("/withdraw\"").unwrap();

@@ -10,7 +10,7 @@
 //! | `GET`, `POST /staff/intake` | dispatcher, department, admin | a request that came by WhatsApp, Facebook, phone, the counter |
 //! | `GET /staff/queue` | department (others choose one) | what is routed to a department, oldest first, overdue marked |
 //! | `GET /staff/dashboard`, `GET /staff/dashboard.csv` | all but the editor (a department its own) | a period's counts per channel, category, department, status; median times to first response and resolution; overdue; the list as CSV |
-//! | `GET`, `POST /staff/news`, `POST /staff/news/{id}/withdraw` | editor, admin | write in both languages, preview, publish (important or not), withdraw |
+//! | `GET`, `POST /staff/news`, `POST /staff/news/{id}/important`, `…/withdraw` | editor, admin | write in both languages, preview, publish, mark important, withdraw |
 //! | `GET /staff/guide`, `GET`, `POST /staff/guide/{services,violations}/{id}` | editor, admin | edit a service or a violation in both languages; each save a new catalogue version |
 //! | `GET /staff/accounts`, `POST …` | admin | accounts: create, disable, enable, reset; the audit log |
 //!
@@ -111,6 +111,7 @@ pub(crate) fn router(open311: Arc<Open311State>, demo: bool) -> Result<Router, S
         .route("/staff/guide/{kind}/{id}", get(guide::edit).post(guide::save))
         .route("/staff/news", get(news::page).post(news::submit))
         .route("/staff/news/{id}/withdraw", post(news::withdraw))
+        .route("/staff/news/{id}/important", post(news::important))
         .route("/staff/dashboard", get(dashboard::page))
         .route("/staff/dashboard.csv", get(dashboard::csv))
         .route("/staff/accounts", get(accounts_page).post(accounts_action))

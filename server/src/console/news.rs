@@ -1,5 +1,5 @@
 //! News for the editor (and the admin): write in Arabic and English, preview as the app will show
-//! it, publish (important or not), withdraw. The same checks and storage as the staff API's
+//! it, publish (important or not), mark a published item important (or not), withdraw. The same checks and storage as the staff API's
 //! `POST /api/v1/staff/news` ([`crate::news::prepare`]): the app's next news sync brings it.
 
 use std::sync::Arc;
@@ -190,6 +190,13 @@ async fn show(
                             td { time datetime=(item.published_at) { span { (item.published_at.get(0..10).unwrap_or("")) } } }
                             td { @if item.important { (lang.t("نعم", "yes")) } }
                             td {
+                                form.inline method="post" action=(format!("/staff/news/{}/important", item.id)) {
+                                    input type="hidden" name="csrf" value=(staff.session.csrf);
+                                    input type="hidden" name="important" value=(if item.important { "0" } else { "1" });
+                                    button type="submit" {
+                                        @if item.important { (lang.t("إلغاء «مهم»", "Not important")) } @else { (lang.t("وضع علامة «مهم»", "Mark important")) }
+                                    }
+                                }
                                 form.inline method="post" action=(format!("/staff/news/{}/withdraw", item.id)) {
                                     input type="hidden" name="csrf" value=(staff.session.csrf);
                                     button.danger type="submit" { (lang.t("سحب", "Withdraw")) }
@@ -270,6 +277,36 @@ pub(crate) async fn withdraw(
     match st.db.call(move |c| store::withdraw(c, &which, &now)).await {
         Ok(Some(_)) => {
             staff.audit(&st, "news_withdraw", None, Some(format!("id={id}"))).await;
+            Redirect::to("/staff/news").into_response()
+        }
+        Ok(None) => pages::message(
+            lang,
+            StatusCode::NOT_FOUND,
+            lang.t("لا يوجد خبر بهذا الرقم.", "No such news item."),
+        ),
+        Err(e) => internal(lang, e),
+    }
+}
+
+pub(crate) async fn important(
+    staff: Staff,
+    State(st): State<Arc<ConsoleState>>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let lang = staff.lang;
+    let Some(pairs) = form_pairs(&body) else { return bad_form(lang) };
+    if let Err(r) = staff.check_csrf(field(&pairs, "csrf")) {
+        return r;
+    }
+    if !may_edit(&staff) {
+        return staff.forbidden();
+    }
+    let important = field(&pairs, "important") == Some("1");
+    let which = id.clone();
+    match st.db.call(move |c| store::set_important(c, &which, important)).await {
+        Ok(Some(_)) => {
+            staff.audit(&st, "news_important", None, Some(format!("id={id} important={important}"))).await;
             Redirect::to("/staff/news").into_response()
         }
         Ok(None) => pages::message(

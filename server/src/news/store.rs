@@ -86,6 +86,30 @@ pub fn withdraw(conn: &mut Connection, id: &str, now: &str) -> Result<Option<i64
     Ok(Some(v))
 }
 
+/// Mark a listed item important (worth a notification) or not: `Ok(None)` if there is no such
+/// listed item; the list version otherwise (moved only by a change).
+pub fn set_important(conn: &mut Connection, id: &str, important: bool) -> Result<Option<i64>, ApiError> {
+    let tx = conn.transaction()?;
+    let doc: Option<String> = tx
+        .prepare_cached("SELECT doc FROM news_items WHERE id = ?1 AND withdrawn_at IS NULL")?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
+    let Some(doc) = doc else { return Ok(None) };
+    let mut item: NewsItem = serde_json::from_str(&doc)?;
+    let v = if item.important == important {
+        version(&tx)?
+    } else {
+        item.important = important;
+        tx.execute(
+            "UPDATE news_items SET doc = ?2 WHERE id = ?1",
+            params![id, serde_json::to_string(&item)?],
+        )?;
+        bump(&tx)?
+    };
+    tx.commit()?;
+    Ok(Some(v))
+}
+
 /// Load `items` (already sanitised) if there is no news yet.
 pub fn seed_if_empty(conn: &mut Connection, items: &[NewsItem]) -> Result<bool, ApiError> {
     let count: i64 = conn.query_row("SELECT COUNT(*) FROM news_items", [], |r| r.get(0))?;
