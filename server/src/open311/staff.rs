@@ -473,7 +473,7 @@ pub(crate) fn act(
         "route" if closed => return Ok(conflict("route")),
         "route" => {
             let suggested = view.categories.get(&row.service_code).map(|c| c.department_id.clone());
-            department = match body.department_id.clone().filter(|d| !d.is_empty()).or(suggested) {
+            department = match body.department_id.clone().or(suggested) {
                 Some(d) => d,
                 None => return Ok(Err(StaffError::bad("department_id: required"))),
             };
