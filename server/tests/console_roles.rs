@@ -462,7 +462,8 @@ async fn intake_enters_a_whatsapp_complaint_with_its_answers() {
 
 #[tokio::test]
 async fn accounts_are_the_admins_and_a_disabled_account_is_signed_out() {
-    let c = Console::new();
+    let console = Console::new();
+    let c = &console;
     let admin = c.login("admin").await;
     let d = c.login("dispatcher").await;
     let e = c.login("editor").await;
@@ -489,6 +490,35 @@ async fn accounts_are_the_admins_and_a_disabled_account_is_signed_out() {
     assert_eq!(c.try_login("dispatcher", PASSWORD).await.status, StatusCode::UNAUTHORIZED);
     let page = c.get("/staff/accounts", Some(&admin.cookie)).await;
     assert!(page.body.contains("account_disable"));
+
+    // An API token for the verifier, shown once, acting as the verifier; then revoked.
+    let answer = c
+        .post_form(
+            "/staff/accounts",
+            Some(&admin.cookie),
+            &[("csrf", &admin.csrf), ("op", "token"), ("username", "verifier")],
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let at = answer.body.find(">bld_").expect("the token shown") + 1;
+    let token = answer.body[at..].split('<').next().unwrap().to_owned();
+    let api = |token: String| async move {
+        let req =
+            Request::get("/api/v1/staff/requests").header(header::AUTHORIZATION, format!("Bearer {token}"));
+        c.send(req.body(Body::empty()).unwrap()).await.status
+    };
+    assert_eq!(api(token.clone()).await, StatusCode::OK);
+    let page = c.get("/staff/accounts", Some(&admin.cookie)).await;
+    assert!(!page.body.contains(&token) && page.body.contains("account_token"));
+    let answer = c
+        .post_form(
+            "/staff/accounts",
+            Some(&admin.cookie),
+            &[("csrf", &admin.csrf), ("op", "revoke"), ("username", "verifier")],
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER);
+    assert_eq!(api(token).await, StatusCode::UNAUTHORIZED);
 
     // Sign-out ends the session.
     let answer = c.post_form("/staff/logout", Some(&admin.cookie), &[("csrf", &admin.csrf)]).await;

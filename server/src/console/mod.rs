@@ -1132,6 +1132,17 @@ async fn accounts_page(staff: Staff, State(st): State<Arc<ConsoleState>>) -> Res
 }
 
 async fn accounts_view(st: &ConsoleState, staff: &Staff, status: StatusCode, msg: Option<&str>) -> Response {
+    accounts_view_with(st, staff, status, msg, None).await
+}
+
+/// The accounts page; `token`: a bearer token just made, `(user, token)`, shown this once.
+async fn accounts_view_with(
+    st: &ConsoleState,
+    staff: &Staff,
+    status: StatusCode,
+    msg: Option<&str>,
+    token: Option<(&str, &str)>,
+) -> Response {
     let result = st
         .db
         .call(|c| {
@@ -1144,7 +1155,7 @@ async fn accounts_view(st: &ConsoleState, staff: &Staff, status: StatusCode, msg
     match result {
         Ok((list, log, ctx)) => {
             let (_, departments) = names(&ctx, staff.lang);
-            pages::accounts(staff, &list, &log, &departments, status, msg)
+            pages::accounts(staff, &list, &log, &departments, (status, msg, token))
         }
         Err(e) => internal(staff.lang, e),
     }
@@ -1175,6 +1186,32 @@ async fn accounts_action(staff: Staff, State(st): State<Arc<ConsoleState>>, body
     } else {
         None
     };
+    if op == "token" || op == "revoke" {
+        let (user, make) = (username.clone(), op == "token");
+        let result = st
+            .db
+            .call(move |c| {
+                Ok(if make {
+                    accounts::create_token(c, &user, Some("console")).map(Some)
+                } else {
+                    accounts::revoke_tokens(c, &user).map(|_| None)
+                })
+            })
+            .await;
+        return match result {
+            Ok(Ok(token)) => {
+                staff.audit(&st, &format!("account_{op}"), None, Some(format!("username={username}"))).await;
+                match token {
+                    Some(t) => {
+                        accounts_view_with(&st, &staff, StatusCode::OK, None, Some((&username, &t))).await
+                    }
+                    None => Redirect::to("/staff/accounts").into_response(),
+                }
+            }
+            Ok(Err(e)) => accounts_view(&st, &staff, StatusCode::BAD_REQUEST, Some(&e.to_string())).await,
+            Err(e) => internal(lang, e),
+        };
+    }
     let role = get("role");
     let dept = get("department");
     let (user, op2) = (username.clone(), op.clone());

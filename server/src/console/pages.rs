@@ -721,13 +721,19 @@ pub fn accounts(
     list: &[Account],
     log: &[AuditEntry],
     departments: &[(String, String)],
-    status: StatusCode,
-    msg: Option<&str>,
+    (status, msg, token): (StatusCode, Option<&str>, Option<(&str, &str)>),
 ) -> Response {
     let lang = staff.lang;
     let body = html! {
         h1 { (lang.t("الحسابات", "Accounts")) }
         @if let Some(m) = msg { p.notice.error role="alert" { (m) } }
+        @if let Some((user, t)) = token {
+            div.notice.ok role="status" {
+                p { (lang.t("رمز جديد لواجهة الموظفين البرمجية للحساب ", "A new staff API token for ")) span dir="ltr" { (user) } ". "
+                    (lang.t("انسخه الآن: لن يظهر مرة أخرى.", "Copy it now: it is not shown again.")) }
+                p dir="ltr" { code.token { (t) } }
+            }
+        }
         div.table-wrap {
             table {
                 caption { (lang.t("حسابات الموظفين", "Staff accounts")) }
@@ -754,6 +760,18 @@ pub fn accounts(
                                         input type="hidden" name="op" value="disable";
                                         button type="submit" { (lang.t("تعطيل", "Disable")) }
                                     }
+                                }
+                                form.inline method="post" action="/staff/accounts" {
+                                    (csrf(staff))
+                                    input type="hidden" name="op" value="token";
+                                    input type="hidden" name="username" value=(a.username);
+                                    button type="submit" { (lang.t("رمز API جديد", "New API token")) }
+                                }
+                                form.inline method="post" action="/staff/accounts" {
+                                    (csrf(staff))
+                                    input type="hidden" name="op" value="revoke";
+                                    input type="hidden" name="username" value=(a.username);
+                                    button type="submit" { (lang.t("سحب الرموز", "Revoke tokens")) }
                                 }
                                 form.inline method="post" action="/staff/accounts" {
                                     (csrf(staff))
