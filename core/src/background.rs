@@ -5,7 +5,7 @@
 //! same idempotency key, and every store write is one transaction that either landed or did not.
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::client::Baladiya;
 use crate::complaints::flush::FlushReport;
@@ -66,8 +66,10 @@ impl Baladiya {
     /// Run the sync steps in priority order within `budget`; never fails as a whole (each step's
     /// error is in the report). Raises `Event::SyncFinished` with the report.
     pub async fn background_sync(&self, budget: Duration) -> BackgroundReport {
-        let started = Instant::now();
-        let deadline = started + budget;
+        // The budget is counted on the core's clock, as the flush's own deadline is (a test's
+        // fake clock drives both); each step is still bounded in real time by `bounded`.
+        let started = self.clock_ms();
+        let deadline = started.saturating_add(budget.as_millis().min(i64::MAX as u128) as i64);
         let mut report = BackgroundReport::default();
 
         // Listen for what the steps announce, to turn it into notifications.
@@ -93,7 +95,7 @@ impl Baladiya {
         }));
 
         for step in [Step::Flush, Step::Complaints, Step::News, Step::Guide] {
-            let left = deadline.saturating_duration_since(Instant::now());
+            let left = Duration::from_millis(deadline.saturating_sub(self.clock_ms()).max(0) as u64);
             if left.is_zero() {
                 report.out_of_time = true;
                 break;
@@ -101,8 +103,7 @@ impl Baladiya {
             let r = &mut report;
             let outcome = match step {
                 Step::Flush => {
-                    let until = self.clock_ms() + left.as_millis() as i64;
-                    bounded(left, "flush", self.flush(false, Some(until)), r).await.and_then(|f| {
+                    bounded(left, "flush", self.flush(false, Some(deadline)), r).await.and_then(|f| {
                         let unreachable =
                             f.as_ref().and_then(|f| f.retry_later.as_ref()).is_some_and(|x| x.offline);
                         if let Some(f) = f {
@@ -143,7 +144,7 @@ impl Baladiya {
         let mut notes = std::mem::take(&mut *heard.lock().unwrap_or_else(|p| p.into_inner()));
         notes.append(&mut report.notifications);
         report.notifications = notes;
-        report.elapsed_ms = started.elapsed().as_millis() as u64;
+        report.elapsed_ms = self.clock_ms().saturating_sub(started).max(0) as u64;
         self.emit(&Event::SyncFinished(report.clone()));
         report
     }

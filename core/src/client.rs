@@ -375,22 +375,23 @@ impl Baladiya {
     /// Send what is due by its retry schedule, stopping at `deadline_ms` on the core's clock.
     pub async fn flush(&self, force: bool, deadline_ms: Option<i64>) -> Result<FlushReport> {
         let _one_at_a_time = self.flushing.lock().await;
-        complaints::flush::Flusher {
+        let flusher = complaints::flush::Flusher {
             store: &self.store,
             client: &self.open311,
             clock: self.clock.as_ref(),
             events: &self.events,
             in_flight: &self.in_flight,
             metered: self.metered.load(std::sync::atomic::Ordering::Relaxed),
-        }
-        .run(force, deadline_ms)
-        .await
+        };
+        complaints::extensions::around(&self.store, &self.open311, flusher.run(force, deadline_ms)).await
     }
 
     /// Bring status changes and replies for the citizen's sent complaints; raises one event per
     /// new history entry.
     pub async fn refresh_complaints(&self) -> Result<RefreshReport> {
-        complaints::refresh::refresh(&self.store, &self.open311, self.clock.as_ref(), &self.events).await
+        let refresh =
+            complaints::refresh::refresh(&self.store, &self.open311, self.clock.as_ref(), &self.events);
+        complaints::extensions::around(&self.store, &self.open311, refresh).await
     }
 }
 

@@ -21,11 +21,11 @@ use std::sync::Arc;
 use super::categories;
 use super::outbox::{self, Pending};
 use super::photos::{PhotoSender, Ticker};
+use super::transport::Open311Transport;
 use super::validate::form_fields;
 use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::events::{Event, Events, UploadProgress};
-use crate::open311::Open311Client;
 use crate::store::Store;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,9 +66,11 @@ pub struct FlushReport {
     pub out_of_time: bool,
 }
 
-pub struct Flusher<'a> {
+/// One flush's view of the world: the store, the server (any [`Open311Transport`]), the clock
+/// every decision reads, and where its events go.
+pub struct Flusher<'a, T: Open311Transport> {
     pub store: &'a Store,
-    pub client: &'a Open311Client,
+    pub client: &'a T,
     pub clock: &'a dyn Clock,
     pub events: &'a Arc<Events>,
     /// The complaint being sent right now, which may not be edited or cancelled meanwhile.
@@ -77,14 +79,11 @@ pub struct Flusher<'a> {
     pub metered: bool,
 }
 
-impl Flusher<'_> {
+impl<T: Open311Transport> Flusher<'_, T> {
     /// Send what is due (everything queued when `force`), until the queue is empty, a transient
-    /// failure, or `deadline_ms` on the core's clock.
+    /// failure, or `deadline_ms` on the core's clock. (The Open311 client's memory of refused
+    /// extension fields is the caller's: [`super::extensions::around`].)
     pub async fn run(&self, force: bool, deadline_ms: Option<i64>) -> Result<FlushReport> {
-        super::extensions::around(self.store, self.client, self.run_queue(force, deadline_ms)).await
-    }
-
-    async fn run_queue(&self, force: bool, deadline_ms: Option<i64>) -> Result<FlushReport> {
         let mut report = FlushReport::default();
         let mut after_seq = 0;
         loop {

@@ -8,6 +8,8 @@
 //! - [`flush`]: sending queued complaints, text first.
 //! - [`photos`]: their photos after them, as resumable uploads.
 //! - [`refresh`]: bringing status changes and replies of sent complaints.
+//! - [`transport`]: what those three need from an Open311 server, as a trait (the real client,
+//!   or a scripted server in the table tests of `flush_tests.rs`).
 //! - [`categories`]: the cached Open311 categories and definitions.
 //! - [`extensions`]: the extension fields the server refused, remembered in the store.
 
@@ -18,6 +20,7 @@ pub mod flush;
 pub mod outbox;
 pub mod photos;
 pub mod refresh;
+pub mod transport;
 pub mod validate;
 
 use serde::{Deserialize, Serialize};

@@ -24,10 +24,10 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 
 use super::outbox::{self, PendingPhoto, PendingPhotos};
+use super::transport::Open311Transport;
 use crate::error::{Error, Result};
 use crate::events::{Event, Events, UploadProgress};
 use crate::open311::upload::{UploadError, UploadState};
-use crate::open311::Open311Client;
 use crate::store::Store;
 use crate::transfer::ProgressFn;
 
@@ -47,7 +47,9 @@ pub struct PhotosOutcome {
     pub failed: Option<Error>,
 }
 
-/// Emits [`Event::ComplaintProgress`] no more often than [`PROGRESS_EVERY`].
+/// Emits [`Event::ComplaintProgress`] no more often than [`PROGRESS_EVERY`]. Counted in monotonic
+/// time, not on the core's [`crate::clock::Clock`]: a rate limit on events, not a decision of the
+/// outbox (as the transfer timeouts of [`crate::transfer`] are).
 #[derive(Clone)]
 pub struct Ticker {
     events: Arc<Events>,
@@ -71,13 +73,13 @@ impl Ticker {
     }
 }
 
-pub struct PhotoSender<'a> {
+pub struct PhotoSender<'a, T: Open311Transport> {
     pub store: &'a Store,
-    pub client: &'a Open311Client,
+    pub client: &'a T,
     pub ticker: Ticker,
 }
 
-impl PhotoSender<'_> {
+impl<T: Open311Transport> PhotoSender<'_, T> {
     /// Upload the complaint's pending photos in order. Stops at the first transient failure.
     pub async fn send(&self, c: &PendingPhotos) -> Result<PhotosOutcome> {
         let mut out = PhotosOutcome::default();

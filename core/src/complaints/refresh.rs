@@ -7,11 +7,12 @@
 
 use rusqlite::{params, OptionalExtension, Transaction};
 
+use super::transport::Open311Transport;
 use super::ComplaintUpdate;
 use crate::clock::{rfc3339, Clock};
 use crate::error::Result;
 use crate::events::{Event, Events};
-use crate::open311::{Open311Client, RemoteRequest};
+use crate::open311::RemoteRequest;
 use crate::store::Store;
 
 /// Ids per `requests.json` call (the spec's comma list; servers cap URL length).
@@ -35,18 +36,12 @@ struct Watched {
     updated_datetime: Option<String>,
 }
 
-pub async fn refresh(
+/// Resolve the tokens of complaints sent without an id, then ask for every watched complaint.
+/// (The Open311 client's memory of refused extension fields is the caller's:
+/// [`super::extensions::around`].)
+pub async fn refresh<T: Open311Transport>(
     store: &Store,
-    client: &Open311Client,
-    clock: &dyn Clock,
-    events: &Events,
-) -> Result<RefreshReport> {
-    super::extensions::around(store, client, refresh_watched(store, client, clock, events)).await
-}
-
-async fn refresh_watched(
-    store: &Store,
-    client: &Open311Client,
+    client: &T,
     clock: &dyn Clock,
     events: &Events,
 ) -> Result<RefreshReport> {
@@ -161,7 +156,7 @@ fn apply(
 }
 
 /// Servers that answer a POST with a token assign the id later: ask for it.
-async fn resolve_tokens(store: &Store, client: &Open311Client) -> Result<()> {
+async fn resolve_tokens<T: Open311Transport>(store: &Store, client: &T) -> Result<()> {
     let pending: Vec<(String, String)> = store.read(|c| {
         Ok(c.prepare_cached("SELECT local_id, token FROM complaints WHERE state = 'sent' AND server_id IS NULL AND token IS NOT NULL")?
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?

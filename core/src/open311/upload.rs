@@ -57,7 +57,7 @@ impl From<Error> for UploadError {
     }
 }
 
-type UploadResult<T> = std::result::Result<T, UploadError>;
+pub type UploadResult<T> = std::result::Result<T, UploadError>;
 
 fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
