@@ -12,7 +12,9 @@
 //! the server's reason and the flush goes on to the next; a transient failure (offline, timeout,
 //! 5xx, 408, 409, 429) schedules a retry with backoff and ends the flush, so complaints arrive in
 //! the order they were written. Dropping a flush mid-request is safe: the row is still queued under
-//! the same key, and the next flush sends it again for the server to recognise.
+//! the same key, and the next flush sends it again for the server to recognise; and since each
+//! attempt is recorded as possibly delivered before it leaves ([`outbox::mark_attempting`]), a
+//! complaint the server may have can no longer be cancelled or edited as if it had not.
 
 use std::time::Duration;
 
@@ -99,6 +101,9 @@ impl<T: Open311Transport> Flusher<'_, T> {
             after_seq = seq;
             // Cleared on drop too: a flush cancelled mid-request must not pin the complaint.
             let _sending = InFlight::set(self.in_flight, &pending.local_id);
+            if !pending.maybe_delivered {
+                self.store.write(|tx| outbox::mark_attempting(tx, &pending.local_id))?;
+            }
             let outcome = self.send(&pending).await;
             if self.record(&pending, outcome, &mut report)? {
                 break;
@@ -264,7 +269,8 @@ impl<T: Open311Transport> Flusher<'_, T> {
                 let error = e.to_string();
                 // A refused connection cannot have delivered anything; every other failure may have.
                 let offline = matches!(e, Error::Offline);
-                self.store.write(|tx| outbox::mark_retry(tx, &p.local_id, &error, next, !offline))?;
+                let maybe_delivered = p.maybe_delivered || !offline;
+                self.store.write(|tx| outbox::mark_retry(tx, &p.local_id, &error, next, maybe_delivered))?;
                 report.retry_later =
                     Some(RetryLater { local_id: p.local_id.clone(), error, offline, next_attempt_at: next });
                 Ok(true)

@@ -23,6 +23,9 @@ pub mod refresh;
 pub mod transport;
 pub mod validate;
 
+#[cfg(test)]
+mod flush_tests;
+
 use serde::{Deserialize, Serialize};
 
 /// What the citizen chose for a complaint's photos.

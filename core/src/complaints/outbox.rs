@@ -132,6 +132,8 @@ pub struct Pending {
     pub photos: Vec<Vec<u8>>,
     pub idempotency_key: String,
     pub attempts: u32,
+    /// An earlier attempt may have reached the server.
+    pub maybe_delivered: bool,
 }
 
 pub fn next_pending(
@@ -142,7 +144,7 @@ pub fn next_pending(
 ) -> Result<Option<(i64, Pending)>> {
     let head = conn
         .prepare_cached(
-            "SELECT seq, local_id, draft, idempotency_key, attempts, next_attempt_at FROM complaints
+            "SELECT seq, local_id, draft, idempotency_key, attempts, next_attempt_at, maybe_delivered FROM complaints
              WHERE state = 'queued' AND seq > ?1 ORDER BY seq LIMIT 1",
         )?
         .query_row([after_seq], |r| {
@@ -153,10 +155,11 @@ pub fn next_pending(
                 r.get::<_, String>(3)?,
                 r.get::<_, i64>(4)?,
                 r.get::<_, i64>(5)?,
+                r.get::<_, bool>(6)?,
             ))
         })
         .optional()?;
-    let Some((seq, local_id, doc, key, attempts, next_at)) = head else { return Ok(None) };
+    let Some((seq, local_id, doc, key, attempts, next_at, maybe_delivered)) = head else { return Ok(None) };
     if !force && next_at > now {
         return Ok(None);
     }
@@ -166,7 +169,22 @@ pub fn next_pending(
         .prepare_cached("SELECT jpeg FROM complaint_photos WHERE local_id = ?1 ORDER BY position")?
         .query_map([&local_id], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
-    Ok(Some((seq, Pending { local_id, draft, photos, idempotency_key: key, attempts: attempts as u32 })))
+    Ok(Some((
+        seq,
+        Pending { local_id, draft, photos, idempotency_key: key, attempts: attempts as u32, maybe_delivered },
+    )))
+}
+
+/// An attempt is about to leave: from now on the server may have the complaint, whatever becomes
+/// of the attempt (a flush dropped before its answer, the app killed, a power cut), so it may no
+/// longer be cancelled or edited as if it had not. Committed before the request goes;
+/// [`mark_retry`] puts back what was known when the attempt is known not to have arrived.
+pub fn mark_attempting(tx: &Transaction<'_>, local_id: &str) -> Result<()> {
+    tx.execute(
+        "UPDATE complaints SET maybe_delivered = 1 WHERE local_id = ?1 AND state = 'queued'",
+        [local_id],
+    )?;
+    Ok(())
 }
 
 pub fn mark_sent(
@@ -339,8 +357,8 @@ pub fn mark_photos_retry(
     Ok(())
 }
 
-/// A failed attempt; `maybe_delivered` when it failed after the request could have reached the
-/// server (anything but a refused connection).
+/// A failed attempt; `maybe_delivered` when this or an earlier attempt could have reached the
+/// server (for this one: anything but a refused connection).
 pub fn mark_retry(
     tx: &Transaction<'_>,
     local_id: &str,
@@ -350,7 +368,7 @@ pub fn mark_retry(
 ) -> Result<()> {
     tx.execute(
         "UPDATE complaints SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3,
-            maybe_delivered = maybe_delivered OR ?4
+            maybe_delivered = ?4
          WHERE local_id = ?1 AND state = 'queued'",
         params![local_id, error, next_attempt_at, maybe_delivered],
     )?;

@@ -1,0 +1,578 @@
+//! Table tests of the outbox's transitions: the real store (a temporary SQLite file), a scripted
+//! Open311 server ([`FakeServer`], an [`Open311Transport`]) and a [`FakeClock`]. No network, no
+//! sleeping: each runs in milliseconds, beside the end-to-end tests against the real server
+//! (`tests/tests/complaints*.rs`), which stay.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use super::flush::{FlushReport, Flusher};
+use super::outbox;
+use super::transport::Open311Transport;
+use super::{ComplaintDraft, ComplaintState, GeoPoint};
+use crate::clock::{Clock, FakeClock};
+use crate::error::{Error, Result};
+use crate::events::{Event, Events};
+use crate::open311::upload::{UploadError, UploadResult, UploadState};
+use crate::open311::{Created, FormField, RemoteRequest};
+use crate::store::Store;
+use crate::transfer::ProgressFn;
+
+const START: i64 = 1_790_000_000_000;
+const SECOND: i64 = 1_000;
+
+/// What the server does with the next POST.
+#[derive(Clone)]
+enum Answer {
+    /// Take it (or, under a key it has seen, answer with the request it made then).
+    Accept,
+    /// Fail before anything reached the server's records.
+    Fail(fn() -> Error),
+    /// Refuse it with this reason.
+    Refuse(&'static str),
+    /// Take it, then never answer (the phone's flush is dropped: killed, out of budget).
+    AcceptThenHang,
+}
+
+#[derive(Default)]
+struct ServerState {
+    /// Answers to the next POSTs in order; once empty, every POST is taken.
+    script: VecDeque<Answer>,
+    /// The requests the server holds, by idempotency key: (id, description).
+    by_key: HashMap<String, (String, String)>,
+    /// Descriptions of the requests made, in the order the server made them.
+    created: Vec<String>,
+    /// Every exchange, in order: "post <description> (<photos>)", "upload <id>/<position>".
+    log: Vec<String>,
+    /// Resumable uploads offered, and their bytes so far by URL.
+    uploads_supported: bool,
+    uploads: HashMap<String, Vec<u8>>,
+    /// The next PATCHes fail with a timeout having moved nothing.
+    failing_patches: u32,
+}
+
+#[derive(Default)]
+struct FakeServer(Mutex<ServerState>);
+
+impl FakeServer {
+    fn state(&self) -> std::sync::MutexGuard<'_, ServerState> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn script(&self, answers: impl IntoIterator<Item = Answer>) {
+        self.state().script.extend(answers);
+    }
+
+    fn created(&self) -> Vec<String> {
+        self.state().created.clone()
+    }
+
+    fn log(&self) -> Vec<String> {
+        self.state().log.clone()
+    }
+}
+
+impl Open311Transport for FakeServer {
+    async fn post_request(
+        &self,
+        fields: &[FormField],
+        photos: &[Vec<u8>],
+        idempotency_key: &str,
+        _progress: Option<ProgressFn>,
+    ) -> Result<Created> {
+        let description =
+            fields.iter().find(|(k, _)| k == "description").map(|(_, v)| v.clone()).unwrap_or_default();
+        let (answer, created) = {
+            let mut s = self.state();
+            s.log.push(format!("post {description} ({})", photos.len()));
+            let answer = s.script.pop_front().unwrap_or(Answer::Accept);
+            let created = match answer {
+                Answer::Accept | Answer::AcceptThenHang => {
+                    if let Some((id, _)) = s.by_key.get(idempotency_key) {
+                        Some(id.clone())
+                    } else {
+                        let id = format!("R{}", s.by_key.len() + 1);
+                        s.by_key.insert(idempotency_key.to_owned(), (id.clone(), description.clone()));
+                        s.created.push(description.clone());
+                        Some(id)
+                    }
+                }
+                _ => None,
+            };
+            (answer, created)
+        };
+        match answer {
+            Answer::Fail(error) => Err(error()),
+            Answer::Refuse(reason) => Err(Error::Rejected { status: 400, reason: reason.into() }),
+            Answer::AcceptThenHang => std::future::pending().await,
+            Answer::Accept => {
+                let id = created.unwrap_or_default();
+                Ok(Created { token: Some(format!("tok-{id}")), id: Some(id), notice: None })
+            }
+        }
+    }
+
+    async fn requests(&self, _ids: &[String], _updated_after: Option<&str>) -> Result<Vec<RemoteRequest>> {
+        Ok(Vec::new())
+    }
+
+    async fn resolve_token(&self, _token: &str) -> Result<Option<String>> {
+        Ok(None)
+    }
+
+    async fn supports_uploads(&self) -> Result<bool> {
+        Ok(self.state().uploads_supported)
+    }
+
+    async fn create_upload(
+        &self,
+        request_id: &str,
+        _token: &str,
+        position: u32,
+        _length: u64,
+    ) -> UploadResult<UploadState> {
+        let mut s = self.state();
+        let url = format!("{request_id}/{position}");
+        s.log.push(format!("upload {url}"));
+        let offset = s.uploads.entry(url.clone()).or_default().len() as u64;
+        Ok(UploadState { url, offset })
+    }
+
+    async fn upload_offset(&self, url: &str, _token: &str) -> UploadResult<u64> {
+        self.state().uploads.get(url).map(|b| b.len() as u64).ok_or(UploadError::Gone)
+    }
+
+    async fn upload_bytes(
+        &self,
+        url: &str,
+        _token: &str,
+        offset: u64,
+        bytes: Bytes,
+        _progress: Option<ProgressFn>,
+    ) -> UploadResult<u64> {
+        let mut s = self.state();
+        if s.failing_patches > 0 {
+            s.failing_patches -= 1;
+            return Err(UploadError::Other(Error::Timeout));
+        }
+        let held = s.uploads.get_mut(url).ok_or(UploadError::Gone)?;
+        if held.len() as u64 != offset {
+            return Err(UploadError::Moved);
+        }
+        held.extend_from_slice(&bytes);
+        Ok(held.len() as u64)
+    }
+}
+
+/// A phone: its store, clock and events, and the server it talks to.
+struct Phone {
+    _dir: tempfile::TempDir,
+    store: Store,
+    server: FakeServer,
+    clock: FakeClock,
+    events: Arc<Events>,
+    heard: Arc<Mutex<Vec<Event>>>,
+    in_flight: Mutex<Option<String>>,
+}
+
+impl Phone {
+    fn new() -> Phone {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let store = Store::open(dir.path()).expect("a fresh store");
+        let events = Arc::new(Events::default());
+        let heard: Arc<Mutex<Vec<Event>>> = Arc::default();
+        let sink = Arc::clone(&heard);
+        events.subscribe(Arc::new(move |e: &Event| {
+            if !matches!(e, Event::ComplaintProgress(_)) {
+                sink.lock().unwrap_or_else(|p| p.into_inner()).push(e.clone());
+            }
+        }));
+        Phone {
+            _dir: dir,
+            store,
+            server: FakeServer::default(),
+            clock: FakeClock::new(START),
+            events,
+            heard,
+            in_flight: Mutex::new(None),
+        }
+    }
+
+    /// File a complaint (its description names it) with these photos, as `submit_complaint` does.
+    fn file(&self, description: &str, photos: &[&[u8]]) -> String {
+        let draft = ComplaintDraft {
+            service_code: "pothole".into(),
+            description: description.into(),
+            attributes: Vec::new(),
+            location: Some(GeoPoint { lat: 31.5, long: 34.45 }),
+            address: None,
+            contact: None,
+        };
+        let photos: Vec<Vec<u8>> = photos.iter().map(|p| p.to_vec()).collect();
+        let now = self.clock.now_ms();
+        self.store.write(|tx| outbox::insert(tx, &draft, &photos, now)).expect("filed")
+    }
+
+    async fn flush(&self, force: bool) -> FlushReport {
+        self.flush_until(force, None).await.expect("the flush itself works")
+    }
+
+    async fn flush_until(&self, force: bool, deadline_ms: Option<i64>) -> Result<FlushReport> {
+        Flusher {
+            store: &self.store,
+            client: &self.server,
+            clock: &self.clock,
+            events: &self.events,
+            in_flight: &self.in_flight,
+            metered: false,
+        }
+        .run(force, deadline_ms)
+        .await
+    }
+
+    fn complaint(&self, local_id: &str) -> super::Complaint {
+        self.store.read(|c| outbox::get(c, local_id)).expect("the complaint is stored")
+    }
+
+    fn key(&self, local_id: &str) -> String {
+        self.store
+            .read(|c| {
+                Ok(c.query_row(
+                    "SELECT idempotency_key FROM complaints WHERE local_id = ?1",
+                    [local_id],
+                    |r| r.get(0),
+                )?)
+            })
+            .expect("a key")
+    }
+
+    fn heard(&self) -> Vec<Event> {
+        std::mem::take(&mut *self.heard.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+fn offline() -> Error {
+    Error::Offline
+}
+fn timeout() -> Error {
+    Error::Timeout
+}
+fn unavailable() -> Error {
+    Error::Server { status: 503 }
+}
+fn broken() -> Error {
+    Error::Network("connection reset".into())
+}
+fn throttled() -> Error {
+    Error::Throttled { retry_after: Duration::from_secs(120) }
+}
+
+#[tokio::test]
+async fn a_complaint_is_sent_when_due_and_only_then() {
+    // (what the schedule says, relative to now; forced by the citizen; sent?)
+    let table: &[(i64, bool, bool)] = &[
+        (0, false, true),            // never failed: due at once
+        (-SECOND, false, true),      // its time has passed
+        (0, true, true),             // due and forced
+        (60 * SECOND, false, false), // not due yet: waits for its time
+        (60 * SECOND, true, true),   // not due, but the citizen pressed "send now"
+    ];
+    for &(due_in, force, sent) in table {
+        let phone = Phone::new();
+        let id = phone.file("a", &[]);
+        if due_in != 0 {
+            let at = phone.clock.now_ms() + due_in;
+            phone.store.write(|tx| outbox::mark_retry(tx, &id, "earlier", at, false)).expect("scheduled");
+        }
+        let report = phone.flush(force).await;
+        let what = format!("due in {due_in} ms, force {force}");
+        assert_eq!(report.sent.len(), usize::from(sent), "{what}");
+        assert_eq!(phone.server.log().len(), usize::from(sent), "{what}: no request unless sent");
+        assert_eq!(report.remaining, u32::from(!sent), "{what}");
+        let state = phone.complaint(&id).state;
+        assert_eq!(state, if sent { ComplaintState::Sent } else { ComplaintState::Queued }, "{what}");
+    }
+}
+
+#[tokio::test]
+async fn not_due_becomes_due_when_the_clock_reaches_its_time() {
+    let phone = Phone::new();
+    let id = phone.file("a", &[]);
+    phone.server.script([Answer::Fail(timeout)]);
+    let first = phone.flush(false).await;
+    let next = first.retry_later.as_ref().map(|r| r.next_attempt_at).expect("a retry scheduled");
+    assert_eq!(phone.complaint(&id).next_attempt_at, Some(next));
+
+    phone.clock.set(next - 1);
+    assert!(phone.flush(false).await.sent.is_empty(), "one millisecond early");
+    assert_eq!(phone.server.log().len(), 1, "nothing sent before its time");
+
+    phone.clock.set(next);
+    let report = phone.flush(false).await;
+    assert_eq!(report.sent.len(), 1);
+    assert_eq!(phone.complaint(&id).state, ComplaintState::Sent);
+}
+
+#[tokio::test]
+async fn transient_failures_keep_it_queued_with_a_growing_backoff() {
+    // (the failure, its name, the least wait the schedule may give, whether the POST may have
+    // arrived)
+    type Case = (fn() -> Error, &'static str, i64, bool);
+    let table: &[Case] = &[
+        (offline, "offline", 0, false),
+        (timeout, "timeout", 0, true),
+        (unavailable, "503", 0, true),
+        (broken, "broken connection", 0, true),
+        (throttled, "429 with Retry-After: 120", 120 * SECOND, true),
+    ];
+    for &(error, name, at_least, maybe_delivered) in table {
+        let phone = Phone::new();
+        let id = phone.file("a", &[]);
+        for attempt in 1..=6u32 {
+            phone.server.script([Answer::Fail(error)]);
+            let now = phone.clock.now_ms();
+            let report = phone.flush(false).await;
+            let retry = report.retry_later.expect("a retry is scheduled");
+            assert_eq!(retry.local_id, id);
+            assert_eq!(retry.offline, name == "offline", "{name}");
+            let wait = retry.next_attempt_at - now;
+            let ceiling = ((30 * SECOND) << (attempt - 1)).min(3600 * SECOND).max(at_least);
+            assert!(
+                (at_least..=ceiling).contains(&wait),
+                "{name}, attempt {attempt}: waits {wait} ms, not within {at_least}..={ceiling}"
+            );
+            let c = phone.complaint(&id);
+            assert_eq!((c.state, c.attempts), (ComplaintState::Queued, attempt), "{name}");
+            assert_eq!(c.next_attempt_at, Some(retry.next_attempt_at));
+            assert!(c.last_error.is_some());
+            phone.clock.set(retry.next_attempt_at);
+        }
+        // Whether the citizen may still withdraw it: only if no attempt could have arrived.
+        let cancelled = phone.store.write(|tx| outbox::cancel(tx, &id));
+        assert_eq!(cancelled.is_err(), maybe_delivered, "{name}: cancel after failures");
+        if !maybe_delivered {
+            continue;
+        }
+        // The next attempt, when due, goes (under the same key, for the server to recognise).
+        let report = phone.flush(false).await;
+        assert_eq!(report.sent.len(), 1, "{name}");
+        assert_eq!(phone.server.created(), ["a"], "{name}");
+        let c = phone.complaint(&id);
+        assert_eq!((c.state, c.next_attempt_at, c.last_error), (ComplaintState::Sent, None, None));
+    }
+}
+
+#[tokio::test]
+async fn a_transient_failure_holds_back_the_complaints_behind_it() {
+    let phone = Phone::new();
+    let ids = ["first", "second", "third"].map(|d| {
+        let id = phone.file(d, &[]);
+        phone.clock.advance(SECOND);
+        id
+    });
+    phone.server.script([Answer::Fail(unavailable)]);
+    let report = phone.flush(false).await;
+    assert!(report.sent.is_empty());
+    assert_eq!(report.retry_later.map(|r| r.local_id), Some(ids[0].clone()));
+    assert_eq!(report.remaining, 3);
+    assert_eq!(phone.server.log(), ["post first (0)"], "the others wait behind the first");
+
+    // Not yet due: still nothing (the others are not sent past it).
+    assert!(phone.flush(false).await.sent.is_empty());
+    assert_eq!(phone.server.log().len(), 1);
+
+    phone.clock.advance(3600 * SECOND);
+    let report = phone.flush(false).await;
+    let sent: Vec<_> = report.sent.iter().map(|s| s.local_id.clone()).collect();
+    assert_eq!(sent, ids, "oldest first");
+    assert_eq!(phone.server.created(), ["first", "second", "third"]);
+    let heard: Vec<_> = phone
+        .heard()
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::ComplaintSent { local_id, .. } => Some(local_id),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(heard, ids, "one event each, in order");
+}
+
+#[tokio::test]
+async fn a_refused_complaint_needs_attention_and_the_rest_go_on() {
+    let phone = Phone::new();
+    let refused = phone.file("bad", &[]);
+    let fine = phone.file("good", &[]);
+    phone.server.script([Answer::Refuse("unknown service_code")]);
+    let report = phone.flush(false).await;
+    assert_eq!(report.needs_attention, [(refused.clone(), "unknown service_code".to_owned())]);
+    assert_eq!(report.sent.iter().map(|s| &s.local_id).collect::<Vec<_>>(), [&fine]);
+    assert_eq!(report.retry_later, None);
+    let c = phone.complaint(&refused);
+    assert_eq!(c.state, ComplaintState::NeedsAttention);
+    assert_eq!(c.last_error.as_deref(), Some("unknown service_code"));
+    assert!(phone.heard().contains(&Event::ComplaintNeedsAttention {
+        local_id: refused.clone(),
+        reason: "unknown service_code".into()
+    }));
+
+    // Not retried by itself, however late.
+    phone.clock.advance(24 * 3600 * SECOND);
+    assert!(phone.flush(true).await.sent.is_empty());
+    assert_eq!(phone.server.log().len(), 2);
+
+    // Resent unchanged: queued again under a new key (the server saw the old one refused).
+    let old_key = phone.key(&refused);
+    phone.store.write(|tx| outbox::requeue(tx, &refused)).expect("requeued");
+    assert_ne!(phone.key(&refused), old_key);
+    let c = phone.complaint(&refused);
+    assert_eq!((c.state, c.attempts), (ComplaintState::Queued, 0));
+    let report = phone.flush(false).await;
+    assert_eq!(report.sent.len(), 1);
+    assert_eq!(phone.complaint(&refused).state, ComplaintState::Sent);
+    assert_eq!(phone.server.created(), ["good", "bad"]);
+}
+
+#[tokio::test]
+async fn what_may_be_cancelled() {
+    // (what happened to it, the script of its POSTs, may the citizen cancel it?)
+    let table: &[(&str, &[Answer], bool)] = &[
+        ("never tried", &[], true),
+        ("refused at connect", &[Answer::Fail(offline)], true),
+        ("timed out (may have arrived)", &[Answer::Fail(timeout)], false),
+        ("refused by the server", &[Answer::Refuse("no")], true),
+        ("sent", &[Answer::Accept], false),
+    ];
+    for (what, script, cancellable) in table {
+        let phone = Phone::new();
+        let id = phone.file("a", &[b"photo"]);
+        if !script.is_empty() {
+            phone.server.script(script.iter().cloned());
+            phone.flush(true).await;
+        }
+        let before = phone.server.log().len();
+        let outcome = phone.store.write(|tx| outbox::cancel(tx, &id));
+        assert_eq!(outcome.is_ok(), *cancellable, "{what}");
+        if *cancellable {
+            let c = phone.complaint(&id);
+            assert_eq!((c.state, c.photo_count), (ComplaintState::Cancelled, 0), "{what}: photos dropped");
+            let report = phone.flush(true).await;
+            assert!(report.sent.is_empty() && report.remaining == 0, "{what}");
+            assert_eq!(phone.server.log().len(), before, "{what}: a cancelled complaint is never sent");
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_edited_complaint_goes_with_its_new_text_under_a_new_key() {
+    let phone = Phone::new();
+    let id = phone.file("old text", &[]);
+    phone.server.script([Answer::Refuse("say where")]);
+    phone.flush(false).await;
+    let mut draft = phone.complaint(&id).draft;
+    draft.description = "new text".into();
+    let old_key = phone.key(&id);
+    phone.store.write(|tx| outbox::replace_draft(tx, &id, &draft)).expect("edited");
+    assert_ne!(phone.key(&id), old_key);
+    assert_eq!(phone.flush(false).await.sent.len(), 1);
+    assert_eq!(phone.server.created(), ["new text"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_flush_dropped_between_sent_and_marked_sends_nothing_twice() {
+    let phone = Phone::new();
+    let id = phone.file("a", &[]);
+    let key = phone.key(&id);
+    phone.server.script([Answer::AcceptThenHang]);
+    // The server made the request; its answer never came: the flush is dropped (the background
+    // budget ran out, or the app was killed) before it could mark the complaint sent.
+    let dropped = tokio::time::timeout(Duration::from_secs(30), phone.flush(false)).await;
+    assert!(dropped.is_err(), "the flush was still waiting");
+    assert_eq!(phone.server.created(), ["a"]);
+    assert_eq!(*phone.in_flight.lock().unwrap_or_else(|p| p.into_inner()), None, "not pinned");
+    let c = phone.complaint(&id);
+    assert_eq!(c.state, ComplaintState::Queued, "the phone does not know it arrived");
+    // It may have arrived: the citizen can no longer withdraw it as if it had not.
+    assert!(
+        phone.store.write(|tx| outbox::cancel(tx, &id)).is_err(),
+        "a complaint whose POST may have reached the server is not cancellable"
+    );
+
+    // The next flush sends it again under the same key; the server recognises it.
+    assert_eq!(phone.key(&id), key);
+    let report = phone.flush(false).await;
+    assert_eq!(report.sent.len(), 1);
+    assert_eq!(report.sent[0].server_id.as_deref(), Some("R1"));
+    assert_eq!(phone.server.created(), ["a"], "one request on the server");
+    assert_eq!(phone.server.log().len(), 2, "two POSTs, one request");
+    assert_eq!(phone.complaint(&id).server_id.as_deref(), Some("R1"));
+}
+
+#[tokio::test]
+async fn photos_follow_every_complaint_text_as_uploads() {
+    let phone = Phone::new();
+    phone.server.state().uploads_supported = true;
+    let a = phone.file("a", &[b"photo a0", b"photo a1"]);
+    let b = phone.file("b", &[b"photo b0"]);
+    let report = phone.flush(false).await;
+    assert_eq!(report.sent.len(), 2);
+    assert_eq!((report.photos_uploaded, report.photos_remaining), (3, 0));
+    assert_eq!(
+        phone.server.log(),
+        ["post a (0)", "post b (0)", "upload R1/0", "upload R1/1", "upload R2/0"],
+        "every complaint's text first, then the photos, oldest first"
+    );
+    let held = phone.server.state().uploads.clone();
+    assert_eq!(held.get("R1/1").map(Vec::as_slice), Some(&b"photo a1"[..]));
+    assert_eq!(phone.complaint(&a).photos_uploaded, 2);
+    assert_eq!(phone.complaint(&b).photos_uploaded, 1);
+    assert!(phone.heard().contains(&Event::ComplaintPhotosSent { local_id: a, uploaded: 2, refused: 0 }));
+}
+
+#[tokio::test]
+async fn photos_go_inside_the_post_to_a_server_without_uploads() {
+    let phone = Phone::new();
+    let id = phone.file("a", &[b"one", b"two"]);
+    let report = phone.flush(false).await;
+    assert_eq!((report.sent.len(), report.photos_uploaded, report.photos_remaining), (1, 0, 0));
+    assert_eq!(phone.server.log(), ["post a (2)"]);
+    assert_eq!(phone.complaint(&id).photos_uploaded, 2);
+}
+
+#[tokio::test]
+async fn photos_that_fail_back_off_on_their_own_schedule() {
+    let phone = Phone::new();
+    phone.server.state().uploads_supported = true;
+    // A PATCH times out having moved nothing: this flush's uploads end there.
+    phone.server.state().failing_patches = 1;
+    let id = phone.file("a", &[b"photo"]);
+    let now = phone.clock.now_ms();
+    let report = phone.flush(false).await;
+    assert_eq!(report.sent.len(), 1, "the text went");
+    let retry = report.photos_retry_later.expect("the photos wait for a retry");
+    assert!((now..=now + 30 * SECOND).contains(&retry.next_attempt_at));
+    assert_eq!((report.photos_uploaded, report.photos_remaining), (0, 1));
+    assert_eq!(phone.complaint(&id).state, ComplaintState::Sent);
+
+    // Not due: a flush leaves them; at their time they go, from where the server is.
+    assert_eq!(phone.flush(false).await.photos_uploaded, 0);
+    phone.clock.set(retry.next_attempt_at);
+    let report = phone.flush(false).await;
+    assert_eq!((report.photos_uploaded, report.photos_remaining), (1, 0));
+    assert_eq!(phone.server.created(), ["a"], "the complaint itself was not sent again");
+    assert_eq!(phone.complaint(&id).photos_uploaded, 1);
+}
+
+#[tokio::test]
+async fn a_flush_stops_at_its_deadline_on_the_core_clock() {
+    let phone = Phone::new();
+    phone.file("a", &[]);
+    let report = phone.flush_until(false, Some(phone.clock.now_ms())).await.expect("flushed");
+    assert!(report.out_of_time);
+    assert!(phone.server.log().is_empty());
+    assert_eq!(report.remaining, 1);
+    let report = phone.flush_until(false, Some(phone.clock.now_ms() + 1)).await.expect("flushed");
+    assert_eq!((report.sent.len(), report.out_of_time), (1, false));
+}
