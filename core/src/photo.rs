@@ -1192,8 +1192,30 @@ mod tests {
                 })
                 .collect();
             times.sort_by(f64::total_cmp);
+            // The resize step alone, from the size the JPEG is decoded to.
+            let n = dct_scale_denominator(w.max(h), size.long_side);
+            let (dw, dh) = (w.div_ceil(n), h.div_ceil(n));
+            let decoded = Raster { px: photo_rgb(dw, dh), width: dw, height: dh, channels: 3 };
+            let (tw, th) = fit_within(dw, dh, size.long_side);
+            if (tw, th) == (dw, dh) {
+                eprintln!(
+                    "{label}: {:.2} MB in, median {:.0} ms, min {:.0}, max {:.0}",
+                    input.len() as f64 / 1e6,
+                    times[5],
+                    times[0],
+                    times[10]
+                );
+                continue;
+            }
+            let resize_ms = (0..5)
+                .map(|_| {
+                    let start = std::time::Instant::now();
+                    let _ = resize(&decoded, tw, th).unwrap();
+                    start.elapsed().as_secs_f64() * 1e3
+                })
+                .fold(f64::MAX, f64::min);
             eprintln!(
-                "{label}: {:.2} MB in, median {:.0} ms, min {:.0}, max {:.0}",
+                "{label}: {:.2} MB in, median {:.0} ms, min {:.0}, max {:.0}; the resize {dw}×{dh} → {tw}×{th} alone {resize_ms:.0} ms",
                 input.len() as f64 / 1e6,
                 times[5],
                 times[0],
