@@ -124,6 +124,19 @@ pub struct ComplaintUpdate {
     pub updated_datetime: String,
 }
 
+impl From<crate::open311::RemoteUpdate> for ComplaintUpdate {
+    fn from(u: crate::open311::RemoteUpdate) -> Self {
+        ComplaintUpdate {
+            update_id: u.update_id,
+            status: u.status,
+            detailed_status: u.detailed_status,
+            description: u.description,
+            media_url: u.media_url,
+            updated_datetime: u.updated_datetime,
+        }
+    }
+}
+
 /// A complaint as the citizen's list and detail screens show it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Complaint {

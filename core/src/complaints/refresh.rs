@@ -107,7 +107,7 @@ fn apply(
         [local_id],
         |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
     )?;
-    let mut incoming: Vec<ComplaintUpdate> = r.updates.clone();
+    let mut incoming: Vec<ComplaintUpdate> = r.updates.iter().cloned().map(ComplaintUpdate::from).collect();
     // A server without a history extension: a change of state is an entry of its own.
     let detailed_now = r.detailed_status.clone().or_else(|| detailed.clone().filter(|_| r.status == "open"));
     let state_changed = Some(&r.status) != status.as_ref()

@@ -17,7 +17,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::api::{ApiClient, HttpSettings, RawResponse};
-use crate::complaints::ComplaintUpdate;
 use crate::error::{Error, Result};
 use extensions::{Extensions, Kind};
 use lenient::{flag, list, number, text};
@@ -96,7 +95,20 @@ pub struct RemoteRequest {
     pub detailed_status: Option<String>,
     pub status_notes: Option<String>,
     pub updated_datetime: Option<String>,
-    pub updates: Vec<ComplaintUpdate>,
+    /// The request's history, where the server keeps one (our extension); oldest first.
+    pub updates: Vec<RemoteUpdate>,
+}
+
+/// One entry of a request's history as the server reports it (`servicerequestupdates`, our
+/// extension): a status change, a note, the department's reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteUpdate {
+    pub update_id: String,
+    pub status: String,
+    pub detailed_status: Option<String>,
+    pub description: String,
+    pub media_url: Option<String>,
+    pub updated_datetime: String,
 }
 
 /// What a POST returned: an id, or only a token to exchange later.
@@ -393,7 +405,7 @@ fn remote_request(r: &Value) -> Option<RemoteRequest> {
         .unwrap_or_default()
         .into_iter()
         .filter_map(|u| {
-            Some(ComplaintUpdate {
+            Some(RemoteUpdate {
                 update_id: text(u, "update_id")?,
                 status: text(u, "status").unwrap_or_else(|| "open".into()),
                 detailed_status: text(u, "detailed_status"),
