@@ -8,52 +8,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::client::Baladiya;
-use crate::complaints::flush::FlushReport;
-use crate::complaints::refresh::RefreshReport;
 use crate::error::Error;
 use crate::events::Event;
-use crate::guide::sync::GuideSyncReport;
-use crate::news::NewsReport;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NotificationKind {
-    /// A status change, note or reply on one of the citizen's complaints.
-    ComplaintUpdate,
-    /// The server refused a queued complaint.
-    ComplaintNeedsAttention,
-    /// A new news item marked important.
-    ImportantNews,
-}
-
-/// Something worth a local notification; the shell words and shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Notification {
-    pub kind: NotificationKind,
-    /// The complaint's tracking number or the news item's id.
-    pub subject_id: String,
-    /// The update's text, the refusal's reason, or the news title (Arabic).
-    pub text: String,
-    /// The complaint's detailed status after the update, when there is one.
-    pub detailed_status: Option<String>,
-}
-
-/// What one background sync did. A step that did not run (no time left, or offline) is `None`.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct BackgroundReport {
-    pub flush: Option<FlushReport>,
-    pub complaints: Option<RefreshReport>,
-    pub news: Option<NewsReport>,
-    pub guide: Option<GuideSyncReport>,
-    /// Steps that failed, as "step: error".
-    pub errors: Vec<String>,
-    /// The budget ran out before every step finished.
-    pub out_of_time: bool,
-    /// The server could not be reached: the shell should retry when the network is back
-    /// (WorkManager `Result.retry()`, a BGTask rescheduled).
-    pub offline: bool,
-    pub notifications: Vec<Notification>,
-    pub elapsed_ms: u64,
-}
+/// What a background sync reports; defined beside the [`Event`] that carries it.
+pub use crate::events::{BackgroundReport, Notification, NotificationKind};
 
 enum Step {
     Flush,

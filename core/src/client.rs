@@ -68,6 +68,8 @@ pub struct Baladiya {
     area: Area,
     search: Arc<SearchState>,
     events: Arc<Events>,
+    /// The complaints' announcements, turned into events for the listeners.
+    announce: complaints::Announce,
     /// One flush at a time: a second caller waits and then finds the queue already sent.
     flushing: tokio::sync::Mutex<()>,
     /// The complaint a flush is sending right now (not to be edited or cancelled meanwhile).
@@ -99,7 +101,11 @@ impl Baladiya {
             Some(store) => store.open_reader(),
             None => Err(Error::Storage("the store was closed".into())),
         }));
+        let to_listeners = Arc::clone(&events);
+        let announce: complaints::Announce =
+            Arc::new(move |e: complaints::ComplaintEvent| to_listeners.emit(&Event::from(e)));
         Ok(Baladiya {
+            announce,
             store,
             api,
             open311,
@@ -379,7 +385,7 @@ impl Baladiya {
             store: &self.store,
             client: &self.open311,
             clock: self.clock.as_ref(),
-            events: &self.events,
+            announce: &self.announce,
             in_flight: &self.in_flight,
             metered: self.metered.load(std::sync::atomic::Ordering::Relaxed),
         };
@@ -390,7 +396,7 @@ impl Baladiya {
     /// new history entry.
     pub async fn refresh_complaints(&self) -> Result<RefreshReport> {
         let refresh =
-            complaints::refresh::refresh(&self.store, &self.open311, self.clock.as_ref(), &self.events);
+            complaints::refresh::refresh(&self.store, &self.open311, self.clock.as_ref(), &self.announce);
         complaints::extensions::around(&self.store, &self.open311, refresh).await
     }
 }

@@ -1,15 +1,24 @@
-//! Changes that happen after a call returns (a finished sync; later a complaint's new status, news)
+//! Changes that happen after a call returns (a finished sync, a complaint's new status, news)
 //! reach the app through one listener registry. Listeners are called on the thread that made the
 //! change, after the change is committed, and must return quickly.
+//!
+//! Only the facade ([`crate::client`], [`crate::background`]) emits. The feature modules below
+//! it know nothing of the registry: they return reports, or announce through a callback of their
+//! own ([`ComplaintEvent`], turned into an [`Event`] here), so this module depends on the features'
+//! report types and nothing depends back on it but the facade.
 
 use std::sync::{Arc, Mutex};
 
 use baladiya_wire::NewsItem;
 
-use crate::background::BackgroundReport;
-use crate::complaints::ComplaintUpdate;
+use crate::complaints::flush::FlushReport;
+use crate::complaints::refresh::RefreshReport;
+use crate::complaints::{ComplaintEvent, ComplaintUpdate};
 use crate::guide::sync::GuideSyncReport;
+use crate::news::NewsReport;
 use crate::store::StoreRecovery;
+
+pub use crate::complaints::UploadProgress;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
@@ -37,19 +46,62 @@ pub enum Event {
     StoreRecovered(StoreRecovery),
 }
 
-/// Where a complaint's upload is: "sending photo 2 of 3 — 40%".
+impl From<ComplaintEvent> for Event {
+    fn from(e: ComplaintEvent) -> Self {
+        match e {
+            ComplaintEvent::Sent { local_id, server_id } => Event::ComplaintSent { local_id, server_id },
+            ComplaintEvent::Progress(p) => Event::ComplaintProgress(p),
+            ComplaintEvent::PhotosSent { local_id, uploaded, refused } => {
+                Event::ComplaintPhotosSent { local_id, uploaded, refused }
+            }
+            ComplaintEvent::NeedsAttention { local_id, reason } => {
+                Event::ComplaintNeedsAttention { local_id, reason }
+            }
+            ComplaintEvent::Updated { local_id, server_id, update } => {
+                Event::ComplaintUpdated { local_id, server_id, update }
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotificationKind {
+    /// A status change, note or reply on one of the citizen's complaints.
+    ComplaintUpdate,
+    /// The server refused a queued complaint.
+    ComplaintNeedsAttention,
+    /// A new news item marked important.
+    ImportantNews,
+}
+
+/// Something worth a local notification; the shell words and shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UploadProgress {
-    pub local_id: String,
-    /// The photo being sent, from 1; 0 while a POST carries the complaint with all its photos.
-    pub photo_index: u32,
-    pub photo_count: u32,
-    /// Bytes of this photo handed to the network, of its size (of the POST, when `photo_index` is 0).
-    pub photo_bytes_sent: u64,
-    pub photo_bytes_total: u64,
-    /// The same for all the complaint's photos together (the ones sent before included).
-    pub bytes_sent: u64,
-    pub bytes_total: u64,
+pub struct Notification {
+    pub kind: NotificationKind,
+    /// The complaint's tracking number or the news item's id.
+    pub subject_id: String,
+    /// The update's text, the refusal's reason, or the news title (Arabic).
+    pub text: String,
+    /// The complaint's detailed status after the update, when there is one.
+    pub detailed_status: Option<String>,
+}
+
+/// What one background sync did. A step that did not run (no time left, or offline) is `None`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BackgroundReport {
+    pub flush: Option<FlushReport>,
+    pub complaints: Option<RefreshReport>,
+    pub news: Option<NewsReport>,
+    pub guide: Option<GuideSyncReport>,
+    /// Steps that failed, as "step: error".
+    pub errors: Vec<String>,
+    /// The budget ran out before every step finished.
+    pub out_of_time: bool,
+    /// The server could not be reached: the shell should retry when the network is back
+    /// (WorkManager `Result.retry()`, a BGTask rescheduled).
+    pub offline: bool,
+    pub notifications: Vec<Notification>,
+    pub elapsed_ms: u64,
 }
 
 pub type Listener = Arc<dyn Fn(&Event) + Send + Sync>;

@@ -25,9 +25,9 @@ use super::outbox::{self, Pending};
 use super::photos::{PhotoSender, Ticker};
 use super::transport::Open311Transport;
 use super::validate::form_fields;
+use super::{Announce, ComplaintEvent, UploadProgress};
 use crate::clock::Clock;
 use crate::error::{Error, Result};
-use crate::events::{Event, Events, UploadProgress};
 use crate::store::Store;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,7 +74,8 @@ pub struct Flusher<'a, T: Open311Transport> {
     pub store: &'a Store,
     pub client: &'a T,
     pub clock: &'a dyn Clock,
-    pub events: &'a Arc<Events>,
+    /// Where its events go.
+    pub announce: &'a Announce,
     /// The complaint being sent right now, which may not be edited or cancelled meanwhile.
     pub in_flight: &'a std::sync::Mutex<Option<String>>,
     /// The network is metered (photos waiting for Wi-Fi stay).
@@ -133,7 +134,7 @@ impl<T: Open311Transport> Flusher<'_, T> {
             let created = self.client.post_request(&fields, &[], &p.idempotency_key, None).await?;
             return Ok((created, p.photos.is_empty()));
         }
-        let ticker = Ticker::new(Arc::clone(self.events));
+        let ticker = Ticker::new(Arc::clone(self.announce));
         let (local_id, count) = (p.local_id.clone(), p.photos.len() as u32);
         let progress: crate::transfer::ProgressFn = Arc::new(move |sent, total| {
             ticker.tell(
@@ -178,7 +179,7 @@ impl<T: Open311Transport> Flusher<'_, T> {
             let sender = PhotoSender {
                 store: self.store,
                 client: self.client,
-                ticker: Ticker::new(Arc::clone(self.events)),
+                ticker: Ticker::new(Arc::clone(self.announce)),
             };
             let outcome = sender.send(&pending).await?;
             report.photos_uploaded += outcome.uploaded;
@@ -211,7 +212,7 @@ impl<T: Open311Transport> Flusher<'_, T> {
                     |r| Ok((r.get::<_, i64>(0)? as u32, r.get::<_, i64>(1)? as u32)),
                 )?)
             })?;
-            self.events.emit(&Event::ComplaintPhotosSent {
+            (self.announce)(ComplaintEvent::PhotosSent {
                 local_id: pending.local_id.clone(),
                 uploaded,
                 refused,
@@ -236,7 +237,7 @@ impl<T: Open311Transport> Flusher<'_, T> {
                     }
                     Ok(())
                 })?;
-                self.events.emit(&Event::ComplaintSent {
+                (self.announce)(ComplaintEvent::Sent {
                     local_id: p.local_id.clone(),
                     server_id: created.id.clone(),
                 });
@@ -249,7 +250,7 @@ impl<T: Open311Transport> Flusher<'_, T> {
             }
             Err(Error::Rejected { reason, .. }) => {
                 self.store.write(|tx| outbox::mark_needs_attention(tx, &p.local_id, &reason))?;
-                self.events.emit(&Event::ComplaintNeedsAttention {
+                (self.announce)(ComplaintEvent::NeedsAttention {
                     local_id: p.local_id.clone(),
                     reason: reason.clone(),
                 });

@@ -12,10 +12,9 @@ use bytes::Bytes;
 use super::flush::{FlushReport, Flusher};
 use super::outbox;
 use super::transport::Open311Transport;
-use super::{ComplaintDraft, ComplaintState, GeoPoint};
+use super::{Announce, ComplaintDraft, ComplaintEvent, ComplaintState, GeoPoint};
 use crate::clock::{Clock, FakeClock};
 use crate::error::{Error, Result};
-use crate::events::{Event, Events};
 use crate::open311::upload::{UploadError, UploadResult, UploadState};
 use crate::open311::{Created, FormField, RemoteRequest};
 use crate::store::Store;
@@ -173,8 +172,8 @@ struct Phone {
     store: Store,
     server: FakeServer,
     clock: FakeClock,
-    events: Arc<Events>,
-    heard: Arc<Mutex<Vec<Event>>>,
+    announce: Announce,
+    heard: Arc<Mutex<Vec<ComplaintEvent>>>,
     in_flight: Mutex<Option<String>>,
 }
 
@@ -182,20 +181,19 @@ impl Phone {
     fn new() -> Phone {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let store = Store::open(dir.path()).expect("a fresh store");
-        let events = Arc::new(Events::default());
-        let heard: Arc<Mutex<Vec<Event>>> = Arc::default();
+        let heard: Arc<Mutex<Vec<ComplaintEvent>>> = Arc::default();
         let sink = Arc::clone(&heard);
-        events.subscribe(Arc::new(move |e: &Event| {
-            if !matches!(e, Event::ComplaintProgress(_)) {
-                sink.lock().unwrap_or_else(|p| p.into_inner()).push(e.clone());
+        let announce: Announce = Arc::new(move |e: ComplaintEvent| {
+            if !matches!(e, ComplaintEvent::Progress(_)) {
+                sink.lock().unwrap_or_else(|p| p.into_inner()).push(e);
             }
-        }));
+        });
         Phone {
             _dir: dir,
             store,
             server: FakeServer::default(),
             clock: FakeClock::new(START),
-            events,
+            announce,
             heard,
             in_flight: Mutex::new(None),
         }
@@ -225,7 +223,7 @@ impl Phone {
             store: &self.store,
             client: &self.server,
             clock: &self.clock,
-            events: &self.events,
+            announce: &self.announce,
             in_flight: &self.in_flight,
             metered: false,
         }
@@ -249,7 +247,7 @@ impl Phone {
             .expect("a key")
     }
 
-    fn heard(&self) -> Vec<Event> {
+    fn heard(&self) -> Vec<ComplaintEvent> {
         std::mem::take(&mut *self.heard.lock().unwrap_or_else(|p| p.into_inner()))
     }
 }
@@ -393,7 +391,7 @@ async fn a_transient_failure_holds_back_the_complaints_behind_it() {
         .heard()
         .into_iter()
         .filter_map(|e| match e {
-            Event::ComplaintSent { local_id, .. } => Some(local_id),
+            ComplaintEvent::Sent { local_id, .. } => Some(local_id),
             _ => None,
         })
         .collect();
@@ -413,7 +411,7 @@ async fn a_refused_complaint_needs_attention_and_the_rest_go_on() {
     let c = phone.complaint(&refused);
     assert_eq!(c.state, ComplaintState::NeedsAttention);
     assert_eq!(c.last_error.as_deref(), Some("unknown service_code"));
-    assert!(phone.heard().contains(&Event::ComplaintNeedsAttention {
+    assert!(phone.heard().contains(&ComplaintEvent::NeedsAttention {
         local_id: refused.clone(),
         reason: "unknown service_code".into()
     }));
@@ -528,7 +526,7 @@ async fn photos_follow_every_complaint_text_as_uploads() {
     assert_eq!(held.get("R1/1").map(Vec::as_slice), Some(&b"photo a1"[..]));
     assert_eq!(phone.complaint(&a).photos_uploaded, 2);
     assert_eq!(phone.complaint(&b).photos_uploaded, 1);
-    assert!(phone.heard().contains(&Event::ComplaintPhotosSent { local_id: a, uploaded: 2, refused: 0 }));
+    assert!(phone.heard().contains(&ComplaintEvent::PhotosSent { local_id: a, uploaded: 2, refused: 0 }));
 }
 
 #[tokio::test]

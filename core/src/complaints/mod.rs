@@ -26,6 +26,8 @@ pub mod validate;
 #[cfg(test)]
 mod flush_tests;
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 /// What the citizen chose for a complaint's photos.
@@ -135,6 +137,40 @@ impl From<crate::open311::RemoteUpdate> for ComplaintUpdate {
             updated_datetime: u.updated_datetime,
         }
     }
+}
+
+/// What the outbox and the refresh announce as it happens, after the change is committed. The
+/// facade turns each into its [`crate::Event`]; complaints know nothing of the listeners.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ComplaintEvent {
+    /// A queued complaint reached the municipality.
+    Sent { local_id: String, server_id: Option<String> },
+    /// Bytes of a complaint on their way (at most a few times a second).
+    Progress(UploadProgress),
+    /// Every photo of a sent complaint has reached the server (`refused` of them it refused).
+    PhotosSent { local_id: String, uploaded: u32, refused: u32 },
+    /// The server refused a complaint.
+    NeedsAttention { local_id: String, reason: String },
+    /// A status change, note or reply on a sent complaint (one per history entry).
+    Updated { local_id: String, server_id: String, update: ComplaintUpdate },
+}
+
+/// Where complaint events go (called on the thread that made the change; must return quickly).
+pub type Announce = Arc<dyn Fn(ComplaintEvent) + Send + Sync>;
+
+/// Where a complaint's upload is: "sending photo 2 of 3 — 40%".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadProgress {
+    pub local_id: String,
+    /// The photo being sent, from 1; 0 while a POST carries the complaint with all its photos.
+    pub photo_index: u32,
+    pub photo_count: u32,
+    /// Bytes of this photo handed to the network, of its size (of the POST, when `photo_index` is 0).
+    pub photo_bytes_sent: u64,
+    pub photo_bytes_total: u64,
+    /// The same for all the complaint's photos together (the ones sent before included).
+    pub bytes_sent: u64,
+    pub bytes_total: u64,
 }
 
 /// A complaint as the citizen's list and detail screens show it.

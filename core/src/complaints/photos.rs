@@ -25,8 +25,8 @@ use bytes::Bytes;
 
 use super::outbox::{self, PendingPhoto, PendingPhotos};
 use super::transport::Open311Transport;
+use super::{Announce, ComplaintEvent, UploadProgress};
 use crate::error::{Error, Result};
-use crate::events::{Event, Events, UploadProgress};
 use crate::open311::upload::{UploadError, UploadState};
 use crate::store::Store;
 use crate::transfer::ProgressFn;
@@ -47,18 +47,18 @@ pub struct PhotosOutcome {
     pub failed: Option<Error>,
 }
 
-/// Emits [`Event::ComplaintProgress`] no more often than [`PROGRESS_EVERY`]. Counted in monotonic
+/// Announces [`ComplaintEvent::Progress`] no more often than [`PROGRESS_EVERY`]. Counted in monotonic
 /// time, not on the core's [`crate::clock::Clock`]: a rate limit on events, not a decision of the
 /// outbox (as the transfer timeouts of [`crate::transfer`] are).
 #[derive(Clone)]
 pub struct Ticker {
-    events: Arc<Events>,
+    announce: Announce,
     last: Arc<Mutex<Option<Instant>>>,
 }
 
 impl Ticker {
-    pub fn new(events: Arc<Events>) -> Ticker {
-        Ticker { events, last: Arc::new(Mutex::new(None)) }
+    pub fn new(announce: Announce) -> Ticker {
+        Ticker { announce, last: Arc::new(Mutex::new(None)) }
     }
 
     pub fn tell(&self, p: UploadProgress, always: bool) {
@@ -69,7 +69,7 @@ impl Ticker {
             }
             *last = Some(Instant::now());
         }
-        self.events.emit(&Event::ComplaintProgress(p));
+        (self.announce)(ComplaintEvent::Progress(p));
     }
 }
 

@@ -8,10 +8,9 @@
 use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::transport::Open311Transport;
-use super::ComplaintUpdate;
+use super::{Announce, ComplaintEvent, ComplaintUpdate};
 use crate::clock::{rfc3339, Clock};
 use crate::error::Result;
-use crate::events::{Event, Events};
 use crate::open311::RemoteRequest;
 use crate::store::Store;
 
@@ -43,7 +42,7 @@ pub async fn refresh<T: Open311Transport>(
     store: &Store,
     client: &T,
     clock: &dyn Clock,
-    events: &Events,
+    announce: &Announce,
 ) -> Result<RefreshReport> {
     resolve_tokens(store, client).await?;
     let now = clock.now_ms();
@@ -84,9 +83,9 @@ pub async fn refresh<T: Open311Transport>(
             Ok(())
         })?;
         // Emit after the commit, so a listener that reads the store sees the change.
-        for (local_id, server_id, (update, announce)) in raised {
-            if announce {
-                events.emit(&Event::ComplaintUpdated { local_id, server_id, update });
+        for (local_id, server_id, (update, worth_an_event)) in raised {
+            if worth_an_event {
+                announce(ComplaintEvent::Updated { local_id, server_id, update });
             }
         }
     }
