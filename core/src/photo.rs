@@ -415,10 +415,11 @@ fn decode_webp(input: &[u8]) -> Result<Decoded> {
     let (width, height) = decoder.dimensions();
     check_dimensions(width, height)?;
     decoder.set_memory_limit(16 * 1024 * 1024);
-    // The output and the decoder's frame: YUV 4:2:0 and alpha for lossy, 4 bytes a pixel for
-    // lossless; 4 bytes a pixel covers both.
+    // The output and the decoder's frame: YUV 4:2:0 and an alpha plane for a lossy still picture
+    // (2.5 bytes a pixel), 4 bytes a pixel for lossless and for an animation's canvas.
     let size = decoder.output_buffer_size().ok_or_else(|| invalid("the WebP is too large"))?;
-    check_decode_bytes(width, height, size as u64 + u64::from(width) * u64::from(height) * 4)?;
+    let frame: u64 = if decoder.is_lossy() && !decoder.is_animated() { 3 } else { 4 };
+    check_decode_bytes(width, height, size as u64 + u64::from(width) * u64::from(height) * frame)?;
     // A metadata chunk that cannot be read only costs the orientation.
     let orientation =
         decoder.exif_metadata().ok().flatten().as_deref().and_then(exif_orientation).unwrap_or(1);
@@ -1155,6 +1156,20 @@ mod tests {
         assert_photo_error(prepare(&progressive_jpeg_claiming(7000, 7000)), "of memory");
         assert_eq!(jpeg_coefficient_bytes(&[0xFF, 0xD8, 0xFF, 0xC2, 0, 40]), None);
         assert_eq!(jpeg_coefficient_bytes(b"\xFF\xD8\xFF\xE0\xFF\xFF"), None);
+    }
+
+    /// A lossless WebP whose header claims 7000×7000: 147 MB of RGB out and the decoder's 196 MB
+    /// of ARGB. Refused from its header (before, the output buffer was allocated first).
+    #[test]
+    fn a_webp_whose_pixels_need_too_much_memory_is_refused_from_its_header() {
+        let mut webp = webp_of(&photo_rgb(16, 16), 16, 16, image_webp::ColorType::Rgb8, None);
+        assert_eq!(&webp[12..16], b"VP8L");
+        assert_eq!(webp[20], 0x2F, "the VP8L signature");
+        let bits = u32::from_le_bytes(webp[21..25].try_into().unwrap());
+        let claimed = (bits & !((1 << 28) - 1)) | 6999 | (6999 << 14);
+        webp[21..25].copy_from_slice(&claimed.to_le_bytes());
+        assert_eq!(image_webp::WebPDecoder::new(Cursor::new(&webp[..])).unwrap().dimensions(), (7000, 7000));
+        assert_photo_error(prepare(&webp), "of memory");
     }
 
     #[test]
