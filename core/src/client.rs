@@ -4,19 +4,19 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use baladiya_wire::{Category, Department, GuideResponse, Service, Violation};
+use baladiya_wire::{Category, Department, Service, Violation};
 
-use crate::api::{ApiClient, Fetched, HttpSettings};
-use crate::bills::{self, BillLookup, SavedAccount};
+use crate::api::{ApiClient, HttpSettings};
+use crate::bills::{BillLookup, Bills, SavedAccount};
 use crate::clock::{Clock, SystemClock};
 use crate::complaints::{
     self, flush::FlushReport, refresh::RefreshReport, Area, Complaint, ComplaintDraft, PhotoChoice,
 };
 use crate::error::{Error, Result};
 use crate::events::{Event, Events, Listener};
-use crate::guide::search::{SearchHit, SearchState};
-use crate::guide::{self, sync::GuideSyncReport};
-use crate::news::{self, NewsReport, StoredNews};
+use crate::guide::search::SearchHit;
+use crate::guide::{service::Guide, sync::GuideSyncReport};
+use crate::news::{News, NewsReport, StoredNews};
 use crate::open311::{AttributeDef, ComplaintCategory, Open311Client, Open311Config};
 use crate::photo;
 use crate::store::{Store, StoreRecovery};
@@ -62,11 +62,12 @@ impl Config {
 
 pub struct Baladiya {
     store: Arc<Store>,
-    api: ApiClient,
+    guide: Guide,
+    bills: Bills,
+    news: News,
     open311: Open311Client,
     clock: Arc<dyn Clock>,
     area: Area,
-    search: Arc<SearchState>,
     events: Arc<Events>,
     /// The complaints' announcements, turned into events for the listeners.
     announce: complaints::Announce,
@@ -95,23 +96,19 @@ impl Baladiya {
         let open311 = open311
             .with_meter(StoreMeter::shared(&store, Some(Feature::Complaints)))
             .with_throughput(Arc::clone(&throughput));
-        // A weak handle: a background index build must not keep a closed store open.
-        let weak = Arc::downgrade(&store);
-        let search = SearchState::new(Arc::new(move || match weak.upgrade() {
-            Some(store) => store.open_reader(),
-            None => Err(Error::Storage("the store was closed".into())),
-        }));
+        let api = Arc::new(api);
         let to_listeners = Arc::clone(&events);
         let announce: complaints::Announce =
             Arc::new(move |e: complaints::ComplaintEvent| to_listeners.emit(&Event::from(e)));
         Ok(Baladiya {
             announce,
+            guide: Guide::new(Arc::clone(&store), Arc::clone(&api)),
+            bills: Bills::new(Arc::clone(&store), Arc::clone(&api), Arc::clone(&config.clock)),
+            news: News::new(Arc::clone(&store), api),
             store,
-            api,
             open311,
             clock: config.clock,
             area: config.area,
-            search: Arc::new(search),
             events,
             flushing: tokio::sync::Mutex::new(()),
             in_flight: std::sync::Mutex::new(None),
@@ -145,103 +142,54 @@ impl Baladiya {
         self.events.unsubscribe(id)
     }
 
-    /// Bring the guide up to date: a conditional request (304 when nothing changed), a delta since
-    /// the local version when there is one, the whole catalogue otherwise. On any error the local
-    /// catalogue is left exactly as it was.
+    /// Bring the guide up to date ([`Guide::sync`]); a sync that changed something raises
+    /// `Event::GuideSynced`.
     pub async fn sync_guide(&self) -> Result<GuideSyncReport> {
-        let (version, etag) = self.store.read(|c| Ok((guide::local_version(c)?, guide::meta(c, "etag")?)))?;
-        let path = match version {
-            Some(v) => format!("api/v1/guide?since={v}"),
-            None => "api/v1/guide".to_owned(),
-        };
-        let etag = version.and(etag);
-        match self.api.get_json::<GuideResponse>(&path, etag.as_deref()).await? {
-            Fetched::NotModified { wire_bytes } => {
-                self.prepare_search().await;
-                Ok(GuideSyncReport {
-                    not_modified: true,
-                    version: version.unwrap_or_default(),
-                    bytes_received: wire_bytes,
-                    ..Default::default()
-                })
-            }
-            Fetched::Fresh { value, etag, wire_bytes } => {
-                check_response(&value, version)?;
-                let store = Arc::clone(&self.store);
-                // The write may take a while for a full catalogue: keep it off the async workers.
-                let mut report = tokio::task::spawn_blocking(move || {
-                    store.write(|tx| {
-                        // A delta applies only to the catalogue it was asked for: not to a store
-                        // rebuilt empty (after damage) while it was downloading.
-                        if value.since.is_some() && guide::local_version(tx)? != version {
-                            return Err(Error::Storage(
-                                "the local guide changed during the sync; sync again".into(),
-                            ));
-                        }
-                        guide::sync::apply(tx, &value, etag.as_deref())
-                    })
-                })
-                .await
-                .map_err(|e| Error::Storage(format!("sync write did not finish: {e}")))??;
-                report.bytes_received = wire_bytes;
-                self.prepare_search().await;
-                self.events.emit(&Event::GuideSynced(report.clone()));
-                Ok(report)
-            }
+        let report = self.guide.sync().await?;
+        if !report.not_modified {
+            self.events.emit(&Event::GuideSynced(report.clone()));
         }
-    }
-
-    /// Build the search index of the catalogue now, off the async workers, rather than in the
-    /// citizen's first search. A failure here only means that search builds it (or says why).
-    async fn prepare_search(&self) {
-        let (store, search) = (Arc::clone(&self.store), Arc::clone(&self.search));
-        match tokio::task::spawn_blocking(move || store.read(|c| search.prepare(c))).await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::warn!(error = %e, "search index not prepared after sync"),
-            Err(e) => tracing::warn!(error = %e, "search index preparation did not finish"),
-        }
+        Ok(report)
     }
 
     /// Search the offline guide; never touches the network.
     pub fn search_guide(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>> {
-        self.store.read(|c| guide::search::search(c, &self.search, query, limit))
+        self.guide.search(query, limit)
     }
 
     /// Diagnostics: heap bytes the in-memory search index holds (roughly); `None` when the
     /// catalogue is searched on disk or before the first search.
     pub fn search_index_bytes(&self) -> Option<usize> {
-        self.search.resident_bytes()
+        self.guide.search_index_bytes()
     }
 
     pub fn service(&self, id: &str) -> Result<Service> {
-        self.store.read(|c| guide::service(c, id))?.ok_or_else(|| Error::NotFound(format!("service {id}")))
+        self.guide.service(id)
     }
 
     pub fn services(&self, category_id: Option<&str>) -> Result<Vec<Service>> {
-        self.store.read(|c| guide::services(c, category_id))
+        self.guide.services(category_id)
     }
 
     pub fn violation(&self, id: &str) -> Result<Violation> {
-        self.store
-            .read(|c| guide::violation(c, id))?
-            .ok_or_else(|| Error::NotFound(format!("violation {id}")))
+        self.guide.violation(id)
     }
 
     pub fn violations(&self) -> Result<Vec<Violation>> {
-        self.store.read(guide::violations)
+        self.guide.violations()
     }
 
     pub fn departments(&self) -> Result<Vec<Department>> {
-        self.store.read(guide::departments)
+        self.guide.departments()
     }
 
     pub fn categories(&self) -> Result<Vec<Category>> {
-        self.store.read(guide::categories)
+        self.guide.categories()
     }
 
     /// The catalogue version held locally; `None` before the first successful sync.
     pub fn guide_version(&self) -> Result<Option<i64>> {
-        self.store.read(guide::local_version)
+        self.guide.version()
     }
 }
 
@@ -401,34 +349,16 @@ impl Baladiya {
     }
 }
 
-/// Bills: lookup with verification, saved accounts, the offline copy.
+/// Bills: lookup with verification, saved accounts, the offline copy ([`Bills`]).
 impl Baladiya {
     /// What the app must ask for beside the account number (`phone` or `national_id`).
     pub async fn bill_verification(&self) -> Result<VerificationInfo> {
-        bills::verification_info(&self.api).await
+        self.bills.verification().await
     }
 
-    /// Look a bill up. Input is normalised (digits of any script, spaces, dashes) and the account
-    /// number's form checked before any request. Online, the fresh statement also refreshes the
-    /// offline copy of a saved account; offline, a saved account's copy is returned (`stale`,
-    /// with its date) if the factor matches the one verified online.
+    /// Look a bill up ([`Bills::lookup`]): online, or a saved account's offline copy.
     pub async fn lookup_bill(&self, account: &str, verification: &str) -> Result<BillLookup> {
-        let account = bills::normalize_account(account)?;
-        let secret = bills::normalize_verification(verification)?;
-        match bills::fetch(&self.api, &account, &secret).await {
-            Ok(statement) => {
-                let now = self.clock.now_ms();
-                self.store.write(|tx| bills::remember(tx, &account, &secret, &statement, now))?;
-                Ok(BillLookup { statement, fetched_at: now, stale: false })
-            }
-            Err(e @ (Error::Offline | Error::Timeout | Error::Network(_) | Error::Server { .. })) => {
-                match self.store.read(|c| bills::offline_copy(c, &account, &secret))? {
-                    Some(copy) => Ok(copy),
-                    None => Err(e),
-                }
-            }
-            Err(e) => Err(e),
-        }
+        self.bills.lookup(account, verification).await
     }
 
     /// Save an account under a nickname (home, shop, parents) after verifying it online; its
@@ -439,69 +369,47 @@ impl Baladiya {
         nickname: &str,
         verification: &str,
     ) -> Result<BillLookup> {
-        let account = bills::normalize_account(account)?;
-        let secret = bills::normalize_verification(verification)?;
-        if nickname.trim().is_empty() {
-            return Err(Error::validation("nickname", "give the account a name, e.g. home"));
-        }
-        let statement = bills::fetch(&self.api, &account, &secret).await?;
-        let now = self.clock.now_ms();
-        self.store.write(|tx| bills::save(tx, &account, nickname, &secret, &statement, now))?;
-        Ok(BillLookup { statement, fetched_at: now, stale: false })
+        self.bills.save(account, nickname, verification).await
     }
 
     pub fn saved_bill_accounts(&self) -> Result<Vec<SavedAccount>> {
-        self.store.read(bills::list)
+        self.bills.saved()
     }
 
     /// Forget every saved account and its offline copy (settings); how many there were.
     pub fn forget_all_bill_accounts(&self) -> Result<u32> {
-        self.store.write(|tx| bills::forget_all(tx))
+        self.bills.forget_all()
     }
 
     /// Forget a saved account and its offline copy.
     pub fn forget_bill_account(&self, account: &str) -> Result<()> {
-        let account = bills::normalize_account(account)?;
-        if !self.store.write(|tx| bills::forget(tx, &account))? {
-            return Err(Error::NotFound("saved account".into()));
-        }
-        Ok(())
+        self.bills.forget(account)
     }
 }
 
-/// News.
+/// News ([`News`]).
 impl Baladiya {
     /// Refresh the offline news (one conditional request); new items raise `Event::NewsArrived`.
     pub async fn refresh_news(&self) -> Result<NewsReport> {
-        let etag = self.store.read(news::etag)?;
-        match news::fetch(&self.api, etag.as_deref()).await? {
-            Fetched::NotModified { wire_bytes } => {
-                Ok(NewsReport { not_modified: true, bytes_received: wire_bytes, ..Default::default() })
-            }
-            Fetched::Fresh { value, etag, wire_bytes } => {
-                let (mut report, new) = self.store.write(|tx| news::apply(tx, &value, etag.as_deref()))?;
-                report.bytes_received = wire_bytes;
-                if !new.is_empty() {
-                    self.events
-                        .emit(&Event::NewsArrived { items: new, important: report.important.len() as u32 });
-                }
-                Ok(report)
-            }
+        let (report, new) = self.news.refresh().await?;
+        if !new.is_empty() {
+            self.events.emit(&Event::NewsArrived { items: new, important: report.important.len() as u32 });
         }
+        Ok(report)
     }
 
     /// The offline news, newest first.
     pub fn news(&self, unread_only: bool) -> Result<Vec<StoredNews>> {
-        self.store.read(|c| news::list(c, unread_only))
+        self.news.list(unread_only)
     }
 
     pub fn unread_news_count(&self) -> Result<u32> {
-        self.store.read(news::unread_count)
+        self.news.unread_count()
     }
 
     /// Mark one item read, or all of them with `None`.
     pub fn mark_news_read(&self, id: Option<&str>) -> Result<()> {
-        self.store.write(|tx| news::mark_read(tx, id))
+        self.news.mark_read(id)
     }
 
     pub(crate) fn clock_ms(&self) -> i64 {
@@ -511,19 +419,4 @@ impl Baladiya {
     pub(crate) fn emit(&self, event: &Event) {
         self.events.emit(event)
     }
-}
-
-/// A response that parses but cannot be right is refused before it touches the store.
-fn check_response(resp: &GuideResponse, local: Option<i64>) -> Result<()> {
-    if let Some(since) = resp.since {
-        if Some(since) != local {
-            return Err(Error::MalformedResponse(format!(
-                "delta since {since} does not apply to this catalogue"
-            )));
-        }
-    }
-    if resp.services.iter().any(|s| s.id.is_empty()) || resp.violations.iter().any(|v| v.id.is_empty()) {
-        return Err(Error::MalformedResponse("a guide entry has no id".into()));
-    }
-    Ok(())
 }

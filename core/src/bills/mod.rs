@@ -176,6 +176,83 @@ pub fn forget_all(conn: &Connection) -> Result<u32> {
     Ok(conn.execute("DELETE FROM bill_accounts", [])? as u32)
 }
 
+/// Bills as a feature service: lookups with verification, saved accounts and their offline copy.
+pub struct Bills {
+    store: std::sync::Arc<crate::store::Store>,
+    api: std::sync::Arc<ApiClient>,
+    clock: std::sync::Arc<dyn crate::clock::Clock>,
+}
+
+impl Bills {
+    pub fn new(
+        store: std::sync::Arc<crate::store::Store>,
+        api: std::sync::Arc<ApiClient>,
+        clock: std::sync::Arc<dyn crate::clock::Clock>,
+    ) -> Bills {
+        Bills { store, api, clock }
+    }
+
+    /// What the app must ask for beside the account number (`phone` or `national_id`).
+    pub async fn verification(&self) -> Result<VerificationInfo> {
+        verification_info(&self.api).await
+    }
+
+    /// Look a bill up. Input is normalised (digits of any script, spaces, dashes) and the account
+    /// number's form checked before any request. Online, the fresh statement also refreshes the
+    /// offline copy of a saved account; offline, a saved account's copy is returned (`stale`,
+    /// with its date) if the factor matches the one verified online.
+    pub async fn lookup(&self, account: &str, verification: &str) -> Result<BillLookup> {
+        let account = normalize_account(account)?;
+        let secret = normalize_verification(verification)?;
+        match fetch(&self.api, &account, &secret).await {
+            Ok(statement) => {
+                let now = self.clock.now_ms();
+                self.store.write(|tx| remember(tx, &account, &secret, &statement, now))?;
+                Ok(BillLookup { statement, fetched_at: now, stale: false })
+            }
+            Err(e @ (Error::Offline | Error::Timeout | Error::Network(_) | Error::Server { .. })) => {
+                match self.store.read(|c| offline_copy(c, &account, &secret))? {
+                    Some(copy) => Ok(copy),
+                    None => Err(e),
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Save an account under a nickname after verifying it online; its statement is kept for
+    /// offline use.
+    pub async fn save(&self, account: &str, nickname: &str, verification: &str) -> Result<BillLookup> {
+        let account = normalize_account(account)?;
+        let secret = normalize_verification(verification)?;
+        if nickname.trim().is_empty() {
+            return Err(Error::validation("nickname", "give the account a name, e.g. home"));
+        }
+        let statement = fetch(&self.api, &account, &secret).await?;
+        let now = self.clock.now_ms();
+        self.store.write(|tx| save(tx, &account, nickname, &secret, &statement, now))?;
+        Ok(BillLookup { statement, fetched_at: now, stale: false })
+    }
+
+    pub fn saved(&self) -> Result<Vec<SavedAccount>> {
+        self.store.read(list)
+    }
+
+    /// Forget every saved account and its offline copy; how many there were.
+    pub fn forget_all(&self) -> Result<u32> {
+        self.store.write(|tx| forget_all(tx))
+    }
+
+    /// Forget a saved account and its offline copy.
+    pub fn forget(&self, account: &str) -> Result<()> {
+        let account = normalize_account(account)?;
+        if !self.store.write(|tx| forget(tx, &account))? {
+            return Err(Error::NotFound("saved account".into()));
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,8 +1,10 @@
 //! The procedures guide and the violations guide, kept offline: reads come from the local store,
-//! `sync` brings changes from the municipal API.
+//! [`service::Guide::sync`] brings changes from the municipal API ([`sync`] applies them in one
+//! transaction); [`search`] and [`index`] find entries offline.
 
 pub mod index;
 pub mod search;
+pub mod service;
 pub mod sync;
 
 use baladiya_wire::{Category, Department, Service, Violation};

@@ -128,3 +128,47 @@ pub fn mark_read(conn: &Connection, id: Option<&str>) -> Result<()> {
     }
     Ok(())
 }
+
+/// The news as a feature service: its store access and its one network call. It raises no
+/// events: the facade ([`crate::Baladiya`]) announces the items [`News::refresh`] found new.
+pub struct News {
+    store: std::sync::Arc<crate::store::Store>,
+    api: std::sync::Arc<ApiClient>,
+}
+
+impl News {
+    pub fn new(store: std::sync::Arc<crate::store::Store>, api: std::sync::Arc<ApiClient>) -> News {
+        News { store, api }
+    }
+
+    /// Refresh the offline news (one conditional request); the report, and the items not seen
+    /// before.
+    pub async fn refresh(&self) -> Result<(NewsReport, Vec<NewsItem>)> {
+        let etag = self.store.read(etag)?;
+        match fetch(&self.api, etag.as_deref()).await? {
+            Fetched::NotModified { wire_bytes } => Ok((
+                NewsReport { not_modified: true, bytes_received: wire_bytes, ..Default::default() },
+                Vec::new(),
+            )),
+            Fetched::Fresh { value, etag, wire_bytes } => {
+                let (mut report, new) = self.store.write(|tx| apply(tx, &value, etag.as_deref()))?;
+                report.bytes_received = wire_bytes;
+                Ok((report, new))
+            }
+        }
+    }
+
+    /// The offline news, newest first.
+    pub fn list(&self, unread_only: bool) -> Result<Vec<StoredNews>> {
+        self.store.read(|c| list(c, unread_only))
+    }
+
+    pub fn unread_count(&self) -> Result<u32> {
+        self.store.read(unread_count)
+    }
+
+    /// Mark one item read, or all of them with `None`.
+    pub fn mark_read(&self, id: Option<&str>) -> Result<()> {
+        self.store.write(|tx| mark_read(tx, id))
+    }
+}
