@@ -1,5 +1,7 @@
 package ps.gaza.baladiya.ui.common
 
+import androidx.compose.ui.text.rememberTextMeasurer
+import androidx.compose.foundation.layout.BoxWithConstraints
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Box
 import androidx.compose.foundation.layout.Column
@@ -28,6 +30,7 @@ import androidx.compose.runtime.staticCompositionLocalOf
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.semantics.LiveRegionMode
+import androidx.compose.ui.semantics.SemanticsPropertyKey
 import androidx.compose.ui.semantics.heading
 import androidx.compose.ui.semantics.liveRegion
 import androidx.compose.ui.semantics.semantics
@@ -49,12 +52,14 @@ import uniffi.baladiya_ffi.ApiException
 /**
  * A screen with its own top bar inside the app's scaffold. The outer scaffold already pads for
  * the navigation bar, so this one adds no window insets of its own (the top bar keeps the
- * status bar's). The title is a heading for screen readers.
+ * status bar's). The title is a heading for screen readers; where it does not fit beside the
+ * bar's actions (a large font size) [shortTitle] is shown instead of a cut one.
  */
 @OptIn(ExperimentalMaterial3Api::class)
 @Composable
 fun ScreenScaffold(
     title: String,
+    shortTitle: String? = null,
     onBack: (() -> Unit)? = null,
     actions: @Composable RowScope.() -> Unit = {},
     content: @Composable (PaddingValues) -> Unit,
@@ -64,7 +69,18 @@ fun ScreenScaffold(
         topBar = {
             TopAppBar(
                 title = {
-                    Text(title, maxLines = 1, overflow = TextOverflow.Ellipsis, modifier = Modifier.semantics { heading() })
+                    BoxWithConstraints {
+                        val measurer = rememberTextMeasurer()
+                        val style = LocalTextStyle.current
+                        val fits = shortTitle == null ||
+                            measurer.measure(title, style, maxLines = 1).size.width <= constraints.maxWidth
+                        Text(
+                            if (fits) title else shortTitle.orEmpty(),
+                            maxLines = 1,
+                            overflow = TextOverflow.Ellipsis,
+                            modifier = Modifier.semantics { heading() },
+                        )
+                    }
                 },
                 navigationIcon = {
                     if (onBack != null) {
@@ -247,3 +263,12 @@ object LeftToRightDigits : VisualTransformation {
  * draws at random, the bytes a run happened to move): screenshot tests paint it over.
  */
 const val VARIES = "varies"
+
+/**
+ * Marks a text shown cut on purpose: a preview in a list (a summary, a news title, a complaint's
+ * first line) whose whole text is one tap away. Any other text cut short at a large font size is
+ * a bug; the screenshot tests fail on it.
+ */
+val PreviewText = SemanticsPropertyKey<Unit>("PreviewText")
+
+fun Modifier.previewText(): Modifier = semantics { set(PreviewText, Unit) }

@@ -63,9 +63,11 @@ import androidx.compose.ui.platform.LocalLayoutDirection
 import androidx.compose.ui.platform.testTag
 import androidx.compose.ui.semantics.Role
 import androidx.compose.ui.text.font.FontWeight
+import androidx.compose.ui.text.style.TextOverflow
 import androidx.compose.ui.text.input.KeyboardType
 import androidx.compose.ui.unit.LayoutDirection
 import androidx.compose.ui.unit.dp
+import ps.gaza.baladiya.ui.common.previewText
 import ps.gaza.baladiya.ui.AppEnv
 import ps.gaza.baladiya.ui.LocalPlatform
 import ps.gaza.baladiya.ui.common.LeftToRightDigits
@@ -408,7 +410,7 @@ private fun CategoryDialog(categories: List<ComplaintCategory>, onPick: (Complai
                 items(categories, key = { it.code }) { c ->
                     ListItem(
                         headlineContent = { Text(c.name) },
-                        supportingContent = c.description.takeIf { it.isNotBlank() }?.let { msg -> @Composable { Text(msg, maxLines = 2) } },
+                        supportingContent = c.description.takeIf { it.isNotBlank() }?.let { msg -> @Composable { Text(msg, maxLines = 2, overflow = TextOverflow.Ellipsis, modifier = Modifier.previewText()) } },
                         modifier = Modifier.clickable { onPick(c) },
                     )
                     HorizontalDivider()

@@ -33,6 +33,7 @@ import androidx.compose.ui.platform.testTag
 import androidx.compose.ui.graphics.Color
 import androidx.compose.ui.text.style.TextOverflow
 import androidx.compose.ui.unit.dp
+import ps.gaza.baladiya.ui.common.previewText
 import ps.gaza.baladiya.ui.common.VARIES
 import ps.gaza.baladiya.ui.common.EmptyState
 import ps.gaza.baladiya.ui.common.ErrorBanner
@@ -112,7 +113,7 @@ private fun ComplaintRow(c: Complaint, categoryName: String?, onClick: () -> Uni
         headlineContent = { Text(categoryName ?: c.draft.serviceCode) },
         supportingContent = {
             Column {
-                Text(c.draft.description, maxLines = 1, overflow = TextOverflow.Ellipsis)
+                Text(c.draft.description, maxLines = 1, overflow = TextOverflow.Ellipsis, modifier = Modifier.previewText())
                 Text(strings.dateTime(c.createdAt), style = MaterialTheme.typography.bodySmall)
             }
         },

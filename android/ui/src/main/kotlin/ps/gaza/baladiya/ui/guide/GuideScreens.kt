@@ -52,6 +52,7 @@ import androidx.compose.ui.text.font.FontWeight
 import androidx.compose.ui.text.input.ImeAction
 import androidx.compose.ui.text.style.TextOverflow
 import androidx.compose.ui.unit.dp
+import ps.gaza.baladiya.ui.common.previewText
 import ps.gaza.baladiya.ui.AppEnv
 import ps.gaza.baladiya.ui.LocalPlatform
 import ps.gaza.baladiya.ui.common.EmptyState
@@ -98,6 +99,7 @@ fun GuideScreen(
 
     ScreenScaffold(
         title = strings.guideTitle,
+        shortTitle = strings.tabGuide,
         actions = {
             if (syncing) {
                 CircularProgressIndicator(Modifier.padding(12.dp).size(24.dp), strokeWidth = 2.dp)
@@ -169,7 +171,9 @@ fun GuideScreen(
                     items(services, key = { it.id }) { s ->
                         ListItem(
                             headlineContent = { Text(s.title.text()) },
-                            supportingContent = { Text(s.summary.text(), maxLines = 2, overflow = TextOverflow.Ellipsis) },
+                            supportingContent = {
+                                Text(s.summary.text(), maxLines = 2, overflow = TextOverflow.Ellipsis, modifier = Modifier.previewText())
+                            },
                             modifier = Modifier.clickable { openService(s.id) },
                         )
                         HorizontalDivider()
@@ -214,7 +218,7 @@ private fun HitRow(hit: GuideHit, onClick: () -> Unit) {
                 maxLines = 2,
                 overflow = TextOverflow.Ellipsis,
                 style = LocalTextStyle.current.copy(textDirection = direction),
-                modifier = Modifier.fillMaxWidth(),
+                modifier = Modifier.fillMaxWidth().previewText(),
             )
         },
         modifier = Modifier.clickable(onClick = onClick),

@@ -47,6 +47,7 @@ import androidx.compose.ui.text.style.TextOverflow
 import androidx.compose.ui.text.withLink
 import androidx.compose.ui.text.withStyle
 import androidx.compose.ui.unit.dp
+import ps.gaza.baladiya.ui.common.previewText
 import ps.gaza.baladiya.ui.LocalPlatform
 import ps.gaza.baladiya.ui.Platform
 import ps.gaza.baladiya.ui.common.EmptyState
@@ -148,6 +149,7 @@ private fun NewsRow(n: StoredNews, onClick: () -> Unit) {
                     fontWeight = if (n.read) FontWeight.Normal else FontWeight.Bold,
                     maxLines = 2,
                     overflow = TextOverflow.Ellipsis,
+                    modifier = Modifier.previewText(),
                 )
             }
         },

@@ -7,6 +7,10 @@ import androidx.compose.ui.test.ExperimentalTestApi
 import androidx.compose.ui.test.SkikoComposeUiTest
 import androidx.compose.ui.test.isRoot
 import androidx.compose.ui.test.onAllNodesWithTag
+import androidx.compose.ui.semantics.SemanticsActions
+import androidx.compose.ui.test.SemanticsMatcher
+import androidx.compose.ui.text.TextLayoutResult
+import ps.gaza.baladiya.ui.common.PreviewText
 import ps.gaza.baladiya.ui.common.VARIES
 import java.awt.Rectangle
 
@@ -40,3 +44,23 @@ fun SkikoComposeUiTest.variesBounds(): List<Rectangle> =
         val b = it.boundsInRoot
         Rectangle(b.left.toInt(), b.top.toInt(), b.width.toInt() + 1, b.height.toInt() + 1)
     }
+
+/**
+ * The texts on screen drawn cut short (lines dropped or ellipsized), other than previews marked with
+ * [PreviewText] and text fields (which scroll). At a large font size a cut label or sentence is
+ * something the citizen cannot read.
+ */
+@OptIn(ExperimentalTestApi::class)
+fun SkikoComposeUiTest.cutTexts(): List<String> =
+    onAllNodes(SemanticsMatcher.keyIsDefined(SemanticsActions.GetTextLayoutResult), useUnmergedTree = true)
+        .fetchSemanticsNodes()
+        .filter { PreviewText !in it.config && SemanticsProperties.EditableText !in it.config }
+        .mapNotNull { node ->
+            val layouts = mutableListOf<TextLayoutResult>()
+            node.config[SemanticsActions.GetTextLayoutResult].action?.invoke(layouts)
+            // Lines dropped (a height or maxLines limit) or a line ellipsized. (didOverflowWidth
+            // is set on the desktop for any line narrower than the constraint, so it says nothing.)
+            layouts.firstOrNull()
+                ?.takeIf { l -> l.didOverflowHeight || (0 until l.lineCount).any { l.isLineEllipsized(it) } }
+                ?.layoutInput?.text?.text
+        }

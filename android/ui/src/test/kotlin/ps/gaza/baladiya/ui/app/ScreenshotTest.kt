@@ -70,6 +70,7 @@ class ScreenshotTest {
                         ready(models, language) && models.news.unreadCount.value == unread
                     }
                     settle()
+                    assertNothingCut()
                     capture() to variesBounds()
                 }
             }
@@ -98,6 +99,12 @@ class ScreenshotTest {
                 println("render of $golden differed (attempt $attempt), rendering again")
             }
         }
+    }
+
+    /** No text on screen is cut short (see [cutTexts]): a regression, not a flaky render. */
+    private fun SkikoComposeUiTest.assertNothingCut() {
+        val cut = cutTexts()
+        if (cut.isNotEmpty()) throw IllegalStateException("text cut short on screen: $cut")
     }
 
     /** Let what the last answer started finish drawing (a recomposition, a layout pass). */
@@ -232,6 +239,7 @@ class ScreenshotTest {
                         vm.setPhone("٠٥٩٩ ١٢٣ ٤٥٦")
                     }
                     settle()
+                    assertNothingCut()
                     capture() to variesBounds()
                 }
             }
