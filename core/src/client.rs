@@ -1,5 +1,9 @@
-//! `Baladiya`: the one object a shell or the CLI holds. Reads are answered from the local store at
-//! once; network work (sync) runs on the caller's tokio runtime and writes in one short transaction.
+//! `Baladiya`: the one object a shell or the CLI holds, a facade over the feature services —
+//! [`Guide`], [`Complaints`], [`Bills`], [`News`] — each owning its store access and network
+//! calls. The facade opens the store and the HTTP clients, composes the services, and is the one
+//! place that raises [`Event`]s (the services return reports, or announce through a callback the
+//! facade gives them). Reads are answered from the local store at once; network work runs on the
+//! caller's tokio runtime and writes in one short transaction.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -9,16 +13,16 @@ use baladiya_wire::{Category, Department, Service, Violation};
 use crate::api::{ApiClient, HttpSettings};
 use crate::bills::{BillLookup, Bills, SavedAccount};
 use crate::clock::{Clock, SystemClock};
+use crate::complaints::service::Complaints;
 use crate::complaints::{
     self, flush::FlushReport, refresh::RefreshReport, Area, Complaint, ComplaintDraft, PhotoChoice,
 };
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::events::{Event, Events, Listener};
 use crate::guide::search::SearchHit;
 use crate::guide::{service::Guide, sync::GuideSyncReport};
 use crate::news::{News, NewsReport, StoredNews};
 use crate::open311::{AttributeDef, ComplaintCategory, Open311Client, Open311Config};
-use crate::photo;
 use crate::store::{Store, StoreRecovery};
 use crate::throughput::Throughput;
 use crate::usage::{self, DataUsage, Feature, StoreMeter};
@@ -65,20 +69,9 @@ pub struct Baladiya {
     guide: Guide,
     bills: Bills,
     news: News,
-    open311: Open311Client,
+    complaints: Complaints,
     clock: Arc<dyn Clock>,
-    area: Area,
     events: Arc<Events>,
-    /// The complaints' announcements, turned into events for the listeners.
-    announce: complaints::Announce,
-    /// One flush at a time: a second caller waits and then finds the queue already sent.
-    flushing: tokio::sync::Mutex<()>,
-    /// The complaint a flush is sending right now (not to be edited or cancelled meanwhile).
-    in_flight: std::sync::Mutex<Option<String>>,
-    /// The link's throughput from recent transfers (photo sizes on a slow link).
-    throughput: Arc<Throughput>,
-    /// The shell says the network is metered (until told otherwise, it is).
-    metered: std::sync::atomic::AtomicBool,
 }
 
 impl Baladiya {
@@ -101,19 +94,20 @@ impl Baladiya {
         let announce: complaints::Announce =
             Arc::new(move |e: complaints::ComplaintEvent| to_listeners.emit(&Event::from(e)));
         Ok(Baladiya {
-            announce,
+            complaints: Complaints::new(
+                Arc::clone(&store),
+                open311,
+                Arc::clone(&config.clock),
+                config.area,
+                throughput,
+                announce,
+            ),
             guide: Guide::new(Arc::clone(&store), Arc::clone(&api)),
             bills: Bills::new(Arc::clone(&store), Arc::clone(&api), Arc::clone(&config.clock)),
             news: News::new(Arc::clone(&store), api),
             store,
-            open311,
             clock: config.clock,
-            area: config.area,
             events,
-            flushing: tokio::sync::Mutex::new(()),
-            in_flight: std::sync::Mutex::new(None),
-            throughput,
-            metered: std::sync::atomic::AtomicBool::new(true),
         })
     }
 
@@ -193,159 +187,96 @@ impl Baladiya {
     }
 }
 
-/// Complaints and suggestions.
+/// Complaints and suggestions ([`Complaints`]).
 impl Baladiya {
     /// The language asked of the complaints server from now on (`ar`, `en`): the app's, when the
     /// citizen switches it. The cached categories keep their names until the next refresh.
     pub fn set_complaints_locale(&self, locale: &str) {
-        self.open311.set_locale(locale);
+        self.complaints.set_locale(locale)
     }
 
     /// Fetch the complaint categories and their definitions into the offline cache.
     pub async fn refresh_complaint_categories(&self) -> Result<usize> {
-        complaints::categories::refresh(&self.store, &self.open311).await
+        self.complaints.refresh_categories().await
     }
 
     /// The cached categories (complaints and suggestions), in the server's order.
     pub fn complaint_categories(&self) -> Result<Vec<ComplaintCategory>> {
-        self.store.read(complaints::categories::list)
+        self.complaints.categories()
     }
 
     /// The attributes to fill in for one category (empty when it has none).
     pub fn complaint_definition(&self, code: &str) -> Result<Vec<AttributeDef>> {
-        match self.store.read(|c| complaints::categories::get(c, code))? {
-            Some((_, definition)) => Ok(definition.unwrap_or_default()),
-            None => Err(Error::NotFound(format!("category {code}"))),
-        }
+        self.complaints.definition(code)
     }
 
-    /// File a complaint with no network: check it against the cached definition, prepare the
-    /// photos (downscaled, re-encoded, metadata stripped), and write it to the outbox with them in
-    /// one transaction. Returns the tracking number at once; sending happens on `flush`.
+    /// File a complaint with no network ([`Complaints::submit`]); returns the tracking number at
+    /// once; sending happens on `flush`.
     pub fn submit_complaint(&self, draft: ComplaintDraft, photos: &[Vec<u8>]) -> Result<String> {
-        self.submit_complaint_with(draft, photos, PhotoChoice::default())
+        self.complaints.submit(draft, photos)
     }
 
-    /// [`Baladiya::submit_complaint`] with the citizen's choice for the photos: on a link the
-    /// core has seen to be slow ([`crate::throughput`]) they are prepared smaller
-    /// ([`photo::PhotoSize::SLOW_LINK`]) unless `full_quality`; `on_unmetered_only` keeps them
-    /// until the shell reports a network that is not metered ([`Baladiya::set_metered`]).
+    /// [`Baladiya::submit_complaint`] with the citizen's choice for the photos
+    /// ([`Complaints::submit_with`]).
     pub fn submit_complaint_with(
         &self,
         draft: ComplaintDraft,
         photos: &[Vec<u8>],
         choice: PhotoChoice,
     ) -> Result<String> {
-        let draft = self.checked(draft)?;
-        if photos.len() > photo::MAX_PHOTOS {
-            return Err(Error::validation("photos", format!("at most {} photos", photo::MAX_PHOTOS)));
-        }
-        let size = if !choice.full_quality && self.throughput.slow() {
-            photo::PhotoSize::SLOW_LINK
-        } else {
-            photo::PhotoSize::FULL
-        };
-        let prepared = photos
-            .iter()
-            .map(|p| photo::prepare_sized(p, size).map(|x| x.jpeg))
-            .collect::<Result<Vec<_>>>()?;
-        let now = self.clock.now_ms();
-        self.store.write(|tx| {
-            let id = complaints::outbox::insert(tx, &draft, &prepared, now)?;
-            if choice.on_unmetered_only && !prepared.is_empty() {
-                complaints::outbox::set_photos_unmetered_only(tx, &id)?;
-            }
-            Ok(id)
-        })
+        self.complaints.submit_with(draft, photos, choice)
     }
 
     /// The link's throughput in bytes per second as recent transfers measured it (none yet after
     /// opening).
     pub fn link_throughput(&self) -> Option<u64> {
-        self.throughput.estimate()
+        self.complaints.link_throughput()
     }
 
     /// The shell tells whether the network is metered (mobile data) or not (Wi-Fi); photos the
     /// citizen chose to send on Wi-Fi go only while it is not. Until told, it is metered.
     pub fn set_metered(&self, metered: bool) {
-        self.metered.store(metered, std::sync::atomic::Ordering::Relaxed);
-    }
-
-    fn checked(&self, draft: ComplaintDraft) -> Result<ComplaintDraft> {
-        let (known, entry) = self.store.read(|c| {
-            Ok((
-                complaints::categories::any_cached(c)?,
-                complaints::categories::get(c, draft.service_code.trim())?,
-            ))
-        })?;
-        let (category, definition) = match &entry {
-            Some((c, d)) => (Some(c), d.as_deref()),
-            None => (None, None),
-        };
-        complaints::validate::check(draft, known, category, definition, &self.area)
+        self.complaints.set_metered(metered)
     }
 
     /// Every complaint on this phone, newest first, with its state and history.
     pub fn complaints(&self) -> Result<Vec<Complaint>> {
-        self.store.read(complaints::outbox::list)
+        self.complaints.list()
     }
 
     pub fn complaint(&self, local_id: &str) -> Result<Complaint> {
-        self.store.read(|c| complaints::outbox::get(c, local_id))
+        self.complaints.get(local_id)
     }
 
     /// Withdraw a complaint that has not left the phone (or that the server refused).
     pub fn cancel_complaint(&self, local_id: &str) -> Result<()> {
-        self.not_in_flight(local_id)?;
-        self.store.write(|tx| complaints::outbox::cancel(tx, local_id))
+        self.complaints.cancel(local_id)
     }
 
     /// Replace a refused (or not yet attempted) complaint's draft and queue it again.
     pub fn edit_complaint(&self, local_id: &str, draft: ComplaintDraft) -> Result<()> {
-        self.not_in_flight(local_id)?;
-        let draft = self.checked(draft)?;
-        self.store.write(|tx| complaints::outbox::replace_draft(tx, local_id, &draft))
+        self.complaints.edit(local_id, draft)
     }
 
     /// Queue a refused complaint again unchanged.
     pub fn resend_complaint(&self, local_id: &str) -> Result<()> {
-        self.not_in_flight(local_id)?;
-        self.store.write(|tx| complaints::outbox::requeue(tx, local_id))
-    }
-
-    fn not_in_flight(&self, local_id: &str) -> Result<()> {
-        let busy = self.in_flight.lock().unwrap_or_else(|p| p.into_inner()).as_deref() == Some(local_id);
-        if busy {
-            return Err(Error::validation("local_id", "being sent right now"));
-        }
-        Ok(())
+        self.complaints.resend(local_id)
     }
 
     /// Send every queued complaint now (the citizen asked, or the network came back).
     pub async fn flush_complaints(&self) -> Result<FlushReport> {
-        self.flush(true, None).await
+        self.complaints.flush(true, None).await
     }
 
     /// Send what is due by its retry schedule, stopping at `deadline_ms` on the core's clock.
     pub async fn flush(&self, force: bool, deadline_ms: Option<i64>) -> Result<FlushReport> {
-        let _one_at_a_time = self.flushing.lock().await;
-        let flusher = complaints::flush::Flusher {
-            store: &self.store,
-            client: &self.open311,
-            clock: self.clock.as_ref(),
-            announce: &self.announce,
-            in_flight: &self.in_flight,
-            metered: self.metered.load(std::sync::atomic::Ordering::Relaxed),
-        };
-        complaints::extensions::around(&self.store, &self.open311, flusher.run(force, deadline_ms)).await
+        self.complaints.flush(force, deadline_ms).await
     }
 
     /// Bring status changes and replies for the citizen's sent complaints; raises one event per
     /// new history entry.
     pub async fn refresh_complaints(&self) -> Result<RefreshReport> {
-        let refresh =
-            complaints::refresh::refresh(&self.store, &self.open311, self.clock.as_ref(), &self.announce);
-        complaints::extensions::around(&self.store, &self.open311, refresh).await
+        self.complaints.refresh().await
     }
 }
 

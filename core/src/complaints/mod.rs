@@ -11,6 +11,8 @@
 //! - [`transport`]: what those three need from an Open311 server, as a trait (the real client,
 //!   or a scripted server in the table tests of `flush_tests.rs`).
 //! - [`categories`]: the cached Open311 categories and definitions.
+//! - [`service`]: all of it as the feature service the facade composes ([`service::Complaints`]:
+//!   the outbox's state, its store and its Open311 client).
 //! - [`extensions`]: the extension fields the server refused, remembered in the store.
 
 pub mod backoff;
@@ -20,6 +22,7 @@ pub mod flush;
 pub mod outbox;
 pub mod photos;
 pub mod refresh;
+pub mod service;
 pub mod transport;
 pub mod validate;
 

@@ -1,0 +1,205 @@
+//! Complaints as a feature service: the outbox's state (one flush at a time, the complaint in
+//! flight, whether the network is metered), its store access and its Open311 client. Events go
+//! out through the [`Announce`] callback the facade gives it ([`crate::Baladiya`] turns each into
+//! an [`crate::Event`]); the state machines it drives ([`super::flush`], [`super::refresh`]) are
+//! generic over [`super::transport::Open311Transport`] and tested on their own.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use super::flush::FlushReport;
+use super::refresh::RefreshReport;
+use super::{Announce, Area, Complaint, ComplaintDraft, PhotoChoice};
+use crate::clock::Clock;
+use crate::error::{Error, Result};
+use crate::open311::{AttributeDef, ComplaintCategory, Open311Client};
+use crate::photo;
+use crate::store::Store;
+use crate::throughput::Throughput;
+
+pub struct Complaints {
+    store: Arc<Store>,
+    open311: Open311Client,
+    clock: Arc<dyn Clock>,
+    /// Complaints must point inside it (or give an address).
+    area: Area,
+    announce: Announce,
+    /// One flush at a time: a second caller waits and then finds the queue already sent.
+    flushing: tokio::sync::Mutex<()>,
+    /// The complaint a flush is sending right now (not to be edited or cancelled meanwhile).
+    in_flight: Mutex<Option<String>>,
+    /// The link's throughput from recent transfers (photo sizes on a slow link).
+    throughput: Arc<Throughput>,
+    /// The shell says the network is metered (until told otherwise, it is).
+    metered: AtomicBool,
+}
+
+impl Complaints {
+    pub fn new(
+        store: Arc<Store>,
+        open311: Open311Client,
+        clock: Arc<dyn Clock>,
+        area: Area,
+        throughput: Arc<Throughput>,
+        announce: Announce,
+    ) -> Complaints {
+        Complaints {
+            store,
+            open311,
+            clock,
+            area,
+            announce,
+            flushing: tokio::sync::Mutex::new(()),
+            in_flight: Mutex::new(None),
+            throughput,
+            metered: AtomicBool::new(true),
+        }
+    }
+}
+
+impl Complaints {
+    /// The language asked of the complaints server from now on (`ar`, `en`): the app's, when the
+    /// citizen switches it. The cached categories keep their names until the next refresh.
+    pub fn set_locale(&self, locale: &str) {
+        self.open311.set_locale(locale);
+    }
+
+    /// Fetch the complaint categories and their definitions into the offline cache.
+    pub async fn refresh_categories(&self) -> Result<usize> {
+        super::categories::refresh(&self.store, &self.open311).await
+    }
+
+    /// The cached categories (complaints and suggestions), in the server's order.
+    pub fn categories(&self) -> Result<Vec<ComplaintCategory>> {
+        self.store.read(super::categories::list)
+    }
+
+    /// The attributes to fill in for one category (empty when it has none).
+    pub fn definition(&self, code: &str) -> Result<Vec<AttributeDef>> {
+        match self.store.read(|c| super::categories::get(c, code))? {
+            Some((_, definition)) => Ok(definition.unwrap_or_default()),
+            None => Err(Error::NotFound(format!("category {code}"))),
+        }
+    }
+
+    /// File a complaint with no network: check it against the cached definition, prepare the
+    /// photos (downscaled, re-encoded, metadata stripped), and write it to the outbox with them in
+    /// one transaction. Returns the tracking number at once; sending happens on `flush`.
+    pub fn submit(&self, draft: ComplaintDraft, photos: &[Vec<u8>]) -> Result<String> {
+        self.submit_with(draft, photos, PhotoChoice::default())
+    }
+
+    /// [`Complaints::submit`] with the citizen's choice for the photos: on a link the
+    /// core has seen to be slow ([`crate::throughput`]) they are prepared smaller
+    /// ([`photo::PhotoSize::SLOW_LINK`]) unless `full_quality`; `on_unmetered_only` keeps them
+    /// until the shell reports a network that is not metered ([`Complaints::set_metered`]).
+    pub fn submit_with(
+        &self,
+        draft: ComplaintDraft,
+        photos: &[Vec<u8>],
+        choice: PhotoChoice,
+    ) -> Result<String> {
+        let draft = self.checked(draft)?;
+        if photos.len() > photo::MAX_PHOTOS {
+            return Err(Error::validation("photos", format!("at most {} photos", photo::MAX_PHOTOS)));
+        }
+        let size = if !choice.full_quality && self.throughput.slow() {
+            photo::PhotoSize::SLOW_LINK
+        } else {
+            photo::PhotoSize::FULL
+        };
+        let prepared = photos
+            .iter()
+            .map(|p| photo::prepare_sized(p, size).map(|x| x.jpeg))
+            .collect::<Result<Vec<_>>>()?;
+        let now = self.clock.now_ms();
+        self.store.write(|tx| {
+            let id = super::outbox::insert(tx, &draft, &prepared, now)?;
+            if choice.on_unmetered_only && !prepared.is_empty() {
+                super::outbox::set_photos_unmetered_only(tx, &id)?;
+            }
+            Ok(id)
+        })
+    }
+
+    /// The link's throughput in bytes per second as recent transfers measured it (none yet after
+    /// opening).
+    pub fn link_throughput(&self) -> Option<u64> {
+        self.throughput.estimate()
+    }
+
+    /// The shell tells whether the network is metered (mobile data) or not (Wi-Fi); photos the
+    /// citizen chose to send on Wi-Fi go only while it is not. Until told, it is metered.
+    pub fn set_metered(&self, metered: bool) {
+        self.metered.store(metered, Ordering::Relaxed);
+    }
+
+    fn checked(&self, draft: ComplaintDraft) -> Result<ComplaintDraft> {
+        let (known, entry) = self.store.read(|c| {
+            Ok((super::categories::any_cached(c)?, super::categories::get(c, draft.service_code.trim())?))
+        })?;
+        let (category, definition) = match &entry {
+            Some((c, d)) => (Some(c), d.as_deref()),
+            None => (None, None),
+        };
+        super::validate::check(draft, known, category, definition, &self.area)
+    }
+
+    /// Every complaint on this phone, newest first, with its state and history.
+    pub fn list(&self) -> Result<Vec<Complaint>> {
+        self.store.read(super::outbox::list)
+    }
+
+    pub fn get(&self, local_id: &str) -> Result<Complaint> {
+        self.store.read(|c| super::outbox::get(c, local_id))
+    }
+
+    /// Withdraw a complaint that has not left the phone (or that the server refused).
+    pub fn cancel(&self, local_id: &str) -> Result<()> {
+        self.not_in_flight(local_id)?;
+        self.store.write(|tx| super::outbox::cancel(tx, local_id))
+    }
+
+    /// Replace a refused (or not yet attempted) complaint's draft and queue it again.
+    pub fn edit(&self, local_id: &str, draft: ComplaintDraft) -> Result<()> {
+        self.not_in_flight(local_id)?;
+        let draft = self.checked(draft)?;
+        self.store.write(|tx| super::outbox::replace_draft(tx, local_id, &draft))
+    }
+
+    /// Queue a refused complaint again unchanged.
+    pub fn resend(&self, local_id: &str) -> Result<()> {
+        self.not_in_flight(local_id)?;
+        self.store.write(|tx| super::outbox::requeue(tx, local_id))
+    }
+
+    fn not_in_flight(&self, local_id: &str) -> Result<()> {
+        let busy = self.in_flight.lock().unwrap_or_else(|p| p.into_inner()).as_deref() == Some(local_id);
+        if busy {
+            return Err(Error::validation("local_id", "being sent right now"));
+        }
+        Ok(())
+    }
+
+    /// Send what is due by its retry schedule, stopping at `deadline_ms` on the core's clock.
+    pub async fn flush(&self, force: bool, deadline_ms: Option<i64>) -> Result<FlushReport> {
+        let _one_at_a_time = self.flushing.lock().await;
+        let flusher = super::flush::Flusher {
+            store: &self.store,
+            client: &self.open311,
+            clock: self.clock.as_ref(),
+            announce: &self.announce,
+            in_flight: &self.in_flight,
+            metered: self.metered.load(Ordering::Relaxed),
+        };
+        super::extensions::around(&self.store, &self.open311, flusher.run(force, deadline_ms)).await
+    }
+
+    /// Bring status changes and replies for the citizen's sent complaints; announces each new
+    /// history entry.
+    pub async fn refresh(&self) -> Result<RefreshReport> {
+        let refresh =
+            super::refresh::refresh(&self.store, &self.open311, self.clock.as_ref(), &self.announce);
+        super::extensions::around(&self.store, &self.open311, refresh).await
+    }
+}
