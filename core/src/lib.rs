@@ -1,9 +1,22 @@
 //! Baladiya's client core: everything the apps do, without any platform or FFI code.
 //!
-//! - [`client::Baladiya`]: the object shells hold (through the bindings crate).
+//! The facade, and the only place events are raised:
+//! - [`client::Baladiya`]: the object shells hold (through the bindings crate); it composes the
+//!   feature services below. [`background`]: one background sync over them, within a budget.
+//! - [`events`]: the [`Event`]s and their listeners.
+//!
+//! Feature services, each owning its store access and network calls:
 //! - [`guide`]: the offline procedures and violations guide, its sync and search.
+//! - [`complaints`]: the outbox (filed offline, sent exactly once), its photos, status refresh;
+//!   its state machines generic over [`complaints::transport::Open311Transport`].
+//! - [`bills`]: bill lookup, saved accounts, the offline copy.
+//! - [`news`]: the offline news.
+//!
+//! Below them:
+//! - [`open311`]: the GeoReport v2 client. [`api`]: the HTTP client of the municipal API;
+//!   [`transfer`]: its progress-based timeouts.
 //! - [`store`]: the SQLite database and its migrations.
-//! - [`api`]: the HTTP client of the municipal API.
+//! - [`clock`]: time as the core sees it (a fake one in tests).
 //! - [`text`]: Arabic-aware folding for search and digit input.
 //! - [`usage`]: bytes moved per feature, counted at the HTTP client.
 
