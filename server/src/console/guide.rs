@@ -19,7 +19,7 @@ use maud::{html, Markup};
 
 use super::accounts::AccountRole;
 use super::pages::{self, Lang};
-use super::{bad_form, field, form_pairs, internal, query, ConsoleState, Staff};
+use super::{field, internal, query, ConsoleState, Staff};
 use crate::catalogue;
 use crate::error::ApiError;
 use crate::open311::submit::ascii_digits;
@@ -455,10 +455,10 @@ pub(crate) async fn save(
     body: Bytes,
 ) -> Response {
     let lang = staff.lang;
-    let Some(pairs) = form_pairs(&body) else { return bad_form(lang) };
-    if let Err(r) = staff.check_csrf(field(&pairs, "csrf")) {
-        return r;
-    }
+    let pairs = match staff.posted_form(&body) {
+        Ok(pairs) => pairs,
+        Err(refused) => return refused,
+    };
     if !may_edit(&staff) {
         return staff.forbidden();
     }

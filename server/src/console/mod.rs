@@ -189,6 +189,13 @@ impl Staff {
     }
 
     /// The form's CSRF token matches the session's (constant time).
+    /// A form this session posted: its fields, once it parsed and its CSRF token matched.
+    fn posted_form(&self, body: &[u8]) -> Result<Vec<(String, String)>, Response> {
+        let pairs = form_pairs(body).ok_or_else(|| bad_form(self.lang))?;
+        self.check_csrf(field(&pairs, "csrf"))?;
+        Ok(pairs)
+    }
+
     fn check_csrf(&self, given: Option<&str>) -> Result<(), Response> {
         let given = given.unwrap_or("");
         if !given.is_empty() && bool::from(given.as_bytes().ct_eq(self.session.csrf.as_bytes())) {
@@ -424,9 +431,8 @@ async fn logout(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let Some(pairs) = form_pairs(&body) else { return bad_form(staff.lang) };
-    if let Err(r) = staff.check_csrf(field(&pairs, "csrf")) {
-        return r;
+    if let Err(refused) = staff.posted_form(&body) {
+        return refused;
     }
     let hash = staff.session.token_hash.clone();
     staff.audit(&st, "sign_out", None, None).await;
@@ -843,10 +849,10 @@ async fn action(
     body: Bytes,
 ) -> Response {
     let lang = staff.lang;
-    let Some(pairs) = form_pairs(&body) else { return bad_form(lang) };
-    if let Err(r) = staff.check_csrf(field(&pairs, "csrf")) {
-        return r;
-    }
+    let pairs = match staff.posted_form(&body) {
+        Ok(pairs) => pairs,
+        Err(refused) => return refused,
+    };
     let role = match staff.request_role() {
         Ok(r) => r,
         Err(resp) => return resp,
@@ -937,10 +943,10 @@ async fn note(
     body: Bytes,
 ) -> Response {
     let lang = staff.lang;
-    let Some(pairs) = form_pairs(&body) else { return bad_form(lang) };
-    if let Err(r) = staff.check_csrf(field(&pairs, "csrf")) {
-        return r;
-    }
+    let pairs = match staff.posted_form(&body) {
+        Ok(pairs) => pairs,
+        Err(refused) => return refused,
+    };
     let role = match staff.request_role() {
         Ok(r) => r,
         Err(resp) => return resp,
@@ -1163,10 +1169,10 @@ async fn accounts_view_with(
 
 async fn accounts_action(staff: Staff, State(st): State<Arc<ConsoleState>>, body: Bytes) -> Response {
     let lang = staff.lang;
-    let Some(pairs) = form_pairs(&body) else { return bad_form(lang) };
-    if let Err(r) = staff.check_csrf(field(&pairs, "csrf")) {
-        return r;
-    }
+    let pairs = match staff.posted_form(&body) {
+        Ok(pairs) => pairs,
+        Err(refused) => return refused,
+    };
     if staff.account().role != AccountRole::Admin {
         return staff.forbidden();
     }

@@ -14,7 +14,7 @@ use maud::{html, Markup};
 
 use super::accounts::AccountRole;
 use super::pages::{self, Lang};
-use super::{bad_form, field, form_pairs, internal, ConsoleState, Staff};
+use super::{field, internal, ConsoleState, Staff};
 use crate::news::{self, store, Publish};
 
 const CATEGORIES: [(NewsCategory, &str, &str, &str); 5] = [
@@ -226,10 +226,10 @@ pub(crate) async fn page(
 
 pub(crate) async fn submit(staff: Staff, State(st): State<Arc<ConsoleState>>, body: Bytes) -> Response {
     let lang = staff.lang;
-    let Some(pairs) = form_pairs(&body) else { return bad_form(lang) };
-    if let Err(r) = staff.check_csrf(field(&pairs, "csrf")) {
-        return r;
-    }
+    let pairs = match staff.posted_form(&body) {
+        Ok(pairs) => pairs,
+        Err(refused) => return refused,
+    };
     if !may_edit(&staff) {
         return staff.forbidden();
     }
@@ -265,9 +265,8 @@ pub(crate) async fn withdraw(
     body: Bytes,
 ) -> Response {
     let lang = staff.lang;
-    let Some(pairs) = form_pairs(&body) else { return bad_form(lang) };
-    if let Err(r) = staff.check_csrf(field(&pairs, "csrf")) {
-        return r;
+    if let Err(refused) = staff.posted_form(&body) {
+        return refused;
     }
     if !may_edit(&staff) {
         return staff.forbidden();
@@ -295,10 +294,10 @@ pub(crate) async fn important(
     body: Bytes,
 ) -> Response {
     let lang = staff.lang;
-    let Some(pairs) = form_pairs(&body) else { return bad_form(lang) };
-    if let Err(r) = staff.check_csrf(field(&pairs, "csrf")) {
-        return r;
-    }
+    let pairs = match staff.posted_form(&body) {
+        Ok(pairs) => pairs,
+        Err(refused) => return refused,
+    };
     if !may_edit(&staff) {
         return staff.forbidden();
     }
