@@ -1,4 +1,4 @@
-//! Table tests of the outbox's transitions: the real store (a temporary SQLite file), a scripted
+//! Table tests of the outbox's transitions (and of the refresh that follows sent complaints): the real store (a temporary SQLite file), a scripted
 //! Open311 server ([`FakeServer`], an [`Open311Transport`]) and a [`FakeClock`]. No network, no
 //! sleeping: each runs in milliseconds, beside the end-to-end tests against the real server
 //! (`tests/tests/complaints*.rs`), which stay.
@@ -16,7 +16,7 @@ use super::{Announce, ComplaintDraft, ComplaintEvent, ComplaintState, GeoPoint};
 use crate::clock::{Clock, FakeClock};
 use crate::error::{Error, Result};
 use crate::open311::upload::{UploadError, UploadResult, UploadState};
-use crate::open311::{Created, FormField, RemoteRequest};
+use crate::open311::{Created, FormField, RemoteRequest, RemoteUpdate};
 use crate::store::Store;
 use crate::transfer::ProgressFn;
 
@@ -51,6 +51,11 @@ struct ServerState {
     uploads: HashMap<String, Vec<u8>>,
     /// The next PATCHes fail with a timeout having moved nothing.
     failing_patches: u32,
+    /// A POST is answered with a token only (the id is assigned later: `tokens`).
+    token_only: bool,
+    tokens: HashMap<String, String>,
+    /// What `requests.json` says of each request id.
+    remote: HashMap<String, RemoteRequest>,
 }
 
 #[derive(Default)]
@@ -109,17 +114,25 @@ impl Open311Transport for FakeServer {
             Answer::AcceptThenHang => std::future::pending().await,
             Answer::Accept => {
                 let id = created.unwrap_or_default();
-                Ok(Created { token: Some(format!("tok-{id}")), id: Some(id), notice: None })
+                let token = Some(format!("tok-{id}"));
+                if self.state().token_only {
+                    return Ok(Created { id: None, token, notice: None });
+                }
+                Ok(Created { token, id: Some(id), notice: None })
             }
         }
     }
 
-    async fn requests(&self, _ids: &[String], _updated_after: Option<&str>) -> Result<Vec<RemoteRequest>> {
-        Ok(Vec::new())
+    async fn requests(&self, ids: &[String], _updated_after: Option<&str>) -> Result<Vec<RemoteRequest>> {
+        let mut s = self.state();
+        s.log.push(format!("requests {}", ids.join(",")));
+        Ok(ids.iter().filter_map(|id| s.remote.get(id).cloned()).collect())
     }
 
-    async fn resolve_token(&self, _token: &str) -> Result<Option<String>> {
-        Ok(None)
+    async fn resolve_token(&self, token: &str) -> Result<Option<String>> {
+        let mut s = self.state();
+        s.log.push(format!("token {token}"));
+        Ok(s.tokens.get(token).cloned())
     }
 
     async fn supports_uploads(&self) -> Result<bool> {
@@ -573,4 +586,92 @@ async fn a_flush_stops_at_its_deadline_on_the_core_clock() {
     assert_eq!(report.remaining, 1);
     let report = phone.flush_until(false, Some(phone.clock.now_ms() + 1)).await.expect("flushed");
     assert_eq!((report.sent.len(), report.out_of_time), (1, false));
+}
+
+impl Phone {
+    async fn refresh(&self) -> super::refresh::RefreshReport {
+        super::refresh::refresh(&self.store, &self.server, &self.clock, &self.announce)
+            .await
+            .expect("the refresh itself works")
+    }
+}
+
+fn remote(id: &str, status: &str, updates: &[(&str, &str)]) -> RemoteRequest {
+    RemoteRequest {
+        id: id.into(),
+        status: status.into(),
+        detailed_status: None,
+        status_notes: None,
+        updated_datetime: updates.last().map(|_| format!("2026-09-01T10:0{}:00Z", updates.len())),
+        updates: updates
+            .iter()
+            .enumerate()
+            .map(|(i, (uid, text))| RemoteUpdate {
+                update_id: (*uid).into(),
+                status: status.into(),
+                detailed_status: None,
+                description: (*text).into(),
+                media_url: None,
+                updated_datetime: format!("2026-09-01T10:0{}:00Z", i + 1),
+            })
+            .collect(),
+    }
+}
+
+#[tokio::test]
+async fn refresh_resolves_a_token_then_announces_each_new_entry_once() {
+    let phone = Phone::new();
+    phone.server.state().token_only = true;
+    let id = phone.file("a", &[]);
+    assert_eq!(phone.flush(false).await.sent.len(), 1);
+    assert_eq!(phone.complaint(&id).server_id, None, "only a token so far");
+
+    // The server has not assigned an id yet: nothing to ask about.
+    let report = phone.refresh().await;
+    assert_eq!(report.checked, 0);
+    assert_eq!(phone.server.log().last().map(String::as_str), Some("token tok-R1"));
+
+    // Now it has, and the department has answered.
+    {
+        let mut s = phone.server.state();
+        s.tokens.insert("tok-R1".into(), "R1".into());
+        s.remote
+            .insert("R1".into(), remote("R1", "open", &[("u1", "received"), ("u2", "a crew is on its way")]));
+    }
+    phone.heard();
+    let report = phone.refresh().await;
+    assert_eq!((report.checked, report.changed, report.new_updates), (1, 1, 2));
+    assert_eq!(phone.complaint(&id).server_id.as_deref(), Some("R1"));
+    let announced: Vec<String> = phone
+        .heard()
+        .into_iter()
+        .filter_map(|e| match e {
+            ComplaintEvent::Updated { update, .. } => Some(update.description),
+            _ => None,
+        })
+        .collect();
+    // The server's record of the creation is history, not news: the citizen sent it.
+    assert_eq!(announced, ["a crew is on its way"]);
+
+    // Asked again with nothing new: nothing announced, nothing stored twice.
+    let report = phone.refresh().await;
+    assert_eq!((report.checked, report.new_updates), (1, 0));
+    assert!(phone.heard().is_empty());
+    assert_eq!(phone.complaint(&id).updates.len(), 2);
+}
+
+#[tokio::test]
+async fn a_closed_complaint_is_watched_for_a_week_on_the_clock() {
+    let phone = Phone::new();
+    let id = phone.file("a", &[]);
+    phone.flush(false).await;
+    phone.server.state().remote.insert("R1".into(), remote("R1", "closed", &[("u1", "fixed")]));
+    // Dates the server wrote (in `remote`) are older than the fake clock's start.
+    assert_eq!(phone.refresh().await.checked, 1);
+    assert_eq!(phone.complaint(&id).status.as_deref(), Some("closed"));
+
+    phone.clock.advance(6 * 24 * 3600 * SECOND);
+    assert_eq!(phone.refresh().await.checked, 1, "within the week since it was sent");
+    phone.clock.advance(2 * 24 * 3600 * SECOND);
+    assert_eq!(phone.refresh().await.checked, 0, "closed and quiet for over a week");
 }
