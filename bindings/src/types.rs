@@ -150,9 +150,28 @@ pub struct GuideHit {
     pub summary_highlights: Vec<TextSpan>,
 }
 
-/// Byte ranges of `text` as UTF-16 spans.
+/// Byte ranges of `text` as UTF-16 spans, in one pass over the text however many ranges there
+/// are (the search gives them sorted; any others are still converted, counting from the start
+/// again). A boundary inside a character counts the characters that start before it.
 fn utf16_spans(text: &str, ranges: &[std::ops::Range<usize>]) -> Vec<TextSpan> {
-    let at = |byte: usize| text.get(..byte).map_or(0, |s| s.encode_utf16().count()) as u32;
+    let mut chars = text.char_indices().peekable();
+    let (mut byte, mut unit) = (0usize, 0u32);
+    let mut at = |target: usize| -> u32 {
+        if target < byte {
+            // Out of order: count from the start again.
+            chars = text.char_indices().peekable();
+            (byte, unit) = (0, 0);
+        }
+        while let Some(&(i, c)) = chars.peek() {
+            if i >= target {
+                break;
+            }
+            unit += c.len_utf16() as u32;
+            byte = i + c.len_utf8();
+            chars.next();
+        }
+        unit
+    };
     ranges.iter().map(|r| TextSpan { start: at(r.start), end: at(r.end) }).collect()
 }
 
@@ -546,4 +565,39 @@ pub struct DataUsage {
     pub feature: String,
     pub bytes_sent: u64,
     pub bytes_received: u64,
+}
+
+#[cfg(test)]
+mod utf16_tests {
+    use super::utf16_spans;
+
+    /// What the spans must be: each boundary's UTF-16 length of the text before it.
+    fn naive(text: &str, ranges: &[std::ops::Range<usize>]) -> Vec<(u32, u32)> {
+        let at = |b: usize| text[..b].encode_utf16().count() as u32;
+        ranges.iter().map(|r| (at(r.start), at(r.end))).collect()
+    }
+
+    #[test]
+    fn spans_in_one_pass_match_counting_each_boundary_from_the_start() {
+        let text = "رخصة بناء 🏗️ في الرمال — building permit";
+        let words: Vec<std::ops::Range<usize>> = text
+            .split(' ')
+            .scan(0, |at, w| {
+                let r = *at..*at + w.len();
+                *at += w.len() + 1;
+                Some(r)
+            })
+            .collect();
+        let got: Vec<(u32, u32)> = utf16_spans(text, &words).iter().map(|s| (s.start, s.end)).collect();
+        assert_eq!(got, naive(text, &words));
+        // Out of order, empty, and the whole text.
+        let odd = [words[3].clone(), words[0].clone(), 4..4, 0..text.len()];
+        let got: Vec<(u32, u32)> = utf16_spans(text, &odd).iter().map(|s| (s.start, s.end)).collect();
+        assert_eq!(got, naive(text, &odd));
+        // The emoji takes two UTF-16 units (a surrogate pair) and its variation selector one.
+        assert_eq!(
+            utf16_spans(text, &[words[2].clone()])[0].end - utf16_spans(text, &[words[2].clone()])[0].start,
+            3
+        );
+    }
 }
