@@ -15,35 +15,19 @@ use serde::de::DeserializeOwned;
 use crate::error::{Error, Result};
 use crate::throughput::Throughput;
 use crate::transfer::{ProgressFn, Watch, WatchedBody};
-use crate::usage::Meter;
+
+/// How long the network may take; defined beside the timeouts that use it.
+pub use crate::transfer::HttpSettings;
+
+/// Where the HTTP client reports an exchange's bytes ([`crate::usage::StoreMeter`] keeps them per
+/// feature in the store).
+pub trait Meter: Send + Sync {
+    fn record(&self, path: &str, sent: u64, received: u64);
+}
 
 /// A body larger than this (after decompression) is refused: no catalogue is this big, and a
 /// hostile or broken server must not exhaust a cheap phone's memory.
 const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
-
-/// How long the network may take ([`crate::transfer`] explains the three limits).
-#[derive(Debug, Clone)]
-pub struct HttpSettings {
-    pub connect_timeout: Duration,
-    /// The total budget of an exchange that moves nothing much; grows by the bytes to move at
-    /// `floor_rate`.
-    pub request_timeout: Duration,
-    /// No byte moved either way for this long: the link is stalled.
-    pub inactivity_timeout: Duration,
-    /// The slowest link served, in bytes per second (1,000 = 8 kbit/s, a poor GPRS day).
-    pub floor_rate: u32,
-}
-
-impl Default for HttpSettings {
-    fn default() -> Self {
-        HttpSettings {
-            connect_timeout: Duration::from_secs(10),
-            request_timeout: Duration::from_secs(30),
-            inactivity_timeout: Duration::from_secs(20),
-            floor_rate: 1_000,
-        }
-    }
-}
 
 pub struct ApiClient {
     /// Built on first use: loading the platform's TLS roots costs milliseconds that opening the

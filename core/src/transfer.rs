@@ -33,7 +33,29 @@ use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
 use tokio::time::Instant;
 
-use crate::api::HttpSettings;
+/// How long the network may take (the module's doc explains the three limits).
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    pub connect_timeout: Duration,
+    /// The total budget of an exchange that moves nothing much; grows by the bytes to move at
+    /// `floor_rate`.
+    pub request_timeout: Duration,
+    /// No byte moved either way for this long: the link is stalled.
+    pub inactivity_timeout: Duration,
+    /// The slowest link served, in bytes per second (1,000 = 8 kbit/s, a poor GPRS day).
+    pub floor_rate: u32,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        HttpSettings {
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            inactivity_timeout: Duration::from_secs(20),
+            floor_rate: 1_000,
+        }
+    }
+}
 
 /// Bytes of a request body handed to the transport at a time.
 pub const FRAME: usize = 1024;

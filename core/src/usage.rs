@@ -54,10 +54,7 @@ pub struct DataUsage {
     pub bytes_received: u64,
 }
 
-/// Where the HTTP client reports an exchange's bytes.
-pub trait Meter: Send + Sync {
-    fn record(&self, path: &str, sent: u64, received: u64);
-}
+pub use crate::api::Meter;
 
 /// Writes to the store; `fixed` is the feature of every exchange of one client (Open311 paths
 /// are another server's, so they are not told apart by path).

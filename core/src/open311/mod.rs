@@ -235,7 +235,7 @@ impl Open311Client {
     }
 
     /// Report every exchange's bytes to `meter` (all of them count as complaints).
-    pub fn with_meter(mut self, meter: std::sync::Arc<dyn crate::usage::Meter>) -> Self {
+    pub fn with_meter(mut self, meter: std::sync::Arc<dyn crate::api::Meter>) -> Self {
         self.api = self.api.with_meter(meter);
         self
     }
