@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/004_uploads.sql"),
     include_str!("../migrations/005_staff_console.sql"),
     include_str!("../migrations/006_staff_tokens.sql"),
+    include_str!("../migrations/007_channel_intake.sql"),
 ];
 
 #[derive(Clone)]

@@ -9,6 +9,8 @@
 //!   verification factor, throttled (see [`bills`])
 //! - `GET /api/v1/news`, `POST /api/v1/staff/news`, `DELETE /api/v1/staff/news/{id}`: news
 //!   (see [`news`])
+//! - `GET|POST /webhooks/whatsapp` and `/webhooks/messenger`: inbound channel messages, signed,
+//!   into intake items for the console (see [`channels`]); only when the channel's secrets are set
 //! - `/staff/…`: the staff console, HTML pages behind staff accounts (see [`console`])
 //!
 //! SQLite (embedded) under a data directory. Logs name the route template, never the concrete path
@@ -16,6 +18,7 @@
 
 pub mod bills;
 mod catalogue;
+pub mod channels;
 mod conditional;
 pub mod console;
 mod db;
@@ -41,6 +44,7 @@ use axum::Router;
 use tokio::sync::RwLock;
 
 pub use bills::{BillsConfig, VerificationKind};
+pub use channels::ChannelsConfig;
 pub use db::Db;
 pub use listener::Limits;
 pub use open311::Open311Config;
@@ -61,6 +65,8 @@ pub struct Options {
     pub bills: BillsConfig,
     /// Connection timeouts and cap (see [`listener`]).
     pub limits: Limits,
+    /// The WhatsApp and Messenger webhooks' secrets; a channel without them has no webhook.
+    pub channels: ChannelsConfig,
 }
 
 pub struct AppState {
@@ -121,6 +127,7 @@ pub fn app_with_options(config: &ServerConfig, options: &Options) -> Result<Rout
     .map_err(ServerError::Sample)?;
     let console = console::router(open311_state, config.demo).map_err(ServerError::Sample)?;
     let bills = bills::router(db.clone(), config.demo, &options.bills).map_err(ServerError::Sample)?;
+    let webhooks = channels::router(db.clone(), &options.channels);
     let news =
         news::router(db.clone(), config.demo, config.staff_token.as_deref()).map_err(ServerError::Sample)?;
     let state =
@@ -138,6 +145,7 @@ pub fn app_with_options(config: &ServerConfig, options: &Options) -> Result<Rout
         .merge(console)
         .merge(bills)
         .merge(news)
+        .merge(webhooks)
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(middleware::from_fn(log_request)))

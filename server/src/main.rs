@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use baladiya_server::bills::throttle::Limit;
 use baladiya_server::{
-    listener, serve_with_options, BillsConfig, Limits, Open311Config, Options, ServerConfig, VerificationKind,
+    listener, serve_with_options, BillsConfig, ChannelsConfig, Limits, Open311Config, Options, ServerConfig,
+    VerificationKind,
 };
 use clap::{Parser, Subcommand};
 
@@ -220,7 +221,19 @@ async fn main() -> std::process::ExitCode {
         };
     }
     let config = ServerConfig { data_dir: args.data_dir, demo: args.demo, staff_token: args.staff_token };
+    // The channel webhooks' secrets come from the environment only (never the command line, where
+    // other users of the machine could read them).
+    let (channels, warnings) = ChannelsConfig::from_env();
+    for w in warnings {
+        tracing::warn!("{w}");
+    }
+    tracing::info!(
+        whatsapp = channels.whatsapp.is_some(),
+        messenger = channels.messenger.is_some(),
+        "channel webhooks"
+    );
     let options = Options {
+        channels,
         open311: Open311Config {
             jurisdiction_id: args.jurisdiction_id,
             api_keys: args.open311_api_keys,

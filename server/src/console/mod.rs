@@ -8,6 +8,7 @@
 //! | `GET /staff/inbox` | dispatcher, verifier, admin (a department sees its own) | every request, filtered, counted, newest first, paged |
 //! | `GET /staff/requests/{id}`, `POST …/action`, `POST …/note` | by role | one request, its actions, internal notes |
 //! | `GET`, `POST /staff/intake` | dispatcher, department, admin | a request that came by WhatsApp, Facebook, phone, the counter |
+//! | `GET /staff/messages`, `GET …/{id}`, `POST …/{id}/attach`, `POST …/{id}/dismiss` | dispatcher, admin | messages that came by WhatsApp or Messenger (intake items): make a request of one (the intake form, prefilled), attach it to a request as an internal note, dismiss it |
 //! | `GET /staff/queue` | department (others choose one) | what is routed to a department, oldest first, overdue marked |
 //! | `GET /staff/dashboard`, `GET /staff/dashboard.csv` | all but the editor (a department its own) | a period's counts per channel, category, department, status; median times to first response and resolution; overdue; the list as CSV |
 //! | `GET`, `POST /staff/news`, `POST /staff/news/{id}/important`, `…/withdraw` | editor, admin | write in both languages, preview, publish, mark important, withdraw |
@@ -26,6 +27,7 @@
 pub mod accounts;
 mod dashboard;
 mod guide;
+mod messages;
 mod news;
 mod pages;
 
@@ -107,6 +109,10 @@ pub(crate) fn router(open311: Arc<Open311State>, demo: bool) -> Result<Router, S
             "/staff/intake",
             get(intake_page).post(intake).layer(DefaultBodyLimit::max(MAX_PHOTO_BYTES + 256 * 1024)),
         )
+        .route("/staff/messages", get(messages::list))
+        .route("/staff/messages/{id}", get(messages::detail))
+        .route("/staff/messages/{id}/attach", post(messages::attach))
+        .route("/staff/messages/{id}/dismiss", post(messages::dismiss))
         .route("/staff/guide", get(guide::list))
         .route("/staff/guide/{kind}/{id}", get(guide::edit).post(guide::save))
         .route("/staff/news", get(news::page).post(news::submit))
@@ -989,6 +995,8 @@ pub(crate) struct IntakeForm {
     pub category: Option<crate::open311::catalogue::Category>,
     pub values: Vec<(String, String)>,
     pub errors: Vec<String>,
+    /// The channel message (intake item) this request is made from.
+    pub item: Option<i64>,
 }
 
 async fn intake_form(st: &ConsoleState, lang: Lang, code: Option<String>) -> Result<IntakeForm, ApiError> {
@@ -1010,7 +1018,7 @@ async fn intake_form(st: &ConsoleState, lang: Lang, code: Option<String>) -> Res
                 })
                 .collect();
             let category = code.and_then(|code| ctx.categories.get(&code).cloned());
-            Ok(IntakeForm { categories, category, values: Vec::new(), errors: Vec::new() })
+            Ok(IntakeForm { categories, category, values: Vec::new(), errors: Vec::new(), item: None })
         })
         .await
 }
@@ -1021,9 +1029,22 @@ async fn intake_page(staff: Staff, State(st): State<Arc<ConsoleState>>, q: RawQu
         Ok(_) => return staff.forbidden(),
         Err(resp) => return resp,
     }
-    let code = field(&query(&q), "category").map(str::to_owned);
+    let pairs = query(&q);
+    let code = field(&pairs, "category").map(str::to_owned);
+    // From a channel message: its channel, text, location and contact, still to be checked.
+    let item = field(&pairs, "item").and_then(store::parse_id).filter(|_| messages::may_handle(&staff));
+    let prefill = match item {
+        Some(id) => messages::prefill(&st, id).await,
+        None => None,
+    };
     match intake_form(&st, staff.lang, code).await {
-        Ok(form) => pages::intake(&staff, &form, StatusCode::OK),
+        Ok(mut form) => {
+            if let Some(values) = prefill {
+                form.values = values;
+                form.item = item;
+            }
+            pages::intake(&staff, &form, StatusCode::OK)
+        }
         Err(e) => internal(staff.lang, e),
     }
 }
@@ -1077,17 +1098,33 @@ async fn intake(staff: Staff, State(st): State<Arc<ConsoleState>>, mut multipart
     // ones are left out (an unanswered optional question).
     let kept: Vec<(String, String)> = fields
         .iter()
-        .filter(|(k, v)| k != "csrf" && !v.trim().is_empty())
+        .filter(|(k, v)| k != "csrf" && k != "item" && !v.trim().is_empty())
         .map(|(k, v)| (k.clone(), crate::text::clean(v.trim())))
         .collect();
     if !errors.is_empty() {
         return intake_again(&st, &staff, code, fields, errors).await;
     }
+    // Made from a channel message: only by who may handle those, and only while it is new.
+    let item = match field(&fields, "item").filter(|v| !v.is_empty()) {
+        None => None,
+        Some(v) => match store::parse_id(v) {
+            Some(id) if messages::may_handle(&staff) => Some(id),
+            Some(_) => return staff.forbidden(),
+            None => return bad_form(lang),
+        },
+    };
     let actor = staff.actor();
     let sub = Submission { fields: kept, photos, ..Submission::default() };
     let result = st
         .db
         .call(move |c| {
+            if let Some(item) = item {
+                match crate::channels::store::get(c, item)? {
+                    Some(i) if i.status == "new" => {}
+                    Some(_) => return Ok(Err(StaffError(StatusCode::CONFLICT, "item".into()))),
+                    None => return Ok(Err(StaffError(StatusCode::NOT_FOUND, String::new()))),
+                }
+            }
             let ctx = context(c)?;
             let view = View {
                 categories: &ctx.categories,
@@ -1095,15 +1132,39 @@ async fn intake(staff: Staff, State(st): State<Arc<ConsoleState>>, mut multipart
                 locale: Locale::Ar,
                 base_url: "",
             };
-            workflow::enter(c, &view, &role, &actor, sub)
+            let created = match workflow::enter(c, &view, &role, &actor, sub)? {
+                Ok(created) => created,
+                Err(e) => return Ok(Err(e)),
+            };
+            if let Some(item) = item {
+                // Everything the citizen sent (the photo's media id among it) stays with the
+                // request as an internal note.
+                let id: i64 = created.service_request_id.parse().unwrap_or_default();
+                if let Some(i) = crate::channels::store::get(c, item)? {
+                    let tx = c.transaction()?;
+                    crate::channels::store::settle(&tx, item, "request", Some(id), &actor)?;
+                    accounts::add_note(&tx, id, &actor, &i.as_note())?;
+                    tx.commit()?;
+                }
+            }
+            Ok(Ok(created))
         })
         .await;
     match result {
         Ok(Ok(created)) => {
             let id: i64 = created.service_request_id.parse().unwrap_or_default();
-            staff.audit(&st, "intake", Some(id), Some(format!("source={}", created.source))).await;
+            let detail = match item {
+                Some(i) => format!("source={} intake_item={i}", created.source),
+                None => format!("source={}", created.source),
+            };
+            staff.audit(&st, "intake", Some(id), Some(detail)).await;
             Redirect::to(&format!("/staff/requests/{id}?done=intake")).into_response()
         }
+        Ok(Err(e)) if e.0 == StatusCode::CONFLICT && e.1 == "item" => pages::message(
+            lang,
+            StatusCode::CONFLICT,
+            lang.t("عالج أحد الزملاء هذه الرسالة للتو.", "A colleague has just handled this message."),
+        ),
         Ok(Err(e)) if e.0 == StatusCode::BAD_REQUEST => {
             let errors = e.1.split("; ").map(str::to_owned).collect();
             intake_again(&st, &staff, code, fields, errors).await
@@ -1122,6 +1183,7 @@ async fn intake_again(
 ) -> Response {
     match intake_form(st, staff.lang, code).await {
         Ok(mut form) => {
+            form.item = field(&values, "item").and_then(store::parse_id);
             form.values = values.into_iter().filter(|(k, _)| k != "csrf").collect();
             form.errors = errors;
             pages::intake(staff, &form, StatusCode::BAD_REQUEST)

@@ -92,7 +92,7 @@ fn role_label(lang: Lang, role: &AccountRole) -> &'static str {
 
 /// A stamp (`2026-11-30T12:34:56.123456Z`) as a `time` element, `2026-11-30 12:34 UTC`: its date
 /// and its time each kept on one line.
-fn when_html(stamp: &str) -> Markup {
+pub(crate) fn when_html(stamp: &str) -> Markup {
     match (stamp.get(0..10), stamp.get(11..16)) {
         (Some(d), Some(t)) => html! { time datetime=(stamp) { span { (d) } " " span { (t) " UTC" } } },
         _ => html! { time datetime=(stamp) { (stamp) } },
@@ -129,6 +129,9 @@ pub(crate) fn page(lang: Lang, title: &str, staff: Option<&Staff>, here: &str, b
                                 @let role = &s.account().role;
                                 @if matches!(role, AccountRole::Dispatcher | AccountRole::Verifier | AccountRole::Admin) {
                                     li { a href="/staff/inbox" aria-current=[(here.starts_with("/staff/inbox")).then_some("page")] { (lang.t("الوارد", "Inbox")) } }
+                                }
+                                @if matches!(role, AccountRole::Dispatcher | AccountRole::Admin) {
+                                    li { a href="/staff/messages" aria-current=[(here.starts_with("/staff/messages")).then_some("page")] { (lang.t("رسائل القنوات", "Channel messages")) } }
                                 }
                                 @if !matches!(role, AccountRole::Editor | AccountRole::Verifier) {
                                     li { a href="/staff/queue" aria-current=[(here.starts_with("/staff/queue")).then_some("page")] { (lang.t("طابور الدائرة", "Department queue")) } }
@@ -379,7 +382,7 @@ pub fn queue(staff: &Staff, q: &ListQuery, l: &Listing, chosen: bool) -> Respons
     respond(StatusCode::OK, page(lang, lang.t("طابور الدائرة", "Department queue"), Some(staff), &here, body))
 }
 
-fn csrf(staff: &Staff) -> Markup {
+pub(crate) fn csrf(staff: &Staff) -> Markup {
     html! { input type="hidden" name="csrf" value=(staff.session.csrf); }
 }
 
@@ -614,11 +617,20 @@ pub fn intake(staff: &Staff, form: &IntakeForm, status: StatusCode) -> Response 
                     }
                 }
             }
+            @if let Some(item) = form.item {
+                input type="hidden" name="item" value=(item);
+            }
             div.field.actions { button type="submit" { (lang.t("اختيار", "Choose")) } }
+        }
+        @if let Some(item) = form.item {
+            p.notice { (lang.t("من رسائل القنوات، الرسالة رقم ", "From channel message ")) a href=(format!("/staff/messages/{item}")) { (item) } }
         }
         @if let Some(cat) = &form.category {
             form.intake method="post" action="/staff/intake" enctype="multipart/form-data" {
                 (csrf(staff))
+                @if let Some(item) = form.item {
+                    input type="hidden" name="item" value=(item);
+                }
                 input type="hidden" name="service_code" value=(cat.service_code);
                 h2 { (locale.pick(&cat.name)) }
                 fieldset {
