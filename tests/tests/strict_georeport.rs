@@ -280,7 +280,7 @@ async fn a_complaint_with_photos_arrives_in_one_multipart_post_on_a_strict_serve
 #[tokio::test(flavor = "multi_thread")]
 async fn the_own_server_refusing_an_extension_is_asked_again_without_it_and_that_is_remembered() {
     // A strict server where the municipality's own would be: the endpoint under the municipal
-    // API's URL, so the core sends it our extensions (`locale`, `updated_after`).
+    // API's URL, so the core sends it our extensions (`locale`, `include`, `updated_after`).
     let city = StrictCity::start("/open311/v2/").await;
     let dir = tempfile::tempdir().unwrap();
     let open = || Baladiya::open(config(dir.path(), &city.root)).expect("core opens");
@@ -307,7 +307,7 @@ async fn the_own_server_refusing_an_extension_is_asked_again_without_it_and_that
             log,
             [
                 // Refused by name: asked again at once without it, and never sent again.
-                (services.as_str(), vec!["locale", "jurisdiction_id"], 400),
+                (services.as_str(), vec!["locale", "jurisdiction_id", "include"], 400),
                 (services.as_str(), vec!["jurisdiction_id"], 200),
                 (definition.as_str(), vec!["jurisdiction_id"], 200),
                 (requests.as_str(), POST_FIELDS.to_vec(), 200),
