@@ -88,6 +88,10 @@ struct Args {
     /// slot until their body timeout.
     #[arg(long, default_value_t = baladiya_server::open311::DEFAULT_MAX_UPLOADS as u64, value_parser = clap::value_parser!(u64).range(1..))]
     max_uploads: u64,
+    /// Days a channel message (intake item) is kept after its latest message; then its messages
+    /// and its sender's number and name are erased.
+    #[arg(long, default_value_t = baladiya_server::channels::DEFAULT_RETENTION_DAYS, value_parser = clap::value_parser!(u32).range(1..))]
+    intake_retention_days: u32,
     /// Seconds of silence before TCP keepalive probes a client; 0 turns keepalive off.
     #[arg(long, default_value_t = listener::DEFAULT_TCP_KEEPALIVE.as_secs())]
     tcp_keepalive: u64,
@@ -223,7 +227,8 @@ async fn main() -> std::process::ExitCode {
     let config = ServerConfig { data_dir: args.data_dir, demo: args.demo, staff_token: args.staff_token };
     // The channel webhooks' secrets come from the environment only (never the command line, where
     // other users of the machine could read them).
-    let (channels, warnings) = ChannelsConfig::from_env();
+    let (mut channels, warnings) = ChannelsConfig::from_env();
+    channels.retention_days = args.intake_retention_days;
     for w in warnings {
         tracing::warn!("{w}");
     }

@@ -63,6 +63,7 @@ fn channels_config() -> ChannelsConfig {
     ChannelsConfig {
         whatsapp: Some(AppSecrets { app_secret: WA_SECRET.into(), verify_token: WA_VERIFY.into() }),
         messenger: Some(AppSecrets { app_secret: FB_SECRET.into(), verify_token: FB_VERIFY.into() }),
+        ..ChannelsConfig::default()
     }
 }
 

@@ -57,10 +57,22 @@ impl std::fmt::Debug for AppSecrets {
 }
 
 /// Which channels take messages; a channel without its secrets has no routes.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ChannelsConfig {
     pub whatsapp: Option<AppSecrets>,
     pub messenger: Option<AppSecrets>,
+    /// Days an intake item is kept after its latest message; then its messages and its sender's
+    /// id and name are erased (an unanswered one counts as dismissed). See [`store::purge`].
+    pub retention_days: u32,
+}
+
+/// The default of [`ChannelsConfig::retention_days`].
+pub const DEFAULT_RETENTION_DAYS: u32 = 90;
+
+impl Default for ChannelsConfig {
+    fn default() -> Self {
+        ChannelsConfig { whatsapp: None, messenger: None, retention_days: DEFAULT_RETENTION_DAYS }
+    }
 }
 
 impl ChannelsConfig {
@@ -83,7 +95,11 @@ impl ChannelsConfig {
                 }
             }
         };
-        let config = ChannelsConfig { whatsapp: read("WHATSAPP"), messenger: read("MESSENGER") };
+        let config = ChannelsConfig {
+            whatsapp: read("WHATSAPP"),
+            messenger: read("MESSENGER"),
+            ..ChannelsConfig::default()
+        };
         (config, warnings)
     }
 }
@@ -109,17 +125,25 @@ struct Hook {
     db: Db,
     channel: Channel,
     secrets: AppSecrets,
+    retention: chrono::Duration,
 }
 
 /// The webhook routes of the configured channels.
 pub(crate) fn router(db: Db, config: &ChannelsConfig) -> Router {
+    let retention = chrono::Duration::days(i64::from(config.retention_days));
+    // Items past their retention are erased at start-up and with every notification after it.
+    match db.with(|c| store::purge(c, chrono::Utc::now() - retention)) {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(items = n, "intake items past their retention erased"),
+        Err(e) => tracing::error!(error = %e, "intake retention"),
+    }
     let mut router = Router::new();
     for (channel, path, secrets) in [
         (Channel::WhatsApp, "/webhooks/whatsapp", &config.whatsapp),
         (Channel::Messenger, "/webhooks/messenger", &config.messenger),
     ] {
         if let Some(secrets) = secrets {
-            let hook = Arc::new(Hook { db: db.clone(), channel, secrets: secrets.clone() });
+            let hook = Arc::new(Hook { db: db.clone(), channel, secrets: secrets.clone(), retention });
             router = router.route(
                 path,
                 get(challenge)
@@ -223,7 +247,16 @@ async fn notification(State(hook): State<Arc<Hook>>, headers: HeaderMap, body: B
         }
     };
     let received = messages.len();
-    let result = hook.db.call(move |c| store::take_in(c, &messages, chrono::Utc::now())).await;
+    let retention = hook.retention;
+    let result = hook
+        .db
+        .call(move |c| {
+            let now = chrono::Utc::now();
+            let new = store::take_in(c, &messages, now)?;
+            store::purge(c, now - retention)?;
+            Ok(new)
+        })
+        .await;
     match result {
         Ok(new) => {
             tracing::info!(channel, messages = received, new, "webhook notification");

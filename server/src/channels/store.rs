@@ -237,3 +237,99 @@ pub fn settle(
     )?;
     Ok(n == 1)
 }
+
+/// Erase what items whose latest message is older than `before` hold about their sender: their
+/// messages, the sender's id and name. The item row stays (its id is never reused, the audit log
+/// and a request's note still name it); one still `new` becomes `dismissed` by `retention`.
+/// Returns how many items were erased. (The channels redeliver for days, not months, so a message
+/// id forgotten here does not come back.)
+pub fn purge(conn: &mut Connection, before: DateTime<Utc>) -> Result<usize, ApiError> {
+    let before = stamp(before);
+    let tx = conn.transaction()?;
+    tx.execute(
+        "DELETE FROM intake_messages WHERE item_id IN
+         (SELECT id FROM intake_items WHERE last_at < ?1 AND sender_id <> '')",
+        [&before],
+    )?;
+    tx.execute(
+        "UPDATE intake_items SET status = 'dismissed', handled_by = 'retention', handled_at = ?2
+         WHERE last_at < ?1 AND sender_id <> '' AND status = 'new'",
+        params![before, stamp(Utc::now())],
+    )?;
+    let n = tx.execute(
+        "UPDATE intake_items SET sender_id = '', sender_name = NULL WHERE last_at < ?1 AND sender_id <> ''",
+        [&before],
+    )?;
+    tx.commit()?;
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::*;
+    use crate::channels::Channel;
+
+    fn message(id: &str, sender: &str, text: &str) -> Inbound {
+        Inbound {
+            channel: Channel::WhatsApp,
+            message_id: id.into(),
+            sender_id: sender.into(),
+            sender_name: Some("Name".into()),
+            sent_at: None,
+            kind: "text".into(),
+            text: Some(text.into()),
+            media_ref: None,
+            media_type: None,
+            location: None,
+            place: None,
+        }
+    }
+
+    #[test]
+    fn messages_join_a_new_item_within_the_window_and_old_items_are_erased() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::db::Db::open(dir.path()).unwrap();
+        let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 10, 0, 0).unwrap();
+        db.with(|c| {
+            assert_eq!(take_in(c, &[message("a", "970599000001", "one")], t0).unwrap(), 1);
+            // 20 minutes later: the same item; another sender: an item of their own.
+            let t1 = t0 + Duration::minutes(20);
+            assert_eq!(
+                take_in(c, &[message("b", "970599000001", "two"), message("c", "970599000002", "x")], t1)
+                    .unwrap(),
+                2
+            );
+            // Redelivered: nothing.
+            assert_eq!(take_in(c, &[message("a", "970599000001", "one")], t1).unwrap(), 0);
+            // 31 minutes after the latest: a new item.
+            let t2 = t1 + Duration::minutes(31);
+            take_in(c, &[message("d", "970599000001", "three")], t2).unwrap();
+            let first = get(c, 1).unwrap().unwrap();
+            assert_eq!(first.text(), "one\ntwo");
+            assert_eq!(get(c, 3).unwrap().unwrap().text(), "three");
+            // Handled: the sender's next message does not join it.
+            assert!(settle(c, 3, "dismissed", None, "dispatcher:d").unwrap());
+            assert!(!settle(c, 3, "request", Some(1), "dispatcher:d").unwrap(), "only once");
+            take_in(c, &[message("e", "970599000001", "four")], t2 + Duration::minutes(1)).unwrap();
+            assert_eq!(get(c, 4).unwrap().unwrap().text(), "four");
+
+            // Past retention: messages and sender gone, ids kept, the unanswered one dismissed.
+            assert_eq!(purge(c, t2).unwrap(), 2, "items 1 and 2");
+            let erased = get(c, 1).unwrap().unwrap();
+            assert!(
+                erased.messages.is_empty() && erased.sender_id.is_empty() && erased.sender_name.is_none()
+            );
+            assert_eq!(
+                (erased.status.as_str(), erased.handled_by.as_deref()),
+                ("dismissed", Some("retention"))
+            );
+            assert_eq!(get(c, 4).unwrap().unwrap().sender_id, "970599000001", "recent items stay");
+            assert_eq!(purge(c, t2).unwrap(), 0, "once");
+            // A new item never takes an erased one's id.
+            take_in(c, &[message("f", "970599000009", "five")], t2 + Duration::hours(2)).unwrap();
+            assert!(get(c, 5).unwrap().is_some());
+        });
+    }
+}

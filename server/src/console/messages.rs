@@ -41,6 +41,9 @@ fn channel_label(lang: Lang, c: &str) -> &'static str {
 /// The sender as the team sees them: the name if given, and the number (WhatsApp) or the page-scoped
 /// id (Messenger).
 fn sender(item: &Item) -> String {
+    if item.sender_id.is_empty() {
+        return "—".into();
+    }
     let id = if item.channel == "whatsapp" { format!("+{}", item.sender_id) } else { item.sender_id.clone() };
     match &item.sender_name {
         Some(n) => format!("{n} ({id})"),
@@ -189,6 +192,9 @@ fn show(staff: &Staff, item: &Item, status: StatusCode, error: Option<&str>, don
             }
         }
         h2 { (lang.t("الرسائل", "Messages")) }
+        @if item.messages.is_empty() && item.sender_id.is_empty() {
+            p.notice { (lang.t("حُذفت الرسائل وبيانات المرسل بعد انقضاء مدة الاحتفاظ.", "The messages and the sender's details were erased after the retention period.")) }
+        }
         ol.messages {
             @for m in &item.messages {
                 li.message {
