@@ -130,6 +130,15 @@ impl From<crate::error::ApiError> for Failure {
     }
 }
 
+/// An Open311 error in JSON (for paths no handler of this module answered).
+pub(crate) fn error(status: StatusCode, description: &str) -> Response {
+    Failure::new(Format::Json, status, description).into_response()
+}
+
+pub(crate) fn not_found(description: &str) -> Response {
+    error(StatusCode::NOT_FOUND, description)
+}
+
 /// XML text built element by element; every text is escaped and characters XML 1.0 forbids are
 /// dropped.
 pub struct XmlOut {

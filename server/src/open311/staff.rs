@@ -22,19 +22,18 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use axum::extract::{FromRequestParts, RawQuery, State};
-use axum::http::request::Parts;
-use axum::http::{header, StatusCode};
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use subtle::ConstantTimeEq;
 
 use super::catalogue::{self, Locale};
+use super::extract::{comma_list, param, query_pairs};
+use super::state::{context, Open311State, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use super::store::{self, Change, RequestRow, View};
 use super::submit::{self, Contact, Submission, GAZA_CITY};
-use super::{comma_list, context, param, query_pairs, Open311State, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use crate::error::{ApiError, ApiJson, ApiPath};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,7 +49,7 @@ pub enum Role {
 }
 
 impl Role {
-    fn actor(&self) -> String {
+    pub(crate) fn actor(&self) -> String {
         match self {
             Role::Dispatcher | Role::PublicRelations => "dispatcher".into(),
             Role::Verifier => "verifier".into(),
@@ -114,45 +113,7 @@ impl IntoResponse for StaffError {
     }
 }
 
-/// The role of the bearer token (every configured token is compared, in constant time), and the
-/// actor its changes are recorded under. A token made for a staff account
-/// (`baladiya-server staff token`) acts with that account's role.
-pub struct StaffUser(pub Role, pub String);
-
-impl FromRequestParts<Arc<Open311State>> for StaffUser {
-    type Rejection = StaffError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &Arc<Open311State>) -> Result<Self, StaffError> {
-        let given = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .unwrap_or("")
-            .to_owned();
-        let mut role = None;
-        for (token, r) in &state.staff {
-            if bool::from(given.as_bytes().ct_eq(token.as_bytes())) {
-                role = Some(r.clone());
-            }
-        }
-        if let Some(role) = role {
-            let actor = role.actor();
-            return Ok(StaffUser(role, actor));
-        }
-        let account = state.db.call(move |c| crate::console::accounts::token_account(c, &given)).await?;
-        match account {
-            Some(a) => match a.role.request_role() {
-                Some(role) => Ok(StaffUser(role, format!("{}:{}", a.role.name(), a.username))),
-                None => Err(StaffError::forbidden("this account's role has no access to requests")),
-            },
-            None if state.staff.is_empty() => {
-                Err(StaffError::forbidden("the staff API is disabled on this server"))
-            }
-            None => Err(StaffError(StatusCode::UNAUTHORIZED, "missing or wrong staff token".into())),
-        }
-    }
-}
+pub use super::extract::StaffUser;
 
 #[derive(Debug, Serialize)]
 pub struct StaffUpdate {

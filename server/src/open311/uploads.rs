@@ -46,9 +46,11 @@ use http_body::Body as _;
 use rusqlite::{params, Connection, OptionalExtension};
 use subtle::ConstantTimeEq;
 
+use super::extract::SpecPath;
 use super::format::{Failure, Format};
+use super::state::{purge_old, Open311State};
 use super::submit::{MAX_PHOTOS, MAX_PHOTO_BYTES};
-use super::{photo, store, Open311State, SpecPath};
+use super::{photo, store};
 use crate::error::ApiError;
 
 pub const TUS_VERSION: &str = "1.0.0";
@@ -275,7 +277,7 @@ async fn create_inner(st: Arc<Open311State>, headers: HeaderMap) -> Result<Respo
         .db
         .call(move |c| {
             if purge {
-                super::purge_old(c)?;
+                purge_old(c)?;
             }
             let Some(row) = store::get(c, request_id)? else {
                 return Ok(Err(fail(StatusCode::NOT_FOUND, "service_request_id: not found")));

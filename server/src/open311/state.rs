@@ -1,0 +1,191 @@
+//! The Open311 API's settings and the state its handlers (and the staff console) share: the
+//! database, the accepted API keys and staff tokens, Idempotency-Key claims and upload slots.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::{header, HeaderMap};
+use tokio::sync::Semaphore;
+
+use super::catalogue::{self, Category};
+use super::format::{Failure, Format};
+use super::staff::Role;
+use super::{idempotency, photo, store, uploads};
+use crate::db::Db;
+use crate::error::ApiError;
+
+/// The API key the sample app uses; accepted only on a server started with `--demo`.
+pub const DEMO_API_KEY: &str = "demo-app-key";
+/// With `--demo`, each department `<id>` gets the staff token `demo-dept-<id>`.
+pub const DEMO_DEPARTMENT_TOKEN_PREFIX: &str = "demo-dept-";
+pub const DEFAULT_JURISDICTION: &str = "gaza.ps";
+/// When this API last changed (discovery's `changeset`).
+pub const CHANGESET: &str = "2026-11-27T00:00:00Z";
+pub const SPECIFICATION: &str = "http://wiki.open311.org/GeoReport_v2";
+
+/// Requests whose photos may be in memory at once (each up to three photos of 2 MB).
+pub const DEFAULT_MAX_UPLOADS: usize = 16;
+/// Time an Idempotency-Key claim may outlive the body timeout (the database's share).
+const CLAIM_MARGIN: Duration = Duration::from_secs(30);
+
+pub const DEFAULT_PAGE_SIZE: u32 = 50;
+pub const MAX_PAGE_SIZE: u32 = 200;
+
+/// Settings of the Open311 API and the complaints staff workflow.
+#[derive(Debug, Clone)]
+pub struct Open311Config {
+    /// The only `jurisdiction_id` this server answers for (it is optional in requests).
+    pub jurisdiction_id: String,
+    /// API keys accepted on POST (with `--demo`, also [`DEMO_API_KEY`]).
+    pub api_keys: Vec<String>,
+    /// `(department_id, token)`: staff tokens of the department role. The guide's staff token is
+    /// the dispatcher's.
+    pub department_tokens: Vec<(String, String)>,
+    /// The public base URL (`https://api.example.ps`) for media URLs and discovery; without it,
+    /// `http://` and the request's Host.
+    pub public_url: Option<String>,
+    /// Largest photo accepted, in pixels ([`photo::DEFAULT_MAX_PIXELS`]).
+    pub max_photo_pixels: u64,
+    /// Requests whose photos may be in memory at once ([`DEFAULT_MAX_UPLOADS`]); more wait for a
+    /// slot (not reading their body) until their body timeout.
+    pub max_uploads: usize,
+}
+
+impl Default for Open311Config {
+    fn default() -> Self {
+        Open311Config {
+            jurisdiction_id: DEFAULT_JURISDICTION.into(),
+            api_keys: Vec::new(),
+            department_tokens: Vec::new(),
+            public_url: None,
+            max_photo_pixels: photo::DEFAULT_MAX_PIXELS,
+            max_uploads: DEFAULT_MAX_UPLOADS,
+        }
+    }
+}
+
+pub(crate) struct Open311State {
+    pub(crate) db: Db,
+    pub(super) jurisdiction_id: String,
+    pub(super) api_keys: Vec<String>,
+    pub(super) staff: Vec<(String, Role)>,
+    public_url: Option<String>,
+    pub(super) in_flight: idempotency::InFlight,
+    pub(crate) max_photo_pixels: u64,
+    /// Upload slots (see [`Open311Config::max_uploads`]).
+    pub(super) uploads: Arc<Semaphore>,
+    /// Unix seconds of the last purge of old Idempotency-Key records.
+    last_purge: AtomicI64,
+}
+
+impl Open311State {
+    /// Seed the sample categories (with `demo`) and gather the accepted API keys and staff tokens.
+    /// `body_timeout` is the server's ([`crate::Limits`]): an Idempotency-Key claim lives at most
+    /// that long and a margin.
+    pub(super) fn new(
+        db: Db,
+        demo: bool,
+        dispatcher_token: Option<&str>,
+        config: &Open311Config,
+        body_timeout: Duration,
+    ) -> Result<Self, String> {
+        let mut api_keys: Vec<String> = config.api_keys.iter().filter(|k| !k.is_empty()).cloned().collect();
+        let mut staff: Vec<(String, Role)> = Vec::new();
+        if let Some(t) = dispatcher_token.filter(|t| !t.is_empty()) {
+            staff.push((t.to_owned(), Role::Dispatcher));
+        }
+        for (dept, token) in &config.department_tokens {
+            if !token.is_empty() {
+                staff.push((token.clone(), Role::Department(dept.clone())));
+            }
+        }
+        if demo {
+            let seed = catalogue::sample()?;
+            let seeded = db.with(|c| catalogue::seed_if_empty(c, &seed)).map_err(|e| e.to_string())?;
+            if seeded {
+                tracing::info!(categories = seed.categories.len(), "loaded sample complaint categories");
+            }
+            api_keys.push(DEMO_API_KEY.into());
+            let mut departments: Vec<String> = db
+                .with(|c| catalogue::departments(c))
+                .map_err(|e| e.to_string())?
+                .into_keys()
+                .chain(seed.categories.iter().map(|c| c.department_id.clone()))
+                .collect();
+            departments.sort();
+            departments.dedup();
+            for d in departments {
+                staff.push((format!("{DEMO_DEPARTMENT_TOKEN_PREFIX}{d}"), Role::Department(d)));
+            }
+        }
+        Ok(Open311State {
+            db,
+            jurisdiction_id: config.jurisdiction_id.clone(),
+            api_keys,
+            staff,
+            public_url: config.public_url.as_ref().map(|u| u.trim_end_matches('/').to_owned()),
+            in_flight: idempotency::InFlight::new(body_timeout + CLAIM_MARGIN),
+            max_photo_pixels: config.max_photo_pixels,
+            uploads: Arc::new(Semaphore::new(config.max_uploads.max(1))),
+            last_purge: AtomicI64::new(0),
+        })
+    }
+
+    /// Run `f` with the database on the blocking pool; a database failure answers 500 in `fmt`.
+    pub(super) async fn query<T, F>(&self, fmt: Format, f: F) -> Result<T, Failure>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut rusqlite::Connection) -> Result<T, ApiError> + Send + 'static,
+    {
+        self.db.call(f).await.map_err(|e| Failure { format: fmt, ..Failure::from(e) })
+    }
+
+    /// The base of absolute URLs: the configured public URL, or `http://` and the Host header
+    /// (when it looks like a host name and port, else `localhost`).
+    pub(super) fn base_url(&self, headers: &HeaderMap) -> String {
+        if let Some(u) = &self.public_url {
+            return u.clone();
+        }
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .filter(|h| {
+                !h.is_empty()
+                    && h.len() <= 255
+                    && h.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
+            })
+            .unwrap_or("localhost");
+        format!("http://{host}")
+    }
+
+    /// True at most once an hour: time to forget old Idempotency-Key records.
+    pub(super) fn purge_due(&self) -> bool {
+        let now = chrono::Utc::now().timestamp();
+        let last = self.last_purge.load(Ordering::Relaxed);
+        now - last >= 3600
+            && self.last_purge.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok()
+    }
+}
+
+/// Forget Idempotency-Key records past their days, and uploads abandoned unfinished for a day.
+pub(super) fn purge_old(conn: &rusqlite::Connection) -> Result<(), ApiError> {
+    let gone = store::idempotency_purge(conn, chrono::Duration::days(idempotency::KEEP_DAYS))?;
+    let uploads = uploads::purge_abandoned(conn, chrono::Utc::now().timestamp())?;
+    tracing::debug!(gone, uploads, "purged old idempotency keys and abandoned uploads");
+    Ok(())
+}
+
+/// Categories by code and department names, for showing requests.
+pub(crate) struct Context {
+    pub(crate) categories: HashMap<String, Category>,
+    pub(crate) departments: HashMap<String, baladiya_wire::Localized>,
+}
+
+pub(crate) fn context(conn: &rusqlite::Connection) -> Result<Context, ApiError> {
+    Ok(Context {
+        categories: catalogue::all(conn)?.into_iter().map(|c| (c.service_code.clone(), c)).collect(),
+        departments: catalogue::departments(conn)?,
+    })
+}
