@@ -8,15 +8,29 @@ use rusqlite::Connection;
 
 use crate::error::ApiError;
 
-const MIGRATIONS: &[&str] = &[
-    include_str!("../migrations/001_catalogue.sql"),
-    include_str!("../migrations/002_open311.sql"),
-    include_str!("../migrations/003_bills_news.sql"),
-    include_str!("../migrations/004_uploads.sql"),
-    include_str!("../migrations/005_staff_console.sql"),
-    include_str!("../migrations/006_staff_tokens.sql"),
-    include_str!("../migrations/007_channel_intake.sql"),
+/// Every migration, in order: the `PRAGMA user_version` it brings the database to, and its SQL.
+/// Adding a migration is one line here; [`LATEST`] follows.
+const MIGRATIONS: &[(u32, &str)] = &[
+    (1, include_str!("../migrations/001_catalogue.sql")),
+    (2, include_str!("../migrations/002_open311.sql")),
+    (3, include_str!("../migrations/003_bills_news.sql")),
+    (4, include_str!("../migrations/004_uploads.sql")),
+    (5, include_str!("../migrations/005_staff_console.sql")),
+    (6, include_str!("../migrations/006_staff_tokens.sql")),
+    (7, include_str!("../migrations/007_channel_intake.sql")),
 ];
+
+/// The schema version this server writes: the last migration's.
+pub const LATEST: u32 = MIGRATIONS[MIGRATIONS.len() - 1].0;
+
+// The versions run 1, 2, 3… with no gap or repeat (checked when the server is built).
+const _: () = {
+    let mut i = 0;
+    while i < MIGRATIONS.len() {
+        assert!(MIGRATIONS[i].0 == i as u32 + 1, "migration versions must run 1, 2, 3… in order");
+        i += 1;
+    }
+};
 
 #[derive(Clone)]
 pub struct Db {
@@ -62,13 +76,46 @@ impl Db {
     }
 }
 
+/// Bring the database up to [`LATEST`], one transaction per migration. A database written by a
+/// newer server is refused rather than used with a schema this one does not know.
 fn migrate(conn: &mut Connection) -> Result<(), rusqlite::Error> {
     let current: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    for (version, sql) in (1u32..).zip(MIGRATIONS).skip(current as usize) {
+    if current > LATEST {
+        return Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR),
+            Some(format!(
+                "the database's schema is version {current}, newer than this server's {LATEST}: \
+                 it was written by a newer baladiya-server; run that one, or restore a backup"
+            )),
+        ));
+    }
+    for &(version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", version)?;
         tx.commit()?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_database_is_at_the_latest_version_and_a_newer_one_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path()).unwrap();
+        let version: u32 = db.with(|c| c.query_row("PRAGMA user_version", [], |r| r.get(0))).unwrap();
+        assert_eq!(version, LATEST);
+        // Opening again applies nothing.
+        drop(db);
+        Db::open(dir.path()).unwrap();
+
+        let newer = Connection::open(dir.path().join("server.db")).unwrap();
+        newer.pragma_update(None, "user_version", LATEST + 1).unwrap();
+        drop(newer);
+        let err = Db::open(dir.path()).err().expect("a newer database is refused").to_string();
+        assert!(err.contains(&format!("version {}, newer than this server's {LATEST}", LATEST + 1)), "{err}");
+    }
 }
