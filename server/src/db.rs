@@ -18,6 +18,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (5, include_str!("../migrations/005_staff_console.sql")),
     (6, include_str!("../migrations/006_staff_tokens.sql")),
     (7, include_str!("../migrations/007_channel_intake.sql")),
+    (8, include_str!("../migrations/008_channel_outbound.sql")),
 ];
 
 /// The schema version this server writes: the last migration's.

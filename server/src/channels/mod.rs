@@ -21,6 +21,7 @@
 //! placeholder so the team knows to look on the channel. Status notifications and the page's own
 //! echoes are ignored.
 
+pub mod outbound;
 pub mod parse;
 pub mod store;
 
@@ -64,6 +65,9 @@ pub struct ChannelsConfig {
     /// Days an intake item is kept after its latest message; then its messages and its sender's
     /// id and name are erased (an unanswered one counts as dismissed). See [`store::purge`].
     pub retention_days: u32,
+    /// Sending back (replies, status changes, news): the Graph API and the tokens. `None`: nothing
+    /// is sent, and subscription keywords are ordinary messages.
+    pub graph: Option<outbound::GraphConfig>,
 }
 
 /// The default of [`ChannelsConfig::retention_days`].
@@ -71,7 +75,12 @@ pub const DEFAULT_RETENTION_DAYS: u32 = 90;
 
 impl Default for ChannelsConfig {
     fn default() -> Self {
-        ChannelsConfig { whatsapp: None, messenger: None, retention_days: DEFAULT_RETENTION_DAYS }
+        ChannelsConfig {
+            whatsapp: None,
+            messenger: None,
+            retention_days: DEFAULT_RETENTION_DAYS,
+            graph: None,
+        }
     }
 }
 
@@ -98,6 +107,7 @@ impl ChannelsConfig {
         let config = ChannelsConfig {
             whatsapp: read("WHATSAPP"),
             messenger: read("MESSENGER"),
+            graph: outbound::GraphConfig::from_env(),
             ..ChannelsConfig::default()
         };
         (config, warnings)
@@ -126,6 +136,10 @@ struct Hook {
     channel: Channel,
     secrets: AppSecrets,
     retention: chrono::Duration,
+    /// Subscription keywords are taken (and answered) only when something can be sent.
+    keywords: bool,
+    /// Keeps the sender task running as long as the router lives.
+    _sender: Option<Arc<outbound::SenderGuard>>,
 }
 
 /// The webhook routes of the configured channels.
@@ -137,13 +151,25 @@ pub(crate) fn router(db: Db, config: &ChannelsConfig) -> Router {
         Ok(n) => tracing::info!(items = n, "intake items past their retention erased"),
         Err(e) => tracing::error!(error = %e, "intake retention"),
     }
+    let any = config.whatsapp.is_some() || config.messenger.is_some();
+    let sender = match &config.graph {
+        Some(graph) if any => outbound::start(db.clone(), graph.clone()),
+        _ => None,
+    };
     let mut router = Router::new();
     for (channel, path, secrets) in [
         (Channel::WhatsApp, "/webhooks/whatsapp", &config.whatsapp),
         (Channel::Messenger, "/webhooks/messenger", &config.messenger),
     ] {
         if let Some(secrets) = secrets {
-            let hook = Arc::new(Hook { db: db.clone(), channel, secrets: secrets.clone(), retention });
+            let hook = Arc::new(Hook {
+                db: db.clone(),
+                channel,
+                secrets: secrets.clone(),
+                retention,
+                keywords: sender.is_some(),
+                _sender: sender.clone(),
+            });
             router = router.route(
                 path,
                 get(challenge)
@@ -248,11 +274,27 @@ async fn notification(State(hook): State<Arc<Hook>>, headers: HeaderMap, body: B
     };
     let received = messages.len();
     let retention = hook.retention;
+    let keywords = hook.keywords;
     let result = hook
         .db
         .call(move |c| {
             let now = chrono::Utc::now();
-            let new = store::take_in(c, &messages, now)?;
+            // Subscription keywords (اشتراك / إلغاء, subscribe / stop) are answered, not taken in.
+            let mut rest = Vec::with_capacity(messages.len());
+            for m in messages {
+                match m.text.as_deref().filter(|_| keywords && m.kind == "text").and_then(outbound::keyword) {
+                    Some(subscribe) => outbound::apply_keyword(
+                        c,
+                        m.channel.source(),
+                        &m.sender_id,
+                        &m.message_id,
+                        subscribe,
+                        now,
+                    )?,
+                    None => rest.push(m),
+                }
+            }
+            let new = store::take_in(c, &rest, now)?;
             store::purge(c, now - retention)?;
             Ok(new)
         })

@@ -54,8 +54,19 @@ pub fn publish(conn: &mut Connection, item: &NewsItem) -> Result<Option<i64>, Ap
     }
     insert(&tx, item)?;
     let v = bump(&tx)?;
+    if item.important {
+        to_subscribers(&tx, item)?;
+    }
     tx.commit()?;
     Ok(Some(v))
+}
+
+/// An important item goes to the channels' news subscribers (queued in the same transaction; see
+/// `channels::outbound`); queued once per item and subscriber whatever calls this again.
+fn to_subscribers(tx: &Transaction<'_>, item: &NewsItem) -> Result<(), ApiError> {
+    let summary: String = item.body.ar.chars().take(200).collect();
+    crate::channels::outbound::queue_news(tx, &item.id, &item.title.ar, &summary, chrono::Utc::now())?;
+    Ok(())
 }
 
 fn insert(tx: &Transaction<'_>, item: &NewsItem) -> Result<(), ApiError> {
@@ -104,6 +115,9 @@ pub fn set_important(conn: &mut Connection, id: &str, important: bool) -> Result
             "UPDATE news_items SET doc = ?2 WHERE id = ?1",
             params![id, serde_json::to_string(&item)?],
         )?;
+        if important {
+            to_subscribers(&tx, &item)?;
+        }
         bump(&tx)?
     };
     tx.commit()?;

@@ -1,0 +1,715 @@
+//! Sending back on WhatsApp and Messenger (issue 16.3, 16.4), against a stand-in of the Graph API
+//! on loopback ([`graph`]) that is as strict as the real one: a bearer token, the documented
+//! shapes and nothing else, and the 24-hour customer-service window.
+//!
+//! The stand-in lives in this file because only these tests talk to it; it is a plain axum
+//! server, so a later demo can lift it as it is.
+
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use baladiya_server::channels::outbound::GraphConfig;
+use baladiya_server::channels::{self, AppSecrets, ChannelsConfig};
+use baladiya_server::{app_with_options, Options, ServerConfig};
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+const WA_SECRET: &str = "wa-app-secret-for-tests";
+const WA_VERIFY: &str = "wa-verify-token-for-tests";
+const WA_TOKEN: &str = "wa-access-token-for-tests";
+const FB_TOKEN: &str = "fb-page-token-for-tests";
+const PHONE_ID: &str = "106540352242922";
+const STAFF_TOKEN: &str = "staff-token-for-tests";
+const PASSWORD: &str = "baladiya-demo";
+const PHONE: &str = "970599123456";
+const WHATSAPP: &str = include_str!("fixtures/whatsapp_text_image_location.json");
+
+/// The stand-in Graph API.
+mod graph {
+    use std::collections::{HashMap, VecDeque};
+    use std::net::SocketAddr;
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use axum::extract::{Path, State};
+    use axum::http::{HeaderMap, StatusCode};
+    use axum::response::{IntoResponse, Response};
+    use axum::routing::post;
+    use axum::{Json, Router};
+    use chrono::{DateTime, Utc};
+    use serde::Deserialize;
+    use serde_json::{json, Value};
+
+    /// A failure to inject, taken one per call in order.
+    #[derive(Debug, Clone, Copy)]
+    pub enum Fail {
+        /// 500 with Graph's error shape.
+        Internal,
+        /// No answer for longer than the client waits (and the message not taken).
+        Timeout,
+        /// 429 with `Retry-After: <seconds>`.
+        TooMany(u64),
+    }
+
+    #[derive(Default)]
+    struct Inner {
+        /// (path, body) of every message taken (2xx).
+        taken: Vec<(String, Value)>,
+        script: VecDeque<Fail>,
+        /// The recipient's latest message to the business: the window is 24 hours from it.
+        last_inbound: HashMap<String, DateTime<Utc>>,
+        calls: usize,
+    }
+
+    #[derive(Clone)]
+    pub struct StandIn {
+        inner: Arc<Mutex<Inner>>,
+        pub url: String,
+    }
+
+    struct St {
+        inner: Arc<Mutex<Inner>>,
+        wa_token: String,
+        fb_token: String,
+        phone_number_id: String,
+    }
+
+    impl StandIn {
+        pub async fn start(wa_token: &str, fb_token: &str, phone_number_id: &str) -> StandIn {
+            let inner = Arc::new(Mutex::new(Inner::default()));
+            let st = Arc::new(St {
+                inner: inner.clone(),
+                wa_token: wa_token.into(),
+                fb_token: fb_token.into(),
+                phone_number_id: phone_number_id.into(),
+            });
+            let app = Router::new().route("/{version}/{node}/messages", post(messages)).with_state(st);
+            let listener =
+                tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await.unwrap();
+            let url = format!("http://{}", listener.local_addr().unwrap());
+            tokio::spawn(async move {
+                let _ = axum::serve(listener, app).await;
+            });
+            StandIn { inner, url }
+        }
+
+        /// The recipient wrote to the business at `at`.
+        pub fn saw(&self, recipient: &str, at: DateTime<Utc>) {
+            self.inner.lock().unwrap().last_inbound.insert(recipient.into(), at);
+        }
+
+        pub fn fail_next(&self, fails: &[Fail]) {
+            self.inner.lock().unwrap().script.extend(fails.iter().copied());
+        }
+
+        pub fn taken(&self) -> Vec<(String, Value)> {
+            self.inner.lock().unwrap().taken.clone()
+        }
+
+        pub fn calls(&self) -> usize {
+            self.inner.lock().unwrap().calls
+        }
+    }
+
+    pub fn error(status: StatusCode, code: i64, kind: &str, message: &str) -> Response {
+        let body = json!({ "error": { "message": message, "type": kind, "code": code, "fbtrace_id": "AbCdEfStandIn" } });
+        (status, Json(body)).into_response()
+    }
+
+    fn invalid(message: &str) -> Response {
+        error(StatusCode::BAD_REQUEST, 100, "OAuthException", &format!("(#100) {message}"))
+    }
+
+    // WhatsApp Cloud API: POST /{version}/{phone-number-id}/messages.
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct WaSend {
+        messaging_product: String,
+        #[serde(default)]
+        recipient_type: Option<String>,
+        to: String,
+        #[serde(rename = "type")]
+        kind: String,
+        #[serde(default)]
+        text: Option<WaText>,
+        #[serde(default)]
+        template: Option<WaTemplate>,
+    }
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct WaText {
+        body: String,
+        #[serde(default)]
+        #[allow(dead_code)]
+        preview_url: Option<bool>,
+    }
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct WaTemplate {
+        name: String,
+        language: WaLanguage,
+        #[serde(default)]
+        components: Vec<WaComponent>,
+    }
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct WaLanguage {
+        code: String,
+        #[serde(default)]
+        #[allow(dead_code)]
+        policy: Option<String>,
+    }
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct WaComponent {
+        #[serde(rename = "type")]
+        kind: String,
+        parameters: Vec<WaParameter>,
+    }
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct WaParameter {
+        #[serde(rename = "type")]
+        kind: String,
+        text: String,
+    }
+
+    // Messenger Send API: POST /{version}/me/messages.
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct FbSend {
+        recipient: FbRecipient,
+        messaging_type: String,
+        #[serde(default)]
+        tag: Option<String>,
+        message: FbMessage,
+    }
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct FbRecipient {
+        id: String,
+    }
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct FbMessage {
+        text: String,
+    }
+
+    async fn messages(
+        State(st): State<Arc<St>>,
+        Path((version, node)): Path<(String, String)>,
+        headers: HeaderMap,
+        body: axum::body::Bytes,
+    ) -> Response {
+        let script = {
+            let mut inner = st.inner.lock().unwrap();
+            inner.calls += 1;
+            inner.script.pop_front()
+        };
+        match script {
+            Some(Fail::Internal) => {
+                return error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    2,
+                    "OAuthException",
+                    "An unexpected error has occurred.",
+                )
+            }
+            Some(Fail::Timeout) => {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                return error(StatusCode::INTERNAL_SERVER_ERROR, 2, "OAuthException", "too late");
+            }
+            Some(Fail::TooMany(secs)) => {
+                let mut r = error(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    130429,
+                    "OAuthException",
+                    "(#130429) Rate limit hit",
+                );
+                r.headers_mut().insert("retry-after", secs.to_string().parse().unwrap());
+                return r;
+            }
+            None => {}
+        }
+        let messenger = node == "me";
+        let token = if messenger { &st.fb_token } else { &st.wa_token };
+        let bearer = headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        if bearer != Some(token.as_str()) {
+            return error(StatusCode::UNAUTHORIZED, 190, "OAuthException", "Invalid OAuth access token.");
+        }
+        let ok_version = version.strip_prefix('v').is_some_and(|v| {
+            let mut p = v.split('.');
+            p.next().is_some_and(|a| a.parse::<u32>().is_ok())
+                && p.next().is_some_and(|b| b.parse::<u32>().is_ok())
+                && p.next().is_none()
+        });
+        if !ok_version {
+            return error(StatusCode::BAD_REQUEST, 2500, "OAuthException", "Unknown path components");
+        }
+        if headers.get("content-type").and_then(|v| v.to_str().ok()) != Some("application/json") {
+            return invalid("Content-Type: application/json expected");
+        }
+        let value: Value = match serde_json::from_slice(&body) {
+            Ok(v) => v,
+            Err(_) => return invalid("Invalid JSON"),
+        };
+        let now = Utc::now();
+        let in_window = |to: &str, inner: &Inner| {
+            inner.last_inbound.get(to).is_some_and(|t| now - *t < chrono::Duration::hours(24))
+        };
+        if messenger {
+            let m: FbSend = match serde_json::from_value(value.clone()) {
+                Ok(m) => m,
+                Err(e) => return invalid(&format!("Invalid parameter: {e}")),
+            };
+            if m.recipient.id.is_empty() || m.message.text.is_empty() || m.message.text.chars().count() > 2000
+            {
+                return invalid("Invalid parameter");
+            }
+            let tagged = match (m.messaging_type.as_str(), m.tag.as_deref()) {
+                ("RESPONSE" | "UPDATE", None) => false,
+                (
+                    "MESSAGE_TAG",
+                    Some(
+                        "ACCOUNT_UPDATE" | "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "HUMAN_AGENT",
+                    ),
+                ) => true,
+                _ => return invalid("Invalid parameter: messaging_type / tag"),
+            };
+            let mut inner = st.inner.lock().unwrap();
+            if !tagged && !in_window(&m.recipient.id, &inner) {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    10,
+                    "OAuthException",
+                    "(#10) This message is sent outside of allowed window.",
+                );
+            }
+            inner.taken.push(("messenger".into(), value));
+            let id = format!("m_{}", inner.taken.len());
+            return Json(json!({ "recipient_id": m.recipient.id, "message_id": id })).into_response();
+        }
+        if node != st.phone_number_id {
+            return error(StatusCode::BAD_REQUEST, 100, "GraphMethodException", "Unsupported post request.");
+        }
+        let m: WaSend = match serde_json::from_value(value.clone()) {
+            Ok(m) => m,
+            Err(e) => return invalid(&format!("Invalid parameter: {e}")),
+        };
+        if m.messaging_product != "whatsapp"
+            || m.recipient_type.as_deref().is_some_and(|t| t != "individual")
+            || m.to.is_empty()
+            || !m.to.chars().all(|c| c.is_ascii_digit() || c == '+')
+        {
+            return invalid("Invalid parameter");
+        }
+        let text = match (m.kind.as_str(), &m.text, &m.template) {
+            ("text", Some(t), None) if !t.body.trim().is_empty() && t.body.chars().count() <= 4096 => true,
+            ("template", None, Some(t))
+                if !t.name.is_empty()
+                    && !t.language.code.is_empty()
+                    && t.components.iter().all(|c| {
+                        matches!(c.kind.as_str(), "header" | "body")
+                            && c.parameters.iter().all(|p| p.kind == "text" && !p.text.is_empty())
+                    }) =>
+            {
+                false
+            }
+            _ => return invalid("Invalid parameter: type and its object"),
+        };
+        let mut inner = st.inner.lock().unwrap();
+        if text && !in_window(&m.to, &inner) {
+            return error(
+                StatusCode::BAD_REQUEST,
+                131047,
+                "OAuthException",
+                "(#131047) Re-engagement message: more than 24 hours have passed since the recipient last replied",
+            );
+        }
+        inner.taken.push(("whatsapp".into(), value));
+        let id = format!("wamid.standin{}", inner.taken.len());
+        Json(json!({
+            "messaging_product": "whatsapp",
+            "contacts": [{ "input": m.to, "wa_id": m.to }],
+            "messages": [{ "id": id }]
+        }))
+        .into_response()
+    }
+}
+
+use graph::{Fail, StandIn};
+
+/// Everything logged by any thread of this test binary (the sender runs on a thread of its own).
+fn logs() -> Arc<Mutex<Vec<u8>>> {
+    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let buf = Arc::new(Mutex::new(Vec::new()));
+        let writer = buf.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_writer(move || Writer(writer.clone()))
+            .finish();
+        let _ = tracing::subscriber::set_global_default(subscriber);
+        buf
+    })
+    .clone()
+}
+
+struct Writer(Arc<Mutex<Vec<u8>>>);
+impl std::io::Write for Writer {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+struct Server {
+    app: Router,
+    dir: tempfile::TempDir,
+}
+
+impl Server {
+    fn new(graph: &StandIn) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let config = ServerConfig {
+            data_dir: dir.path().to_owned(),
+            demo: true,
+            staff_token: Some(STAFF_TOKEN.into()),
+        };
+        let graph = GraphConfig {
+            base: graph.url.clone(),
+            whatsapp_phone_number_id: Some(PHONE_ID.into()),
+            whatsapp_token: Some(WA_TOKEN.into()),
+            messenger_token: Some(FB_TOKEN.into()),
+            backoff: Duration::from_millis(100),
+            poll: Duration::from_millis(50),
+            timeout: Duration::from_millis(500),
+            max_attempts: 6,
+            news_per_second: 50,
+            ..GraphConfig::default()
+        };
+        let channels = ChannelsConfig {
+            whatsapp: Some(AppSecrets { app_secret: WA_SECRET.into(), verify_token: WA_VERIFY.into() }),
+            graph: Some(graph),
+            ..ChannelsConfig::default()
+        };
+        let options = Options { channels, ..Options::default() };
+        Server { app: app_with_options(&config, &options).unwrap(), dir }
+    }
+
+    async fn send(&self, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
+        let resp = self.app.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+        (status, headers, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    async fn whatsapp(&self, body: &str) {
+        let req = Request::post("/webhooks/whatsapp")
+            .header(header::HOST, "127.0.0.1:8080")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("X-Hub-Signature-256", channels::sign(body.as_bytes(), WA_SECRET))
+            .body(Body::from(body.to_owned()))
+            .unwrap();
+        let (status, _, body) = self.send(req).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+
+    async fn staff_json(&self, path: &str, body: Value) -> (StatusCode, String) {
+        let req = Request::post(path)
+            .header(header::HOST, "127.0.0.1:8080")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::AUTHORIZATION, format!("Bearer {STAFF_TOKEN}"))
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        let (s, _, b) = self.send(req).await;
+        (s, b)
+    }
+
+    fn sql(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.dir.path().join("server.db")).unwrap()
+    }
+
+    /// The dispatcher makes a request of intake item 1 in the console; its id.
+    async fn make_request(&self) -> String {
+        let get = |path: &str, cookie: Option<&str>| {
+            let mut req = Request::get(path).header(header::HOST, "127.0.0.1:8080");
+            if let Some(c) = cookie {
+                req = req.header(header::COOKIE, c);
+            }
+            req.body(Body::empty()).unwrap()
+        };
+        let cookie_of = |h: &axum::http::HeaderMap, name: &str| {
+            h.get_all(header::SET_COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .find(|v| v.starts_with(&format!("{name}=")))
+                .map(|v| v.split(';').next().unwrap_or("").to_owned())
+                .unwrap()
+        };
+        let csrf_of = |b: &str| {
+            let at = b.find("name=\"csrf\" value=\"").unwrap() + 19;
+            b[at..].split('"').next().unwrap().to_owned()
+        };
+        let (_, h, b) = self.send(get("/staff/login", None)).await;
+        let form = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs([
+                ("csrf", csrf_of(&b).as_str()),
+                ("username", "dispatcher"),
+                ("password", PASSWORD),
+            ])
+            .finish();
+        let req = Request::post("/staff/login")
+            .header(header::HOST, "127.0.0.1:8080")
+            .header(header::COOKIE, cookie_of(&h, "baladiya_login"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(form))
+            .unwrap();
+        let (s, h, _) = self.send(req).await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        let cookie = cookie_of(&h, "baladiya_staff");
+        let (_, _, page) = self.send(get("/staff/intake?item=1&category=water-leak", Some(&cookie))).await;
+        let csrf = csrf_of(&page);
+        let boundary = "XoutboundX";
+        let mut body = String::new();
+        for (k, v) in [
+            ("csrf", csrf.as_str()),
+            ("item", "1"),
+            ("service_code", "water-leak"),
+            ("source", "whatsapp"),
+            ("description", "تسرب مياه كبير أمام مدرسة الرمال منذ الصباح"),
+            ("attribute[severity]", "burst"),
+            ("lat", "31.520500"),
+            ("long", "34.453100"),
+        ] {
+            body.push_str(&format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+            ));
+        }
+        body.push_str(&format!("--{boundary}--\r\n"));
+        let req = Request::post("/staff/intake")
+            .header(header::HOST, "127.0.0.1:8080")
+            .header(header::COOKIE, &cookie)
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .body(Body::from(body))
+            .unwrap();
+        let (s, h, b) = self.send(req).await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{b}");
+        let location = h.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        location.trim_start_matches("/staff/requests/").split('?').next().unwrap().to_owned()
+    }
+}
+
+/// Wait until `f` holds (at most 15 s).
+async fn until(what: &str, mut f: impl FnMut() -> bool) {
+    for _ in 0..300 {
+        if f() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("never: {what}");
+}
+
+fn text_of(v: &Value) -> String {
+    v["text"]["body"].as_str().or(v["message"]["text"].as_str()).unwrap_or("").to_owned()
+}
+
+/// A WhatsApp text notification from `from`, message id `id`.
+fn wa_text(from: &str, id: &str, text: &str) -> String {
+    json!({
+        "object": "whatsapp_business_account",
+        "entry": [{ "id": "102290129340398", "changes": [{ "field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": { "display_phone_number": "970599000000", "phone_number_id": PHONE_ID },
+            "contacts": [{ "profile": { "name": "Umm Ahmad" }, "wa_id": from }],
+            "messages": [{ "from": from, "id": id, "timestamp": chrono::Utc::now().timestamp().to_string(),
+                           "type": "text", "text": { "body": text } }]
+        }}]}]
+    })
+    .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stand_in_is_as_strict_as_the_graph_api() {
+    let g = StandIn::start(WA_TOKEN, FB_TOKEN, PHONE_ID).await;
+    let http = reqwest::Client::new();
+    let wa = format!("{}/v21.0/{PHONE_ID}/messages", g.url);
+    let text =
+        json!({ "messaging_product": "whatsapp", "to": PHONE, "type": "text", "text": { "body": "مرحبا" } });
+    let r = http.post(&wa).json(&text).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    let e: Value = r.json().await.unwrap();
+    for k in ["message", "type", "code", "fbtrace_id"] {
+        assert!(!e["error"][k].is_null(), "{k} in {e}");
+    }
+    let mut unknown = text.clone();
+    unknown["txt"] = json!("x");
+    let r = http.post(&wa).bearer_auth(WA_TOKEN).json(&unknown).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    let wrong = json!({ "messaging_product": "whatsapp", "to": PHONE, "type": "text", "text": "مرحبا" });
+    assert_eq!(http.post(&wa).bearer_auth(WA_TOKEN).json(&wrong).send().await.unwrap().status(), 400);
+    // Outside the window: 131047.
+    let r = http.post(&wa).bearer_auth(WA_TOKEN).json(&text).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], 131047);
+    g.saw(PHONE, chrono::Utc::now());
+    assert_eq!(http.post(&wa).bearer_auth(WA_TOKEN).json(&text).send().await.unwrap().status(), 200);
+    // Messenger: untagged outside the window refused, tagged taken.
+    let fb = format!("{}/v21.0/me/messages", g.url);
+    let untagged = json!({ "recipient": { "id": "6945821134567890" }, "messaging_type": "RESPONSE", "message": { "text": "x" } });
+    let r = http.post(&fb).bearer_auth(FB_TOKEN).json(&untagged).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    let tagged = json!({ "recipient": { "id": "6945821134567890" }, "messaging_type": "MESSAGE_TAG", "tag": "ACCOUNT_UPDATE", "message": { "text": "x" } });
+    assert_eq!(http.post(&fb).bearer_auth(WA_TOKEN).json(&tagged).send().await.unwrap().status(), 401);
+    assert_eq!(http.post(&fb).bearer_auth(FB_TOKEN).json(&tagged).send().await.unwrap().status(), 200);
+    assert_eq!(g.taken().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_staff_reply_reaches_whatsapp_exactly_once_despite_failures() {
+    let logs = logs();
+    let g = StandIn::start(WA_TOKEN, FB_TOKEN, PHONE_ID).await;
+    let s = Server::new(&g);
+    s.whatsapp(WHATSAPP).await;
+    g.saw(PHONE, chrono::Utc::now());
+    // The receipt meets a 500, a timeout and a 429 before it goes through.
+    g.fail_next(&[Fail::Internal, Fail::Timeout, Fail::TooMany(1)]);
+    let id = s.make_request().await;
+    until("the receipt", || g.taken().iter().any(|(_, v)| text_of(v).contains(&id))).await;
+    assert!(g.calls() >= 4, "three failures, then the message");
+
+    let reply = "سيصل فريق الصيانة صباح الغد";
+    let (status, body) = s
+        .staff_json(
+            &format!("/api/v1/staff/requests/{id}/actions"),
+            json!({ "action": "reply", "note": reply }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    until("the reply", || g.taken().iter().any(|(_, v)| text_of(v).contains(reply))).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+
+    let taken = g.taken();
+    assert_eq!(taken.len(), 2, "the receipt and the reply, once each: {taken:?}");
+    for (channel, v) in &taken {
+        assert_eq!(channel, "whatsapp");
+        assert_eq!(v["to"], PHONE);
+        assert_eq!(v["type"], "text");
+    }
+    let rows: Vec<(String, i64)> = s
+        .sql()
+        .prepare("SELECT state, attempts FROM channel_outbound ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(rows, vec![("sent".to_owned(), 4), ("sent".to_owned(), 1)]);
+    let logged = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
+    assert!(logged.contains("channel message sent"), "the sender logs");
+    assert!(!logged.contains(PHONE), "no phone number in the logs");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outside_the_window_a_template_is_sent_and_a_hopeless_message_fails_visibly() {
+    let logs = logs();
+    let g = StandIn::start(WA_TOKEN, FB_TOKEN, PHONE_ID).await;
+    let s = Server::new(&g);
+    s.whatsapp(WHATSAPP).await;
+    // The citizen wrote two days ago (the stand-in has not seen them within 24 hours either).
+    let old =
+        (chrono::Utc::now() - chrono::Duration::days(2)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    s.sql().execute("UPDATE intake_items SET first_at = ?1, last_at = ?1", [&old]).unwrap();
+    let id = s.make_request().await;
+    until("the template", || !g.taken().is_empty()).await;
+    let (_, v) = &g.taken()[0];
+    assert_eq!(v["type"], "template", "{v}");
+    assert_eq!(v["template"]["name"], "request_status_update");
+    assert_eq!(v["template"]["language"]["code"], "ar");
+    assert_eq!(v["template"]["components"][0]["parameters"][0]["text"], id.as_str());
+    assert_eq!(v["template"]["components"][0]["parameters"][1]["text"], "تم الاستلام");
+
+    // The channel keeps failing: given up after the configured attempts, shown as failed.
+    g.fail_next(&[Fail::Internal; 10]);
+    let (status, _) = s
+        .staff_json(
+            &format!("/api/v1/staff/requests/{id}/actions"),
+            json!({ "action": "reply", "note": "x" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let sql = s.sql();
+    until("given up", || {
+        sql.query_row(
+            "SELECT COUNT(*) FROM channel_outbound WHERE state = 'failed' AND attempts = 6",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .unwrap()
+            == 1
+    })
+    .await;
+    assert_eq!(g.taken().len(), 1);
+    assert!(!String::from_utf8_lossy(&logs.lock().unwrap()).contains(PHONE));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subscribers_receive_important_news_until_they_stop() {
+    let logs = logs();
+    let g = StandIn::start(WA_TOKEN, FB_TOKEN, PHONE_ID).await;
+    let s = Server::new(&g);
+    let (reader, other) = ("970598765432", "970597000111");
+    g.saw(reader, chrono::Utc::now());
+    g.saw(other, chrono::Utc::now());
+    s.whatsapp(&wa_text(reader, "wamid.sub1", "اشتراك")).await;
+    s.whatsapp(&wa_text(reader, "wamid.sub1", "اشتراك")).await; // redelivered
+    s.whatsapp(&wa_text(other, "wamid.other1", "Subscribe")).await;
+    until("two confirmations", || g.taken().len() == 2).await;
+    assert!(text_of(&g.taken()[0].1).contains("تم اشتراكك"));
+    let items: i64 = s.sql().query_row("SELECT COUNT(*) FROM intake_items", [], |r| r.get(0)).unwrap();
+    assert_eq!(items, 0, "a keyword is not an intake item");
+
+    let news = |id: &str, title: &str| {
+        json!({ "id": id, "title": { "ar": title, "en": "Water" }, "body": { "ar": "تنقطع المياه غداً", "en": "x" },
+                "category": "announcement", "important": true })
+    };
+    let (status, body) =
+        s.staff_json("/api/v1/staff/news", news("n-water-1", "انقطاع المياه في الرمال")).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    until("the news to both", || {
+        g.taken().iter().filter(|(_, v)| text_of(v).contains("انقطاع المياه")).count() == 2
+    })
+    .await;
+
+    s.whatsapp(&wa_text(other, "wamid.other2", "إلغاء")).await;
+    until("the stop confirmed", || g.taken().iter().any(|(_, v)| text_of(v).contains("تم إلغاء اشتراكك")))
+        .await;
+    let (status, _) = s.staff_json("/api/v1/staff/news", news("n-road-2", "إغلاق شارع عمر المختار")).await;
+    assert_eq!(status, StatusCode::CREATED);
+    until("the second news", || g.taken().iter().any(|(_, v)| text_of(v).contains("إغلاق شارع"))).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let second: Vec<Value> =
+        g.taken().into_iter().filter(|(_, v)| text_of(v).contains("إغلاق شارع")).map(|(_, v)| v).collect();
+    assert_eq!(second.len(), 1);
+    assert_eq!(second[0]["to"], reader, "only the one still subscribed");
+    // Not important: nobody.
+    let mut plain = news("n-plain-3", "خبر عادي");
+    plain["important"] = json!(false);
+    assert_eq!(s.staff_json("/api/v1/staff/news", plain).await.0, StatusCode::CREATED);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!g.taken().iter().any(|(_, v)| text_of(v).contains("خبر عادي")));
+    let logged = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
+    assert!(!logged.contains(reader) && !logged.contains(other));
+}
