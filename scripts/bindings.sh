@@ -64,16 +64,25 @@ gen="$(mktemp -d)"
 trap 'rm -rf "$gen"' EXIT
 echo "==> Swift bindings -> ${swift_pkg#"$root"/}/Sources/{BaladiyaBindings,baladiya_ffiFFI}"
 "$bindgen" generate --library "$lib" --language swift --no-format --out-dir "$gen" >/dev/null
+# One Swift file and one header per crate that exports types (baladiya_ffi, and baladiya_core and
+# baladiya_wire, whose types derive uniffi's traits themselves): the Swift files all go into the
+# one BaladiyaBindings module, the headers into the one system library.
+rm -rf "$swift_pkg/Sources/baladiya_ffiFFI"
+rm -f "$swift_pkg"/Sources/BaladiyaBindings/baladiya_*.swift
 mkdir -p "$swift_pkg/Sources/BaladiyaBindings" "$swift_pkg/Sources/baladiya_ffiFFI"
-cp "$gen/baladiya_ffi.swift" "$swift_pkg/Sources/BaladiyaBindings/baladiya_ffi.swift"
-cp "$gen/baladiya_ffiFFI.h" "$swift_pkg/Sources/baladiya_ffiFFI/baladiya_ffiFFI.h"
-# The generated module map is written for Apple frameworks; a SwiftPM system library needs it as
-# module.modulemap with a link line.
-cat > "$swift_pkg/Sources/baladiya_ffiFFI/module.modulemap" <<MAP
-module baladiya_ffiFFI {
-    header "baladiya_ffiFFI.h"
-    link "baladiya_ffi"
-    export *
-}
-MAP
+cp "$gen"/*.swift "$swift_pkg/Sources/BaladiyaBindings/"
+cp "$gen"/*FFI.h "$swift_pkg/Sources/baladiya_ffiFFI/"
+# The generated module maps are written for Apple frameworks; a SwiftPM system library needs one
+# module.modulemap, here with a module per header (each generated Swift file imports its own) and
+# the link line on the library's.
+{
+  for h in "$gen"/*FFI.h; do
+    m="$(basename "$h" .h)"
+    echo "module $m {"
+    echo "    header \"$m.h\""
+    [ "$m" = baladiya_ffiFFI ] && echo '    link "baladiya_ffi"'
+    echo "    export *"
+    echo "}"
+  done
+} > "$swift_pkg/Sources/baladiya_ffiFFI/module.modulemap"
 echo "==> bindings generated from $lib"

@@ -19,10 +19,13 @@ rm -rf "$out" && mkdir -p "$out/headers" "$out/ios-sim" "$out/macos"
 cargo build -q -p baladiya-ffi --features bindgen-cli --bin uniffi-bindgen
 target/debug/uniffi-bindgen generate --library "target/aarch64-apple-ios/release/libbaladiya_ffi.a" \
   --language swift --no-format --out-dir "$out/gen"
-cp "$out/gen/baladiya_ffiFFI.h" "$out/headers/"
-cp "$out/gen/baladiya_ffiFFI.modulemap" "$out/headers/module.modulemap"
+# A header, a module map and a Swift file per crate that exports types (baladiya_ffi, baladiya_core,
+# baladiya_wire): the headers and one module.modulemap holding every module go into the framework.
+cp "$out"/gen/*FFI.h "$out/headers/"
+cat "$out"/gen/*FFI.modulemap > "$out/headers/module.modulemap"
 mkdir -p ios/BaladiyaKit/Sources/BaladiyaBindings
-cp "$out/gen/baladiya_ffi.swift" ios/BaladiyaKit/Sources/BaladiyaBindings/
+rm -f ios/BaladiyaKit/Sources/BaladiyaBindings/baladiya_*.swift
+cp "$out"/gen/*.swift ios/BaladiyaKit/Sources/BaladiyaBindings/
 
 # One fat static library per platform family (simulator and macOS have two architectures each).
 lipo -create target/aarch64-apple-ios-sim/release/libbaladiya_ffi.a target/x86_64-apple-ios/release/libbaladiya_ffi.a \

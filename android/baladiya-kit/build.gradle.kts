@@ -1,5 +1,6 @@
 // Android library module: uniffi-generated Kotlin bindings (package
-// uniffi.baladiya_ffi) + the coroutine/Flow facade (package ps.gaza.baladiya),
+// uniffi.baladiya_ffi, with the core's and wire's types in uniffi.baladiya_core and
+// uniffi.baladiya_wire) + the coroutine/Flow facade (package ps.gaza.baladiya),
 // with the Rust core as libbaladiya_ffi.so per ABI.
 //
 // Both Rust outputs are made by this build, from the sources in ../../ (never committed):

@@ -4,12 +4,6 @@
 
 use baladiya_core::{Error, FieldProblem};
 
-#[uniffi::remote(Record)]
-pub struct FieldProblem {
-    pub field: String,
-    pub reason: String,
-}
-
 #[derive(Debug, Clone, PartialEq, thiserror::Error, uniffi::Error)]
 #[uniffi::export(Display)]
 pub enum ApiError {

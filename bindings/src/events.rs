@@ -10,32 +10,6 @@ use baladiya_core::events::UploadProgress;
 use baladiya_core::store::StoreRecovery;
 use baladiya_core::{Event, GuideSyncReport};
 
-/// Where a complaint's upload is: "sending photo 2 of 3 — 40%".
-#[uniffi::remote(Record)]
-pub struct UploadProgress {
-    pub local_id: String,
-    pub photo_index: u32,
-    pub photo_count: u32,
-    pub photo_bytes_sent: u64,
-    pub photo_bytes_total: u64,
-    pub bytes_sent: u64,
-    pub bytes_total: u64,
-}
-
-/// A damaged local database that was set aside, and what was carried into the fresh one: tell the
-/// citizen, and that unsent complaints (`unsent_complaints_recovered`) will still be sent.
-#[uniffi::remote(Record)]
-pub struct StoreRecovery {
-    pub set_aside: String,
-    pub reason: String,
-    pub at_open: bool,
-    pub complaints_recovered: u32,
-    pub unsent_complaints_recovered: u32,
-    pub photos_recovered: u32,
-    pub bill_accounts_recovered: u32,
-    pub complete: bool,
-}
-
 #[derive(Debug, Clone, PartialEq, uniffi::Enum)]
 pub enum BaladiyaEvent {
     /// A guide sync brought changes.

@@ -50,6 +50,7 @@ pub enum Error {
 
 /// One field of the input and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct FieldProblem {
     pub field: String,
     pub reason: String,

@@ -65,6 +65,7 @@ impl From<ComplaintEvent> for Event {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum NotificationKind {
     /// A status change, note or reply on one of the citizen's complaints.
     ComplaintUpdate,
@@ -76,6 +77,7 @@ pub enum NotificationKind {
 
 /// Something worth a local notification; the shell words and shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Notification {
     pub kind: NotificationKind,
     /// The complaint's tracking number or the news item's id.

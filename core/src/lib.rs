@@ -20,6 +20,12 @@
 //! - [`text`]: Arabic-aware folding for search and digit input.
 //! - [`usage`]: bytes moved per feature, counted at the HTTP client.
 
+// With the `uniffi` feature the records and enums shells see derive uniffi's traits on the types
+// themselves (the bindings crate enables it; generated as their own module: Kotlin
+// `uniffi.baladiya_core`). Nothing else here knows about FFI.
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!();
+
 pub mod api;
 pub mod background;
 pub mod bills;

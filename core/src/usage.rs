@@ -48,6 +48,7 @@ impl Feature {
 
 /// One feature's total since the app was installed.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DataUsage {
     pub feature: String,
     pub bytes_sent: u64,

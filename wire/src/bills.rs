@@ -8,6 +8,7 @@ use crate::Localized;
 
 /// `GET /api/v1/bills/verification`: what the app must ask for beside the account number.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct VerificationInfo {
     /// `phone` (the number registered on the account) or `national_id` (the holder's id number).
     pub kind: String,
@@ -18,6 +19,7 @@ pub struct VerificationInfo {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum BillLineKind {
     /// One block of the tiered water tariff.
     WaterTier,
@@ -31,6 +33,7 @@ pub enum BillLineKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct BillLine {
     pub kind: BillLineKind,
     pub label: Localized,
@@ -46,6 +49,7 @@ pub struct BillLine {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum PaymentStatus {
     Paid,
     PartlyPaid,
@@ -54,6 +58,7 @@ pub enum PaymentStatus {
 
 /// One month's bill.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Bill {
     /// `YYYY-MM`.
     pub period: String,
@@ -71,6 +76,7 @@ pub struct Bill {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Payment {
     /// `YYYY-MM-DD`.
     pub date: String,
@@ -80,6 +86,7 @@ pub struct Payment {
 
 /// `GET /api/v1/bills/{account}` with the verification header.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct BillStatement {
     pub account: String,
     /// `household` or `commercial`.

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// A text in both languages of the app. Arabic is the primary language and is never empty.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Localized {
     pub ar: String,
     pub en: String,
@@ -12,6 +13,7 @@ pub struct Localized {
 
 /// The competent authority (CPSV-AP `hasCompetentAuthority`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Department {
     pub id: String,
     pub name: Localized,
@@ -19,6 +21,7 @@ pub struct Department {
 
 /// A life event or business event grouping services (CPSV-AP `isGroupedBy`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Category {
     pub id: String,
     pub name: Localized,
@@ -27,6 +30,7 @@ pub struct Category {
 /// Whether the citizen brings the original or a copy of a document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum DocumentForm {
     Original,
     Copy,
@@ -35,6 +39,7 @@ pub enum DocumentForm {
 
 /// Required evidence (CPSV-AP `hasInput`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RequiredDocument {
     pub name: Localized,
     pub form: DocumentForm,
@@ -45,6 +50,7 @@ pub struct RequiredDocument {
 /// A cost (CPSV-AP `hasCost`). Amounts are in minor units (agorot for ILS) so no float touches money;
 /// `None` means the amount depends on the case and `conditions` says how.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Fee {
     pub description: Localized,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -56,6 +62,7 @@ pub struct Fee {
 
 /// Processing time (CPSV-AP `processingTime`): an ISO 8601 duration plus words for people.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ProcessingTime {
     /// ISO 8601 duration, e.g. `P14D` or `PT2H`.
     pub iso8601: String,
@@ -64,6 +71,7 @@ pub struct ProcessingTime {
 
 /// Where and how to get the service (CPSV-AP `hasChannel`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Channel {
     pub office: Localized,
     pub hours: Localized,
@@ -77,6 +85,7 @@ pub struct Channel {
 
 /// A form the citizen fills in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Form {
     pub title: Localized,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -85,6 +94,7 @@ pub struct Form {
 
 /// One public service of the municipality.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Service {
     /// Stable slug, e.g. `building-permit`.
     pub id: String,
@@ -113,6 +123,7 @@ pub struct Service {
 
 /// An entry of the violations guide: an offence and its fine.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Violation {
     pub id: String,
     pub offence: Localized,

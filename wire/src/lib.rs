@@ -3,6 +3,11 @@
 //! Shared by the reference server and the client core so that both sides agree on the JSON; neither
 //! side depends on the other. Only plain data lives here: no I/O, no validation beyond serde.
 
+// With the `uniffi` feature the types the apps see derive uniffi's traits here, so the bindings
+// crate needs no mirrors of them (generated as their own module: Kotlin `uniffi.baladiya_wire`).
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!();
+
 pub mod bills;
 pub mod guide;
 pub mod news;

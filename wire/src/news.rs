@@ -6,6 +6,7 @@ use crate::Localized;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum NewsCategory {
     Announcement,
     WaterSchedule,
@@ -15,6 +16,7 @@ pub enum NewsCategory {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct NewsItem {
     pub id: String,
     pub title: Localized,

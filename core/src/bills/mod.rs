@@ -26,6 +26,7 @@ pub const VERIFICATION_HEADER: &str = "X-Baladiya-Verification";
 
 /// A statement and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct BillLookup {
     pub statement: BillStatement,
     /// When the statement was fetched from the server (unix ms).
@@ -35,6 +36,7 @@ pub struct BillLookup {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SavedAccount {
     pub account: String,
     pub nickname: String,

@@ -31,6 +31,7 @@ use crate::error::{Error, Result};
 use crate::store::Store;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SentComplaint {
     pub local_id: String,
     pub server_id: Option<String>,
@@ -38,6 +39,7 @@ pub struct SentComplaint {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RetryLater {
     pub local_id: String,
     pub error: String,

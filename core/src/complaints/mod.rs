@@ -46,6 +46,7 @@ pub struct PhotoChoice {
 
 /// A point in WGS 84 degrees.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct GeoPoint {
     pub lat: f64,
     pub long: f64,
@@ -70,15 +71,21 @@ impl Area {
 
 /// Who to answer. Absent for an anonymous complaint, which then sends no personal field at all.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Contact {
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub first_name: Option<String>,
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub last_name: Option<String>,
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub phone: Option<String>,
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub email: Option<String>,
 }
 
 /// The answer to one attribute; several values only for a multi-value list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct AttributeAnswer {
     pub code: String,
     pub values: Vec<String>,
@@ -86,16 +93,22 @@ pub struct AttributeAnswer {
 
 /// What the citizen filled in. Photos travel beside it as raw image bytes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ComplaintDraft {
     pub service_code: String,
     pub description: String,
+    #[cfg_attr(feature = "uniffi", uniffi(default = []))]
     pub attributes: Vec<AttributeAnswer>,
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub location: Option<GeoPoint>,
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub address: Option<String>,
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub contact: Option<Contact>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum ComplaintState {
     /// Waiting to be sent (or being sent).
     Queued,
@@ -120,6 +133,7 @@ impl ComplaintState {
 
 /// One entry of a complaint's history: a status change, a note, the department's reply.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ComplaintUpdate {
     pub update_id: String,
     pub status: String,
@@ -163,6 +177,7 @@ pub type Announce = Arc<dyn Fn(ComplaintEvent) + Send + Sync>;
 
 /// Where a complaint's upload is: "sending photo 2 of 3 — 40%".
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct UploadProgress {
     pub local_id: String,
     /// The photo being sent, from 1; 0 while a POST carries the complaint with all its photos.
@@ -178,6 +193,7 @@ pub struct UploadProgress {
 
 /// A complaint as the citizen's list and detail screens show it.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Complaint {
     /// The tracking number given at once, before any network.
     pub local_id: String,

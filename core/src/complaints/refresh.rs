@@ -20,6 +20,7 @@ const IDS_PER_CALL: usize = 50;
 const WATCH_CLOSED_MS: i64 = 7 * 24 * 3600 * 1000;
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RefreshReport {
     /// Complaints asked about.
     pub checked: u32,

@@ -11,6 +11,7 @@ use crate::error::Result;
 
 /// What a guide sync did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct GuideSyncReport {
     /// The server said nothing changed (HTTP 304).
     pub not_modified: bool,

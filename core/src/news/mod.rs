@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 pub const KEPT: usize = 100;
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct NewsReport {
     pub not_modified: bool,
     /// Items not seen before.
@@ -27,6 +28,7 @@ pub struct NewsReport {
 
 /// A stored item with its read mark.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct StoredNews {
     pub item: NewsItem,
     pub read: bool,

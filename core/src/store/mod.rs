@@ -27,6 +27,7 @@ pub const FILE_NAME: &str = "baladiya.db";
 
 /// A damaged store file that was set aside, and what was carried out of it into the fresh one.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct StoreRecovery {
     /// Where the damaged file now is (`…/baladiya.db.corrupt-<unix time>`); it is never deleted.
     pub set_aside: String,

@@ -40,6 +40,7 @@ pub const RESIDENT_INLINE_MAX: usize = 1_000;
 pub const RESIDENT_MAX_DOCS: usize = 5_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum HitKind {
     Service,
     Violation,
@@ -52,6 +53,7 @@ pub enum HitField {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Lang {
     Ar,
     En,

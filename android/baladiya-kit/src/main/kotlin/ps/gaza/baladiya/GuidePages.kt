@@ -2,8 +2,8 @@ package ps.gaza.baladiya
 
 import uniffi.baladiya_ffi.GuideHit
 import uniffi.baladiya_ffi.GuidePage
-import uniffi.baladiya_ffi.HitKind
-import uniffi.baladiya_ffi.Lang
+import uniffi.baladiya_core.HitKind
+import uniffi.baladiya_core.Lang
 import uniffi.baladiya_ffi.TextSpan
 import java.nio.ByteBuffer
 import java.nio.ByteOrder

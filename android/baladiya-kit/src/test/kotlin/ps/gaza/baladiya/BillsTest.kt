@@ -11,8 +11,8 @@ import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
 import uniffi.baladiya_ffi.ApiException
-import uniffi.baladiya_ffi.BillLineKind
-import uniffi.baladiya_ffi.SavedAccount
+import uniffi.baladiya_wire.BillLineKind
+import uniffi.baladiya_core.SavedAccount
 
 /** Bill lookup and saved accounts through the Kotlin facade, against the real reference server. */
 class BillsTest : ServerTest() {

@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
 import uniffi.baladiya_ffi.ApiException
 import uniffi.baladiya_ffi.BaladiyaEvent
-import uniffi.baladiya_ffi.HitKind
-import uniffi.baladiya_ffi.Lang
+import uniffi.baladiya_core.HitKind
+import uniffi.baladiya_core.Lang
 
 /** The guide through the Kotlin facade, against the real reference server on loopback. */
 class GuideTest : ServerTest() {

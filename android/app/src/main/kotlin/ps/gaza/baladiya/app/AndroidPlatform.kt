@@ -25,7 +25,7 @@ import ps.gaza.baladiya.app.sync.SyncScheduler
 import ps.gaza.baladiya.ui.NotifyKind
 import ps.gaza.baladiya.ui.Platform
 import ps.gaza.baladiya.ui.stringsFor
-import uniffi.baladiya_ffi.GeoPoint
+import uniffi.baladiya_core.GeoPoint
 import java.util.Calendar
 
 /**

@@ -10,7 +10,7 @@ import com.google.android.gms.location.Priority
 import com.google.android.gms.tasks.CancellationTokenSource
 import kotlinx.coroutines.suspendCancellableCoroutine
 import kotlinx.coroutines.withTimeoutOrNull
-import uniffi.baladiya_ffi.GeoPoint
+import uniffi.baladiya_core.GeoPoint
 import kotlin.coroutines.resume
 
 /** Whether the citizen let the app use the location, and how precisely. */

@@ -30,7 +30,7 @@ class AppEnv(val client: suspend () -> BaladiyaClient, private val platformOf: (
     /** The language the library answers in follows the screens' (search rows, categories). */
     suspend fun followLanguage(code: String) {
         val c = client()
-        val lang = if (code == "en") uniffi.baladiya_ffi.Lang.EN else uniffi.baladiya_ffi.Lang.AR
+        val lang = if (code == "en") uniffi.baladiya_core.Lang.EN else uniffi.baladiya_core.Lang.AR
         if (c.language == lang) return
         c.language = lang
         try {

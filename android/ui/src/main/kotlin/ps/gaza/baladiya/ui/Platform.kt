@@ -5,7 +5,7 @@ import androidx.compose.ui.graphics.ImageBitmap
 import ps.gaza.baladiya.ui.common.bytes
 import ps.gaza.baladiya.ui.common.number
 import ps.gaza.baladiya.ui.common.text
-import uniffi.baladiya_ffi.GeoPoint
+import uniffi.baladiya_core.GeoPoint
 
 /**
  * What the screens need from the device and cannot do in common Compose code: other apps

@@ -21,8 +21,8 @@ import ps.gaza.baladiya.ui.NotifyKind
 import ps.gaza.baladiya.ui.common.id
 import ps.gaza.baladiya.ui.common.statusLabel
 import ps.gaza.baladiya.ui.stringsFor
-import uniffi.baladiya_ffi.NotificationKind
-import uniffi.baladiya_ffi.Notification as BaladiyaNotification
+import uniffi.baladiya_core.NotificationKind
+import uniffi.baladiya_core.Notification as BaladiyaNotification
 
 /** Local notifications for what the core says is worth one: answers, refusals, important news. */
 object Notifier {

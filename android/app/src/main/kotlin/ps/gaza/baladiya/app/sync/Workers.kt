@@ -5,8 +5,8 @@ import androidx.work.CoroutineWorker
 import androidx.work.WorkerParameters
 import ps.gaza.baladiya.BaladiyaException
 import ps.gaza.baladiya.app.BaladiyaApp
-import uniffi.baladiya_ffi.NotificationKind
-import uniffi.baladiya_ffi.Notification as BaladiyaNotification
+import uniffi.baladiya_core.NotificationKind
+import uniffi.baladiya_core.Notification as BaladiyaNotification
 
 /**
  * The periodic background sync: one call into the core, which flushes what is due, refreshes the

@@ -10,7 +10,7 @@ import kotlinx.coroutines.withContext
 import org.jetbrains.skia.Image
 import ps.gaza.baladiya.ui.NotifyKind
 import ps.gaza.baladiya.ui.Platform
-import uniffi.baladiya_ffi.GeoPoint
+import uniffi.baladiya_core.GeoPoint
 import java.awt.Desktop
 import java.awt.FileDialog
 import java.awt.Frame

@@ -13,9 +13,9 @@ import ps.gaza.baladiya.ui.common.number
 import ps.gaza.baladiya.ui.common.pick
 import ps.gaza.baladiya.ui.common.text
 import ps.gaza.baladiya.ui.text.Digits
-import uniffi.baladiya_ffi.BillLookup
-import uniffi.baladiya_ffi.SavedAccount
-import uniffi.baladiya_ffi.VerificationInfo
+import uniffi.baladiya_core.BillLookup
+import uniffi.baladiya_core.SavedAccount
+import uniffi.baladiya_wire.VerificationInfo
 
 /**
  * The bills tab. The account number and the verification factor (the phone number registered on

@@ -55,9 +55,9 @@ import ps.gaza.baladiya.ui.common.period
 import ps.gaza.baladiya.ui.common.pick
 import ps.gaza.baladiya.ui.common.strings
 import ps.gaza.baladiya.ui.common.text
-import uniffi.baladiya_ffi.Bill
-import uniffi.baladiya_ffi.BillLookup
-import uniffi.baladiya_ffi.PaymentStatus
+import uniffi.baladiya_wire.Bill
+import uniffi.baladiya_core.BillLookup
+import uniffi.baladiya_wire.PaymentStatus
 
 @Composable
 fun BillsScreen(vm: BillsModel) {

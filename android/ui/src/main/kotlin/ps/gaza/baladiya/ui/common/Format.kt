@@ -12,8 +12,8 @@ import ps.gaza.baladiya.ui.text.ArStrings
 import ps.gaza.baladiya.ui.text.Bidi
 import ps.gaza.baladiya.ui.text.Digits
 import ps.gaza.baladiya.ui.text.Strings
-import uniffi.baladiya_ffi.ComplaintState
-import uniffi.baladiya_ffi.Localized
+import uniffi.baladiya_core.ComplaintState
+import uniffi.baladiya_wire.Localized
 
 // Display formatting only: the core hands over amounts in minor units, ISO dates and both
 // languages of every text; which language and which digits to show is decided here, once.

@@ -50,10 +50,10 @@ import ps.gaza.baladiya.ui.common.text
 import ps.gaza.baladiya.ui.common.uiLanguage
 import ps.gaza.baladiya.ui.common.writtenText
 import androidx.compose.material3.LinearProgressIndicator
-import uniffi.baladiya_ffi.Complaint
-import uniffi.baladiya_ffi.ComplaintState
-import uniffi.baladiya_ffi.UploadProgress
-import uniffi.baladiya_ffi.ComplaintUpdate
+import uniffi.baladiya_core.Complaint
+import uniffi.baladiya_core.ComplaintState
+import uniffi.baladiya_core.UploadProgress
+import uniffi.baladiya_core.ComplaintUpdate
 
 @Composable
 fun ComplaintDetailScreen(env: AppEnv, localId: String, onBack: () -> Unit, openEdit: (String) -> Unit) {

@@ -84,9 +84,9 @@ import ps.gaza.baladiya.ui.common.strings
 import ps.gaza.baladiya.ui.common.text
 import ps.gaza.baladiya.ui.common.validationProblems
 import ps.gaza.baladiya.ui.common.validationText
-import uniffi.baladiya_ffi.AttributeDef
-import uniffi.baladiya_ffi.ComplaintCategory
-import uniffi.baladiya_ffi.Datatype
+import uniffi.baladiya_core.AttributeDef
+import uniffi.baladiya_core.ComplaintCategory
+import uniffi.baladiya_core.Datatype
 
 @Composable
 fun ComplaintFormScreen(env: AppEnv, editing: String?, onBack: () -> Unit, onFiled: (String) -> Unit) {

@@ -45,8 +45,8 @@ import ps.gaza.baladiya.ui.common.stateLabel
 import ps.gaza.baladiya.ui.common.statusLabel
 import ps.gaza.baladiya.ui.common.strings
 import ps.gaza.baladiya.ui.common.text
-import uniffi.baladiya_ffi.Complaint
-import uniffi.baladiya_ffi.ComplaintState
+import uniffi.baladiya_core.Complaint
+import uniffi.baladiya_core.ComplaintState
 
 @Composable
 fun ComplaintListScreen(vm: ComplaintsModel, openNew: () -> Unit, openComplaint: (String) -> Unit) {

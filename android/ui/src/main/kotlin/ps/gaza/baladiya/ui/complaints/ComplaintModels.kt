@@ -15,15 +15,15 @@ import ps.gaza.baladiya.ui.common.id
 import ps.gaza.baladiya.ui.common.number
 import ps.gaza.baladiya.ui.common.text
 import ps.gaza.baladiya.ui.common.toRfc3339
-import uniffi.baladiya_ffi.AttributeAnswer
-import uniffi.baladiya_ffi.AttributeDef
+import uniffi.baladiya_core.AttributeAnswer
+import uniffi.baladiya_core.AttributeDef
 import uniffi.baladiya_ffi.BaladiyaEvent
-import uniffi.baladiya_ffi.Complaint
-import uniffi.baladiya_ffi.ComplaintCategory
-import uniffi.baladiya_ffi.ComplaintDraft
-import uniffi.baladiya_ffi.Contact
-import uniffi.baladiya_ffi.GeoPoint
-import uniffi.baladiya_ffi.UploadProgress
+import uniffi.baladiya_core.Complaint
+import uniffi.baladiya_core.ComplaintCategory
+import uniffi.baladiya_core.ComplaintDraft
+import uniffi.baladiya_core.Contact
+import uniffi.baladiya_core.GeoPoint
+import uniffi.baladiya_core.UploadProgress
 
 /**
  * The complaints tab: every complaint on the phone, newest first, kept current from the
@@ -367,6 +367,6 @@ fun answerRows(answers: List<AttributeAnswer>, definition: List<AttributeDef>): 
         .map { a ->
             val def = byCode[a.code]
             val labels = a.values.map { v -> def?.values?.firstOrNull { it.key == v }?.name ?: v }
-            AnswerRow(def?.description?.ifBlank { null } ?: a.code, labels, def?.datatype == uniffi.baladiya_ffi.Datatype.DATETIME)
+            AnswerRow(def?.description?.ifBlank { null } ?: a.code, labels, def?.datatype == uniffi.baladiya_core.Datatype.DATETIME)
         }
 }

@@ -13,11 +13,11 @@ import ps.gaza.baladiya.ui.common.id
 import ps.gaza.baladiya.ui.common.text
 import uniffi.baladiya_ffi.ApiException
 import uniffi.baladiya_ffi.BaladiyaEvent
-import uniffi.baladiya_ffi.Category
+import uniffi.baladiya_wire.Category
 import uniffi.baladiya_ffi.GuideHit
-import uniffi.baladiya_ffi.Localized
-import uniffi.baladiya_ffi.Service
-import uniffi.baladiya_ffi.Violation
+import uniffi.baladiya_wire.Localized
+import uniffi.baladiya_wire.Service
+import uniffi.baladiya_wire.Violation
 
 /**
  * The guide tab: the search as typed and its page of hits, or (with no query) the services by

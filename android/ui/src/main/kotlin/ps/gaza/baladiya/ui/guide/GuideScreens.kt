@@ -30,7 +30,7 @@ import androidx.compose.material3.IconButton
 import androidx.compose.material3.ListItem
 import androidx.compose.material3.LocalTextStyle
 import androidx.compose.ui.text.style.TextDirection
-import uniffi.baladiya_ffi.Lang
+import uniffi.baladiya_core.Lang
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedCard
 import androidx.compose.material3.OutlinedTextField
@@ -68,13 +68,13 @@ import ps.gaza.baladiya.ui.common.number
 import ps.gaza.baladiya.ui.common.strings
 import ps.gaza.baladiya.ui.common.text
 import ps.gaza.baladiya.ui.common.uiLanguage
-import uniffi.baladiya_ffi.Channel
-import uniffi.baladiya_ffi.DocumentForm
-import uniffi.baladiya_ffi.Fee
+import uniffi.baladiya_wire.Channel
+import uniffi.baladiya_wire.DocumentForm
+import uniffi.baladiya_wire.Fee
 import uniffi.baladiya_ffi.GuideHit
-import uniffi.baladiya_ffi.HitKind
+import uniffi.baladiya_core.HitKind
 import uniffi.baladiya_ffi.TextSpan
-import uniffi.baladiya_ffi.Violation
+import uniffi.baladiya_wire.Violation
 
 @Composable
 fun GuideScreen(

@@ -11,8 +11,8 @@ import ps.gaza.baladiya.ui.common.bytes
 import ps.gaza.baladiya.ui.common.id
 import uniffi.baladiya_ffi.ApiException
 import uniffi.baladiya_ffi.BaladiyaEvent
-import uniffi.baladiya_ffi.NewsItem
-import uniffi.baladiya_ffi.StoredNews
+import uniffi.baladiya_wire.NewsItem
+import uniffi.baladiya_core.StoredNews
 
 /**
  * The news tab and the unread badge on it (one instance for the Activity). The latest 100 items

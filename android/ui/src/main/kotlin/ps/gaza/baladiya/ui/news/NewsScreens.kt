@@ -58,8 +58,8 @@ import ps.gaza.baladiya.ui.common.id
 import ps.gaza.baladiya.ui.common.rfc3339
 import ps.gaza.baladiya.ui.common.strings
 import ps.gaza.baladiya.ui.common.text
-import uniffi.baladiya_ffi.NewsCategory
-import uniffi.baladiya_ffi.StoredNews
+import uniffi.baladiya_wire.NewsCategory
+import uniffi.baladiya_core.StoredNews
 
 @Composable
 fun NewsListScreen(vm: NewsModel, openItem: (String) -> Unit) {

@@ -14,7 +14,7 @@ import ps.gaza.baladiya.ui.AppEnv
 import ps.gaza.baladiya.ui.ScreenModel
 import ps.gaza.baladiya.ui.common.strings
 import uniffi.baladiya_ffi.BaladiyaEvent
-import uniffi.baladiya_ffi.StoreRecovery
+import uniffi.baladiya_core.StoreRecovery
 
 /**
  * The phone's database was found damaged and rebuilt by the library (at open, or while the app

@@ -9,7 +9,7 @@ import ps.gaza.baladiya.ui.AppEnv
 import ps.gaza.baladiya.ui.NotifyKind
 import ps.gaza.baladiya.ui.ScreenModel
 import ps.gaza.baladiya.ui.common.bytes
-import uniffi.baladiya_ffi.DataUsage
+import uniffi.baladiya_core.DataUsage
 
 /**
  * Settings: the language (Arabic, English, or the system's), which notices to show, what each

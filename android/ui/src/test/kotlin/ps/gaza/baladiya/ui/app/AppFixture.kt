@@ -5,10 +5,10 @@ import ps.gaza.baladiya.ReferenceServer
 import ps.gaza.baladiya.ui.AppEnv
 import ps.gaza.baladiya.ui.test.TestClient
 import ps.gaza.baladiya.ui.test.openTestClient
-import uniffi.baladiya_ffi.AttributeAnswer
-import uniffi.baladiya_ffi.ComplaintDraft
-import uniffi.baladiya_ffi.Contact
-import uniffi.baladiya_ffi.GeoPoint
+import uniffi.baladiya_core.AttributeAnswer
+import uniffi.baladiya_core.ComplaintDraft
+import uniffi.baladiya_core.Contact
+import uniffi.baladiya_core.GeoPoint
 
 /**
  * One reference server with the sample data and one app data directory synced from it, with a

@@ -5,7 +5,7 @@ import androidx.compose.ui.graphics.toComposeImageBitmap
 import org.jetbrains.skia.Image
 import ps.gaza.baladiya.ui.NotifyKind
 import ps.gaza.baladiya.ui.Platform
-import uniffi.baladiya_ffi.GeoPoint
+import uniffi.baladiya_core.GeoPoint
 import java.util.concurrent.CopyOnWriteArrayList
 
 /** The desktop test host's platform: records what the screens ask of the device, answers as told. */

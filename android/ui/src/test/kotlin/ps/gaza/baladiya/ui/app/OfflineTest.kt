@@ -29,7 +29,7 @@ import ps.gaza.baladiya.ui.test.Screens
 import ps.gaza.baladiya.ui.test.assertGolden
 import ps.gaza.baladiya.ui.test.capture
 import ps.gaza.baladiya.ui.test.runScreenTest
-import uniffi.baladiya_ffi.ComplaintState
+import uniffi.baladiya_core.ComplaintState
 import java.awt.image.BufferedImage
 import java.io.ByteArrayOutputStream
 import java.util.TimeZone

@@ -31,7 +31,7 @@ import ps.gaza.baladiya.ui.test.Screens
 import ps.gaza.baladiya.ui.test.assertGolden
 import ps.gaza.baladiya.ui.test.capture
 import ps.gaza.baladiya.ui.test.runScreenTest
-import uniffi.baladiya_ffi.UploadProgress
+import uniffi.baladiya_core.UploadProgress
 import java.awt.image.BufferedImage
 import java.io.ByteArrayOutputStream
 import java.util.TimeZone

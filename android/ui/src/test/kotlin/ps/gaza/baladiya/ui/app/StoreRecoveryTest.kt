@@ -20,7 +20,7 @@ import ps.gaza.baladiya.ui.test.DEMO_API_KEY
 import ps.gaza.baladiya.ui.test.Screens
 import ps.gaza.baladiya.ui.test.openTestClient
 import ps.gaza.baladiya.ui.test.runScreenTest
-import uniffi.baladiya_ffi.ComplaintState
+import uniffi.baladiya_core.ComplaintState
 import java.io.RandomAccessFile
 
 /**
