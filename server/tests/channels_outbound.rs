@@ -441,8 +441,27 @@ impl Server {
         rusqlite::Connection::open(self.dir.path().join("server.db")).unwrap()
     }
 
+    /// The dispatcher's console page at `path`.
+    async fn console_page(&self, path: &str) -> String {
+        let cookie = self.login().await;
+        let req = Request::get(path)
+            .header(header::HOST, "127.0.0.1:8080")
+            .header(header::COOKIE, cookie)
+            .body(Body::empty())
+            .unwrap();
+        let (s, _, b) = self.send(req).await;
+        assert_eq!(s, StatusCode::OK);
+        b
+    }
+
     /// The dispatcher makes a request of intake item 1 in the console; its id.
     async fn make_request(&self) -> String {
+        let cookie = self.login().await;
+        self.request_from_item(&cookie).await
+    }
+
+    /// A dispatcher's session cookie.
+    async fn login(&self) -> String {
         let get = |path: &str, cookie: Option<&str>| {
             let mut req = Request::get(path).header(header::HOST, "127.0.0.1:8080");
             if let Some(c) = cookie {
@@ -478,7 +497,22 @@ impl Server {
             .unwrap();
         let (s, h, _) = self.send(req).await;
         assert_eq!(s, StatusCode::SEE_OTHER);
-        let cookie = cookie_of(&h, "baladiya_staff");
+        cookie_of(&h, "baladiya_staff")
+    }
+
+    async fn request_from_item(&self, cookie: &str) -> String {
+        let get = |path: &str, cookie: Option<&str>| {
+            let mut req = Request::get(path).header(header::HOST, "127.0.0.1:8080");
+            if let Some(c) = cookie {
+                req = req.header(header::COOKIE, c);
+            }
+            req.body(Body::empty()).unwrap()
+        };
+        let csrf_of = |b: &str| {
+            let at = b.find("name=\"csrf\" value=\"").unwrap() + 19;
+            b[at..].split('"').next().unwrap().to_owned()
+        };
+        let cookie = cookie.to_owned();
         let (_, _, page) = self.send(get("/staff/intake?item=1&category=water-leak", Some(&cookie))).await;
         let csrf = csrf_of(&page);
         let boundary = "XoutboundX";
@@ -662,6 +696,9 @@ async fn outside_the_window_a_template_is_sent_and_a_hopeless_message_fails_visi
     })
     .await;
     assert_eq!(g.taken().len(), 1);
+    let page = s.console_page("/staff/messages").await;
+    assert!(page.contains("Outgoing messages not sent") || page.contains("رسائل صادرة لم تُرسل"), "{page}");
+    assert!(page.contains("HTTP 500"), "the reason is shown");
     assert!(!String::from_utf8_lossy(&logs.lock().unwrap()).contains(PHONE));
 }
 

@@ -74,8 +74,38 @@ pub(crate) async fn list(staff: Staff, State(st): State<Arc<ConsoleState>>, q: R
         Ok(items) => items,
         Err(e) => return internal(lang, e),
     };
+    // Messages the sender gave up on (see channels::outbound): the team answers these by hand.
+    let failed = match st.db.call(|c| crate::channels::outbound::list(c, Some("failed"), LIST_SIZE)).await {
+        Ok(rows) => rows,
+        Err(e) => return internal(lang, e),
+    };
     let body = html! {
         h1 { (lang.t("رسائل القنوات", "Channel messages")) }
+        @if !failed.is_empty() {
+            section.outbound-failed {
+                h2 { (lang.t("رسائل صادرة لم تُرسل", "Outgoing messages not sent")) }
+                table {
+                    thead { tr {
+                        th { "#" } th { (lang.t("القناة", "Channel")) } th { (lang.t("النوع", "Kind")) }
+                        th { (lang.t("البلاغ", "Request")) } th { (lang.t("المحاولات", "Attempts")) }
+                        th { (lang.t("الخطأ", "Error")) } th { (lang.t("أنشئت", "Created")) }
+                    } }
+                    tbody {
+                        @for row in &failed {
+                            tr.failed {
+                                td { (row.id) }
+                                td { (channel_label(lang, &row.channel)) }
+                                td { (row.kind) }
+                                td { @if let Some(r) = row.request_id { a href=(format!("/staff/requests/{r}")) { "#" (r) } } }
+                                td { (row.attempts) }
+                                td dir="ltr" { (row.last_error.as_deref().unwrap_or("")) }
+                                td { (when_html(&row.created_at)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
         form.filters method="get" action="/staff/messages" {
             div.field {
                 label for="channel" { (lang.t("القناة", "Channel")) }
