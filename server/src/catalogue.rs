@@ -1,5 +1,6 @@
-//! The catalogue in the server's database: reading it whole or as a delta, and staff edits that
-//! bump the catalogue version.
+//! The procedures guide's catalogue (services and violations) in the server's database: reading
+//! it whole or as a delta, and staff edits that bump the catalogue version. The complaint
+//! categories are another thing, in [`crate::open311::categories`].
 
 use baladiya_wire::{CatalogueSeed, Category, Department, GuideResponse, Service, Violation};
 use rusqlite::{params, Connection, Transaction};

@@ -50,7 +50,7 @@ use crate::bills::throttle::{client_key, Limit, Throttle};
 use crate::bills::ClientAddr;
 use crate::db::Db;
 use crate::error::ApiError;
-use crate::open311::catalogue::Locale;
+use crate::open311::categories::Locale;
 use crate::open311::staff::{self as workflow, ActionBody, Role, StaffError};
 use crate::open311::store::{self, CountBy, Filter, View};
 use crate::open311::submit::{Photo, Submission, MAX_PHOTO_BYTES, SOURCES};
@@ -742,7 +742,7 @@ async fn load_detail(
 
 /// The category's questions with the request's answers, in the definition's order.
 fn answers(
-    category: Option<&crate::open311::catalogue::Category>,
+    category: Option<&crate::open311::categories::Category>,
     attributes: &serde_json::Value,
     locale: Locale,
 ) -> Vec<(String, String)> {
@@ -992,7 +992,7 @@ async fn note(
 /// The intake form: a category first, then that category's questions.
 pub(crate) struct IntakeForm {
     pub categories: Vec<(String, String, String)>,
-    pub category: Option<crate::open311::catalogue::Category>,
+    pub category: Option<crate::open311::categories::Category>,
     pub values: Vec<(String, String)>,
     pub errors: Vec<String>,
     /// The channel message (intake item) this request is made from.
@@ -1004,7 +1004,7 @@ async fn intake_form(st: &ConsoleState, lang: Lang, code: Option<String>) -> Res
         .call(move |c| {
             let ctx = context(c)?;
             let locale = lang.locale();
-            let mut cats: Vec<&crate::open311::catalogue::Category> = ctx.categories.values().collect();
+            let mut cats: Vec<&crate::open311::categories::Category> = ctx.categories.values().collect();
             cats.sort_by(|a, b| (&a.group, locale.pick(&a.name)).cmp(&(&b.group, locale.pick(&b.name))));
             let categories = cats
                 .iter()

@@ -8,7 +8,7 @@ use maud::{html, Markup, DOCTYPE};
 
 use super::accounts::{Account, AccountRole, AuditEntry};
 use super::{Detail, IntakeForm, ListQuery, Listing, Staff};
-use crate::open311::catalogue::Locale;
+use crate::open311::categories::Locale;
 use crate::open311::staff::Role;
 use crate::open311::store::DETAILED_STATUSES;
 
@@ -587,7 +587,7 @@ pub fn detail(
 }
 
 /// A category's questions in their order.
-fn questions(cat: &crate::open311::catalogue::Category) -> Vec<&crate::open311::catalogue::AttributeDef> {
+fn questions(cat: &crate::open311::categories::Category) -> Vec<&crate::open311::categories::AttributeDef> {
     let mut defs: Vec<_> = cat.attributes.iter().filter(|a| a.variable).collect();
     defs.sort_by_key(|a| a.order);
     defs

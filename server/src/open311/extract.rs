@@ -9,7 +9,7 @@ use axum::http::{header, StatusCode};
 use axum::response::Response;
 use subtle::ConstantTimeEq;
 
-use super::catalogue;
+use super::categories;
 use super::format::{error, Failure, Format};
 use super::staff::{Role, StaffError};
 use super::state::Open311State;
@@ -94,7 +94,7 @@ impl Open311State {
     /// The service code names one of this server's categories.
     pub(super) async fn check_service(&self, code: &str, fmt: Format) -> Result<(), Failure> {
         let code = code.to_owned();
-        let found = self.query(fmt, move |c| Ok(catalogue::get(c, &code)?.is_some())).await?;
+        let found = self.query(fmt, move |c| Ok(categories::get(c, &code)?.is_some())).await?;
         if found {
             Ok(())
         } else {

@@ -18,7 +18,7 @@
 //! Contact fields (email, names, phone, account and device ids) are personal data: stored for
 //! staff, never returned by these public endpoints, never logged.
 
-pub(crate) mod catalogue;
+pub(crate) mod categories;
 mod extract;
 mod format;
 mod idempotency;
@@ -39,7 +39,7 @@ use axum::http::HeaderMap;
 use axum::routing::{get, on, options, post, MethodFilter};
 use axum::Router;
 
-pub use catalogue::{Locale, SUGGESTIONS_GROUP};
+pub use categories::{Locale, SUGGESTIONS_GROUP};
 pub(crate) use format::{error, not_found};
 pub use public::MEDIA_CSP;
 pub(crate) use state::{context, Context, Open311State};

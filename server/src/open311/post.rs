@@ -9,7 +9,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use baladiya_wire::RequestCreated;
 
-use super::catalogue::{self, Locale};
+use super::categories::{self, Locale};
 use super::format::{self, Failure, Format, Rendered};
 use super::state::{purge_old, Open311State};
 use super::submit::{self, GAZA_CITY};
@@ -137,9 +137,8 @@ fn store_submission(
     }
     let category = match sub.get("service_code") {
         None => Err("service_code: required".to_owned()),
-        Some(code) => {
-            catalogue::get(conn, code)?.ok_or_else(|| "service_code: not a service of this server".to_owned())
-        }
+        Some(code) => categories::get(conn, code)?
+            .ok_or_else(|| "service_code: not a service of this server".to_owned()),
     };
     let new = match submit::validate(sub, category.as_ref().map_err(Clone::clone), &GAZA_CITY, channel) {
         Ok(n) => n,

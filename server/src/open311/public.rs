@@ -10,7 +10,7 @@ use baladiya_wire::{Open311Service, RequestCreated};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::catalogue::{self, Category, Locale};
+use super::categories::{self, Category, Locale};
 use super::extract::{comma_list, param, query_pairs, SpecFile, SpecPath};
 use super::format::{self, Failure, Format, Rendered};
 use super::state::{context, Open311State, CHANGESET, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SPECIFICATION};
@@ -88,7 +88,7 @@ pub(super) async fn services(
     let pairs = query_pairs(&q);
     st.check_jurisdiction(param(&pairs, "jurisdiction_id"), fmt)?;
     let locale = Locale::parse(param(&pairs, "locale"));
-    let cats = st.query(fmt, |c| catalogue::all(c)).await?;
+    let cats = st.query(fmt, |c| categories::all(c)).await?;
     let list: Vec<_> = cats.iter().map(|c| c.to_service(locale)).collect();
     // Extension `include=definitions` (JSON): each service with metadata carries its
     // definition's `attributes`, so a phone on 2G fetches every category's form in one
@@ -123,7 +123,7 @@ pub(super) async fn service_definition(
     st.check_jurisdiction(param(&pairs, "jurisdiction_id"), fmt)?;
     let locale = Locale::parse(param(&pairs, "locale"));
     let cat = st
-        .query(fmt, move |c| catalogue::get(c, &code))
+        .query(fmt, move |c| categories::get(c, &code))
         .await?
         .ok_or_else(|| Failure::not_found(fmt, "service_code: not found"))?;
     let d = cat.to_definition(locale);

@@ -29,7 +29,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::catalogue::{self, Locale};
+use super::categories::{self, Locale};
 use super::extract::{comma_list, param, query_pairs};
 use super::state::{context, Open311State, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use super::store::{self, Change, RequestRow, View};
@@ -492,7 +492,7 @@ pub(crate) fn act(
 /// A department of the guide's catalogue or of a category; any well-formed id when neither is
 /// loaded.
 fn known_department(conn: &rusqlite::Connection, view: &View<'_>, id: &str) -> Result<bool, ApiError> {
-    let mut known: HashSet<String> = catalogue::departments(conn)?.into_keys().collect();
+    let mut known: HashSet<String> = categories::departments(conn)?.into_keys().collect();
     known.extend(view.categories.values().map(|c| c.department_id.clone()));
     if known.is_empty() {
         return Ok(!id.is_empty()

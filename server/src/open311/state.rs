@@ -9,7 +9,7 @@ use std::time::Duration;
 use axum::http::{header, HeaderMap};
 use tokio::sync::Semaphore;
 
-use super::catalogue::{self, Category};
+use super::categories::{self, Category};
 use super::format::{Failure, Format};
 use super::staff::Role;
 use super::{idempotency, photo, store, uploads};
@@ -102,14 +102,14 @@ impl Open311State {
             }
         }
         if demo {
-            let seed = catalogue::sample()?;
-            let seeded = db.with(|c| catalogue::seed_if_empty(c, &seed)).map_err(|e| e.to_string())?;
+            let seed = categories::sample()?;
+            let seeded = db.with(|c| categories::seed_if_empty(c, &seed)).map_err(|e| e.to_string())?;
             if seeded {
                 tracing::info!(categories = seed.categories.len(), "loaded sample complaint categories");
             }
             api_keys.push(DEMO_API_KEY.into());
             let mut departments: Vec<String> = db
-                .with(|c| catalogue::departments(c))
+                .with(|c| categories::departments(c))
                 .map_err(|e| e.to_string())?
                 .into_keys()
                 .chain(seed.categories.iter().map(|c| c.department_id.clone()))
@@ -185,7 +185,7 @@ pub(crate) struct Context {
 
 pub(crate) fn context(conn: &rusqlite::Connection) -> Result<Context, ApiError> {
     Ok(Context {
-        categories: catalogue::all(conn)?.into_iter().map(|c| (c.service_code.clone(), c)).collect(),
-        departments: catalogue::departments(conn)?,
+        categories: categories::all(conn)?.into_iter().map(|c| (c.service_code.clone(), c)).collect(),
+        departments: categories::departments(conn)?,
     })
 }

@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, Transaction};
 
-use super::catalogue::{Category, Locale};
+use super::categories::{Category, Locale};
 use super::submit::{hex, Contact, NewRequest};
 use crate::error::ApiError;
 

@@ -11,7 +11,7 @@ use axum::http::{header, StatusCode};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use super::catalogue::{AttributeDef, Category};
+use super::categories::{AttributeDef, Category};
 use super::format::{Failure, Format};
 use super::photo;
 use crate::listener::BodyDeadline;

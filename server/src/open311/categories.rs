@@ -1,5 +1,6 @@
 //! Complaint and suggestion categories (Open311 "services"): bilingual definitions in the
-//! database, shown in Arabic by default and in English with `locale=en`.
+//! database, shown in Arabic by default and in English with `locale=en`. Not to be confused with
+//! the procedures guide's catalogue ([`crate::catalogue`]), whose departments they share.
 
 use std::collections::HashMap;
 
