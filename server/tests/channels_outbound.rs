@@ -26,6 +26,9 @@ const STAFF_TOKEN: &str = "staff-token-for-tests";
 const PASSWORD: &str = "baladiya-demo";
 const PHONE: &str = "970599123456";
 const WHATSAPP: &str = include_str!("fixtures/whatsapp_text_image_location.json");
+const MESSENGER: &str = include_str!("fixtures/messenger_text_image_location.json");
+const FB_SECRET: &str = "fb-app-secret-for-tests";
+const PSID: &str = "6945821134567890";
 
 /// The stand-in Graph API.
 mod graph {
@@ -400,6 +403,7 @@ impl Server {
         };
         let channels = ChannelsConfig {
             whatsapp: Some(AppSecrets { app_secret: WA_SECRET.into(), verify_token: WA_VERIFY.into() }),
+            messenger: Some(AppSecrets { app_secret: FB_SECRET.into(), verify_token: WA_VERIFY.into() }),
             graph: Some(graph),
             ..ChannelsConfig::default()
         };
@@ -416,10 +420,14 @@ impl Server {
     }
 
     async fn whatsapp(&self, body: &str) {
-        let req = Request::post("/webhooks/whatsapp")
+        self.notify("/webhooks/whatsapp", WA_SECRET, body).await
+    }
+
+    async fn notify(&self, path: &str, secret: &str, body: &str) {
+        let req = Request::post(path)
             .header(header::HOST, "127.0.0.1:8080")
             .header(header::CONTENT_TYPE, "application/json")
-            .header("X-Hub-Signature-256", channels::sign(body.as_bytes(), WA_SECRET))
+            .header("X-Hub-Signature-256", channels::sign(body.as_bytes(), secret))
             .body(Body::from(body.to_owned()))
             .unwrap();
         let (status, _, body) = self.send(req).await;
@@ -457,7 +465,7 @@ impl Server {
     /// The dispatcher makes a request of intake item 1 in the console; its id.
     async fn make_request(&self) -> String {
         let cookie = self.login().await;
-        self.request_from_item(&cookie).await
+        self.request_from_item(&cookie, "whatsapp").await
     }
 
     /// A dispatcher's session cookie.
@@ -500,7 +508,7 @@ impl Server {
         cookie_of(&h, "baladiya_staff")
     }
 
-    async fn request_from_item(&self, cookie: &str) -> String {
+    async fn request_from_item(&self, cookie: &str, source: &str) -> String {
         let get = |path: &str, cookie: Option<&str>| {
             let mut req = Request::get(path).header(header::HOST, "127.0.0.1:8080");
             if let Some(c) = cookie {
@@ -521,7 +529,7 @@ impl Server {
             ("csrf", csrf.as_str()),
             ("item", "1"),
             ("service_code", "water-leak"),
-            ("source", "whatsapp"),
+            ("source", source),
             ("description", "تسرب مياه كبير أمام مدرسة الرمال منذ الصباح"),
             ("attribute[severity]", "burst"),
             ("lat", "31.520500"),
@@ -749,4 +757,39 @@ async fn subscribers_receive_important_news_until_they_stop() {
     assert!(!g.taken().iter().any(|(_, v)| text_of(v).contains("خبر عادي")));
     let logged = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
     assert!(!logged.contains(reader) && !logged.contains(other));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_messenger_a_refusal_outside_the_window_is_retried_as_a_tagged_update() {
+    let logs = logs();
+    let g = StandIn::start(WA_TOKEN, FB_TOKEN, PHONE_ID).await;
+    let s = Server::new(&g);
+    s.notify("/webhooks/messenger", FB_SECRET, MESSENGER).await;
+    // The server thinks the window is open (the message just came); Messenger says it is not.
+    let cookie = s.login().await;
+    let id = s.request_from_item(&cookie, "facebook").await;
+    until("the tagged receipt", || !g.taken().is_empty()).await;
+    let (channel, v) = &g.taken()[0];
+    assert_eq!(channel, "messenger");
+    assert_eq!(v["recipient"]["id"], PSID);
+    assert_eq!(v["messaging_type"], "MESSAGE_TAG");
+    assert_eq!(v["tag"], "ACCOUNT_UPDATE");
+    assert!(text_of(v).contains(&id));
+    let (attempts, sent_as): (i64, String) = s
+        .sql()
+        .query_row("SELECT attempts, sent_as FROM channel_outbound", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
+    assert_eq!((attempts, sent_as.as_str()), (2, "tagged"));
+    // Within the window (the stand-in saw the citizen): a plain response.
+    g.saw(PSID, chrono::Utc::now());
+    let (status, _) = s
+        .staff_json(
+            &format!("/api/v1/staff/requests/{id}/actions"),
+            json!({ "action": "reply", "note": "شكراً" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    until("the reply", || g.taken().len() == 2).await;
+    assert_eq!(g.taken()[1].1["messaging_type"], "RESPONSE");
+    assert!(!String::from_utf8_lossy(&logs.lock().unwrap()).contains(PSID));
 }
