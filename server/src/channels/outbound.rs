@@ -343,8 +343,8 @@ impl Sender {
                         "components": [{
                             "type": "body",
                             "parameters": [
-                                { "type": "text", "text": row.param1 },
-                                { "type": "text", "text": row.param2 },
+                                { "type": "text", "text": template_param(&row.param1) },
+                                { "type": "text", "text": template_param(&row.param2) },
                             ]
                         }]
                     }
@@ -355,7 +355,7 @@ impl Sender {
                     "recipient_type": "individual",
                     "to": row.recipient,
                     "type": "text",
-                    "text": { "body": row.body }
+                    "text": { "body": cut(&row.body, MAX_WHATSAPP_TEXT) }
                 })
             };
             (url, c.whatsapp_token.clone(), body, if template { "template" } else { "text" })
@@ -369,13 +369,13 @@ impl Sender {
                     "recipient": { "id": row.recipient },
                     "messaging_type": "MESSAGE_TAG",
                     "tag": "ACCOUNT_UPDATE",
-                    "message": { "text": row.body }
+                    "message": { "text": cut(&row.body, MAX_MESSENGER_TEXT) }
                 })
             } else {
                 json!({
                     "recipient": { "id": row.recipient },
                     "messaging_type": "RESPONSE",
-                    "message": { "text": row.body }
+                    "message": { "text": cut(&row.body, MAX_MESSENGER_TEXT) }
                 })
             };
             (url, c.messenger_token.clone(), body, if template { "tagged" } else { "text" })
@@ -407,6 +407,35 @@ impl Sender {
         } else {
             Outcome::Refused(error)
         }
+    }
+}
+
+/// A WhatsApp text body's limit, in characters.
+pub const MAX_WHATSAPP_TEXT: usize = 4096;
+/// A Messenger text message's limit, in characters.
+pub const MAX_MESSENGER_TEXT: usize = 2000;
+/// A template parameter's length kept (the template's whole body is limited to 1024).
+pub const MAX_TEMPLATE_PARAM: usize = 200;
+
+/// `text` cut to `max` characters, an ellipsis marking the cut.
+pub fn cut(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// A template parameter as WhatsApp takes it: no new lines or tabs, never more than one space in
+/// a row (error 132018 otherwise), not empty, and short.
+pub fn template_param(text: &str) -> String {
+    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let p = cut(&one_line, MAX_TEMPLATE_PARAM);
+    if p.is_empty() {
+        "-".to_owned()
+    } else {
+        p
     }
 }
 
@@ -684,6 +713,17 @@ mod tests {
         assert_eq!(keyword("إلغاء"), Some(false));
         assert_eq!(keyword("STOP!"), Some(false));
         assert_eq!(keyword("اشتراك في الأخبار من فضلك"), None);
+    }
+
+    #[test]
+    fn texts_fit_the_channels_limits() {
+        assert_eq!(template_param("انقطاع\nالمياه\t  غداً "), "انقطاع المياه غداً");
+        assert_eq!(template_param("  "), "-");
+        assert_eq!(template_param(&"ب".repeat(500)).chars().count(), MAX_TEMPLATE_PARAM);
+        assert_eq!(cut("قصير", 10), "قصير");
+        let long = cut(&"a".repeat(3000), MAX_MESSENGER_TEXT);
+        assert_eq!(long.chars().count(), MAX_MESSENGER_TEXT);
+        assert!(long.ends_with('…'));
     }
 
     #[test]
