@@ -108,6 +108,10 @@ mod graph {
             self.inner.lock().unwrap().script.extend(fails.iter().copied());
         }
 
+        pub fn clear_failures(&self) {
+            self.inner.lock().unwrap().script.clear();
+        }
+
         pub fn taken(&self) -> Vec<(String, Value)> {
             self.inner.lock().unwrap().taken.clone()
         }
@@ -383,7 +387,17 @@ struct Server {
 
 impl Server {
     fn new(graph: &StandIn) -> Server {
-        let dir = tempfile::tempdir().unwrap();
+        Server::open(graph, tempfile::tempdir().unwrap())
+    }
+
+    /// The server stopped (its router dropped, so its sender stops) and started again on the same data.
+    fn restart(self, graph: &StandIn) -> Server {
+        let Server { app, dir } = self;
+        drop(app);
+        Server::open(graph, dir)
+    }
+
+    fn open(graph: &StandIn, dir: tempfile::TempDir) -> Server {
         let config = ServerConfig {
             data_dir: dir.path().to_owned(),
             demo: true,
@@ -792,4 +806,42 @@ async fn on_messenger_a_refusal_outside_the_window_is_retried_as_a_tagged_update
     until("the reply", || g.taken().len() == 2).await;
     assert_eq!(g.taken()[1].1["messaging_type"], "RESPONSE");
     assert!(!String::from_utf8_lossy(&logs.lock().unwrap()).contains(PSID));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_queue_outlives_a_restart_and_nothing_sent_is_sent_again() {
+    let g = StandIn::start(WA_TOKEN, FB_TOKEN, PHONE_ID).await;
+    let s = Server::new(&g);
+    s.whatsapp(WHATSAPP).await;
+    g.saw(PHONE, chrono::Utc::now());
+    let id = s.make_request().await;
+    until("the receipt", || g.taken().len() == 1).await;
+    // The channel is down when the reply is queued, and the server stops.
+    g.fail_next(&[Fail::Internal; 1000]);
+    let (status, _) = s
+        .staff_json(
+            &format!("/api/v1/staff/requests/{id}/actions"),
+            json!({ "action": "reply", "note": "غداً" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let calls = g.calls();
+    until("a failed attempt", || g.calls() > calls).await;
+    let s = s.restart(&g);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    g.clear_failures();
+    until("the reply after the restart", || g.taken().len() == 2).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let taken = g.taken();
+    assert_eq!(taken.len(), 2, "the receipt not again, the reply once: {taken:?}");
+    assert!(text_of(&taken[1].1).contains("غداً"));
+    let states: Vec<String> = s
+        .sql()
+        .prepare("SELECT state FROM channel_outbound ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(states, ["sent", "sent"]);
 }
