@@ -235,6 +235,7 @@ async fn main() -> std::process::ExitCode {
     tracing::info!(
         whatsapp = channels.whatsapp.is_some(),
         messenger = channels.messenger.is_some(),
+        sending = channels.graph.is_some(),
         "channel webhooks"
     );
     let options = Options {

@@ -1,0 +1,337 @@
+//! A stand-in of the Graph API's send endpoints on loopback, as strict as the real one: the
+//! WhatsApp Cloud API's `POST /{version}/{phone-number-id}/messages` (text and template) and the
+//! Messenger Send API's `POST /{version}/me/messages` (RESPONSE / UPDATE, or MESSAGE_TAG with a
+//! tag). A missing or wrong bearer token is 401, an unknown field or a wrong shape 400, both with
+//! Graph's `{"error": {"message", "type", "code", "fbtrace_id"}}`; free text outside the 24-hour
+//! window is refused (WhatsApp 131047, Messenger code 10). It records what it takes, and can be
+//! told to answer 500, 429 with `Retry-After`, or nothing in time.
+//!
+//! Shared by `tests/channels_outbound.rs` and the demo (`examples/graph_standin.rs`), each
+//! including it with `#[path]`.
+#![allow(dead_code)]
+
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// A failure to inject, taken one per call in order.
+#[derive(Debug, Clone, Copy)]
+pub enum Fail {
+    /// 500 with Graph's error shape.
+    Internal,
+    /// No answer for longer than the client waits (and the message not taken).
+    Timeout,
+    /// 429 with `Retry-After: <seconds>`.
+    TooMany(u64),
+}
+
+#[derive(Default)]
+struct Inner {
+    /// (path, body) of every message taken (2xx).
+    taken: Vec<(String, Value)>,
+    script: VecDeque<Fail>,
+    /// The recipient's latest message to the business: the window is 24 hours from it.
+    last_inbound: HashMap<String, DateTime<Utc>>,
+    /// The demo: every recipient counts as having just written (the stand-in sees no inbound).
+    window_open: bool,
+    calls: usize,
+}
+
+#[derive(Clone)]
+pub struct StandIn {
+    inner: Arc<Mutex<Inner>>,
+    pub url: String,
+}
+
+struct St {
+    inner: Arc<Mutex<Inner>>,
+    wa_token: String,
+    fb_token: String,
+    phone_number_id: String,
+}
+
+impl StandIn {
+    pub async fn start(wa_token: &str, fb_token: &str, phone_number_id: &str) -> StandIn {
+        Self::start_on(SocketAddr::from(([127, 0, 0, 1], 0)), wa_token, fb_token, phone_number_id).await
+    }
+
+    /// [`StandIn::start`] on `addr`.
+    pub async fn start_on(
+        addr: SocketAddr,
+        wa_token: &str,
+        fb_token: &str,
+        phone_number_id: &str,
+    ) -> StandIn {
+        let inner = Arc::new(Mutex::new(Inner::default()));
+        let st = Arc::new(St {
+            inner: inner.clone(),
+            wa_token: wa_token.into(),
+            fb_token: fb_token.into(),
+            phone_number_id: phone_number_id.into(),
+        });
+        let app = Router::new().route("/{version}/{node}/messages", post(messages)).with_state(st);
+        let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        StandIn { inner, url }
+    }
+
+    /// The recipient wrote to the business at `at`.
+    pub fn saw(&self, recipient: &str, at: DateTime<Utc>) {
+        self.inner.lock().unwrap().last_inbound.insert(recipient.into(), at);
+    }
+
+    pub fn fail_next(&self, fails: &[Fail]) {
+        self.inner.lock().unwrap().script.extend(fails.iter().copied());
+    }
+
+    /// Treat every recipient as inside the 24-hour window.
+    pub fn open_window(&self) {
+        self.inner.lock().unwrap().window_open = true;
+    }
+
+    pub fn clear_failures(&self) {
+        self.inner.lock().unwrap().script.clear();
+    }
+
+    pub fn taken(&self) -> Vec<(String, Value)> {
+        self.inner.lock().unwrap().taken.clone()
+    }
+
+    pub fn calls(&self) -> usize {
+        self.inner.lock().unwrap().calls
+    }
+}
+
+pub fn error(status: StatusCode, code: i64, kind: &str, message: &str) -> Response {
+    let body =
+        json!({ "error": { "message": message, "type": kind, "code": code, "fbtrace_id": "AbCdEfStandIn" } });
+    (status, Json(body)).into_response()
+}
+
+fn invalid(message: &str) -> Response {
+    error(StatusCode::BAD_REQUEST, 100, "OAuthException", &format!("(#100) {message}"))
+}
+
+// WhatsApp Cloud API: POST /{version}/{phone-number-id}/messages.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WaSend {
+    messaging_product: String,
+    #[serde(default)]
+    recipient_type: Option<String>,
+    to: String,
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    text: Option<WaText>,
+    #[serde(default)]
+    template: Option<WaTemplate>,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WaText {
+    body: String,
+    #[serde(default)]
+    #[allow(dead_code)]
+    preview_url: Option<bool>,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WaTemplate {
+    name: String,
+    language: WaLanguage,
+    #[serde(default)]
+    components: Vec<WaComponent>,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WaLanguage {
+    code: String,
+    #[serde(default)]
+    #[allow(dead_code)]
+    policy: Option<String>,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WaComponent {
+    #[serde(rename = "type")]
+    kind: String,
+    parameters: Vec<WaParameter>,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WaParameter {
+    #[serde(rename = "type")]
+    kind: String,
+    text: String,
+}
+
+// Messenger Send API: POST /{version}/me/messages.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FbSend {
+    recipient: FbRecipient,
+    messaging_type: String,
+    #[serde(default)]
+    tag: Option<String>,
+    message: FbMessage,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FbRecipient {
+    id: String,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FbMessage {
+    text: String,
+}
+
+async fn messages(
+    State(st): State<Arc<St>>,
+    Path((version, node)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let script = {
+        let mut inner = st.inner.lock().unwrap();
+        inner.calls += 1;
+        inner.script.pop_front()
+    };
+    match script {
+        Some(Fail::Internal) => {
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                2,
+                "OAuthException",
+                "An unexpected error has occurred.",
+            )
+        }
+        Some(Fail::Timeout) => {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            return error(StatusCode::INTERNAL_SERVER_ERROR, 2, "OAuthException", "too late");
+        }
+        Some(Fail::TooMany(secs)) => {
+            let mut r =
+                error(StatusCode::TOO_MANY_REQUESTS, 130429, "OAuthException", "(#130429) Rate limit hit");
+            r.headers_mut().insert("retry-after", secs.to_string().parse().unwrap());
+            return r;
+        }
+        None => {}
+    }
+    let messenger = node == "me";
+    let token = if messenger { &st.fb_token } else { &st.wa_token };
+    let bearer =
+        headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    if bearer != Some(token.as_str()) {
+        return error(StatusCode::UNAUTHORIZED, 190, "OAuthException", "Invalid OAuth access token.");
+    }
+    let ok_version = version.strip_prefix('v').is_some_and(|v| {
+        let mut p = v.split('.');
+        p.next().is_some_and(|a| a.parse::<u32>().is_ok())
+            && p.next().is_some_and(|b| b.parse::<u32>().is_ok())
+            && p.next().is_none()
+    });
+    if !ok_version {
+        return error(StatusCode::BAD_REQUEST, 2500, "OAuthException", "Unknown path components");
+    }
+    if headers.get("content-type").and_then(|v| v.to_str().ok()) != Some("application/json") {
+        return invalid("Content-Type: application/json expected");
+    }
+    let value: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(_) => return invalid("Invalid JSON"),
+    };
+    let now = Utc::now();
+    let in_window = |to: &str, inner: &Inner| {
+        inner.window_open
+            || inner.last_inbound.get(to).is_some_and(|t| now - *t < chrono::Duration::hours(24))
+    };
+    if messenger {
+        let m: FbSend = match serde_json::from_value(value.clone()) {
+            Ok(m) => m,
+            Err(e) => return invalid(&format!("Invalid parameter: {e}")),
+        };
+        if m.recipient.id.is_empty() || m.message.text.is_empty() || m.message.text.chars().count() > 2000 {
+            return invalid("Invalid parameter");
+        }
+        let tagged = match (m.messaging_type.as_str(), m.tag.as_deref()) {
+            ("RESPONSE" | "UPDATE", None) => false,
+            (
+                "MESSAGE_TAG",
+                Some("ACCOUNT_UPDATE" | "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "HUMAN_AGENT"),
+            ) => true,
+            _ => return invalid("Invalid parameter: messaging_type / tag"),
+        };
+        let mut inner = st.inner.lock().unwrap();
+        if !tagged && !in_window(&m.recipient.id, &inner) {
+            return error(
+                StatusCode::BAD_REQUEST,
+                10,
+                "OAuthException",
+                "(#10) This message is sent outside of allowed window.",
+            );
+        }
+        inner.taken.push(("messenger".into(), value));
+        let id = format!("m_{}", inner.taken.len());
+        return Json(json!({ "recipient_id": m.recipient.id, "message_id": id })).into_response();
+    }
+    if node != st.phone_number_id {
+        return error(StatusCode::BAD_REQUEST, 100, "GraphMethodException", "Unsupported post request.");
+    }
+    let m: WaSend = match serde_json::from_value(value.clone()) {
+        Ok(m) => m,
+        Err(e) => return invalid(&format!("Invalid parameter: {e}")),
+    };
+    if m.messaging_product != "whatsapp"
+        || m.recipient_type.as_deref().is_some_and(|t| t != "individual")
+        || m.to.is_empty()
+        || !m.to.chars().all(|c| c.is_ascii_digit() || c == '+')
+    {
+        return invalid("Invalid parameter");
+    }
+    let text = match (m.kind.as_str(), &m.text, &m.template) {
+        ("text", Some(t), None) if !t.body.trim().is_empty() && t.body.chars().count() <= 4096 => true,
+        ("template", None, Some(t))
+            if !t.name.is_empty()
+                && !t.language.code.is_empty()
+                && t.components.iter().all(|c| {
+                    matches!(c.kind.as_str(), "header" | "body")
+                        && c.parameters.iter().all(|p| p.kind == "text" && !p.text.is_empty())
+                }) =>
+        {
+            false
+        }
+        _ => return invalid("Invalid parameter: type and its object"),
+    };
+    let mut inner = st.inner.lock().unwrap();
+    if text && !in_window(&m.to, &inner) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            131047,
+            "OAuthException",
+            "(#131047) Re-engagement message: more than 24 hours have passed since the recipient last replied",
+        );
+    }
+    inner.taken.push(("whatsapp".into(), value));
+    let id = format!("wamid.standin{}", inner.taken.len());
+    Json(json!({
+        "messaging_product": "whatsapp",
+        "contacts": [{ "input": m.to, "wa_id": m.to }],
+        "messages": [{ "id": id }]
+    }))
+    .into_response()
+}
