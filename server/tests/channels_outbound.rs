@@ -420,6 +420,10 @@ async fn subscribers_receive_important_news_until_they_stop() {
     s.whatsapp(&wa_text(other, "wamid.other1", "Subscribe")).await;
     until("two confirmations", || g.taken().len() == 2).await;
     assert!(text_of(&g.taken()[0].1).contains("تم اشتراكك"));
+    assert!(
+        g.taken().iter().any(|(_, v)| v["to"] == other && text_of(v).contains("You are subscribed")),
+        "an English keyword is answered in English"
+    );
     let items: i64 = s.sql().query_row("SELECT COUNT(*) FROM intake_items", [], |r| r.get(0)).unwrap();
     assert_eq!(items, 0, "a keyword is not an intake item");
 
@@ -527,4 +531,25 @@ async fn the_queue_outlives_a_restart_and_nothing_sent_is_sent_again() {
         .collect::<Result<_, _>>()
         .unwrap();
     assert_eq!(states, ["sent", "sent"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_citizen_who_wrote_in_english_hears_back_in_english() {
+    let g = StandIn::start(WA_TOKEN, FB_TOKEN, PHONE_ID).await;
+    let s = Server::new(&g);
+    s.whatsapp(&wa_text(PHONE, "wamid.english1", "Big water leak in front of the Rimal school")).await;
+    g.saw(PHONE, chrono::Utc::now());
+    let id = s.make_request().await;
+    until("the receipt", || !g.taken().is_empty()).await;
+    let text = text_of(&g.taken()[0].1);
+    assert!(text.contains(&format!("tracking number is {id}")), "{text}");
+    let (status, _) = s
+        .staff_json(
+            &format!("/api/v1/staff/requests/{id}/actions"),
+            json!({ "action": "status", "detailed_status": "in_progress" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    until("the status", || g.taken().len() == 2).await;
+    assert!(text_of(&g.taken()[1].1).contains("in progress"), "{:?}", g.taken());
 }

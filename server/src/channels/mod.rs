@@ -289,6 +289,7 @@ async fn notification(State(hook): State<Arc<Hook>>, headers: HeaderMap, body: B
                         &m.sender_id,
                         &m.message_id,
                         subscribe,
+                        outbound::language_of(m.text.as_deref()),
                         now,
                     )?,
                     None => rest.push(m),

@@ -479,6 +479,8 @@ pub struct NewMessage<'a> {
     pub recipient: &'a str,
     pub kind: &'a str,
     pub request_id: Option<i64>,
+    /// `ar` or `en`.
+    pub language: &'a str,
     pub body: String,
     pub param1: String,
     pub param2: String,
@@ -489,14 +491,47 @@ pub fn enqueue(conn: &Connection, m: &NewMessage<'_>, now: DateTime<Utc>) -> Res
     let at = stamp(now);
     let n = conn.execute(
         "INSERT OR IGNORE INTO channel_outbound
-         (idem_key, channel, recipient, kind, request_id, body, param1, param2, state, next_at, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9, ?9)",
-        params![m.key, m.channel, m.recipient, m.kind, m.request_id, m.body, m.param1, m.param2, at],
+         (idem_key, channel, recipient, kind, request_id, language, body, param1, param2, state, next_at, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', ?10, ?10)",
+        params![m.key, m.channel, m.recipient, m.kind, m.request_id, m.language, m.body, m.param1, m.param2, at],
     )?;
     Ok(n == 1)
 }
 
-/// The words a citizen reads for a detailed status (Arabic; the citizen's language is not known).
+/// The citizen's language as far as their messages tell: English when they wrote Latin letters
+/// and no Arabic ones, Arabic otherwise (and when nothing is known).
+pub fn language_of<'a>(texts: impl IntoIterator<Item = &'a str>) -> &'static str {
+    let (mut arabic, mut latin) = (false, false);
+    for t in texts {
+        arabic |= t.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c));
+        latin |= t.chars().any(|c| c.is_ascii_alphabetic());
+    }
+    if latin && !arabic {
+        "en"
+    } else {
+        "ar"
+    }
+}
+
+/// The words a citizen reads for a detailed status, in `lang` (`en`, else Arabic).
+pub fn status_text_in(lang: &str, detailed: &str) -> &'static str {
+    if lang != "en" {
+        return status_text(detailed);
+    }
+    match detailed {
+        "received" => "received",
+        "verified" => "verified",
+        "routed" => "sent to the department in charge",
+        "in_progress" => "in progress",
+        "fixed" => "fixed",
+        "rejected" => "rejected",
+        "duplicate" => "a duplicate",
+        "closed" => "closed",
+        _ => "updated",
+    }
+}
+
+/// The words a citizen reads for a detailed status, in Arabic.
 pub fn status_text(detailed: &str) -> &'static str {
     match detailed {
         "received" => "تم الاستلام",
@@ -514,9 +549,10 @@ pub fn status_text(detailed: &str) -> &'static str {
 /// Queue every history entry of channel requests not queued yet. Returns how many.
 pub fn queue_history(conn: &mut Connection, now: DateTime<Utc>) -> Result<usize, ApiError> {
     let tx = conn.transaction()?;
-    let rows: Vec<(i64, i64, String, Option<String>, String, String)> = {
+    type Entry = (i64, i64, String, Option<String>, String, String, i64);
+    let rows: Vec<Entry> = {
         let mut stmt = tx.prepare_cached(
-            "SELECT u.request_id, u.seq, u.detailed_status, u.note, i.channel, i.sender_id
+            "SELECT u.request_id, u.seq, u.detailed_status, u.note, i.channel, i.sender_id, i.id
              FROM open311_updates u
              JOIN intake_items i ON i.request_id = u.request_id AND i.status = 'request' AND i.sender_id <> ''
              JOIN open311_requests r ON r.id = u.request_id AND r.source IN ('whatsapp', 'facebook')
@@ -525,19 +561,31 @@ pub fn queue_history(conn: &mut Connection, now: DateTime<Utc>) -> Result<usize,
              ORDER BY u.request_id, u.seq",
         )?;
         let rows = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+            })?
             .collect::<Result<Vec<_>, _>>()?;
         rows
     };
     let mut n = 0;
-    for (request_id, seq, detailed, note, channel, recipient) in rows {
+    for (request_id, seq, detailed, note, channel, recipient, item) in rows {
+        let texts: Vec<String> = tx
+            .prepare_cached("SELECT text FROM intake_messages WHERE item_id = ?1 AND text IS NOT NULL")?
+            .query_map([item], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let lang = language_of(texts.iter().map(String::as_str));
         let tracking = request_id.to_string();
-        let status = status_text(&detailed);
+        let status = status_text_in(lang, &detailed);
         let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
-        let body = match (seq, note) {
-            (1, _) => format!("شكراً لك. تم استلام بلاغك، رقم المتابعة: {tracking}"),
-            (_, Some(note)) => format!("بلاغك رقم {tracking}: {status}\n{note}"),
-            (_, None) => format!("بلاغك رقم {tracking}: {status}"),
+        let body = match (lang, seq, note) {
+            ("en", 1, _) => {
+                format!("Thank you. Your report was received; its tracking number is {tracking}.")
+            }
+            ("en", _, Some(note)) => format!("Your report {tracking}: {status}.\n{note}"),
+            ("en", _, None) => format!("Your report {tracking}: {status}."),
+            (_, 1, _) => format!("شكراً لك. تم استلام بلاغك، رقم المتابعة: {tracking}"),
+            (_, _, Some(note)) => format!("بلاغك رقم {tracking}: {status}\n{note}"),
+            (_, _, None) => format!("بلاغك رقم {tracking}: {status}"),
         };
         let m = NewMessage {
             key: format!("update:{request_id}:{seq}"),
@@ -545,6 +593,7 @@ pub fn queue_history(conn: &mut Connection, now: DateTime<Utc>) -> Result<usize,
             recipient: &recipient,
             kind: "update",
             request_id: Some(request_id),
+            language: lang,
             body,
             param1: tracking.clone(),
             param2: status.to_owned(),
@@ -588,6 +637,7 @@ pub fn apply_keyword(
     sender: &str,
     message_id: &str,
     subscribe: bool,
+    lang: &str,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
     let key = format!("sub:{channel}:{message_id}");
@@ -609,10 +659,17 @@ pub fn apply_keyword(
             params![channel, sender],
         )?;
     }
-    let (body, p2) = if subscribe {
-        ("تم اشتراكك في أخبار البلدية. أرسل «إلغاء» لإيقافه.", "تم الاشتراك")
-    } else {
-        ("تم إلغاء اشتراكك في أخبار البلدية.", "تم إلغاء الاشتراك")
+    let (body, p1, p2) = match (lang, subscribe) {
+        ("en", true) => (
+            "You are subscribed to the municipality's news. Send «stop» to end it.",
+            "Municipality news",
+            "subscribed",
+        ),
+        ("en", false) => {
+            ("You are unsubscribed from the municipality's news.", "Municipality news", "unsubscribed")
+        }
+        (_, true) => ("تم اشتراكك في أخبار البلدية. أرسل «إلغاء» لإيقافه.", "أخبار البلدية", "تم الاشتراك"),
+        (_, false) => ("تم إلغاء اشتراكك في أخبار البلدية.", "أخبار البلدية", "تم إلغاء الاشتراك"),
     };
     enqueue(
         conn,
@@ -622,8 +679,9 @@ pub fn apply_keyword(
             recipient: sender,
             kind: "subscription",
             request_id: None,
+            language: lang,
             body: body.to_owned(),
-            param1: "أخبار البلدية".to_owned(),
+            param1: p1.to_owned(),
             param2: p2.to_owned(),
         },
         now,
@@ -655,6 +713,7 @@ pub fn queue_news(
             recipient,
             kind: "news",
             request_id: None,
+            language: "ar",
             body: body.clone(),
             param1: title.to_owned(),
             param2: summary.chars().take(200).collect(),
@@ -713,6 +772,16 @@ mod tests {
         assert_eq!(keyword("إلغاء"), Some(false));
         assert_eq!(keyword("STOP!"), Some(false));
         assert_eq!(keyword("اشتراك في الأخبار من فضلك"), None);
+    }
+
+    #[test]
+    fn the_language_is_english_only_without_arabic() {
+        assert_eq!(language_of(["Water leak near the school"]), "en");
+        assert_eq!(language_of(["تسرب مياه", "photo"]), "ar");
+        assert_eq!(language_of(["123"]), "ar");
+        assert_eq!(language_of([]), "ar");
+        assert_eq!(status_text_in("en", "fixed"), "fixed");
+        assert_eq!(status_text_in("ar", "fixed"), "تم الإصلاح");
     }
 
     #[test]
