@@ -154,7 +154,6 @@ impl From<BackgroundReport> for SyncSummary {
     }
 }
 
-
 #[cfg(test)]
 mod utf16_tests {
     use super::utf16_spans;
