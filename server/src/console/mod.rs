@@ -185,6 +185,9 @@ pub(crate) struct Staff {
     client: IpAddr,
 }
 
+/// A form's fields, in the order posted.
+type FormFields = Vec<(String, String)>;
+
 impl Staff {
     fn account(&self) -> &Account {
         &self.session.account
@@ -196,7 +199,7 @@ impl Staff {
 
     /// The form's CSRF token matches the session's (constant time).
     /// A form this session posted: its fields, once it parsed and its CSRF token matched.
-    fn posted_form(&self, body: &[u8]) -> Result<Vec<(String, String)>, Response> {
+    fn posted_form(&self, body: &[u8]) -> Result<FormFields, Response> {
         let pairs = form_pairs(body).ok_or_else(|| bad_form(self.lang))?;
         self.check_csrf(field(&pairs, "csrf"))?;
         Ok(pairs)
@@ -216,6 +219,16 @@ impl Staff {
                 ),
             ))
         }
+    }
+
+    /// A form posted about request `id` (the path's text): its fields, once parsed and its CSRF
+    /// token matched, this account's role on requests, and the id (404 when it is not one).
+    fn posted_to_request(&self, body: &[u8], id: &str) -> Result<(FormFields, Role, i64), Response> {
+        let pairs = self.posted_form(body)?;
+        let role = self.request_role()?;
+        let id = store::parse_id(id)
+            .ok_or_else(|| staff_error(self.lang, StaffError(StatusCode::NOT_FOUND, String::new())))?;
+        Ok((pairs, role, id))
     }
 
     fn request_role(&self) -> Result<Role, Response> {
@@ -855,16 +868,9 @@ async fn action(
     body: Bytes,
 ) -> Response {
     let lang = staff.lang;
-    let pairs = match staff.posted_form(&body) {
-        Ok(pairs) => pairs,
+    let (pairs, role, id) = match staff.posted_to_request(&body, &id) {
+        Ok(posted) => posted,
         Err(refused) => return refused,
-    };
-    let role = match staff.request_role() {
-        Ok(r) => r,
-        Err(resp) => return resp,
-    };
-    let Some(id) = store::parse_id(&id) else {
-        return staff_error(lang, StaffError(StatusCode::NOT_FOUND, String::new()));
     };
     let (body, duplicate_of) = match action_body(&pairs, lang, id) {
         Ok(b) => b,
@@ -949,16 +955,9 @@ async fn note(
     body: Bytes,
 ) -> Response {
     let lang = staff.lang;
-    let pairs = match staff.posted_form(&body) {
-        Ok(pairs) => pairs,
+    let (pairs, role, id) = match staff.posted_to_request(&body, &id) {
+        Ok(posted) => posted,
         Err(refused) => return refused,
-    };
-    let role = match staff.request_role() {
-        Ok(r) => r,
-        Err(resp) => return resp,
-    };
-    let Some(id) = store::parse_id(&id) else {
-        return staff_error(lang, StaffError(StatusCode::NOT_FOUND, String::new()));
     };
     let text = crate::text::clean(field(&pairs, "note").unwrap_or("").trim());
     if text.is_empty() || text.chars().count() > crate::open311::submit::MAX_DESCRIPTION_CHARS {
