@@ -5,16 +5,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use baladiya_core::api::HttpSettings;
+use baladiya_core::background::SyncSummary;
+use baladiya_core::complaints::flush::ComplaintFlushReport;
 use baladiya_core::wire::{Category, Department, Service, Violation};
-use baladiya_core::{Config, GuideSyncReport, Lang};
+use baladiya_core::{Config, GuideHit, GuideSyncReport, Lang};
 
 use crate::error::ApiError;
 use crate::events::{self, EventListener, Subscription};
 use crate::page::GuidePage;
 use crate::runtime::{guard, spawn};
-use crate::types::{ComplaintFlushReport, GuideHit, SyncSummary};
 use baladiya_core::bills::{BillLookup, SavedAccount};
 use baladiya_core::complaints::refresh::RefreshReport;
+use baladiya_core::complaints::send::SendAndRefreshReport;
 use baladiya_core::complaints::{Complaint, ComplaintDraft};
 use baladiya_core::news::{NewsReport, StoredNews};
 use baladiya_core::open311::{AttributeDef, ComplaintCategory};
@@ -221,7 +223,15 @@ impl Baladiya {
     /// Send every queued complaint now.
     pub async fn flush_complaints(&self) -> Result<ComplaintFlushReport, ApiError> {
         let core = Arc::clone(&self.core);
-        spawn(async move { Ok(core.flush_complaints().await?.into()) }).await
+        spawn(async move { Ok(core.flush_complaints().await?) }).await
+    }
+
+    /// The refresh button: send what is queued, then bring the municipality's answers. When the
+    /// server could not be reached the refresh is skipped and `unreachable` says why and when the
+    /// outbox tries again (schedule a wake-up then); nothing is thrown for a transient failure.
+    pub async fn send_and_refresh(&self) -> Result<SendAndRefreshReport, ApiError> {
+        let core = Arc::clone(&self.core);
+        spawn(async move { Ok(core.send_and_refresh().await?) }).await
     }
 
     /// Bring status changes and replies (each new entry also arrives as an event).
@@ -298,18 +308,12 @@ impl Baladiya {
     pub async fn background_sync(&self, budget_ms: u64) -> SyncSummary {
         let core = Arc::clone(&self.core);
         let budget = Duration::from_millis(budget_ms);
-        match spawn(async move { Ok(core.background_sync(budget).await.into()) }).await {
+        match spawn(async move { Ok(core.background_sync(budget).await) }).await {
             Ok(summary) => summary,
             Err(e) => SyncSummary {
-                flush: None,
-                complaints: None,
-                news: None,
-                guide: None,
                 errors: vec![e.to_string()],
-                out_of_time: false,
                 offline: matches!(e, ApiError::Offline { .. }),
-                notifications: Vec::new(),
-                elapsed_ms: 0,
+                ..SyncSummary::default()
             },
         }
     }
@@ -414,9 +418,6 @@ mod tests {
         let recoveries = b.store_recoveries();
         assert_eq!(recoveries.len(), 1);
         assert!(recoveries[0].at_open && recoveries[0].set_aside.contains(".corrupt-"));
-        let event =
-            crate::events::BaladiyaEvent::from(&baladiya_core::Event::StoreRecovered(recoveries[0].clone()));
-        assert_eq!(event, crate::events::BaladiyaEvent::StoreRecovered { recovery: recoveries[0].clone() });
     }
 
     #[test]

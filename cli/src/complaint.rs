@@ -219,8 +219,8 @@ pub async fn run(core: &Baladiya, cmd: ComplaintCommand) -> Result<(), Box<dyn s
         ComplaintCommand::Flush => {
             // Upload progress on stderr, a line per tenth of each photo (or of a whole POST).
             let tenth = std::sync::Mutex::new((u32::MAX, 0u64));
-            let listening = core.subscribe(std::sync::Arc::new(move |e: &baladiya_core::Event| {
-                let baladiya_core::Event::ComplaintProgress(p) = e else { return };
+            let listening = core.subscribe(std::sync::Arc::new(move |e: &baladiya_core::BaladiyaEvent| {
+                let baladiya_core::BaladiyaEvent::ComplaintProgress { progress: p } = e else { return };
                 let pct = p.photo_bytes_sent * 100 / p.photo_bytes_total.max(1);
                 let mut last = tenth.lock().unwrap_or_else(|x| x.into_inner());
                 if *last != (p.photo_index, pct / 10) {
@@ -245,8 +245,8 @@ pub async fn run(core: &Baladiya, cmd: ComplaintCommand) -> Result<(), Box<dyn s
                     s.server_id.as_deref().or(s.token.as_deref()).unwrap_or("?")
                 );
             }
-            for (id, reason) in &r.needs_attention {
-                say!("refused {id}: {}", lines(reason));
+            for refusal in &r.needs_attention {
+                say!("refused {}: {}", refusal.local_id, lines(&refusal.reason));
             }
             if let Some(retry) = &r.retry_later {
                 say!("not sent {}: {} (will retry)", retry.local_id, retry.error);
@@ -255,8 +255,8 @@ pub async fn run(core: &Baladiya, cmd: ComplaintCommand) -> Result<(), Box<dyn s
             if r.photos_uploaded > 0 {
                 say!("{} photos sent after their complaints", r.photos_uploaded);
             }
-            for (id, reason) in &r.photos_refused {
-                say!("photo of {id} refused: {}", lines(reason));
+            for refusal in &r.photos_refused {
+                say!("photo of {} refused: {}", refusal.local_id, lines(&refusal.reason));
             }
             if let Some(retry) = &r.photos_retry_later {
                 say!("photos of {} not sent: {} (will retry)", retry.local_id, retry.error);

@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use baladiya_core::complaints::{AttributeAnswer, ComplaintDraft, Contact, GeoPoint};
-use baladiya_core::{Baladiya, Config, Event, GuideSyncReport};
+use baladiya_core::{Baladiya, BaladiyaEvent, Config, GuideSyncReport};
 use baladiya_server::open311::DEMO_API_KEY;
 use baladiya_server::{RunningServer, ServerConfig};
 
@@ -285,8 +285,8 @@ async fn complaints(
     step("10. The municipality verifies, routes, answers and fixes it");
     let heard = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let h = std::sync::Arc::clone(&heard);
-    let sub = core.subscribe(std::sync::Arc::new(move |e: &Event| {
-        if let Event::ComplaintUpdated { update, .. } = e {
+    let sub = core.subscribe(std::sync::Arc::new(move |e: &BaladiyaEvent| {
+        if let BaladiyaEvent::ComplaintUpdated { update, .. } = e {
             h.lock().unwrap_or_else(|p| p.into_inner()).push(update.clone());
         }
     }));

@@ -175,8 +175,8 @@ fn open(cfg: Config) -> Result<Baladiya, baladiya_core::Error> {
             eprintln!("{line}");
         }
     }
-    core.subscribe(std::sync::Arc::new(|e: &baladiya_core::Event| {
-        if let baladiya_core::Event::StoreRecovered(r) = e {
+    core.subscribe(std::sync::Arc::new(|e: &baladiya_core::BaladiyaEvent| {
+        if let baladiya_core::BaladiyaEvent::StoreRecovered { recovery: r } = e {
             for line in recovery_lines(r) {
                 eprintln!("{line}");
             }

@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use crate::client::Baladiya;
 use crate::error::Error;
-use crate::events::Event;
-/// What a background sync reports; defined beside the [`Event`] that carries it.
-pub use crate::events::{BackgroundReport, Notification, NotificationKind};
+use crate::events::BaladiyaEvent;
+/// What a background sync reports; defined beside the [`BaladiyaEvent`] that carries it.
+pub use crate::events::{Notification, NotificationKind, SyncSummary};
 
 enum Step {
     Flush,
@@ -22,26 +22,26 @@ enum Step {
 
 impl Baladiya {
     /// Run the sync steps in priority order within `budget`; never fails as a whole (each step's
-    /// error is in the report). Raises `Event::SyncFinished` with the report.
-    pub async fn background_sync(&self, budget: Duration) -> BackgroundReport {
+    /// error is in the report). Raises `BaladiyaEvent::SyncFinished` with the report.
+    pub async fn background_sync(&self, budget: Duration) -> SyncSummary {
         // The budget is counted on the core's clock, as the flush's own deadline is (a test's
         // fake clock drives both); each step is still bounded in real time by `bounded`.
         let started = self.clock_ms();
         let deadline = started.saturating_add(budget.as_millis().min(i64::MAX as u128) as i64);
-        let mut report = BackgroundReport::default();
+        let mut report = SyncSummary::default();
 
         // Listen for what the steps announce, to turn it into notifications.
         let heard: Arc<Mutex<Vec<Notification>>> = Arc::default();
         let sink = Arc::clone(&heard);
-        let subscription = self.subscribe(Arc::new(move |e: &Event| {
+        let subscription = self.subscribe(Arc::new(move |e: &BaladiyaEvent| {
             let n = match e {
-                Event::ComplaintUpdated { local_id, update, .. } => Notification {
+                BaladiyaEvent::ComplaintUpdated { local_id, update, .. } => Notification {
                     kind: NotificationKind::ComplaintUpdate,
                     subject_id: local_id.clone(),
                     text: update.description.clone(),
                     detailed_status: update.detailed_status.clone(),
                 },
-                Event::ComplaintNeedsAttention { local_id, reason } => Notification {
+                BaladiyaEvent::ComplaintNeedsAttention { local_id, reason } => Notification {
                     kind: NotificationKind::ComplaintNeedsAttention,
                     subject_id: local_id.clone(),
                     text: reason.clone(),
@@ -103,7 +103,7 @@ impl Baladiya {
         notes.append(&mut report.notifications);
         report.notifications = notes;
         report.elapsed_ms = self.clock_ms().saturating_sub(started).max(0) as u64;
-        self.emit(&Event::SyncFinished(report.clone()));
+        self.emit(&BaladiyaEvent::SyncFinished { summary: report.clone() });
         report
     }
 }
@@ -117,7 +117,7 @@ async fn bounded<T>(
     left: Duration,
     name: &str,
     step: impl std::future::Future<Output = Result<T, Error>>,
-    report: &mut BackgroundReport,
+    report: &mut SyncSummary,
 ) -> Result<Option<T>, Offline> {
     match tokio::time::timeout(left, step).await {
         Ok(Ok(value)) => Ok(Some(value)),

@@ -1,7 +1,7 @@
 //! `Baladiya`: the one object a shell or the CLI holds, a facade over the feature services —
 //! [`Guide`], [`Complaints`], [`Bills`], [`News`] — each owning its store access and network
 //! calls. The facade opens the store and the HTTP clients, composes the services, and is the one
-//! place that raises [`Event`]s (the services return reports, or announce through a callback the
+//! place that raises [`BaladiyaEvent`]s (the services return reports, or announce through a callback the
 //! facade gives them). Reads are answered from the local store at once; network work runs on the
 //! caller's tokio runtime and writes in one short transaction.
 
@@ -15,15 +15,16 @@ use crate::bills::{BillLookup, Bills, SavedAccount};
 use crate::clock::{Clock, SystemClock};
 use crate::complaints::service::Complaints;
 use crate::complaints::{
-    self, flush::FlushReport, refresh::RefreshReport, Area, Complaint, ComplaintDraft, PhotoChoice,
+    self, flush::ComplaintFlushReport, refresh::RefreshReport, send::SendAndRefreshReport, Area, Complaint,
+    ComplaintDraft, PhotoChoice,
 };
 use crate::error::Result;
-use crate::events::{Event, Events, Listener};
+use crate::events::{BaladiyaEvent, Events, Listener};
 use crate::guide::search::SearchHit;
 use crate::guide::{service::Guide, sync::GuideSyncReport};
 use crate::news::{News, NewsReport, StoredNews};
 use crate::open311::{AttributeDef, ComplaintCategory, Open311Client, Open311Config};
-use crate::store::{Store, StoreRecovery};
+use crate::store::{FeatureHooks, Store, StoreRecovery};
 use crate::throughput::Throughput;
 use crate::usage::{self, DataUsage, Feature, StoreMeter};
 use baladiya_wire::VerificationInfo;
@@ -74,16 +75,24 @@ pub struct Baladiya {
     events: Arc<Events>,
 }
 
+/// What the store does with the features' data (it imports none of them).
+pub(crate) const STORE_HOOKS: FeatureHooks = FeatureHooks {
+    rebuild_search_index: crate::guide::index::rebuild,
+    draft_is_readable: |doc| serde_json::from_str::<ComplaintDraft>(doc).is_ok(),
+};
+
 impl Baladiya {
     /// Open the store (creating and migrating it) and prepare the API client. No network.
     pub fn open(config: Config) -> Result<Self> {
         let api = ApiClient::new(&config.server_url, &config.http)?;
         let open311 = Open311Client::new(config.open311.clone(), &config.http)?
             .with_municipal_server(&config.server_url);
-        let store = Arc::new(Store::open(&config.data_dir)?);
+        let store = Arc::new(Store::open(&config.data_dir, STORE_HOOKS)?);
         let events = Arc::new(Events::default());
         let to_listeners = Arc::clone(&events);
-        store.on_recovery(Arc::new(move |r| to_listeners.emit(&Event::StoreRecovered(r.clone()))));
+        store.on_recovery(Arc::new(move |r| {
+            to_listeners.emit(&BaladiyaEvent::StoreRecovered { recovery: r.clone() })
+        }));
         let throughput = Arc::new(Throughput::default());
         let api = api.with_meter(StoreMeter::shared(&store, None)).with_throughput(Arc::clone(&throughput));
         let open311 = open311
@@ -92,7 +101,7 @@ impl Baladiya {
         let api = Arc::new(api);
         let to_listeners = Arc::clone(&events);
         let announce: complaints::Announce =
-            Arc::new(move |e: complaints::ComplaintEvent| to_listeners.emit(&Event::from(e)));
+            Arc::new(move |e: complaints::ComplaintEvent| to_listeners.emit(&BaladiyaEvent::from(e)));
         Ok(Baladiya {
             complaints: Complaints::new(
                 Arc::clone(&store),
@@ -122,7 +131,7 @@ impl Baladiya {
 
     /// Each time the local database was found damaged since this client was opened (at open
     /// included), set aside and rebuilt, oldest first; empty when it never was. The ones found
-    /// while the app runs are also raised as [`Event::StoreRecovered`].
+    /// while the app runs are also raised as [`BaladiyaEvent::StoreRecovered`].
     pub fn store_recoveries(&self) -> Vec<StoreRecovery> {
         self.store.recoveries()
     }
@@ -137,11 +146,11 @@ impl Baladiya {
     }
 
     /// Bring the guide up to date ([`Guide::sync`]); a sync that changed something raises
-    /// `Event::GuideSynced`.
+    /// `BaladiyaEvent::GuideSynced`.
     pub async fn sync_guide(&self) -> Result<GuideSyncReport> {
         let report = self.guide.sync().await?;
         if !report.not_modified {
-            self.events.emit(&Event::GuideSynced(report.clone()));
+            self.events.emit(&BaladiyaEvent::GuideSynced { report: report.clone() });
         }
         Ok(report)
     }
@@ -264,13 +273,19 @@ impl Baladiya {
     }
 
     /// Send every queued complaint now (the citizen asked, or the network came back).
-    pub async fn flush_complaints(&self) -> Result<FlushReport> {
+    pub async fn flush_complaints(&self) -> Result<ComplaintFlushReport> {
         self.complaints.flush(true, None).await
     }
 
     /// Send what is due by its retry schedule, stopping at `deadline_ms` on the core's clock.
-    pub async fn flush(&self, force: bool, deadline_ms: Option<i64>) -> Result<FlushReport> {
+    pub async fn flush(&self, force: bool, deadline_ms: Option<i64>) -> Result<ComplaintFlushReport> {
         self.complaints.flush(force, deadline_ms).await
+    }
+
+    /// The refresh button: send what is queued, then bring the answers, unless the server could
+    /// not be reached (then the report says why and when the outbox tries again).
+    pub async fn send_and_refresh(&self) -> Result<SendAndRefreshReport> {
+        self.complaints.send_and_refresh().await
     }
 
     /// Bring status changes and replies for the citizen's sent complaints; raises one event per
@@ -320,11 +335,12 @@ impl Baladiya {
 
 /// News ([`News`]).
 impl Baladiya {
-    /// Refresh the offline news (one conditional request); new items raise `Event::NewsArrived`.
+    /// Refresh the offline news (one conditional request); new items raise `BaladiyaEvent::NewsArrived`.
     pub async fn refresh_news(&self) -> Result<NewsReport> {
         let (report, new) = self.news.refresh().await?;
         if !new.is_empty() {
-            self.events.emit(&Event::NewsArrived { items: new, important: report.important.len() as u32 });
+            self.events
+                .emit(&BaladiyaEvent::NewsArrived { items: new, important: report.important.len() as u32 });
         }
         Ok(report)
     }
@@ -347,7 +363,7 @@ impl Baladiya {
         self.clock.now_ms()
     }
 
-    pub(crate) fn emit(&self, event: &Event) {
+    pub(crate) fn emit(&self, event: &BaladiyaEvent) {
         self.events.emit(event)
     }
 }

@@ -4,14 +4,14 @@
 //!
 //! Only the facade ([`crate::client`], [`crate::background`]) emits. The feature modules below
 //! it know nothing of the registry: they return reports, or announce through a callback of their
-//! own ([`ComplaintEvent`], turned into an [`Event`] here), so this module depends on the features'
+//! own ([`ComplaintEvent`], turned into an [`BaladiyaEvent`] here), so this module depends on the features'
 //! report types and nothing depends back on it but the facade.
 
 use std::sync::{Arc, Mutex};
 
 use baladiya_wire::NewsItem;
 
-use crate::complaints::flush::FlushReport;
+use crate::complaints::flush::ComplaintFlushReport;
 use crate::complaints::refresh::RefreshReport;
 use crate::complaints::{ComplaintEvent, ComplaintUpdate};
 use crate::guide::sync::GuideSyncReport;
@@ -20,15 +20,19 @@ use crate::store::StoreRecovery;
 
 pub use crate::complaints::UploadProgress;
 
+/// Something that changed after a call returned. The shells receive these very values (the
+/// bindings derive them across the FFI); hand them to the UI's thread and return quickly.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Event {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum BaladiyaEvent {
     /// A guide sync finished and changed something (a 304 raises nothing).
-    GuideSynced(GuideSyncReport),
+    GuideSynced { report: GuideSyncReport },
     /// A queued complaint reached the municipality.
     ComplaintSent { local_id: String, server_id: Option<String> },
-    /// Bytes of a complaint on their way: its photos (or, to a server without resumable uploads,
-    /// its whole POST), at most a few times a second.
-    ComplaintProgress(UploadProgress),
+    /// Bytes of a complaint on their way, a few times a second at most: `photo_index` (from 1) of
+    /// `photo_count` and its bytes, and all the photos' bytes together; `photo_index` 0 while a
+    /// server without resumable uploads takes the complaint and its photos in one POST.
+    ComplaintProgress { progress: UploadProgress },
     /// Every photo of a sent complaint has reached the server (`refused` of them it refused).
     ComplaintPhotosSent { local_id: String, uploaded: u32, refused: u32 },
     /// The server refused a complaint; the citizen can fix and resend it, or cancel it.
@@ -38,27 +42,29 @@ pub enum Event {
     /// News items not seen before; `important` of them are marked important.
     NewsArrived { items: Vec<NewsItem>, important: u32 },
     /// A background sync finished.
-    SyncFinished(BackgroundReport),
+    SyncFinished { summary: SyncSummary },
     /// The local database was found damaged while the app ran: it was set aside and a fresh one
     /// made with what could be read (unsent complaints first); the guide downloads whole on its
     /// next sync. (Damage found at open is in [`crate::Baladiya::store_recoveries`]: no listener
     /// is registered yet then.)
-    StoreRecovered(StoreRecovery),
+    StoreRecovered { recovery: StoreRecovery },
 }
 
-impl From<ComplaintEvent> for Event {
+impl From<ComplaintEvent> for BaladiyaEvent {
     fn from(e: ComplaintEvent) -> Self {
         match e {
-            ComplaintEvent::Sent { local_id, server_id } => Event::ComplaintSent { local_id, server_id },
-            ComplaintEvent::Progress(p) => Event::ComplaintProgress(p),
+            ComplaintEvent::Sent { local_id, server_id } => {
+                BaladiyaEvent::ComplaintSent { local_id, server_id }
+            }
+            ComplaintEvent::Progress(progress) => BaladiyaEvent::ComplaintProgress { progress },
             ComplaintEvent::PhotosSent { local_id, uploaded, refused } => {
-                Event::ComplaintPhotosSent { local_id, uploaded, refused }
+                BaladiyaEvent::ComplaintPhotosSent { local_id, uploaded, refused }
             }
             ComplaintEvent::NeedsAttention { local_id, reason } => {
-                Event::ComplaintNeedsAttention { local_id, reason }
+                BaladiyaEvent::ComplaintNeedsAttention { local_id, reason }
             }
             ComplaintEvent::Updated { local_id, server_id, update } => {
-                Event::ComplaintUpdated { local_id, server_id, update }
+                BaladiyaEvent::ComplaintUpdated { local_id, server_id, update }
             }
         }
     }
@@ -89,9 +95,11 @@ pub struct Notification {
 }
 
 /// What one background sync did. A step that did not run (no time left, or offline) is `None`.
+/// The shell turns `notifications` into local notifications.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct BackgroundReport {
-    pub flush: Option<FlushReport>,
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct SyncSummary {
+    pub flush: Option<ComplaintFlushReport>,
     pub complaints: Option<RefreshReport>,
     pub news: Option<NewsReport>,
     pub guide: Option<GuideSyncReport>,
@@ -106,7 +114,7 @@ pub struct BackgroundReport {
     pub elapsed_ms: u64,
 }
 
-pub type Listener = Arc<dyn Fn(&Event) + Send + Sync>;
+pub type Listener = Arc<dyn Fn(&BaladiyaEvent) + Send + Sync>;
 
 /// The registered listeners, each with the id that unsubscribes it.
 #[derive(Default)]
@@ -126,7 +134,7 @@ impl Events {
         self.lock().retain(|(i, _)| *i != id);
     }
 
-    pub fn emit(&self, event: &Event) {
+    pub fn emit(&self, event: &BaladiyaEvent) {
         // Call outside the lock so a listener may (un)subscribe.
         let listeners: Vec<Listener> = self.lock().iter().map(|(_, l)| Arc::clone(l)).collect();
         for l in listeners {
@@ -152,7 +160,7 @@ mod tests {
         let id = events.subscribe(Arc::new(move |_| {
             h.fetch_add(1, Ordering::SeqCst);
         }));
-        let e = Event::GuideSynced(GuideSyncReport::default());
+        let e = BaladiyaEvent::GuideSynced { report: GuideSyncReport::default() };
         events.emit(&e);
         events.unsubscribe(id);
         events.emit(&e);

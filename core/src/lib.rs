@@ -3,7 +3,7 @@
 //! The facade, and the only place events are raised:
 //! - [`client::Baladiya`]: the object shells hold (through the bindings crate); it composes the
 //!   feature services below. [`background`]: one background sync over them, within a budget.
-//! - [`events`]: the [`Event`]s and their listeners.
+//! - [`events`]: the [`BaladiyaEvent`]s and their listeners.
 //!
 //! Feature services, each owning its store access and network calls:
 //! - [`guide`]: the offline procedures and violations guide, its sync and search.
@@ -47,6 +47,6 @@ pub mod usage;
 pub use baladiya_wire as wire;
 pub use client::{Baladiya, Config};
 pub use error::{Error, FieldProblem, Result};
-pub use events::Event;
-pub use guide::search::{Highlight, HitField, HitKind, Lang, SearchHit, ShownHit};
+pub use events::BaladiyaEvent;
+pub use guide::search::{GuideHit, Highlight, HitField, HitKind, Lang, SearchHit, ShownHit, TextSpan};
 pub use guide::sync::GuideSyncReport;

@@ -131,7 +131,7 @@ mod tests {
     #[test]
     fn totals_add_up_per_feature() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(Store::open(dir.path()).unwrap());
+        let store = Arc::new(Store::open(dir.path(), crate::client::STORE_HOOKS).unwrap());
         let meter = StoreMeter::shared(&store, None);
         meter.record("/api/v1/guide", 200, 31_000);
         meter.record("/api/v1/guide?since=3", 210, 129);

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use baladiya_core::complaints::{AttributeAnswer, ComplaintDraft, GeoPoint, PhotoChoice};
-use baladiya_core::{Baladiya, Config, Event};
+use baladiya_core::{Baladiya, BaladiyaEvent, Config};
 use baladiya_tests::proxy::{FaultProxy, Link};
 use baladiya_tests::{TestServer, DEMO_API_KEY};
 
@@ -54,7 +54,7 @@ fn secs(d: Duration) -> String {
 /// `full_quality` as the citizen may choose (else a slow link gets smaller photos).
 async fn complaint(
     core: &Baladiya,
-    marks: &Arc<Mutex<Vec<(Instant, Event)>>>,
+    marks: &Arc<Mutex<Vec<(Instant, BaladiyaEvent)>>>,
     photos: &[Vec<u8>],
     full_quality: bool,
 ) -> String {
@@ -84,13 +84,15 @@ async fn complaint(
     assert!(report.retry_later.is_none() && report.photos_retry_later.is_none(), "{report:?}");
     let retried = if retries > 0 { format!(", {retries} retried") } else { String::new() };
     let marks = marks.lock().unwrap();
-    let at = |f: &dyn Fn(&Event) -> bool| marks.iter().find(|(_, e)| f(e)).map(|(i, _)| *i - t);
-    let sent = at(&|e| matches!(e, Event::ComplaintSent { local_id, .. } if *local_id == id)).unwrap_or(end);
+    let at = |f: &dyn Fn(&BaladiyaEvent) -> bool| marks.iter().find(|(_, e)| f(e)).map(|(i, _)| *i - t);
+    let sent =
+        at(&|e| matches!(e, BaladiyaEvent::ComplaintSent { local_id, .. } if *local_id == id)).unwrap_or(end);
     if photos.is_empty() {
         format!("{}{retried}", secs(sent))
     } else {
-        let last = at(&|e| matches!(e, Event::ComplaintPhotosSent { local_id, .. } if *local_id == id))
-            .unwrap_or(end);
+        let last =
+            at(&|e| matches!(e, BaladiyaEvent::ComplaintPhotosSent { local_id, .. } if *local_id == id))
+                .unwrap_or(end);
         format!("{} / {} ({} KB{retried})", secs(sent), secs(last), bytes / 1024)
     }
 }
@@ -124,10 +126,10 @@ fn main() {
         let mut config = Config::new(dir.path(), proxy.url());
         config.open311.api_key = Some(DEMO_API_KEY.into());
         let core = Baladiya::open(config).expect("core");
-        let marks: Arc<Mutex<Vec<(Instant, Event)>>> = Arc::new(Mutex::new(Vec::new()));
+        let marks: Arc<Mutex<Vec<(Instant, BaladiyaEvent)>>> = Arc::new(Mutex::new(Vec::new()));
         let m = Arc::clone(&marks);
-        core.subscribe(Arc::new(move |e: &Event| {
-            if !matches!(e, Event::ComplaintProgress(_)) {
+        core.subscribe(Arc::new(move |e: &BaladiyaEvent| {
+            if !matches!(e, BaladiyaEvent::ComplaintProgress { .. }) {
                 m.lock().unwrap().push((Instant::now(), e.clone()));
             }
         }));

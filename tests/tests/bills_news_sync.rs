@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use baladiya_core::complaints::{AttributeAnswer, ComplaintDraft, GeoPoint};
-use baladiya_core::{Baladiya, Config, Error, Event};
+use baladiya_core::{Baladiya, BaladiyaEvent, Config, Error};
 use baladiya_tests::proxy::{Fault, FaultPlan, FaultProxy};
 use baladiya_tests::{complaints_app, http_client, TestServer, DEMO_API_KEY, STAFF_TOKEN};
 
@@ -111,7 +111,7 @@ async fn news_refresh_is_conditional_and_withdrawn_items_disappear() {
 
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let s = std::sync::Arc::clone(&seen);
-    core.subscribe(std::sync::Arc::new(move |e: &Event| s.lock().unwrap().push(e.clone())));
+    core.subscribe(std::sync::Arc::new(move |e: &BaladiyaEvent| s.lock().unwrap().push(e.clone())));
     let http = http_client();
     let published: serde_json::Value = http
         .post(format!("{}api/v1/staff/news", server.url()))
@@ -146,7 +146,7 @@ async fn news_refresh_is_conditional_and_withdrawn_items_disappear() {
     assert_eq!(now[0].item.id, published["id"].as_str().unwrap(), "newest first");
     // The read mark survived the refresh.
     assert!(now.iter().find(|n| n.item.id == items[0].item.id).unwrap().read);
-    assert!(matches!(&seen.lock().unwrap()[..], [Event::NewsArrived { important: 1, .. }]));
+    assert!(matches!(&seen.lock().unwrap()[..], [BaladiyaEvent::NewsArrived { important: 1, .. }]));
 }
 
 fn leak(i: usize) -> ComplaintDraft {

@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use baladiya_core::complaints::{AttributeAnswer, ComplaintDraft, ComplaintState, Contact, GeoPoint};
-use baladiya_core::{Baladiya, Error, Event};
+use baladiya_core::{Baladiya, BaladiyaEvent, Error};
 use baladiya_tests::{complaints_app, free_addr, http_client, TestServer};
 
 const TIMEOUT: Duration = Duration::from_secs(5);
@@ -53,10 +53,10 @@ async fn with_categories(server: &TestServer, dir: &std::path::Path) -> Baladiya
     core
 }
 
-fn recorder(core: &Baladiya) -> Arc<Mutex<Vec<Event>>> {
+fn recorder(core: &Baladiya) -> Arc<Mutex<Vec<BaladiyaEvent>>> {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let s = Arc::clone(&seen);
-    core.subscribe(Arc::new(move |e: &Event| s.lock().unwrap().push(e.clone())));
+    core.subscribe(Arc::new(move |e: &BaladiyaEvent| s.lock().unwrap().push(e.clone())));
     seen
 }
 
@@ -146,7 +146,9 @@ async fn staff_changes_reach_the_citizen_once_each() {
     let seen = recorder(&core);
     let id = core.submit_complaint(leak("تسرب في شارع الوحدة"), &[]).unwrap();
     let server_id = core.flush_complaints().await.unwrap().sent[0].server_id.clone().unwrap();
-    assert!(matches!(&seen.lock().unwrap()[..], [Event::ComplaintSent { local_id, .. }] if *local_id == id));
+    assert!(
+        matches!(&seen.lock().unwrap()[..], [BaladiyaEvent::ComplaintSent { local_id, .. }] if *local_id == id)
+    );
 
     // Nothing changed yet: no update events.
     core.refresh_complaints().await.unwrap();
@@ -174,7 +176,7 @@ async fn staff_changes_reach_the_citizen_once_each() {
         .unwrap()
         .iter()
         .filter_map(|e| match e {
-            Event::ComplaintUpdated { local_id, update, .. } if *local_id == id => {
+            BaladiyaEvent::ComplaintUpdated { local_id, update, .. } if *local_id == id => {
                 Some(update.description.clone())
             }
             _ => None,
@@ -256,8 +258,8 @@ async fn a_refused_complaint_needs_attention_and_can_be_fixed_or_cancelled() {
     let good = core.submit_complaint(leak("بلاغ سليم بعده"), &[]).unwrap();
     let r = core.flush_complaints().await.unwrap();
     assert_eq!(r.needs_attention.len(), 1);
-    assert_eq!(r.needs_attention[0].0, bad);
-    assert!(r.needs_attention[0].1.contains("severity"), "reason: {}", r.needs_attention[0].1);
+    assert_eq!(r.needs_attention[0].local_id, bad);
+    assert!(r.needs_attention[0].reason.contains("severity"), "reason: {}", r.needs_attention[0].reason);
     // The refusal did not hold back the next one.
     assert_eq!(r.sent.iter().map(|s| s.local_id.as_str()).collect::<Vec<_>>(), [good.as_str()]);
     let c = core.complaint(&bad).unwrap();
@@ -267,7 +269,7 @@ async fn a_refused_complaint_needs_attention_and_can_be_fixed_or_cancelled() {
         .lock()
         .unwrap()
         .iter()
-        .any(|e| matches!(e, Event::ComplaintNeedsAttention { local_id, .. } if *local_id == bad)));
+        .any(|e| matches!(e, BaladiyaEvent::ComplaintNeedsAttention { local_id, .. } if *local_id == bad)));
 
     // Fixed by the citizen and sent.
     core.edit_complaint(&bad, draft("water-leak", "بدون تحديد الحجم", &[("severity", "drip")])).unwrap();

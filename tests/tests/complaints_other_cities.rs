@@ -10,7 +10,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use baladiya_core::complaints::{AttributeAnswer, ComplaintDraft, ComplaintState, GeoPoint};
 use baladiya_core::open311::Datatype;
-use baladiya_core::{Baladiya, Config, Event};
+use baladiya_core::{Baladiya, BaladiyaEvent, Config};
 use serde_json::{json, Value};
 
 /// A posted request: its form fields, its status and the city's notes.
@@ -108,7 +108,7 @@ async fn works_against_another_citys_server() {
     let core = Baladiya::open(config).unwrap();
     let events = Arc::new(Mutex::new(Vec::new()));
     let seen = Arc::clone(&events);
-    core.subscribe(Arc::new(move |e: &Event| seen.lock().unwrap().push(e.clone())));
+    core.subscribe(Arc::new(move |e: &BaladiyaEvent| seen.lock().unwrap().push(e.clone())));
 
     // Numbers as ids, "true" strings as booleans, wrapped arrays.
     assert_eq!(core.refresh_complaint_categories().await.unwrap(), 2);
@@ -168,7 +168,7 @@ async fn works_against_another_citys_server() {
     );
     assert_eq!(c.updates.last().unwrap().description, "Filled with asphalt");
     let updated =
-        events.lock().unwrap().iter().filter(|e| matches!(e, Event::ComplaintUpdated { .. })).count();
+        events.lock().unwrap().iter().filter(|e| matches!(e, BaladiyaEvent::ComplaintUpdated { .. })).count();
     assert_eq!(updated, 1, "the first look found nothing new; the change is one event");
     // Asking again changes nothing.
     assert_eq!(core.refresh_complaints().await.unwrap().new_updates, 0);

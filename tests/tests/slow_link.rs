@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use baladiya_core::api::HttpSettings;
 use baladiya_core::complaints::{AttributeAnswer, ComplaintDraft, ComplaintState, GeoPoint, PhotoChoice};
 use baladiya_core::events::UploadProgress;
-use baladiya_core::{Baladiya, Config, Error, Event};
+use baladiya_core::{Baladiya, BaladiyaEvent, Config, Error};
 use baladiya_tests::proxy::{FaultProxy, Link};
 use baladiya_tests::strict_georeport::{self, StrictCity};
 use baladiya_tests::{http_client, TestServer, DEMO_API_KEY};
@@ -67,13 +67,13 @@ fn stored_photos(core: &Baladiya, local_id: &str) -> Vec<Vec<u8>> {
         .unwrap()
 }
 
-fn progress_of(events: &Arc<Mutex<Vec<Event>>>) -> Vec<UploadProgress> {
+fn progress_of(events: &Arc<Mutex<Vec<BaladiyaEvent>>>) -> Vec<UploadProgress> {
     events
         .lock()
         .unwrap()
         .iter()
         .filter_map(|e| match e {
-            Event::ComplaintProgress(p) => Some(p.clone()),
+            BaladiyaEvent::ComplaintProgress { progress } => Some(progress.clone()),
             _ => None,
         })
         .collect()
@@ -101,8 +101,8 @@ async fn three_photos_over_a_cut_link(scale: u32, photo_side: (u16, u16)) {
     let events = Arc::new(Mutex::new(Vec::new()));
     let sent_at = Arc::new(Mutex::new(None));
     let (e, at) = (Arc::clone(&events), Arc::clone(&sent_at));
-    core.subscribe(Arc::new(move |ev: &Event| {
-        if matches!(ev, Event::ComplaintSent { .. }) {
+    core.subscribe(Arc::new(move |ev: &BaladiyaEvent| {
+        if matches!(ev, BaladiyaEvent::ComplaintSent { .. }) {
             at.lock().unwrap().get_or_insert(Instant::now());
         }
         e.lock().unwrap().push(ev.clone())
@@ -176,7 +176,7 @@ async fn three_photos_over_a_cut_link(scale: u32, photo_side: (u16, u16)) {
         .lock()
         .unwrap()
         .iter()
-        .filter(|e| matches!(e, Event::ComplaintPhotosSent { uploaded: 3, refused: 0, .. }))
+        .filter(|e| matches!(e, BaladiyaEvent::ComplaintPhotosSent { uploaded: 3, refused: 0, .. }))
         .count();
     assert_eq!(done, 1);
     proxy.stop().await;
@@ -244,8 +244,8 @@ async fn a_stalled_upload_is_detected_within_the_inactivity_timeout() {
     // Stall once the photo is a fifth of the way.
     let stalled_at = Arc::new(Mutex::new(None));
     let (p, s) = (proxy.stall_switch(), Arc::clone(&stalled_at));
-    core.subscribe(Arc::new(move |e: &Event| {
-        if let Event::ComplaintProgress(pr) = e {
+    core.subscribe(Arc::new(move |e: &BaladiyaEvent| {
+        if let BaladiyaEvent::ComplaintProgress { progress: pr } = e {
             if pr.photo_index == 1 && pr.photo_bytes_sent * 5 > pr.photo_bytes_total {
                 let mut at = s.lock().unwrap();
                 if at.is_none() {
@@ -295,7 +295,7 @@ async fn to_a_plain_georeport_server_the_photo_goes_in_the_post_with_a_budget_fo
     core.refresh_complaint_categories().await.unwrap();
     let events = Arc::new(Mutex::new(Vec::new()));
     let e = Arc::clone(&events);
-    core.subscribe(Arc::new(move |ev: &Event| e.lock().unwrap().push(ev.clone())));
+    core.subscribe(Arc::new(move |ev: &BaladiyaEvent| e.lock().unwrap().push(ev.clone())));
     let mut d = draft("حفرة في الشارع");
     d.service_code = "102".into();
     d.attributes.clear();

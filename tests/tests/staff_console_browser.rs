@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use baladiya_core::complaints::{AttributeAnswer, ComplaintDraft, Contact, GeoPoint};
-use baladiya_core::Event;
+use baladiya_core::BaladiyaEvent;
 use baladiya_tests::{complaints_app, free_addr, http_client, TestServer};
 use fantoccini::{Client, ClientBuilder, Locator};
 
@@ -208,9 +208,9 @@ async fn a_whatsapp_complaint_walks_through_the_console_and_the_citizen_sees_eac
     let dir = tempfile::tempdir().unwrap();
     let core = complaints_app(dir.path(), &base, TIMEOUT);
     assert!(core.refresh_complaint_categories().await.unwrap() >= 15);
-    let seen: Arc<Mutex<Vec<Event>>> = Arc::new(Mutex::new(Vec::new()));
+    let seen: Arc<Mutex<Vec<BaladiyaEvent>>> = Arc::new(Mutex::new(Vec::new()));
     let s = Arc::clone(&seen);
-    core.subscribe(Arc::new(move |e: &Event| s.lock().unwrap().push(e.clone())));
+    core.subscribe(Arc::new(move |e: &BaladiyaEvent| s.lock().unwrap().push(e.clone())));
     let draft = ComplaintDraft {
         service_code: "water-leak".into(),
         description: "تسرب مياه في الشارع".into(),
@@ -359,7 +359,7 @@ async fn a_whatsapp_complaint_walks_through_the_console_and_the_citizen_sees_eac
         .unwrap()
         .iter()
         .filter_map(|e| match e {
-            Event::ComplaintUpdated { local_id, update, .. }
+            BaladiyaEvent::ComplaintUpdated { local_id, update, .. }
                 if *local_id == local && update.detailed_status.as_deref() != Some("received") =>
             {
                 Some((update.detailed_status.clone().unwrap_or_default(), update.description.clone()))

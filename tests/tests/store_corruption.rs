@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use baladiya_core::complaints::{AttributeAnswer, ComplaintDraft, ComplaintState, GeoPoint};
 use baladiya_core::store::{StoreRecovery, FILE_NAME};
-use baladiya_core::{Baladiya, Error, Event};
+use baladiya_core::{Baladiya, BaladiyaEvent, Error};
 use baladiya_tests::{complaints_app, free_addr, TestServer};
 
 const TIMEOUT: Duration = Duration::from_secs(5);
@@ -43,19 +43,19 @@ fn photo() -> Vec<u8> {
     out
 }
 
-fn recorder(core: &Baladiya) -> Arc<Mutex<Vec<Event>>> {
+fn recorder(core: &Baladiya) -> Arc<Mutex<Vec<BaladiyaEvent>>> {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let s = Arc::clone(&seen);
-    core.subscribe(Arc::new(move |e: &Event| s.lock().unwrap().push(e.clone())));
+    core.subscribe(Arc::new(move |e: &BaladiyaEvent| s.lock().unwrap().push(e.clone())));
     seen
 }
 
-fn recoveries_heard(seen: &Mutex<Vec<Event>>) -> Vec<StoreRecovery> {
+fn recoveries_heard(seen: &Mutex<Vec<BaladiyaEvent>>) -> Vec<StoreRecovery> {
     seen.lock()
         .unwrap()
         .iter()
         .filter_map(|e| match e {
-            Event::StoreRecovered(r) => Some(r.clone()),
+            BaladiyaEvent::StoreRecovered { recovery } => Some(recovery.clone()),
             _ => None,
         })
         .collect()

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use baladiya_core::complaints::{Area, AttributeAnswer, ComplaintDraft, ComplaintState, Contact, GeoPoint};
 use baladiya_core::open311::Datatype;
-use baladiya_core::{Baladiya, Config, Event};
+use baladiya_core::{Baladiya, BaladiyaEvent, Config};
 use baladiya_tests::strict_georeport::{Exchange, StrictCity, API_KEY, JURISDICTION};
 
 const SPRINGFIELD: Area =
@@ -141,7 +141,7 @@ async fn a_complaint_is_filed_sent_listed_and_followed_on_a_strict_server() {
     let core = app(dir.path(), &city);
     let events = Arc::new(Mutex::new(Vec::new()));
     let seen = Arc::clone(&events);
-    core.subscribe(Arc::new(move |e: &Event| seen.lock().unwrap().push(e.clone())));
+    core.subscribe(Arc::new(move |e: &BaladiyaEvent| seen.lock().unwrap().push(e.clone())));
     core.refresh_complaint_categories().await.unwrap();
 
     let mut named = pothole("A deep pothole on Evergreen Terrace");
@@ -213,7 +213,7 @@ async fn a_complaint_is_filed_sent_listed_and_followed_on_a_strict_server() {
         .unwrap()
         .iter()
         .filter_map(|e| match e {
-            Event::ComplaintUpdated { local_id, .. } => Some(local_id.clone()),
+            BaladiyaEvent::ComplaintUpdated { local_id, .. } => Some(local_id.clone()),
             _ => None,
         })
         .collect();

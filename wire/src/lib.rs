@@ -8,11 +8,13 @@
 #[cfg(feature = "uniffi")]
 uniffi::setup_scaffolding!();
 
+pub mod area;
 pub mod bills;
 pub mod guide;
 pub mod news;
 pub mod open311;
 
+pub use area::BoundingBox;
 pub use bills::*;
 pub use guide::*;
 pub use news::*;

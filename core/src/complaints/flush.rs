@@ -48,20 +48,29 @@ pub struct RetryLater {
     pub next_attempt_at: i64,
 }
 
+/// A complaint (or its photo) the server refused, and the server's reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct Refusal {
+    pub local_id: String,
+    pub reason: String,
+}
+
 /// What a flush did.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct FlushReport {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct ComplaintFlushReport {
     pub sent: Vec<SentComplaint>,
-    /// Refused by the server: (tracking id, the server's reason).
-    pub needs_attention: Vec<(String, String)>,
+    /// Refused by the server: the citizen can fix and resend, or cancel.
+    pub needs_attention: Vec<Refusal>,
     /// The complaint that failed transiently and ended the flush.
     pub retry_later: Option<RetryLater>,
     /// Queued complaints left after this flush.
     pub remaining: u32,
     /// Photos that reached the server after their complaint, in this flush.
     pub photos_uploaded: u32,
-    /// Photos the server refused: (tracking id, the server's reason).
-    pub photos_refused: Vec<(String, String)>,
+    /// Photos the server refused, by their complaint's tracking id.
+    pub photos_refused: Vec<Refusal>,
     /// The complaint whose photos failed transiently and ended the photo uploads.
     pub photos_retry_later: Option<RetryLater>,
     /// Photos of sent complaints still to upload after this flush.
@@ -88,8 +97,8 @@ impl<T: Open311Transport> Flusher<'_, T> {
     /// Send what is due (everything queued when `force`), until the queue is empty, a transient
     /// failure, or `deadline_ms` on the core's clock. (The Open311 client's memory of refused
     /// extension fields is the caller's: [`super::extensions::around`].)
-    pub async fn run(&self, force: bool, deadline_ms: Option<i64>) -> Result<FlushReport> {
-        let mut report = FlushReport::default();
+    pub async fn run(&self, force: bool, deadline_ms: Option<i64>) -> Result<ComplaintFlushReport> {
+        let mut report = ComplaintFlushReport::default();
         let mut after_seq = 0;
         loop {
             let now = self.clock.now_ms();
@@ -163,7 +172,7 @@ impl<T: Open311Transport> Flusher<'_, T> {
         &self,
         force: bool,
         deadline_ms: Option<i64>,
-        report: &mut FlushReport,
+        report: &mut ComplaintFlushReport,
     ) -> Result<()> {
         let mut after_seq = 0;
         loop {
@@ -186,7 +195,9 @@ impl<T: Open311Transport> Flusher<'_, T> {
             let outcome = sender.send(&pending).await?;
             report.photos_uploaded += outcome.uploaded;
             for (_, reason) in &outcome.refused {
-                report.photos_refused.push((pending.local_id.clone(), reason.clone()));
+                report
+                    .photos_refused
+                    .push(Refusal { local_id: pending.local_id.clone(), reason: reason.clone() });
             }
             if let Some(e) = outcome.failed {
                 let retry_after = match &e {
@@ -227,7 +238,7 @@ impl<T: Open311Transport> Flusher<'_, T> {
         &self,
         p: &Pending,
         outcome: Result<(crate::open311::Created, bool)>,
-        report: &mut FlushReport,
+        report: &mut ComplaintFlushReport,
     ) -> Result<bool> {
         let now = self.clock.now_ms();
         match outcome {
@@ -256,7 +267,7 @@ impl<T: Open311Transport> Flusher<'_, T> {
                     local_id: p.local_id.clone(),
                     reason: reason.clone(),
                 });
-                report.needs_attention.push((p.local_id.clone(), reason));
+                report.needs_attention.push(Refusal { local_id: p.local_id.clone(), reason });
                 Ok(false)
             }
             // The phone's own store failed (or was found damaged and rebuilt): not the send's fault.

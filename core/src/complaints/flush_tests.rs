@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use super::flush::{FlushReport, Flusher};
+use super::flush::{ComplaintFlushReport, Flusher, Refusal};
 use super::outbox;
 use super::transport::Open311Transport;
 use super::{Announce, ComplaintDraft, ComplaintEvent, ComplaintState, GeoPoint};
@@ -193,7 +193,7 @@ struct Phone {
 impl Phone {
     fn new() -> Phone {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let store = Store::open(dir.path()).expect("a fresh store");
+        let store = Store::open(dir.path(), crate::client::STORE_HOOKS).expect("a fresh store");
         let heard: Arc<Mutex<Vec<ComplaintEvent>>> = Arc::default();
         let sink = Arc::clone(&heard);
         let announce: Announce = Arc::new(move |e: ComplaintEvent| {
@@ -227,11 +227,11 @@ impl Phone {
         self.store.write(|tx| outbox::insert(tx, &draft, &photos, now)).expect("filed")
     }
 
-    async fn flush(&self, force: bool) -> FlushReport {
+    async fn flush(&self, force: bool) -> ComplaintFlushReport {
         self.flush_until(force, None).await.expect("the flush itself works")
     }
 
-    async fn flush_until(&self, force: bool, deadline_ms: Option<i64>) -> Result<FlushReport> {
+    async fn flush_until(&self, force: bool, deadline_ms: Option<i64>) -> Result<ComplaintFlushReport> {
         Flusher {
             store: &self.store,
             client: &self.server,
@@ -418,7 +418,10 @@ async fn a_refused_complaint_needs_attention_and_the_rest_go_on() {
     let fine = phone.file("good", &[]);
     phone.server.script([Answer::Refuse("unknown service_code")]);
     let report = phone.flush(false).await;
-    assert_eq!(report.needs_attention, [(refused.clone(), "unknown service_code".to_owned())]);
+    assert_eq!(
+        report.needs_attention,
+        [Refusal { local_id: refused.clone(), reason: "unknown service_code".to_owned() }]
+    );
     assert_eq!(report.sent.iter().map(|s| &s.local_id).collect::<Vec<_>>(), [&fine]);
     assert_eq!(report.retry_later, None);
     let c = phone.complaint(&refused);

@@ -22,6 +22,7 @@ pub mod flush;
 pub mod outbox;
 pub mod photos;
 pub mod refresh;
+pub mod send;
 pub mod service;
 pub mod transport;
 pub mod validate;
@@ -60,9 +61,15 @@ pub struct Area {
 }
 
 impl Area {
-    /// Gaza City's municipal area, generously boxed.
-    pub const GAZA_CITY: Area =
-        Area { min: GeoPoint { lat: 31.45, long: 34.38 }, max: GeoPoint { lat: 31.60, long: 34.52 } };
+    /// Gaza City's municipal area: the wire's box, which the server checks too.
+    pub const GAZA_CITY: Area = Area::from_box(baladiya_wire::BoundingBox::GAZA_CITY);
+
+    pub const fn from_box(b: baladiya_wire::BoundingBox) -> Area {
+        Area {
+            min: GeoPoint { lat: b.min_lat, long: b.min_long },
+            max: GeoPoint { lat: b.max_lat, long: b.max_long },
+        }
+    }
 
     pub fn contains(&self, p: GeoPoint) -> bool {
         (self.min.lat..=self.max.lat).contains(&p.lat) && (self.min.long..=self.max.long).contains(&p.long)
@@ -157,7 +164,7 @@ impl From<crate::open311::RemoteUpdate> for ComplaintUpdate {
 }
 
 /// What the outbox and the refresh announce as it happens, after the change is committed. The
-/// facade turns each into its [`crate::Event`]; complaints know nothing of the listeners.
+/// facade turns each into its [`crate::BaladiyaEvent`]; complaints know nothing of the listeners.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ComplaintEvent {
     /// A queued complaint reached the municipality.

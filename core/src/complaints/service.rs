@@ -1,13 +1,13 @@
 //! Complaints as a feature service: the outbox's state (one flush at a time, the complaint in
 //! flight, whether the network is metered), its store access and its Open311 client. Events go
 //! out through the [`Announce`] callback the facade gives it ([`crate::Baladiya`] turns each into
-//! an [`crate::Event`]); the state machines it drives ([`super::flush`], [`super::refresh`]) are
+//! an [`crate::BaladiyaEvent`]); the state machines it drives ([`super::flush`], [`super::refresh`]) are
 //! generic over [`super::transport::Open311Transport`] and tested on their own.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use super::flush::FlushReport;
+use super::flush::ComplaintFlushReport;
 use super::refresh::RefreshReport;
 use super::{Announce, Area, Complaint, ComplaintDraft, PhotoChoice};
 use crate::clock::Clock;
@@ -182,7 +182,7 @@ impl Complaints {
     }
 
     /// Send what is due by its retry schedule, stopping at `deadline_ms` on the core's clock.
-    pub async fn flush(&self, force: bool, deadline_ms: Option<i64>) -> Result<FlushReport> {
+    pub async fn flush(&self, force: bool, deadline_ms: Option<i64>) -> Result<ComplaintFlushReport> {
         let _one_at_a_time = self.flushing.lock().await;
         let flusher = super::flush::Flusher {
             store: &self.store,
@@ -193,6 +193,23 @@ impl Complaints {
             metered: self.metered.load(Ordering::Relaxed),
         };
         super::extensions::around(&self.store, &self.open311, flusher.run(force, deadline_ms)).await
+    }
+
+    /// Send what is queued, then bring the municipality's answers, as [`super::send`] decides:
+    /// the refresh is skipped when the server could not be reached, and a transient failure is
+    /// reported, not thrown.
+    pub async fn send_and_refresh(&self) -> Result<super::send::SendAndRefreshReport> {
+        use super::send::{after_flush, after_refresh_error, refresh_is_pointless, SendAndRefreshReport};
+        let flush = self.flush(true, None).await?;
+        let mut unreachable = after_flush(&flush);
+        let mut refresh = None;
+        if !refresh_is_pointless(&flush) {
+            match self.refresh().await {
+                Ok(r) => refresh = Some(r),
+                Err(e) => unreachable = Some(after_refresh_error(e, unreachable)?),
+            }
+        }
+        Ok(SendAndRefreshReport { flush, refresh, unreachable })
     }
 
     /// Bring status changes and replies for the citizen's sent complaints; announces each new

@@ -1,11 +1,16 @@
 //! Schema migrations keyed on `PRAGMA user_version`, one numbered SQL file each, applied in one
 //! transaction per step so a power cut mid-upgrade leaves the previous version intact.
 
-use rusqlite::{Connection, Transaction};
+use rusqlite::Connection;
 
+use super::FeatureHooks;
 use crate::error::{Error, Result};
 
-type Backfill = fn(&Transaction<'_>) -> Result<()>;
+/// Work SQL alone cannot do (folding text in Rust), done by a feature through the store's hooks.
+#[derive(Clone, Copy)]
+enum Backfill {
+    SearchIndex,
+}
 
 struct Migration {
     version: u32,
@@ -19,7 +24,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 2,
         sql: include_str!("../../migrations/002_guide_search.sql"),
-        backfill: Some(crate::guide::index::rebuild),
+        backfill: Some(Backfill::SearchIndex),
     },
     Migration { version: 3, sql: include_str!("../../migrations/003_complaints.sql"), backfill: None },
     Migration { version: 4, sql: include_str!("../../migrations/004_bills_news.sql"), backfill: None },
@@ -32,7 +37,7 @@ pub const LATEST: u32 = 6;
 
 /// Bring the database up to `target` (normally [`LATEST`]). Refuses a database from a newer app,
 /// which would otherwise be silently damaged.
-pub fn migrate_to(conn: &mut Connection, target: u32) -> Result<()> {
+pub fn migrate_to(conn: &mut Connection, target: u32, hooks: &FeatureHooks) -> Result<()> {
     let current: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if current > LATEST {
         return Err(Error::Storage(format!(
@@ -42,8 +47,9 @@ pub fn migrate_to(conn: &mut Connection, target: u32) -> Result<()> {
     for m in MIGRATIONS.iter().filter(|m| m.version > current && m.version <= target) {
         let tx = conn.transaction()?;
         tx.execute_batch(m.sql)?;
-        if let Some(backfill) = m.backfill {
-            backfill(&tx)?;
+        match m.backfill {
+            Some(Backfill::SearchIndex) => (hooks.rebuild_search_index)(&tx)?,
+            None => {}
         }
         tx.pragma_update(None, "user_version", m.version)?;
         tx.commit()?;

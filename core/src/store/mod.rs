@@ -50,14 +50,33 @@ pub struct StoreRecovery {
 /// Told of each rebuild, after it, on the thread whose call met the damage.
 pub type RecoveryListener = Arc<dyn Fn(&StoreRecovery) + Send + Sync>;
 
+/// What the store must do with the features' data without importing them (the features depend on
+/// the store, never the reverse): the facade gives these at open.
+#[derive(Clone, Copy)]
+pub struct FeatureHooks {
+    /// Fill the guide's search index from the stored guide (migration 2, on an older store).
+    pub rebuild_search_index: fn(&Transaction<'_>) -> Result<()>,
+    /// Whether a stored complaint draft reads back: a salvage keeps only those, since one that
+    /// does not would break every list of complaints.
+    pub draft_is_readable: fn(&str) -> bool,
+}
+
+/// The version a store is migrated to, and the hooks its migrations and salvage call.
+#[derive(Clone, Copy)]
+struct Schema {
+    version: u32,
+    hooks: FeatureHooks,
+}
+
 pub struct Store {
     // Field order is drop order: the read-only connection must close first, so the writer closes
     // last and checkpoints the WAL away. Otherwise the next start re-reads the whole WAL.
     reader: Mutex<Connection>,
     writer: Mutex<Connection>,
     path: PathBuf,
-    /// The schema version this store is migrated to (a rebuilt file gets the same).
-    version: u32,
+    /// The schema version this store is migrated to (a rebuilt file gets the same), and the
+    /// features' hooks.
+    schema: Schema,
     /// Bumped, under both connections' locks, each time the file is replaced: a call that met
     /// damage rebuilds only if no other call has rebuilt since it started.
     generation: AtomicU64,
@@ -67,21 +86,22 @@ pub struct Store {
 
 impl Store {
     /// Open (creating if needed) the store in `data_dir` and migrate it to the latest schema.
-    pub fn open(data_dir: &Path) -> Result<Self> {
-        Self::open_at_version(data_dir, migrations::LATEST)
+    pub fn open(data_dir: &Path, hooks: FeatureHooks) -> Result<Self> {
+        Self::open_at_version(data_dir, migrations::LATEST, hooks)
     }
 
     /// Open and migrate only up to `version`: for tests that build an older database.
-    pub fn open_at_version(data_dir: &Path, version: u32) -> Result<Self> {
+    pub fn open_at_version(data_dir: &Path, version: u32, hooks: FeatureHooks) -> Result<Self> {
+        let schema = Schema { version, hooks };
         std::fs::create_dir_all(data_dir)?;
         let path = data_dir.join(FILE_NAME);
         finish_interrupted_rebuild(&path)?;
-        match Self::open_file(&path, version) {
+        match Self::open_file(&path, schema) {
             Ok(store) => Ok(store),
             Err(OpenError::Corrupt(reason)) => {
                 // The app must open: if nothing could be carried over (a full disk), the damaged
                 // file is still set aside, with everything in it, and the report says so.
-                let (rebuilt, carried) = match rebuild(&path, version) {
+                let (rebuilt, carried) = match rebuild(&path, schema) {
                     Ok((rebuilt, carried)) => (Some(rebuilt), carried),
                     Err(e) => {
                         tracing::error!(error = %e, "the damaged store could not be rebuilt");
@@ -92,7 +112,7 @@ impl Store {
                 if let Some(rebuilt) = rebuilt {
                     std::fs::rename(&rebuilt, &path)?;
                 }
-                let store = Self::open_file(&path, version).map_err(OpenError::into_error)?;
+                let store = Self::open_file(&path, schema).map_err(OpenError::into_error)?;
                 let recovery = recovery(&aside, reason, true, carried);
                 tracing::warn!(?recovery, "store was damaged at open; set aside and rebuilt");
                 lock(&store.recoveries).push(recovery);
@@ -102,13 +122,13 @@ impl Store {
         }
     }
 
-    fn open_file(path: &Path, version: u32) -> Result<Self, OpenError> {
-        let (writer, reader) = open_connections(path, version)?;
+    fn open_file(path: &Path, schema: Schema) -> Result<Self, OpenError> {
+        let (writer, reader) = open_connections(path, schema)?;
         Ok(Store {
             reader: Mutex::new(reader),
             writer: Mutex::new(writer),
             path: path.to_owned(),
-            version,
+            schema,
             generation: AtomicU64::new(0),
             recoveries: Mutex::new(Vec::new()),
             listener: Mutex::new(None),
@@ -186,7 +206,7 @@ impl Store {
         if self.generation.load(Ordering::SeqCst) != generation {
             return None;
         }
-        let (rebuilt, carried) = match rebuild(&self.path, self.version) {
+        let (rebuilt, carried) = match rebuild(&self.path, self.schema) {
             Ok(r) => r,
             Err(e) => {
                 tracing::error!(error = %e, "the damaged store could not be rebuilt");
@@ -214,7 +234,7 @@ impl Store {
         // Never create a file here: with none at the path (set aside, the rebuilt one not moved
         // in), the next start puts the rebuilt one in place; until then calls fail.
         let reopened = match self.path.exists() {
-            true => open_connections(&self.path, self.version).map_err(OpenError::into_error),
+            true => open_connections(&self.path, self.schema).map_err(OpenError::into_error),
             false => Err(Error::Storage("the store file is missing".into())),
         };
         match (aside, reopened) {
@@ -278,15 +298,15 @@ fn finish_interrupted_rebuild(path: &Path) -> Result<()> {
 
 /// Build a fresh store next to the damaged one at `path`, migrated to `version`, holding what can
 /// be read from it; returns the fresh file's path (closed, ready to be renamed into place).
-fn rebuild(path: &Path, version: u32) -> Result<(PathBuf, salvage::Carried)> {
+fn rebuild(path: &Path, schema: Schema) -> Result<(PathBuf, salvage::Carried)> {
     let rebuilt = path.with_file_name(format!("{FILE_NAME}.rebuild"));
     let scratch = path.with_file_name(format!("{FILE_NAME}.salvage"));
     salvage::remove_files(&rebuilt);
     let built = (|| {
-        let (mut writer, reader) = open_connections(&rebuilt, version).map_err(OpenError::into_error)?;
+        let (mut writer, reader) = open_connections(&rebuilt, schema).map_err(OpenError::into_error)?;
         drop(reader);
         let tx = writer.transaction()?;
-        let carried = salvage::carry_over(path, &scratch, &tx)?;
+        let carried = salvage::carry_over(path, &scratch, &tx, schema.hooks.draft_is_readable)?;
         tx.commit()?;
         // One self-contained file to rename into place: the WAL folded in and removed (the
         // connections opened on it at its final path turn WAL mode on again).
@@ -339,9 +359,9 @@ impl From<Error> for OpenError {
 }
 
 /// The writer (which migrates the file first) and the reader of the file at `path`.
-fn open_connections(path: &Path, version: u32) -> Result<(Connection, Connection), OpenError> {
+fn open_connections(path: &Path, schema: Schema) -> Result<(Connection, Connection), OpenError> {
     let mut writer = connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE)?;
-    migrations::migrate_to(&mut writer, version)?;
+    migrations::migrate_to(&mut writer, schema.version, &schema.hooks)?;
     let reader = connect(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     Ok((writer, reader))
 }
@@ -388,10 +408,10 @@ mod tests {
     #[test]
     fn upgraded_schema_equals_fresh_schema() {
         let old = tempfile::tempdir().unwrap();
-        drop(Store::open_at_version(old.path(), 1).unwrap());
-        let upgraded = Store::open(old.path()).unwrap();
+        drop(Store::open_at_version(old.path(), 1, crate::client::STORE_HOOKS).unwrap());
+        let upgraded = Store::open(old.path(), crate::client::STORE_HOOKS).unwrap();
         let fresh_dir = tempfile::tempdir().unwrap();
-        let fresh = Store::open(fresh_dir.path()).unwrap();
+        let fresh = Store::open(fresh_dir.path(), crate::client::STORE_HOOKS).unwrap();
         let schema = |s: &Store| {
             s.read(|c| {
                 let mut st = c.prepare("SELECT type, name, sql FROM sqlite_master ORDER BY name")?;
@@ -410,7 +430,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(FILE_NAME), b"this is not a database at all, just text......")
             .unwrap();
-        let store = Store::open(dir.path()).unwrap();
+        let store = Store::open(dir.path(), crate::client::STORE_HOOKS).unwrap();
         let aside = store.recovered_from().unwrap();
         assert!(aside.exists());
         assert_eq!(std::fs::read(&aside).unwrap(), b"this is not a database at all, just text......");
@@ -447,16 +467,18 @@ mod tests {
         let queued = filled(dir.path());
         // As if the app died between moving the damaged file aside and putting the rebuilt one in.
         let path = dir.path().join(FILE_NAME);
-        let (rebuilt, carried) = rebuild(&path, migrations::LATEST).unwrap();
+        let (rebuilt, carried) =
+            rebuild(&path, Schema { version: migrations::LATEST, hooks: crate::client::STORE_HOOKS })
+                .unwrap();
         assert_eq!(carried.unsent_complaints, 1);
         set_aside(&path).unwrap();
-        let store = Store::open(dir.path()).unwrap();
+        let store = Store::open(dir.path(), crate::client::STORE_HOOKS).unwrap();
         assert!(!rebuilt.exists());
         assert_eq!(store.read(|c| crate::complaints::outbox::get(c, &queued)).unwrap().photo_count, 1);
         drop(store);
         // Cut short before: the half-built file is dropped, the store left as it was.
         std::fs::write(&rebuilt, b"half").unwrap();
-        let store = Store::open(dir.path()).unwrap();
+        let store = Store::open(dir.path(), crate::client::STORE_HOOKS).unwrap();
         assert!(!rebuilt.exists());
         assert!(store.read(|c| crate::complaints::outbox::get(c, &queued)).is_ok());
     }
@@ -475,7 +497,7 @@ mod tests {
     /// A closed store with a services table of many pages, one complaint sent and one queued
     /// with a photo; returns the queued one's tracking number.
     fn filled(dir: &Path) -> String {
-        let store = Store::open(dir).unwrap();
+        let store = Store::open(dir, crate::client::STORE_HOOKS).unwrap();
         let queued = store
             .write(|tx| {
                 for i in 0..300 {
@@ -527,7 +549,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let queued = filled(dir.path());
         damage_a_leaf_of(dir.path(), "services");
-        let store = Store::open(dir.path()).unwrap();
+        let store = Store::open(dir.path(), crate::client::STORE_HOOKS).unwrap();
         assert!(store.recoveries().is_empty());
         let heard = Arc::new(Mutex::new(Vec::new()));
         let h = Arc::clone(&heard);
@@ -552,7 +574,7 @@ mod tests {
     #[test]
     fn rows_on_both_sides_of_a_damaged_outbox_page_are_kept() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
+        let store = Store::open(dir.path(), crate::client::STORE_HOOKS).unwrap();
         let ids: Vec<String> = store
             .write(|tx| {
                 (0..80)
@@ -570,7 +592,7 @@ mod tests {
         drop(store);
         damage_a_leaf_of(dir.path(), "complaints");
 
-        let store = Store::open(dir.path()).unwrap();
+        let store = Store::open(dir.path(), crate::client::STORE_HOOKS).unwrap();
         assert!(matches!(store.read(crate::complaints::outbox::list), Err(Error::StoreCorrupt(_))));
         let r = &store.recoveries()[0];
         assert!(!r.complete, "{r:?}");
@@ -589,7 +611,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let queued = filled(dir.path());
         damage_a_leaf_of(dir.path(), "services");
-        let store = Arc::new(Store::open(dir.path()).unwrap());
+        let store = Arc::new(Store::open(dir.path(), crate::client::STORE_HOOKS).unwrap());
         let rebuilds = Arc::new(AtomicU64::new(0));
         let r = Arc::clone(&rebuilds);
         // The listener may use the store: it is called with no lock held.
@@ -631,11 +653,11 @@ mod tests {
     #[test]
     fn refuses_newer_schema() {
         let dir = tempfile::tempdir().unwrap();
-        drop(Store::open(dir.path()).unwrap());
+        drop(Store::open(dir.path(), crate::client::STORE_HOOKS).unwrap());
         let c = Connection::open(dir.path().join(FILE_NAME)).unwrap();
         c.pragma_update(None, "user_version", 99).unwrap();
         drop(c);
-        assert!(matches!(Store::open(dir.path()), Err(Error::Storage(_))));
+        assert!(matches!(Store::open(dir.path(), crate::client::STORE_HOOKS), Err(Error::Storage(_))));
         // Refused, not taken for damage: nothing was set aside.
         assert_eq!(
             std::fs::read_dir(dir.path())

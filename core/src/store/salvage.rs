@@ -20,7 +20,6 @@ use std::path::{Path, PathBuf};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags, Transaction};
 
-use crate::complaints::ComplaintDraft;
 use crate::error::{is_corruption, Result};
 
 /// What was carried into the fresh store.
@@ -49,10 +48,15 @@ const SMALL_TABLES: &[(&str, &str)] = &[
 /// Copy what `damaged` (a store file, with its `-wal` if there is one) still holds into `tx`, a
 /// transaction on a freshly migrated store. `scratch` is where the working copy is made (it is
 /// removed afterwards).
-pub(super) fn carry_over(damaged: &Path, scratch: &Path, tx: &Transaction<'_>) -> Result<Carried> {
+pub(super) fn carry_over(
+    damaged: &Path,
+    scratch: &Path,
+    tx: &Transaction<'_>,
+    draft_is_readable: fn(&str) -> bool,
+) -> Result<Carried> {
     remove_files(scratch);
     let outcome = match open_copy(damaged, scratch) {
-        Ok(Some(old)) => copy_rows(&old, tx),
+        Ok(Some(old)) => copy_rows(&old, tx, draft_is_readable),
         Ok(None) => {
             tracing::warn!("nothing could be read from the damaged store");
             Ok(Carried::default())
@@ -275,7 +279,7 @@ impl Rows {
     }
 }
 
-fn copy_rows(old: &Connection, tx: &Transaction<'_>) -> Result<Carried> {
+fn copy_rows(old: &Connection, tx: &Transaction<'_>, draft_is_readable: fn(&str) -> bool) -> Result<Carried> {
     let tables: HashSet<String> = match old
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
         .and_then(|mut s| s.query_map([], |r| r.get::<_, String>(0))?.collect())
@@ -299,7 +303,7 @@ fn copy_rows(old: &Connection, tx: &Transaction<'_>) -> Result<Carried> {
         if let Some(draft) = complaints.column("draft") {
             let before = complaints.rows.len();
             complaints.rows.retain(|r| match &r[draft] {
-                Value::Text(doc) => serde_json::from_str::<ComplaintDraft>(doc).is_ok(),
+                Value::Text(doc) => draft_is_readable(doc),
                 _ => false,
             });
             complete &= complaints.rows.len() == before;

@@ -23,7 +23,10 @@ struct RootView: View {
         self.client = client
         _search = StateObject(wrappedValue: GuideSearchModel(client: client))
         _browse = StateObject(wrappedValue: GuideBrowseModel(client: client))
-        _complaints = StateObject(wrappedValue: ComplaintListModel(client: client))
+        let complaints = ComplaintListModel(client: client)
+        // The library said when the outbox tries again: ask iOS to wake the app then.
+        complaints.scheduleRetry = { at in BackgroundSync.schedule(at: Date(timeIntervalSince1970: Double(at) / 1000)) }
+        _complaints = StateObject(wrappedValue: complaints)
         _news = StateObject(wrappedValue: NewsModel(client: client))
         _bills = StateObject(wrappedValue: BillsModel(client: client))
         _storeNotice = StateObject(wrappedValue: StoreNoticeModel(client: client))

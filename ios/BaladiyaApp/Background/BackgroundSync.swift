@@ -22,10 +22,11 @@ enum BackgroundSync {
         }
     }
 
-    /// Ask for the next run, about an hour from now (iOS decides when, from how the app is used).
-    static func schedule() {
+    /// Ask for the next run, about an hour from now, or at `date` when a complaint waits to be sent
+    /// (iOS decides when, from how the app is used; a later request replaces an earlier one).
+    static func schedule(at date: Date? = nil) {
         let request = BGAppRefreshTaskRequest(identifier: identifier)
-        request.earliestBeginDate = Date(timeIntervalSinceNow: 60 * 60)
+        request.earliestBeginDate = date ?? Date(timeIntervalSinceNow: 60 * 60)
         do {
             try BGTaskScheduler.shared.submit(request)
         } catch {

@@ -14,6 +14,9 @@ struct ComplaintsView: View {
             if let text = model.errorText {
                 Section { ErrorRow(text: text, onDismiss: nil) }
             }
+            if let retry = model.retryText {
+                Section { NoteRow(text: retry) }
+            }
             Section {
                 NavigationLink(value: ComplaintRoute.new) {
                     Label(L("complaints.new"), systemImage: "plus.circle.fill").font(.headline)

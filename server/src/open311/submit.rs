@@ -16,17 +16,9 @@ use super::format::{Failure, Format};
 use super::photo;
 use crate::listener::BodyDeadline;
 
-/// Gaza City, roughly: a point outside this box is not the municipality's to deal with.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct BoundingBox {
-    pub min_lat: f64,
-    pub max_lat: f64,
-    pub min_long: f64,
-    pub max_long: f64,
-}
-
-pub const GAZA_CITY: BoundingBox =
-    BoundingBox { min_lat: 31.45, max_lat: 31.60, min_long: 34.38, max_long: 34.52 };
+/// The municipality's area, shared with the app (which checks a draft against it offline).
+pub use baladiya_wire::BoundingBox;
+pub const GAZA_CITY: BoundingBox = BoundingBox::GAZA_CITY;
 
 /// Channels a request can come in by (extension field `source`).
 pub const SOURCES: [&str; 7] = ["app", "web", "whatsapp", "facebook", "twitter", "phone", "walk_in"];

@@ -13,6 +13,9 @@
 
 mod fts;
 mod resident;
+mod row;
+
+pub use row::{GuideHit, TextSpan};
 
 use std::ops::Range;
 use std::sync::{Arc, Mutex};

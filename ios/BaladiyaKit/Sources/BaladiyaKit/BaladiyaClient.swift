@@ -177,6 +177,14 @@ public final class BaladiyaClient: @unchecked Sendable {
         try await inner.refreshComplaints()
     }
 
+    /// The refresh button: send what is queued, then bring the municipality's answers. The library
+    /// decides (the same for both apps): when the server cannot be reached the refresh is skipped
+    /// and `unreachable` says why and when the outbox tries again; a transient failure is reported
+    /// there, not thrown.
+    public func sendAndRefresh() async throws -> SendAndRefreshReport {
+        try await inner.sendAndRefresh()
+    }
+
     // MARK: Bills
     //
     // A statement is personal data: every online lookup needs the verification factor (see

@@ -14,6 +14,12 @@ public final class ComplaintListModel: ViewModel {
     public private(set) var errorText: String?
     /// True while `sendAndRefresh()` runs (a spinner, a disabled button).
     public private(set) var isSending = false
+    /// After a send that could not reach the server: when the outbox tries again (ms since the
+    /// epoch); the screen says so (`retryText`).
+    public private(set) var retryAt: Int64?
+    /// Called with `retryAt` when a send could not reach the server: the app schedules a
+    /// background wake-up then (the same decision the Android app makes, taken by the library).
+    public var scheduleRetry: (@MainActor (Int64) -> Void)?
     private let client: BaladiyaClient
     private var listening: Task<Void, Never>?
     private var generation = 0
@@ -84,7 +90,9 @@ public final class ComplaintListModel: ViewModel {
     }
 
     /// Send what is queued, then bring the municipality's answers (pull to refresh, or the network
-    /// came back). Offline is reported in `errorText`; the list stays as it is.
+    /// came back). When the server cannot be reached the library says why and when it tries again:
+    /// the reason goes to `errorText`, the time to `retryAt`, and `scheduleRetry` is asked to wake
+    /// the app then. The list stays as it is.
     public func sendAndRefresh() async {
         willChange()
         isSending = true
@@ -93,22 +101,25 @@ public final class ComplaintListModel: ViewModel {
             isSending = false
         }
         var failure: String?
+        var retry: Int64?
         do {
-            let flushed = try await client.flushComplaints()
-            if let waiting = flushed.retryLater {
-                // Unreachable: asking for answers would fail the same way.
-                failure = client.display.text(waiting.offline ? "error.offline" : "error.network")
-            } else {
-                _ = try await client.refreshComplaints()
+            if let unreachable = try await client.sendAndRefresh().unreachable {
+                failure = client.display.text(unreachable.offline ? "error.offline" : "error.network")
+                retry = unreachable.retryAt
             }
         } catch {
             failure = client.display.describe(error)
         }
         await reload()
-        if let failure {
-            willChange()
-            errorText = failure
-        }
+        willChange()
+        retryAt = retry
+        if let failure { errorText = failure }
+        if let retry { scheduleRetry?(retry) }
+    }
+
+    /// "Could not reach the municipality; trying again at …", while a retry is due.
+    public var retryText: String? {
+        retryAt.map { client.display.text("complaints.retryAt", client.display.dateTime(ms: $0)) }
     }
 
     private func perform(_ action: @escaping @Sendable (BaladiyaClient) async throws -> Void) async {

@@ -156,6 +156,7 @@ enum Texts {
         ("complaints.title", "شكاواي", "My complaints"),
         ("complaints.new", "شكوى جديدة", "New complaint"),
         ("complaints.empty", "لم تقدّم أي شكوى أو اقتراح بعد.", "You have not filed a complaint or suggestion yet."),
+        ("complaints.retryAt", "تعذّر الوصول إلى البلدية. سيحاول التطبيق مجددًا في %@.", "Could not reach the municipality. The app will try again at %@."),
         ("state.queued", "بانتظار الإرسال", "Waiting to send"),
         ("state.sent", "أُرسلت", "Sent"),
         ("state.needsAttention", "تحتاج إلى انتباهك", "Needs your attention"),

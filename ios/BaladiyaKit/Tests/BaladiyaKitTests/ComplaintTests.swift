@@ -277,11 +277,20 @@ final class ComplaintTests: ServerTestCase {
         XCTAssertEqual(model.complaints.first?.state, .cancelled)
         XCTAssertNil(model.errorText)
 
-        // The server gone is said too, and the list stays.
+        XCTAssertNil(model.retryAt)
+
+        // The server gone is said too, with when the outbox tries again (a wake-up asked for
+        // then, the same decision as the Android app's), and the list stays.
+        var wakeUps: [Int64] = []
+        model.scheduleRetry = { wakeUps.append($0) }
         server.stop()
         let offlineId = try await model.submit(leak("تسرب ثالث"))
         await model.sendAndRefresh()
         XCTAssertEqual(model.errorText, Lang.ar.text("error.offline"))
+        let retryAt = try XCTUnwrap(model.retryAt)
+        XCTAssertGreaterThan(retryAt, Int64(Date().timeIntervalSince1970 * 1000) - 1_000)
+        XCTAssertEqual(wakeUps, [retryAt])
+        XCTAssertEqual(model.retryText, Lang.ar.text("complaints.retryAt", Display(.ar).dateTime(ms: retryAt)))
         XCTAssertEqual(model.complaints.map(\.localId), [offlineId, withdrawn, localId])
         XCTAssertEqual(model.complaints.first?.state, .queued)
     }

@@ -20,25 +20,26 @@ import uniffi.baladiya_ffi.ApiException
 import uniffi.baladiya_core.AttributeDef
 import uniffi.baladiya_ffi.Baladiya
 import uniffi.baladiya_ffi.BaladiyaConfig
-import uniffi.baladiya_ffi.BaladiyaEvent
+import uniffi.baladiya_core.BaladiyaEvent
 import uniffi.baladiya_core.BillLookup
 import uniffi.baladiya_wire.Category
 import uniffi.baladiya_core.Complaint
 import uniffi.baladiya_core.ComplaintCategory
 import uniffi.baladiya_core.ComplaintDraft
-import uniffi.baladiya_ffi.ComplaintFlushReport
+import uniffi.baladiya_core.ComplaintFlushReport
 import uniffi.baladiya_wire.Department
 import uniffi.baladiya_ffi.EventListener
-import uniffi.baladiya_ffi.GuideHit
+import uniffi.baladiya_core.GuideHit
 import uniffi.baladiya_core.Lang
 import uniffi.baladiya_core.GuideSyncReport
 import uniffi.baladiya_core.NewsReport
 import uniffi.baladiya_core.RefreshReport
+import uniffi.baladiya_core.SendAndRefreshReport
 import uniffi.baladiya_core.SavedAccount
 import uniffi.baladiya_wire.Service
 import uniffi.baladiya_core.StoredNews
 import uniffi.baladiya_core.StoreRecovery
-import uniffi.baladiya_ffi.SyncSummary
+import uniffi.baladiya_core.SyncSummary
 import uniffi.baladiya_wire.VerificationInfo
 import uniffi.baladiya_wire.Violation
 import kotlin.time.Duration
@@ -210,6 +211,14 @@ class BaladiyaClient private constructor(
 
     /** Bring status changes and replies of sent complaints; each new entry is also an event. */
     suspend fun refreshComplaints(): RefreshReport = mapped { inner.refreshComplaints() }
+
+    /**
+     * The refresh button: send what is queued, then bring the municipality's answers. The library
+     * decides (the same for both apps): when the server cannot be reached the refresh is skipped
+     * and `unreachable` says why and when the outbox tries again; a transient failure is reported
+     * there, not thrown.
+     */
+    suspend fun sendAndRefresh(): SendAndRefreshReport = mapped { inner.sendAndRefresh() }
 
     // Bills. A statement is personal data: every online lookup needs the verification factor
     // (see [billVerification]) beside the account number. The factor is never stored; a saved

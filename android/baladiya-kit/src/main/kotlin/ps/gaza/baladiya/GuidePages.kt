@@ -1,10 +1,10 @@
 package ps.gaza.baladiya
 
-import uniffi.baladiya_ffi.GuideHit
+import uniffi.baladiya_core.GuideHit
 import uniffi.baladiya_ffi.GuidePage
 import uniffi.baladiya_core.HitKind
 import uniffi.baladiya_core.Lang
-import uniffi.baladiya_ffi.TextSpan
+import uniffi.baladiya_core.TextSpan
 import java.nio.ByteBuffer
 import java.nio.ByteOrder
 

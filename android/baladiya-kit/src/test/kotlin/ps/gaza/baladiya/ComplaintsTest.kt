@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
 import uniffi.baladiya_ffi.ApiException
 import uniffi.baladiya_core.AttributeAnswer
-import uniffi.baladiya_ffi.BaladiyaEvent
+import uniffi.baladiya_core.BaladiyaEvent
 import uniffi.baladiya_core.ComplaintDraft
 import uniffi.baladiya_core.ComplaintState
 import uniffi.baladiya_core.Contact

@@ -9,7 +9,7 @@ import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.launch
 import ps.gaza.baladiya.BaladiyaClient
-import uniffi.baladiya_ffi.BaladiyaEvent
+import uniffi.baladiya_core.BaladiyaEvent
 
 /**
  * What the screens' models share for the life of the app: the one [BaladiyaClient] (opened off

@@ -8,6 +8,7 @@ import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.withContext
+import ps.gaza.baladiya.BaladiyaException
 import ps.gaza.baladiya.ui.AppEnv
 import ps.gaza.baladiya.ui.ScreenModel
 import ps.gaza.baladiya.ui.common.bytes
@@ -17,13 +18,14 @@ import ps.gaza.baladiya.ui.common.text
 import ps.gaza.baladiya.ui.common.toRfc3339
 import uniffi.baladiya_core.AttributeAnswer
 import uniffi.baladiya_core.AttributeDef
-import uniffi.baladiya_ffi.BaladiyaEvent
+import uniffi.baladiya_core.BaladiyaEvent
 import uniffi.baladiya_core.Complaint
 import uniffi.baladiya_core.ComplaintCategory
 import uniffi.baladiya_core.ComplaintDraft
 import uniffi.baladiya_core.Contact
 import uniffi.baladiya_core.GeoPoint
 import uniffi.baladiya_core.UploadProgress
+import uniffi.baladiya_ffi.ApiException
 
 /**
  * The complaints tab: every complaint on the phone, newest first, kept current from the
@@ -66,20 +68,24 @@ class ComplaintsModel(env: AppEnv, scope: CoroutineScope) : ScreenModel(env, sco
         _categoryNames.value = c.complaintCategories().associate { it.code to it.name }
     }
 
-    /** Send what is queued, then bring the municipality's answers (the refresh button). */
+    /**
+     * Send what is queued, then bring the municipality's answers (the refresh button). What to
+     * do when the server cannot be reached is the library's decision (the same on iOS): the
+     * reason is shown, and a wake-up is scheduled for when the outbox tries again.
+     */
     fun sendAndRefresh() {
         if (_sending.value) return
         _sending.value = true
         launchWithClient { c ->
             try {
-                val flushed = c.flushComplaints()
-                val waiting = flushed.retryLater
-                _retryAt.value = waiting?.nextAttemptAt
-                if (waiting != null) {
-                    // The core chose when to try again; wake up then (with a network).
-                    env.platform.scheduleComplaintFlush(waiting.nextAttemptAt)
+                val unreachable = c.sendAndRefresh().unreachable
+                _retryAt.value = unreachable?.retryAt
+                unreachable?.retryAt?.let { env.platform.scheduleComplaintFlush(it) }
+                if (unreachable != null) {
+                    val why = if (unreachable.offline) ApiException.Offline(unreachable.detail) else ApiException.Network(unreachable.detail)
+                    fail(BaladiyaException(why))
                 } else {
-                    c.refreshComplaints()
+                    dismissError()
                 }
             } finally {
                 _sending.value = false

@@ -12,9 +12,9 @@ import ps.gaza.baladiya.ui.common.bytes
 import ps.gaza.baladiya.ui.common.id
 import ps.gaza.baladiya.ui.common.text
 import uniffi.baladiya_ffi.ApiException
-import uniffi.baladiya_ffi.BaladiyaEvent
+import uniffi.baladiya_core.BaladiyaEvent
 import uniffi.baladiya_wire.Category
-import uniffi.baladiya_ffi.GuideHit
+import uniffi.baladiya_core.GuideHit
 import uniffi.baladiya_wire.Localized
 import uniffi.baladiya_wire.Service
 import uniffi.baladiya_wire.Violation

@@ -71,9 +71,9 @@ import ps.gaza.baladiya.ui.common.uiLanguage
 import uniffi.baladiya_wire.Channel
 import uniffi.baladiya_wire.DocumentForm
 import uniffi.baladiya_wire.Fee
-import uniffi.baladiya_ffi.GuideHit
+import uniffi.baladiya_core.GuideHit
 import uniffi.baladiya_core.HitKind
-import uniffi.baladiya_ffi.TextSpan
+import uniffi.baladiya_core.TextSpan
 import uniffi.baladiya_wire.Violation
 
 @Composable

@@ -10,7 +10,7 @@ import ps.gaza.baladiya.ui.ScreenModel
 import ps.gaza.baladiya.ui.common.bytes
 import ps.gaza.baladiya.ui.common.id
 import uniffi.baladiya_ffi.ApiException
-import uniffi.baladiya_ffi.BaladiyaEvent
+import uniffi.baladiya_core.BaladiyaEvent
 import uniffi.baladiya_wire.NewsItem
 import uniffi.baladiya_core.StoredNews
 

@@ -13,7 +13,7 @@ import kotlinx.coroutines.flow.asStateFlow
 import ps.gaza.baladiya.ui.AppEnv
 import ps.gaza.baladiya.ui.ScreenModel
 import ps.gaza.baladiya.ui.common.strings
-import uniffi.baladiya_ffi.BaladiyaEvent
+import uniffi.baladiya_core.BaladiyaEvent
 import uniffi.baladiya_core.StoreRecovery
 
 /**

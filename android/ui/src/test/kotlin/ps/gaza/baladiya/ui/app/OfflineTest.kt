@@ -18,6 +18,7 @@ import org.junit.Assert.assertNotNull
 import org.junit.Assert.assertTrue
 import org.junit.Before
 import org.junit.Test
+import ps.gaza.baladiya.BaladiyaException
 import ps.gaza.baladiya.ui.AppModels
 import ps.gaza.baladiya.ui.AppRoot
 import ps.gaza.baladiya.ui.Screen
@@ -30,6 +31,7 @@ import ps.gaza.baladiya.ui.test.assertGolden
 import ps.gaza.baladiya.ui.test.capture
 import ps.gaza.baladiya.ui.test.runScreenTest
 import uniffi.baladiya_core.ComplaintState
+import uniffi.baladiya_ffi.ApiException
 import java.awt.image.BufferedImage
 import java.io.ByteArrayOutputStream
 import java.util.TimeZone
@@ -94,10 +96,24 @@ class OfflineTest {
         await("the detail", 60_000) { m.navigator.current == Screen.Complaint(queued.localId) }
         await("waiting to send", 60_000) { onAllNodes(hasText(s.complaintWaiting)).fetchSemanticsNodes().isNotEmpty() }
 
-        // The server is back: the send button of the list sends it, exactly once.
-        fx.server.restart()
+        // The refresh button while the server is still down: the library says it could not reach
+        // it and when the outbox tries again; the list shows why and when, and a wake-up is set.
         m.navigator.back()
         await("the list", 60_000) { m.navigator.current == Screen.Complaints }
+        fx.platform.flushes.clear()
+        m.complaints.sendAndRefresh()
+        await("unreachable", 60_000) { !m.complaints.sending.value && m.complaints.retryAt.value != null }
+        val retryAt = m.complaints.retryAt.value!!
+        assertTrue("the retry is ahead", retryAt > System.currentTimeMillis() - 1_000)
+        assertEquals(listOf<Long?>(retryAt), fx.platform.flushes.toList())
+        assertTrue((m.complaints.error.value as? BaladiyaException)?.error is ApiException.Offline)
+        await("why and when, on the screen", 10_000) {
+            onAllNodes(hasText(s.errorOffline)).fetchSemanticsNodes().isNotEmpty() &&
+                onAllNodes(hasText(s.complaintsRetryAt(s.dateTime(retryAt)))).fetchSemanticsNodes().isNotEmpty()
+        }
+
+        // The server is back: the same button sends it, exactly once, and the notice goes.
+        fx.server.restart()
         m.complaints.sendAndRefresh()
         await("sent", 30_000) {
             runBlocking { fx.app.client.complaint(queued.localId) }.state == ComplaintState.SENT
@@ -111,6 +127,8 @@ class OfflineTest {
         await("shown as received", 60_000) {
             onAllNodes(hasText(s.statusReceived)).fetchSemanticsNodes().isNotEmpty()
         }
+        assertEquals(null, m.complaints.retryAt.value)
+        assertEquals(null, m.complaints.error.value)
     }
 
     @Test
