@@ -171,10 +171,11 @@ pub fn remove(conn: &mut Connection, kind: Kind, id: &str) -> Result<i64, ApiErr
 
 /// Load the sample catalogue into an empty database (version 0); a catalogue already there is kept.
 pub fn seed_if_empty(conn: &mut Connection, seed: &CatalogueSeed) -> Result<bool, ApiError> {
-    if version(conn)? != 0 {
+    // Checked inside the write transaction: of two processes starting on one database, one seeds.
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    if version(&tx)? != 0 {
         return Ok(false);
     }
-    let tx = conn.transaction()?;
     for d in &seed.departments {
         tx.execute(
             "INSERT INTO departments (id, doc) VALUES (?1, ?2)",

@@ -19,6 +19,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (6, include_str!("../migrations/006_staff_tokens.sql")),
     (7, include_str!("../migrations/007_channel_intake.sql")),
     (8, include_str!("../migrations/008_channel_outbound.sql")),
+    (9, include_str!("../migrations/009_shared_state.sql")),
 ];
 
 /// The schema version this server writes: the last migration's.
@@ -48,8 +49,11 @@ impl Db {
         })?;
         let mut conn = Connection::open(data_dir.join("server.db"))?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // FULL: a request the server acknowledged survives a power cut (the phone drops a
+        // complaint from its outbox on the server's 2xx); NORMAL in WAL mode may lose the last
+        // commits.
         conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
         )?;
         migrate(&mut conn)?;
         Ok(Db { conn: Arc::new(Mutex::new(conn)) })
@@ -77,26 +81,35 @@ impl Db {
     }
 }
 
+/// The schema version of the database `conn` is on.
+pub fn schema_version(conn: &Connection) -> Result<u32, rusqlite::Error> {
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+}
+
 /// Bring the database up to [`LATEST`], one transaction per migration. A database written by a
-/// newer server is refused rather than used with a schema this one does not know.
+/// newer server is refused rather than used with a schema this one does not know. Each step reads
+/// the version inside its own write transaction, so two processes starting on one file at once
+/// apply every migration once.
 fn migrate(conn: &mut Connection) -> Result<(), rusqlite::Error> {
-    let current: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    if current > LATEST {
-        return Err(rusqlite::Error::SqliteFailure(
-            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR),
-            Some(format!(
-                "the database's schema is version {current}, newer than this server's {LATEST}: \
-                 it was written by a newer baladiya-server; run that one, or restore a backup"
-            )),
-        ));
-    }
-    for &(version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
-        let tx = conn.transaction()?;
+    loop {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let current = schema_version(&tx)?;
+        if current > LATEST {
+            return Err(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR),
+                Some(format!(
+                    "the database's schema is version {current}, newer than this server's {LATEST}: \
+                     it was written by a newer baladiya-server; run that one, or restore a backup"
+                )),
+            ));
+        }
+        let Some(&(version, sql)) = MIGRATIONS.iter().find(|(v, _)| *v > current) else {
+            return Ok(());
+        };
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", version)?;
         tx.commit()?;
     }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use baladiya_server::bills::throttle::Limit;
 use baladiya_server::{
-    listener, serve_with_options, BillsConfig, ChannelsConfig, Limits, Open311Config, Options, ServerConfig,
+    app_with_options, listener, BillsConfig, ChannelsConfig, Limits, Open311Config, Options, ServerConfig,
     VerificationKind,
 };
 use clap::{Parser, Subcommand};
@@ -265,6 +265,15 @@ async fn main() -> std::process::ExitCode {
             tcp_keepalive: (args.tcp_keepalive > 0).then(|| Duration::from_secs(args.tcp_keepalive)),
         },
     };
+    // The database is opened, migrated and seeded before the address is announced, so a script
+    // (or a second process on the same database) that waits for it finds the server ready.
+    let app = match app_with_options(&config, &options) {
+        Ok(app) => app,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
     let listener = match tokio::net::TcpListener::bind(args.listen).await {
         Ok(l) => l,
         Err(e) => {
@@ -277,7 +286,7 @@ async fn main() -> std::process::ExitCode {
     // tests that start the server.
     println!("listening on http://{addr}/");
     tracing::info!(listen = %addr, "serving");
-    match serve_with_options(listener, config, options, shutdown_signal()).await {
+    match listener::serve(listener, app, options.limits, shutdown_signal()).await {
         Ok(()) => {
             tracing::info!("stopped");
             std::process::ExitCode::SUCCESS

@@ -28,7 +28,8 @@
 //! mismatch records one, when it is found ([`throttle`]). A success forgives the pair's failures
 //! and only its own attempt in the other two counts, so mixing in a known account does not reset
 //! a guesser's budget. The client address is the connection's peer (behind a reverse proxy, the
-//! proxy must throttle or pass the address on).
+//! proxy must throttle or pass the address on). The counts are in the database, shared by every
+//! server process on it and kept across restarts.
 //!
 //! **Caching.** A statement has a strong ETag (a hash of its bytes) and is gzipped when the
 //! client accepts it; `If-None-Match` gives `304` (after verification). `Cache-Control: private,
@@ -44,7 +45,7 @@ pub mod verify;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
@@ -58,7 +59,7 @@ use sha2::{Digest, Sha256};
 use crate::conditional::{not_modified, Representation};
 use crate::db::Db;
 use crate::error::ApiPath;
-use throttle::{client_key, Limit, Throttle};
+use throttle::{client_key, Limit, Outcome, Scope};
 pub use verify::VerificationKind;
 
 /// The header that carries the verification factor (HTTP header names are case-insensitive).
@@ -94,10 +95,17 @@ struct BillsState {
     db: Db,
     kind: VerificationKind,
     info: Representation,
-    pairs: Throttle<(String, IpAddr)>,
-    accounts: Throttle<String>,
-    clients: Throttle<IpAddr>,
+    pairs: Scope,
+    accounts: Scope,
+    clients: Scope,
+    /// The last sweep of expired throttle rows.
+    purged: throttle::PurgeClock,
 }
+
+/// The throttle's scope names in the database.
+const PAIR: &str = "pair";
+const ACCOUNT: &str = "account";
+const CLIENT: &str = "client";
 
 /// Seed the sample accounts (with `demo`, bills generated up to today) and build the routes.
 pub(crate) fn router(db: Db, demo: bool, config: &BillsConfig) -> Result<Router, String> {
@@ -132,9 +140,10 @@ pub(crate) fn router(db: Db, demo: bool, config: &BillsConfig) -> Result<Router,
         db,
         kind,
         info,
-        pairs: Throttle::new(config.per_pair),
-        accounts: Throttle::new(config.per_account),
-        clients: Throttle::new(config.per_client),
+        pairs: Scope { name: PAIR, limit: config.per_pair },
+        accounts: Scope { name: ACCOUNT, limit: config.per_account },
+        clients: Scope { name: CLIENT, limit: config.per_client },
+        purged: throttle::PurgeClock::default(),
     });
     Ok(Router::new()
         .route("/api/v1/bills/verification", get(verification))
@@ -200,20 +209,31 @@ async fn bill(
     };
 
     // Each count gets the attempt before it is checked; a mismatch records the failures below.
-    let now = Instant::now();
+    // Counted in the database, so every process on it (and the next one after a restart) sees
+    // the same counts.
+    let now = throttle::now_ms();
     let client = client_key(ip);
-    let pair_key = (account.clone(), client);
-    let pair = match st.pairs.begin(&pair_key, now) {
-        Ok(a) => a,
-        Err(wait) => return too_many(wait),
-    };
-    let on_account = match st.accounts.begin(&account, now) {
-        Ok(a) => a,
-        Err(wait) => return too_many(wait),
-    };
-    let from_client = match st.clients.begin(&client, now) {
-        Ok(a) => a,
-        Err(wait) => return too_many(wait),
+    let counts = vec![
+        (st.pairs, format!("{account}|{client}")),
+        (st.accounts, account.clone()),
+        (st.clients, client.to_string()),
+    ];
+    let purge = st.purged.due(now);
+    let scopes = [st.pairs, st.accounts, st.clients];
+    let db = st.db.clone();
+    let begun = st
+        .db
+        .call(move |c| {
+            if purge {
+                throttle::purge(c, &scopes, now)?;
+            }
+            throttle::begin(&db, c, &counts, now)
+        })
+        .await;
+    let attempt = match begun {
+        Ok(Ok(attempt)) => attempt,
+        Ok(Err(wait)) => return too_many(wait),
+        Err(e) => return e.into_response(),
     };
 
     let given = verify::digest(&account, st.kind, &factor);
@@ -224,29 +244,25 @@ async fn bill(
         .call(move |c| {
             let stored = store::factor_digest(c, &acc, kind)?;
             // The same work for an unknown account and a wrong factor: one lookup, one
-            // comparison; only a match goes on to read the bills.
+            // comparison; only a match goes on to read the bills. A failure (or an error, which
+            // drops the attempt uncounted) ends the attempt here, in the same database call.
             if verify::matches(&given, stored.as_ref()) {
-                Ok(Some(store::statement(c, &acc)?))
+                let statement = store::statement(c, &acc)?;
+                // A success forgives the pair's failures, and only its own attempt elsewhere.
+                attempt.finish(c, Outcome::Passed { clear: &[PAIR] }, throttle::now_ms())?;
+                Ok(Some(statement))
             } else {
+                attempt.finish(c, Outcome::Failed, throttle::now_ms())?;
                 Ok(None)
             }
         })
         .await;
     let statement = match looked_up {
         Ok(Some(s)) => s,
-        Ok(None) => {
-            let failed_at = Instant::now();
-            pair.failed(failed_at);
-            on_account.failed(failed_at);
-            from_client.failed(failed_at);
-            return refuse(StatusCode::UNAUTHORIZED, MISMATCH);
-        }
-        // Not the caller's failure: the attempts end uncounted as they are dropped.
+        Ok(None) => return refuse(StatusCode::UNAUTHORIZED, MISMATCH),
+        // Not the caller's failure: the attempt ended uncounted as it was dropped.
         Err(e) => return e.into_response(),
     };
-    pair.passed_and_cleared();
-    on_account.passed();
-    from_client.passed();
     let Some(statement) = statement else {
         return refuse(StatusCode::NOT_FOUND, "no bills on this account yet");
     };

@@ -13,11 +13,12 @@ pub fn seed_if_empty(
     s: &SampleAccounts,
     today: chrono::NaiveDate,
 ) -> Result<bool, ApiError> {
-    let count: i64 = conn.query_row("SELECT COUNT(*) FROM bill_accounts", [], |r| r.get(0))?;
+    // Checked inside the write transaction: of two processes starting on one database, one seeds.
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let count: i64 = tx.query_row("SELECT COUNT(*) FROM bill_accounts", [], |r| r.get(0))?;
     if count > 0 {
         return Ok(false);
     }
-    let tx = conn.transaction()?;
     tx.execute(
         "INSERT OR REPLACE INTO bill_settings (key, doc) VALUES ('how_to_pay', ?1)",
         [serde_json::to_string(&s.how_to_pay)?],

@@ -206,11 +206,15 @@ pub fn add(conn: &Connection, username: &str, role: &AccountRole, hash: &str) ->
     if exists {
         return Err(AccountError::Exists(username.to_owned()));
     }
-    conn.execute(
+    // Nothing inserted: another process added the name since the check.
+    let added = conn.execute(
         "INSERT INTO staff_accounts (username, role, department_id, password_hash, disabled, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, 0, ?5, ?5)",
+         VALUES (?1, ?2, ?3, ?4, 0, ?5, ?5) ON CONFLICT (username) DO NOTHING",
         params![username, role.name(), role.department(), hash, now],
     )?;
+    if added == 0 {
+        return Err(AccountError::Exists(username.to_owned()));
+    }
     Ok(())
 }
 

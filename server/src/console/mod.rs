@@ -34,7 +34,7 @@ mod pages;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Multipart, Path, RawQuery, Request, State};
@@ -46,7 +46,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use subtle::ConstantTimeEq;
 
-use crate::bills::throttle::{client_key, Limit, Throttle};
+use crate::bills::throttle::{self, client_key, Limit, Outcome, Scope};
 use crate::bills::ClientAddr;
 use crate::db::Db;
 use crate::error::ApiError;
@@ -67,6 +67,9 @@ const PAGE_SIZE: u32 = 25;
 pub const FAILURES_PER_USER: u32 = 5;
 pub const FAILURES_PER_CLIENT: u32 = 20;
 const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// The sign-in throttle's scope names in the database.
+const SIGN_IN_USER: &str = "sign_in_user";
+const SIGN_IN_CLIENT: &str = "sign_in_client";
 
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
                    frame-ancestors 'none'; base-uri 'none'";
@@ -74,8 +77,10 @@ const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-ac
 pub(crate) struct ConsoleState {
     db: Db,
     open311: Arc<Open311State>,
-    per_user: Throttle<String>,
-    per_client: Throttle<IpAddr>,
+    /// Failed sign-ins, counted in the database (every process, and across restarts).
+    per_user: Scope,
+    per_client: Scope,
+    purged: throttle::PurgeClock,
 }
 
 /// The console's routes; with `demo`, the demo accounts are created when missing.
@@ -90,8 +95,15 @@ pub(crate) fn router(open311: Arc<Open311State>, demo: bool) -> Result<Router, S
     let state = Arc::new(ConsoleState {
         db,
         open311,
-        per_user: Throttle::new(Limit { max: FAILURES_PER_USER, window: FAILURE_WINDOW }),
-        per_client: Throttle::new(Limit { max: FAILURES_PER_CLIENT, window: FAILURE_WINDOW }),
+        per_user: Scope {
+            name: SIGN_IN_USER,
+            limit: Limit { max: FAILURES_PER_USER, window: FAILURE_WINDOW },
+        },
+        per_client: Scope {
+            name: SIGN_IN_CLIENT,
+            limit: Limit { max: FAILURES_PER_CLIENT, window: FAILURE_WINDOW },
+        },
+        purged: throttle::PurgeClock::default(),
     });
     Ok(Router::new()
         .route("/staff", get(|| async { Redirect::to("/staff/") }))
@@ -377,7 +389,6 @@ async fn login(
     }
     let username = field(&pairs, "username").unwrap_or("").trim().to_lowercase();
     let password = field(&pairs, "password").unwrap_or("").to_owned();
-    let started = Instant::now();
     let too_many = |wait: Duration| {
         let mut resp = pages::message(
             lang,
@@ -390,13 +401,23 @@ async fn login(
         resp
     };
     let user_key: String = username.chars().take(64).collect();
-    let by_user = match st.per_user.begin(&user_key, started) {
-        Ok(a) => a,
-        Err(wait) => return too_many(wait),
-    };
-    let by_client = match st.per_client.begin(&client_key(ip), started) {
-        Ok(a) => a,
-        Err(wait) => return too_many(wait),
+    let counts = vec![(st.per_user, user_key), (st.per_client, client_key(ip).to_string())];
+    let db = st.db.clone();
+    let at = throttle::now_ms();
+    let purge = st.purged.due(at).then_some([st.per_user, st.per_client]);
+    let begun = st
+        .db
+        .call(move |c| {
+            if let Some(scopes) = purge {
+                throttle::purge(c, &scopes, at)?;
+            }
+            throttle::begin(&db, c, &counts, at)
+        })
+        .await;
+    let attempt = match begun {
+        Ok(Ok(a)) => a,
+        Ok(Err(wait)) => return too_many(wait),
+        Err(e) => return internal(lang, e),
     };
     let name = username.clone();
     let found = match st.db.call(move |c| accounts::get(c, &name)).await {
@@ -412,19 +433,21 @@ async fn login(
         .unwrap_or(false);
     let account = account.filter(|a| ok && !a.disabled);
     let Some(account) = account else {
-        let at = Instant::now();
-        by_user.failed(at);
-        by_client.failed(at);
+        let failed = st.db.call(move |c| attempt.finish(c, Outcome::Failed, throttle::now_ms())).await;
+        if let Err(e) = failed {
+            return internal(lang, e);
+        }
         tracing::info!("staff sign-in refused");
         let msg = lang.t("اسم المستخدم أو كلمة المرور غير صحيحة.", "Wrong username or password.");
         return login_form(lang, &headers, StatusCode::UNAUTHORIZED, Some(msg), &username);
     };
-    by_user.passed_and_cleared();
-    by_client.passed();
     let (user, client) = (account.username.clone(), ip.to_string());
     let token = match st
         .db
         .call(move |c| {
+            // A success forgives the user name's failures, and only its own attempt from the
+            // client.
+            attempt.finish(c, Outcome::Passed { clear: &[SIGN_IN_USER] }, throttle::now_ms())?;
             let t = accounts::create_session(c, &user, now())?;
             accounts::audit(c, &user, "sign_in", None, None, Some(&client))?;
             Ok(t)

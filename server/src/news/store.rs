@@ -126,11 +126,12 @@ pub fn set_important(conn: &mut Connection, id: &str, important: bool) -> Result
 
 /// Load `items` (already sanitised) if there is no news yet.
 pub fn seed_if_empty(conn: &mut Connection, items: &[NewsItem]) -> Result<bool, ApiError> {
-    let count: i64 = conn.query_row("SELECT COUNT(*) FROM news_items", [], |r| r.get(0))?;
+    // Checked inside the write transaction: of two processes starting on one database, one seeds.
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let count: i64 = tx.query_row("SELECT COUNT(*) FROM news_items", [], |r| r.get(0))?;
     if count > 0 {
         return Ok(false);
     }
-    let tx = conn.transaction()?;
     for item in items {
         insert(&tx, item)?;
     }

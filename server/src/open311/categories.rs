@@ -235,12 +235,13 @@ pub fn check(seed: &CategorySeed) -> Result<(), String> {
 
 /// Store the categories into an empty table; categories already there are kept.
 pub fn seed_if_empty(conn: &mut Connection, seed: &CategorySeed) -> Result<bool, ApiError> {
-    let count: i64 = conn.query_row("SELECT COUNT(*) FROM open311_services", [], |r| r.get(0))?;
+    check(seed).map_err(ApiError::BadRequest)?;
+    // Checked inside the write transaction: of two processes starting on one database, one seeds.
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let count: i64 = tx.query_row("SELECT COUNT(*) FROM open311_services", [], |r| r.get(0))?;
     if count > 0 {
         return Ok(false);
     }
-    check(seed).map_err(ApiError::BadRequest)?;
-    let tx = conn.transaction()?;
     for (position, c) in seed.categories.iter().enumerate() {
         let mut c = c.clone();
         c.group_name = seed.groups.iter().find(|g| g.id == c.group).map(|g| g.name.clone());

@@ -44,14 +44,21 @@ pub(super) async fn post_request(
         st.check_service(code, fmt).await?;
     }
     // Claimed before the body is read: a retry while this one is still arriving gets 409.
+    // The claim is in the database, so a retry that reaches another server process gets 409 too.
     let claim = match &key {
-        Some(k) => Some(st.in_flight.claim(k).ok_or_else(|| {
-            Failure::new(
-                fmt,
-                StatusCode::CONFLICT,
-                "Idempotency-Key: a request with this key is still being processed",
-            )
-        })?),
+        Some(k) => Some(
+            st.in_flight
+                .claim(k)
+                .await
+                .map_err(|e| Failure { format: fmt, ..Failure::from(e) })?
+                .ok_or_else(|| {
+                    Failure::new(
+                        fmt,
+                        StatusCode::CONFLICT,
+                        "Idempotency-Key: a request with this key is still being processed",
+                    )
+                })?,
+        ),
         None => None,
     };
     let deadline = req.extensions().get::<BodyDeadline>().map(|d| d.0);
@@ -95,10 +102,12 @@ pub(super) async fn post_request(
             let claim = claim;
             let key = claim.as_ref().map(|c| c.key());
             let posted = store_submission(conn, sub, channel, fmt, locale, &hash, key)?;
+            if let Some(claim) = claim {
+                claim.release(conn);
+            }
             if purge {
                 purge_old(conn)?;
             }
-            drop(claim);
             Ok(posted)
         })
         .await??;
@@ -123,8 +132,12 @@ fn store_submission(
     hash: &str,
     key: Option<&str>,
 ) -> Result<Result<Posted, Failure>, ApiError> {
+    // One write transaction from the lookup of the key to the insert: of two processes storing
+    // the same key (the second having taken over a stale claim), the second finds the first's
+    // record.
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     if let Some(k) = key {
-        if let Some(prev) = store::idempotency_lookup(conn, k)? {
+        if let Some(prev) = store::idempotency_lookup(&tx, k)? {
             if prev.body_hash == hash {
                 return Ok(Ok(Posted::Replayed(prev)));
             }
@@ -137,8 +150,9 @@ fn store_submission(
     }
     let category = match sub.get("service_code") {
         None => Err("service_code: required".to_owned()),
-        Some(code) => categories::get(conn, code)?
-            .ok_or_else(|| "service_code: not a service of this server".to_owned()),
+        Some(code) => {
+            categories::get(&tx, code)?.ok_or_else(|| "service_code: not a service of this server".to_owned())
+        }
     };
     let new = match submit::validate(sub, category.as_ref().map_err(Clone::clone), &GAZA_CITY, channel) {
         Ok(n) => n,
@@ -147,7 +161,6 @@ fn store_submission(
         }
     };
     let Ok(category) = category else { return Ok(Err(Failure::internal(fmt))) };
-    let tx = conn.transaction()?;
     let (id, token) = store::insert(&tx, &new, &category, "citizen")?;
     let created = [RequestCreated {
         service_request_id: Some(id.to_string()),

@@ -121,12 +121,12 @@ impl Open311State {
             }
         }
         Ok(Open311State {
+            in_flight: idempotency::InFlight::new(db.clone(), body_timeout + CLAIM_MARGIN),
             db,
             jurisdiction_id: config.jurisdiction_id.clone(),
             api_keys,
             staff,
             public_url: config.public_url.as_ref().map(|u| u.trim_end_matches('/').to_owned()),
-            in_flight: idempotency::InFlight::new(body_timeout + CLAIM_MARGIN),
             max_photo_pixels: config.max_photo_pixels,
             uploads: Arc::new(Semaphore::new(config.max_uploads.max(1))),
             last_purge: AtomicI64::new(0),
@@ -169,9 +169,12 @@ impl Open311State {
     }
 }
 
-/// Forget Idempotency-Key records past their days, and uploads abandoned unfinished for a day.
+/// Forget Idempotency-Key records past their days, claims left by dead processes, and uploads
+/// abandoned unfinished for a day.
 pub(super) fn purge_old(conn: &rusqlite::Connection) -> Result<(), ApiError> {
     let gone = store::idempotency_purge(conn, chrono::Duration::days(idempotency::KEEP_DAYS))?;
+    // Any claim older than a day is far past any time to live this server could have.
+    idempotency::purge(conn, Duration::from_secs(12 * 3600))?;
     let uploads = uploads::purge_abandoned(conn, chrono::Utc::now().timestamp())?;
     tracing::debug!(gone, uploads, "purged old idempotency keys and abandoned uploads");
     Ok(())

@@ -1,0 +1,170 @@
+//! State every server process on one database shares, and a restart keeps (issue 14): the bill
+//! verification throttle and Idempotency-Key claims live in the database, not in a process.
+
+mod support;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use baladiya_server::{Db, Options, RunningServer, ServerConfig};
+use serde_json::Value;
+use support::{http, ServerProcess};
+
+const FORM: &str =
+    "api_key=demo-app-key&service_code=water-leak&lat=31.5168&long=34.4485&attribute%5Bseverity%5D=steady";
+
+fn client_from(ip: &str) -> reqwest::Client {
+    let _ = http();
+    reqwest::Client::builder().local_address(ip.parse::<std::net::IpAddr>().ok()).build().unwrap()
+}
+
+async fn bill_status(http: &reqwest::Client, base: &str, account: &str, phone: &str) -> reqwest::Response {
+    http.get(format!("{base}api/v1/bills/{account}"))
+        .header("X-Baladiya-Verification", phone)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_restart_keeps_the_bill_throttle() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = ServerConfig { data_dir: dir.path().to_owned(), demo: true, staff_token: None };
+    let start = || {
+        RunningServer::start_with_options(config.clone(), Options::default(), "127.0.0.1:0".parse().unwrap())
+            .unwrap()
+    };
+    let http = http();
+    let server = start();
+    for _ in 0..5 {
+        assert_eq!(bill_status(&http, &server.url(), "10561203", "0599000000").await.status(), 401);
+    }
+    assert_eq!(bill_status(&http, &server.url(), "10561203", "0567654321").await.status(), 429);
+    server.stop().unwrap();
+
+    // A new server on the same data: the guesser is still locked out, with the time left...
+    let server = start();
+    let resp = bill_status(&http, &server.url(), "10561203", "0567654321").await;
+    assert_eq!(resp.status(), 429);
+    let retry: u64 = resp.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=900).contains(&retry), "Retry-After {retry}");
+    // ...and the holder, from another address, is not.
+    assert_eq!(
+        bill_status(&client_from("127.0.0.2"), &server.url(), "10561203", "0567654321").await.status(),
+        200
+    );
+}
+
+fn requests_in(dir: &std::path::Path) -> i64 {
+    Db::open(dir)
+        .unwrap()
+        .with(|c| c.query_row("SELECT COUNT(*) FROM open311_requests", [], |r| r.get(0)))
+        .unwrap()
+}
+
+fn claims_of(dir: &std::path::Path, key: &str) -> i64 {
+    Db::open(dir)
+        .unwrap()
+        .with(|c| {
+            c.query_row("SELECT COUNT(*) FROM open311_idempotency_claims WHERE idem_key = ?1", [key], |r| {
+                r.get(0)
+            })
+        })
+        .unwrap()
+}
+
+/// Status, `service_request_id` and whether it was a replay. Status 0: the connection was reset
+/// (a 409 is answered before the body is read, and the connection closed: bytes of the body still
+/// arriving then may reset it before the client reads the answer; to the app that is a transient
+/// failure, retried like the 409).
+async fn post(http: &reqwest::Client, server: &ServerProcess, key: &str) -> (u16, Option<String>, bool) {
+    let resp = http
+        .post(server.url("open311/v2/requests.json"))
+        .header("Idempotency-Key", key)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(FORM)
+        .send()
+        .await;
+    let Ok(resp) = resp else { return (0, None, false) };
+    let status = resp.status().as_u16();
+    let replayed = resp.headers().contains_key("idempotent-replayed");
+    let body: Value = resp.json().await.unwrap_or_default();
+    (status, body[0]["service_request_id"].as_str().map(str::to_owned), replayed)
+}
+
+/// A request still arriving at one process holds its key for the other.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_key_in_flight_at_one_process_is_409_at_the_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = ServerProcess::start(dir.path(), &[]);
+    let b = ServerProcess::start(dir.path(), &[]);
+    let http = http();
+
+    // The first request's head and half its body reach A; the rest is held back.
+    let mut held = TcpStream::connect(a.addr()).unwrap();
+    held.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let (first, rest) = FORM.split_at(FORM.len() / 2);
+    write!(
+        held,
+        "POST /open311/v2/requests.json HTTP/1.1\r\nHost: {}\r\nIdempotency-Key: held-1\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{first}",
+        a.addr(),
+        FORM.len()
+    )
+    .unwrap();
+    // A has claimed the key in the database.
+    for _ in 0..300 {
+        if claims_of(dir.path(), "held-1") == 1 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(claims_of(dir.path(), "held-1"), 1);
+
+    // B answers 409 while A's request is in flight.
+    let (status, _, _) = post(&http, &b, "held-1").await;
+    assert_eq!(status, 409);
+
+    // A's request completes; the key is released, and B replays A's answer.
+    held.write_all(rest.as_bytes()).unwrap();
+    let mut answer = String::new();
+    held.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let body: Value = serde_json::from_str(answer.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    let id = body[0]["service_request_id"].as_str().unwrap().to_owned();
+    assert_eq!(claims_of(dir.path(), "held-1"), 0);
+    let (status, again, replayed) = post(&http, &b, "held-1").await;
+    assert_eq!((status, again.as_deref(), replayed), (200, Some(id.as_str()), true));
+    assert_eq!(requests_in(dir.path()), 1);
+}
+
+/// The same key sent to two processes at the same moment, many times: one request per key.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_same_key_sent_to_two_processes_at_once_creates_one_request() {
+    let dir = tempfile::tempdir().unwrap();
+    // Started together on a new database: one of them migrates and seeds it, the other waits.
+    let other = {
+        let d = dir.path().to_owned();
+        std::thread::spawn(move || ServerProcess::start(&d, &[]))
+    };
+    let a = ServerProcess::start(dir.path(), &[]);
+    let b = other.join().unwrap();
+    let http = http();
+    const KEYS: usize = 30;
+    for i in 0..KEYS {
+        let key = format!("race-{i}");
+        let (x, y) = tokio::join!(post(&http, &a, &key), post(&http, &b, &key));
+        let answers = [x, y];
+        for (status, _, _) in &answers {
+            assert!([0, 200, 409].contains(status), "{key}: {answers:?}");
+        }
+        let ids: Vec<&String> = answers.iter().filter(|a| a.0 == 200).filter_map(|a| a.1.as_ref()).collect();
+        assert!(!ids.is_empty(), "{key}: {answers:?}");
+        assert!(ids.iter().all(|id| *id == ids[0]), "{key}: {answers:?}");
+        // Whichever answered 409 (if one did) now replays the one request.
+        let (status, id, _) = post(&http, &b, &key).await;
+        assert_eq!((status, id.as_ref()), (200, Some(ids[0])), "{key}");
+    }
+    assert_eq!(requests_in(dir.path()), KEYS as i64);
+}
