@@ -1,6 +1,7 @@
 //! The reference municipal API of Baladiya.
 //!
-//! - `GET /healthz`
+//! - `GET /healthz`: live (the process answers; the database is not asked)
+//! - `GET /readyz`: ready (the database answers within 2 s and its schema is this server's)
 //! - `GET /api/v1/guide[?since=N]`: the procedures and violations guide (ETag, 304, gzip, deltas)
 //! - `PUT|DELETE /api/v1/staff/guide/services/{id}` and `/violations/{id}`: staff edits
 //! - `/open311/v2/…`: Open311 GeoReport v2 complaints and suggestions, and
@@ -134,6 +135,7 @@ pub fn app_with_options(config: &ServerConfig, options: &Options) -> Result<Rout
         Arc::new(AppState { db, staff_token: config.staff_token.clone(), full_guide: RwLock::new(None) });
     Ok(Router::new()
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .route("/api/v1/guide", get(guide::get_guide))
         .route("/api/v1/staff/guide/services/{id}", put(staff::put_service).delete(staff::delete_service))
         .route(
@@ -151,9 +153,31 @@ pub fn app_with_options(config: &ServerConfig, options: &Options) -> Result<Rout
         .layer(middleware::from_fn(log_request)))
 }
 
-async fn healthz(State(state): State<Arc<AppState>>) -> Result<&'static str, error::ApiError> {
-    state.db.call(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?)).await?;
-    Ok("ok")
+/// Liveness: the process is up and serving. The database is not asked, so an orchestrator does
+/// not restart every process while the database is away (readiness says that).
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// How long readiness waits for the database.
+const READY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Readiness: the database answers, within [`READY_TIMEOUT`], and its schema is the one this
+/// server migrated it to (a newer server's migration makes this one unready rather than wrong).
+async fn readyz(State(state): State<Arc<AppState>>) -> axum::response::Response {
+    use axum::http::StatusCode;
+    use axum::response::IntoResponse;
+    let asked = tokio::time::timeout(READY_TIMEOUT, state.db.call(|c| Ok(db::schema_version(c)?))).await;
+    let problem = match asked {
+        Ok(Ok(v)) if v == db::LATEST => return "ready".into_response(),
+        Ok(Ok(v)) => format!("the database's schema is version {v}, this server's {}", db::LATEST),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "readiness: the database did not answer");
+            "the database did not answer".to_owned()
+        }
+        Err(_) => "the database did not answer in time".to_owned(),
+    };
+    (StatusCode::SERVICE_UNAVAILABLE, axum::Json(serde_json::json!({ "error": problem }))).into_response()
 }
 
 /// One structured line per request: method, route template, status, latency.
