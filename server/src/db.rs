@@ -1,7 +1,7 @@
 //! The server's embedded SQLite database: migrations, and a handle that runs blocking SQL off the
 //! async workers.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use rusqlite::Connection;
@@ -34,20 +34,107 @@ const _: () = {
     }
 };
 
+/// Where the server keeps its data: `--database URL` (or `DATABASE_URL`).
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// `sqlite://PATH`: an embedded SQLite file (`sqlite:///var/lib/baladiya/server.db`, or a path
+    /// relative to the working directory: `sqlite://data/server.db`). The default is
+    /// `server.db` under `--data-dir`.
+    Sqlite(PathBuf),
+    /// `postgres://…` or `postgresql://…`, a libpq-style URL.
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    /// Parse a database URL; the error names what is wrong, never the URL (it may hold a
+    /// password).
+    pub fn parse(url: &str) -> Result<Self, String> {
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() || path.contains('?') {
+                return Err("sqlite://PATH: a file path, without parameters".into());
+            }
+            return Ok(DatabaseUrl::Sqlite(PathBuf::from(path)));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DatabaseUrl::Postgres(url.to_owned()));
+        }
+        Err("expected sqlite://PATH or postgres://…".into())
+    }
+
+    /// `server.db` under the data directory.
+    pub fn default_for(data_dir: &Path) -> Self {
+        DatabaseUrl::Sqlite(data_dir.join("server.db"))
+    }
+}
+
+/// Shown without a PostgreSQL URL's password (start-up logs it).
+impl std::fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DatabaseUrl::Sqlite(path) => write!(f, "sqlite://{}", path.display()),
+            DatabaseUrl::Postgres(url) => {
+                // postgres://user:password@host… → postgres://user:***@host…
+                let (scheme, rest) = url.split_once("://").unwrap_or(("postgres", url));
+                match rest.split_once('@') {
+                    Some((userinfo, host)) => {
+                        let user = userinfo.split_once(':').map_or(userinfo, |(u, _)| u);
+                        write!(f, "{scheme}://{user}:***@{host}")
+                    }
+                    None => write!(f, "{scheme}://{rest}"),
+                }
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
+
+/// Why the database could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("{0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("{0}")]
+    Unsupported(String),
+}
+
 #[derive(Clone)]
 pub struct Db {
     conn: Arc<Mutex<Connection>>,
 }
 
 impl Db {
+    /// Open (creating, migrating) `server.db` under `data_dir`.
     pub fn open(data_dir: &Path) -> Result<Self, rusqlite::Error> {
-        std::fs::create_dir_all(data_dir).map_err(|e| {
-            rusqlite::Error::SqliteFailure(
-                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
-                Some(e.to_string()),
-            )
-        })?;
-        let mut conn = Connection::open(data_dir.join("server.db"))?;
+        Self::open_sqlite(&data_dir.join("server.db"))
+    }
+
+    /// Open the database `url` names.
+    pub fn open_url(url: &DatabaseUrl) -> Result<Self, DbError> {
+        match url {
+            DatabaseUrl::Sqlite(path) => Ok(Self::open_sqlite(path)?),
+            DatabaseUrl::Postgres(_) => Err(DbError::Unsupported(
+                "PostgreSQL is not supported by this server yet (issue 14): its stores run on SQLite only; \
+                 use sqlite://PATH"
+                    .into(),
+            )),
+        }
+    }
+
+    fn open_sqlite(path: &Path) -> Result<Self, rusqlite::Error> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
+                    Some(e.to_string()),
+                )
+            })?;
+        }
+        let mut conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         // FULL: a request the server acknowledged survives a power cut (the phone drops a
         // complaint from its outbox on the server's 2xx); NORMAL in WAL mode may lose the last
@@ -115,6 +202,30 @@ fn migrate(conn: &mut Connection) -> Result<(), rusqlite::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn database_urls() {
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///var/lib/b/server.db"),
+            Ok(DatabaseUrl::Sqlite("/var/lib/b/server.db".into()))
+        );
+        assert_eq!(DatabaseUrl::parse("sqlite://data/s.db"), Ok(DatabaseUrl::Sqlite("data/s.db".into())));
+        assert!(DatabaseUrl::parse("sqlite://").is_err());
+        assert!(DatabaseUrl::parse("sqlite://x.db?mode=ro").is_err());
+        assert!(DatabaseUrl::parse("mysql://x").is_err());
+        let pg = DatabaseUrl::parse("postgresql://baladiya:s3cret@db.internal:5432/baladiya").unwrap();
+        assert_eq!(
+            pg,
+            DatabaseUrl::Postgres("postgresql://baladiya:s3cret@db.internal:5432/baladiya".into())
+        );
+        assert_eq!(pg.to_string(), "postgresql://baladiya:***@db.internal:5432/baladiya");
+        assert!(!format!("{pg:?}").contains("s3cret"));
+        assert_eq!(
+            DatabaseUrl::parse("postgres://127.0.0.1/b").unwrap().to_string(),
+            "postgres://127.0.0.1/b"
+        );
+        assert_eq!(DatabaseUrl::default_for(Path::new("/d")), DatabaseUrl::Sqlite("/d/server.db".into()));
+    }
 
     #[test]
     fn a_new_database_is_at_the_latest_version_and_a_newer_one_is_refused() {

@@ -46,7 +46,7 @@ use tokio::sync::RwLock;
 
 pub use bills::{BillsConfig, VerificationKind};
 pub use channels::ChannelsConfig;
-pub use db::Db;
+pub use db::{DatabaseUrl, Db, DbError};
 pub use listener::Limits;
 pub use open311::Open311Config;
 
@@ -68,6 +68,8 @@ pub struct Options {
     pub limits: Limits,
     /// The WhatsApp and Messenger webhooks' secrets; a channel without them has no webhook.
     pub channels: ChannelsConfig,
+    /// The database; by default `server.db` under [`ServerConfig::data_dir`].
+    pub database: Option<DatabaseUrl>,
 }
 
 pub struct AppState {
@@ -81,6 +83,8 @@ pub struct AppState {
 pub enum ServerError {
     #[error("database: {0}")]
     Db(#[from] rusqlite::Error),
+    #[error("database: {0}")]
+    Database(#[from] DbError),
     #[error("sample data: {0}")]
     Sample(String),
     #[error("io: {0}")]
@@ -104,7 +108,8 @@ pub fn app_with(config: &ServerConfig, open311: &Open311Config) -> Result<Router
 /// throttled by.
 pub fn app_with_options(config: &ServerConfig, options: &Options) -> Result<Router, ServerError> {
     let open311 = &options.open311;
-    let db = Db::open(&config.data_dir)?;
+    let url = options.database.clone().unwrap_or_else(|| DatabaseUrl::default_for(&config.data_dir));
+    let db = Db::open_url(&url)?;
     if config.demo {
         let seed = catalogue::sample().map_err(|e| ServerError::Sample(e.to_string()))?;
         let seeded = db

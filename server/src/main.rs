@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use baladiya_server::bills::throttle::Limit;
 use baladiya_server::{
-    app_with_options, listener, BillsConfig, ChannelsConfig, Limits, Open311Config, Options, ServerConfig,
-    VerificationKind,
+    app_with_options, listener, BillsConfig, ChannelsConfig, DatabaseUrl, Limits, Open311Config, Options,
+    ServerConfig, VerificationKind,
 };
 use clap::{Parser, Subcommand};
 
@@ -20,9 +20,13 @@ struct Args {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
-    /// Directory for the server's database.
+    /// Directory for the server's database (when --database is not given).
     #[arg(long, default_value = "./baladiya-server-data", global = true)]
     data_dir: PathBuf,
+    /// The database: sqlite://PATH (by default server.db under --data-dir) or postgres://…
+    /// (or DATABASE_URL; it may hold a password, so prefer the environment).
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, global = true, value_parser = database_url)]
+    database: Option<DatabaseUrl>,
     /// Load the sample catalogue (labelled sample data) into an empty database.
     #[arg(long)]
     demo: bool,
@@ -139,8 +143,8 @@ enum StaffCommand {
     List,
 }
 
-/// Run a `staff` subcommand against the database in `data_dir`.
-fn staff_command(data_dir: &std::path::Path, action: StaffCommand) -> Result<String, String> {
+/// Run a `staff` subcommand against the database.
+fn staff_command(database: &DatabaseUrl, action: StaffCommand) -> Result<String, String> {
     use baladiya_server::console::accounts::{self, AccountRole};
     let read_password = || -> Result<String, String> {
         let mut line = String::new();
@@ -148,7 +152,7 @@ fn staff_command(data_dir: &std::path::Path, action: StaffCommand) -> Result<Str
         let pw = line.trim_end_matches(['\n', '\r']).to_owned();
         accounts::hash_password(&pw)
     };
-    let db = baladiya_server::Db::open(data_dir).map_err(|e| format!("database: {e}"))?;
+    let db = baladiya_server::Db::open_url(database).map_err(|e| format!("database: {e}"))?;
     match action {
         StaffCommand::Add { username, role, department } => {
             let username = username.trim().to_lowercase();
@@ -193,6 +197,10 @@ fn staff_command(data_dir: &std::path::Path, action: StaffCommand) -> Result<Str
     }
 }
 
+fn database_url(s: &str) -> Result<DatabaseUrl, String> {
+    DatabaseUrl::parse(s)
+}
+
 fn verification_kind(s: &str) -> Result<VerificationKind, String> {
     VerificationKind::parse(s).ok_or_else(|| "expected phone or national_id".into())
 }
@@ -212,8 +220,9 @@ async fn main() -> std::process::ExitCode {
         )
         .init();
     let args = Args::parse();
+    let database = args.database.clone().unwrap_or_else(|| DatabaseUrl::default_for(&args.data_dir));
     if let Some(Command::Staff { action }) = args.command {
-        return match staff_command(&args.data_dir, action) {
+        return match staff_command(&database, action) {
             Ok(out) => {
                 println!("{out}");
                 std::process::ExitCode::SUCCESS
@@ -238,7 +247,9 @@ async fn main() -> std::process::ExitCode {
         sending = channels.graph.is_some(),
         "channel webhooks"
     );
+    tracing::info!(%database, "database");
     let options = Options {
+        database: Some(database),
         channels,
         open311: Open311Config {
             jurisdiction_id: args.jurisdiction_id,

@@ -78,3 +78,29 @@ fn sigterm_drains_the_request_in_flight() {
     let status = server.wait_exit(Duration::from_secs(10)).expect("exits once drained");
     assert!(status.success(), "{status:?}");
 }
+
+/// `--database sqlite://PATH` puts the database there (not under `--data-dir`); a PostgreSQL URL
+/// is refused at start, naming the reason and never the password.
+#[test]
+fn the_database_url_says_where_the_data_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let elsewhere = dir.path().join("elsewhere").join("city.db");
+    let url = format!("sqlite://{}", elsewhere.display());
+    let server = ServerProcess::start(&dir.path().join("data"), &["--database", &url]);
+    drop(server);
+    assert!(elsewhere.exists());
+    assert!(!dir.path().join("data").join("server.db").exists());
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_baladiya-server"))
+        .args(["--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .env("DATABASE_URL", "postgres://baladiya:s3cret@127.0.0.1:1/baladiya")
+        .env("RUST_LOG", "info")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(log.contains("PostgreSQL is not supported"), "{log}");
+    assert!(log.contains("postgres://baladiya:***@127.0.0.1:1/baladiya"), "{log}");
+    assert!(!log.contains("s3cret"), "{log}");
+}
