@@ -43,6 +43,12 @@ echo "==> cargo test --workspace"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 cargo test --workspace 2>&1 | tee "$log"
+# The server on PostgreSQL (issue 14): a throwaway cluster from Debian's postgresql (installed
+# when missing), in a temporary directory, on loopback, removed afterwards. For now the schema:
+# its migrations against SQLite's, run once, by processes together, a newer database refused.
+echo "==> server on PostgreSQL: scripts/with-postgres.sh cargo test -p baladiya-server --test postgres_schema"
+scripts/with-postgres.sh env BALADIYA_REQUIRE_POSTGRES=1 \
+  cargo test -p baladiya-server --test postgres_schema 2>&1 | tee -a "$log"
 passed=$(grep -Eo '[0-9]+ passed' "$log" | awk '{s+=$1} END {print s+0}')
 failed=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s+=$1} END {print s+0}')
 echo "rust: $passed passed, $failed failed"

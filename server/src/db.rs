@@ -98,8 +98,33 @@ impl std::fmt::Debug for DatabaseUrl {
 pub enum DbError {
     #[error("{0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("PostgreSQL: {0}")]
+    Postgres(String),
+    #[error(
+        "the database's schema is version {current}, newer than this server's {latest}: it was \
+         written by a newer baladiya-server; run that one, or restore a backup"
+    )]
+    Newer { current: u32, latest: u32 },
     #[error("{0}")]
     Unsupported(String),
+}
+
+/// Apply the migrations to the database `url` names, and say from which version to which. For
+/// `baladiya-server migrate` (a deployment can migrate before it starts the new processes). Call
+/// it off the async workers (PostgreSQL's client runs its own runtime).
+pub fn migrate_url(url: &DatabaseUrl) -> Result<(u32, u32), DbError> {
+    match url {
+        DatabaseUrl::Sqlite(path) => {
+            let before = if path.exists() { schema_version(&Connection::open(path)?)? } else { 0 };
+            Db::open_sqlite(path)?;
+            Ok((before, LATEST))
+        }
+        DatabaseUrl::Postgres(u) => {
+            let mut client = crate::pg::connect(u)?;
+            let before = crate::pg::migrate(&mut client)?;
+            Ok((before, LATEST))
+        }
+    }
 }
 
 #[derive(Clone)]

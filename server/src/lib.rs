@@ -28,6 +28,7 @@ mod guide;
 pub mod listener;
 pub mod news;
 pub mod open311;
+mod pg;
 mod staff;
 pub mod text;
 
@@ -46,7 +47,7 @@ use tokio::sync::RwLock;
 
 pub use bills::{BillsConfig, VerificationKind};
 pub use channels::ChannelsConfig;
-pub use db::{DatabaseUrl, Db, DbError};
+pub use db::{migrate_url, DatabaseUrl, Db, DbError};
 pub use listener::Limits;
 pub use open311::Open311Config;
 

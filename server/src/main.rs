@@ -103,6 +103,10 @@ struct Args {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Apply the schema's migrations to the database (--database, or the one under --data-dir)
+    /// and exit; a database written by a newer server is refused. The server also migrates at
+    /// start; this lets a deployment migrate before it starts new processes.
+    Migrate,
     /// Staff accounts of the console (/staff/). A password is read from standard input (one
     /// line), never from the command line.
     Staff {
@@ -221,6 +225,29 @@ async fn main() -> std::process::ExitCode {
         .init();
     let args = Args::parse();
     let database = args.database.clone().unwrap_or_else(|| DatabaseUrl::default_for(&args.data_dir));
+    if let Some(Command::Migrate) = args.command {
+        // Off the async workers: PostgreSQL's client runs its own runtime.
+        let url = database.clone();
+        let done = tokio::task::spawn_blocking(move || baladiya_server::migrate_url(&url)).await;
+        return match done {
+            Ok(Ok((from, to))) if from == to => {
+                println!("{database}: at schema version {to}, nothing to do");
+                std::process::ExitCode::SUCCESS
+            }
+            Ok(Ok((from, to))) => {
+                println!("{database}: migrated from schema version {from} to {to}");
+                std::process::ExitCode::SUCCESS
+            }
+            Ok(Err(e)) => {
+                eprintln!("error: {database}: {e}");
+                std::process::ExitCode::FAILURE
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
     if let Some(Command::Staff { action }) = args.command {
         return match staff_command(&database, action) {
             Ok(out) => {

@@ -103,3 +103,60 @@ pub fn http() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder().timeout(std::time::Duration::from_secs(60)).build().expect("an HTTP client")
 }
+
+/// A fresh PostgreSQL database on the throwaway cluster `scripts/with-postgres.sh` started
+/// (`BALADIYA_TEST_POSTGRES_URL`); dropped with everything in it when this is dropped. `None`
+/// when no cluster is given, unless `BALADIYA_REQUIRE_POSTGRES` is set: then it panics.
+pub struct PgDatabase {
+    admin: String,
+    name: String,
+    pub url: String,
+}
+
+impl PgDatabase {
+    pub fn create() -> Option<PgDatabase> {
+        let Ok(admin) = std::env::var("BALADIYA_TEST_POSTGRES_URL") else {
+            assert!(
+                std::env::var_os("BALADIYA_REQUIRE_POSTGRES").is_none(),
+                "BALADIYA_REQUIRE_POSTGRES is set but BALADIYA_TEST_POSTGRES_URL is not \
+                 (run the test under scripts/with-postgres.sh)"
+            );
+            eprintln!("no PostgreSQL (BALADIYA_TEST_POSTGRES_URL): skipped");
+            return None;
+        };
+        let mut bytes = [0u8; 6];
+        getrandom::getrandom(&mut bytes).expect("random");
+        let name = format!("t_{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>());
+        let admin_url = admin.clone();
+        let create = format!("CREATE DATABASE {name}");
+        // The client runs its own runtime: never on an async worker.
+        std::thread::spawn(move || {
+            let mut c =
+                postgres::Client::connect(&admin_url, postgres::NoTls).expect("connect to PostgreSQL");
+            c.batch_execute(&create).expect("CREATE DATABASE");
+        })
+        .join()
+        .expect("create a database");
+        let (base, _) = admin.rsplit_once('/').expect("a database in the URL");
+        let url = format!("{base}/{name}");
+        Some(PgDatabase { admin, name, url })
+    }
+
+    /// A client on this database (not on an async worker).
+    pub fn client(&self) -> postgres::Client {
+        postgres::Client::connect(&self.url, postgres::NoTls).expect("connect to PostgreSQL")
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let (admin, drop) =
+            (self.admin.clone(), format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+        let _ = std::thread::spawn(move || {
+            if let Ok(mut c) = postgres::Client::connect(&admin, postgres::NoTls) {
+                let _ = c.batch_execute(&drop);
+            }
+        })
+        .join();
+    }
+}
