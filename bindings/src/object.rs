@@ -21,7 +21,7 @@ use baladiya_core::complaints::{Complaint, ComplaintDraft};
 use baladiya_core::news::{NewsReport, StoredNews};
 use baladiya_core::open311::{AttributeDef, ComplaintCategory};
 use baladiya_core::store::StoreRecovery;
-use baladiya_core::usage::DataUsage;
+use baladiya_core::usage::{DataUsage, MonthUsage};
 use baladiya_core::wire::VerificationInfo;
 
 #[derive(Debug, Clone, uniffi::Record)]
@@ -280,6 +280,13 @@ impl Baladiya {
     /// Bytes the app has moved per feature since it was installed: guide, complaints, bills, news.
     pub fn data_usage(&self) -> Result<Vec<DataUsage>, ApiError> {
         guard(|| Ok(self.core.data_usage()?))
+    }
+
+    /// Bytes moved per feature in each of the last `months` calendar months (UTC), newest first,
+    /// this month included even when nothing moved yet: what the settings screen shows beside
+    /// the totals.
+    pub fn data_usage_by_month(&self, months: u32) -> Result<Vec<MonthUsage>, ApiError> {
+        guard(|| Ok(self.core.data_usage_by_month(months)?))
     }
 
     /// Refresh the offline news (conditional: a few hundred bytes when nothing changed).

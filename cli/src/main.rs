@@ -11,6 +11,7 @@ mod complaint;
 mod demo;
 mod news;
 mod render;
+mod usage;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -70,6 +71,12 @@ enum Command {
         /// Mark everything read afterwards.
         #[arg(long)]
         mark_read: bool,
+    },
+    /// The data the app has moved per feature: by month (newest first) and since installed.
+    Usage {
+        /// How many calendar months to show, this one included.
+        #[arg(long, default_value_t = 3)]
+        months: u32,
     },
     /// One background sync, as the phone runs it: outbox, complaints, news, guide.
     Sync {
@@ -157,6 +164,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::Complaint(cmd) => complaint::run(&open(cfg)?, cmd).await,
         Command::Bill(cmd) => bill::run(&open(cfg)?, cmd, cli.lang).await,
         Command::News { unread, mark_read } => news::run(&open(cfg)?, unread, mark_read, cli.lang).await,
+        Command::Usage { months } => Ok(usage::run(&open(cfg)?, months)?),
         Command::Sync { budget } => {
             let core = open(cfg)?;
             let r = core.background_sync(std::time::Duration::from_secs_f64(budget.max(0.0))).await;

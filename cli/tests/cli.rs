@@ -86,6 +86,18 @@ fn errors_status_and_a_closed_pipe() {
         assert!(header.contains("closed") && !header.contains("received"), "{args:?}: {out}");
     }
 
+    // The data used: the complaint's exchanges this month and in the total, nothing for bills.
+    let out = text(&run(&["usage", "--months", "2"]).stdout);
+    let this_month = chrono::Utc::now().format("%Y-%m").to_string();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.first().copied(), Some(this_month.as_str()), "{out}");
+    assert_eq!(lines.iter().filter(|l| l.trim_start().starts_with("complaints")).count(), 3, "{out}");
+    let complaints = lines[1..].iter().find(|l| l.trim_start().starts_with("complaints")).unwrap();
+    assert!(!complaints.contains(" 0 B sent"), "the complaint was counted this month: {out}");
+    let bills = lines[1..].iter().find(|l| l.trim_start().starts_with("bills")).unwrap();
+    assert!(bills.contains(" 0 B sent") && bills.contains(" 0 B received"), "{out}");
+    assert!(out.contains("since installed"), "{out}");
+
     // A reader that has gone away before the answer is printed: no panic, a quiet exit.
     let mut child = Command::new(env!("CARGO_BIN_EXE_baladiya"))
         .args(["--server", &url, "--data-dir"])

@@ -26,7 +26,7 @@ use crate::news::{News, NewsReport, StoredNews};
 use crate::open311::{AttributeDef, ComplaintCategory, Open311Client, Open311Config};
 use crate::store::{FeatureHooks, Store, StoreRecovery};
 use crate::throughput::Throughput;
-use crate::usage::{self, DataUsage, Feature, StoreMeter};
+use crate::usage::{self, DataUsage, Feature, MonthUsage, StoreMeter};
 use baladiya_wire::VerificationInfo;
 
 /// How the core is opened.
@@ -94,9 +94,11 @@ impl Baladiya {
             to_listeners.emit(&BaladiyaEvent::StoreRecovered { recovery: r.clone() })
         }));
         let throughput = Arc::new(Throughput::default());
-        let api = api.with_meter(StoreMeter::shared(&store, None)).with_throughput(Arc::clone(&throughput));
+        let api = api
+            .with_meter(StoreMeter::shared(&store, None, Arc::clone(&config.clock)))
+            .with_throughput(Arc::clone(&throughput));
         let open311 = open311
-            .with_meter(StoreMeter::shared(&store, Some(Feature::Complaints)))
+            .with_meter(StoreMeter::shared(&store, Some(Feature::Complaints), Arc::clone(&config.clock)))
             .with_throughput(Arc::clone(&throughput));
         let api = Arc::new(api);
         let to_listeners = Arc::clone(&events);
@@ -127,6 +129,13 @@ impl Baladiya {
     /// Bytes moved per feature since the app was installed (guide, complaints, bills, news).
     pub fn data_usage(&self) -> Result<Vec<DataUsage>> {
         self.store.read(usage::totals)
+    }
+
+    /// Bytes moved per feature in each of the last `months` calendar months (UTC), newest first,
+    /// the current month included even when nothing moved yet.
+    pub fn data_usage_by_month(&self, months: u32) -> Result<Vec<MonthUsage>> {
+        let now = self.clock.now_ms();
+        self.store.read(|c| usage::by_month(c, now, months))
     }
 
     /// Each time the local database was found damaged since this client was opened (at open

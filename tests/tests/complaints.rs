@@ -150,9 +150,15 @@ async fn staff_changes_reach_the_citizen_once_each() {
         matches!(&seen.lock().unwrap()[..], [BaladiyaEvent::ComplaintSent { local_id, .. }] if *local_id == id)
     );
 
-    // Nothing changed yet: no update events.
+    // Nothing changed yet: no update events. The municipality's expected date is learnt: the
+    // category's service level after filing, in the future, so not overdue.
     core.refresh_complaints().await.unwrap();
     assert_eq!(seen.lock().unwrap().len(), 1);
+    let c = core.complaint(&id).unwrap();
+    let expected = c.expected_datetime.as_deref().expect("the server gives an expected date");
+    let expected = chrono::DateTime::parse_from_rfc3339(expected).unwrap();
+    assert!(expected > chrono::Utc::now(), "{expected}");
+    assert!(!c.overdue);
 
     let actions = [
         serde_json::json!({"action": "verify", "note": "تم التحقق من البلاغ"}),

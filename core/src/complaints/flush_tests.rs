@@ -606,6 +606,7 @@ fn remote(id: &str, status: &str, updates: &[(&str, &str)]) -> RemoteRequest {
         detailed_status: None,
         status_notes: None,
         updated_datetime: updates.last().map(|_| format!("2026-09-01T10:0{}:00Z", updates.len())),
+        expected_datetime: None,
         updates: updates
             .iter()
             .enumerate()
@@ -661,6 +662,73 @@ async fn refresh_resolves_a_token_then_announces_each_new_entry_once() {
     assert_eq!((report.checked, report.new_updates), (1, 0));
     assert!(phone.heard().is_empty());
     assert_eq!(phone.complaint(&id).updates.len(), 2);
+}
+
+#[tokio::test]
+async fn the_expected_date_is_learnt_on_refresh_and_an_open_complaint_past_it_is_overdue_until_closed() {
+    let phone = Phone::new();
+    let id = phone.file("a", &[]);
+    phone.flush(false).await;
+    let expected = crate::clock::rfc3339(START + 48 * 3600 * SECOND);
+    let mut answer = remote("R1", "open", &[("u1", "received")]);
+    answer.expected_datetime = Some(expected.clone());
+    phone.server.state().remote.insert("R1".into(), answer.clone());
+    phone.refresh().await;
+    let c = phone.complaint(&id);
+    assert_eq!(c.expected_datetime.as_deref(), Some(expected.as_str()));
+    assert!(!c.is_overdue(phone.clock.now_ms()), "two days ahead");
+
+    phone.clock.advance(49 * 3600 * SECOND);
+    assert!(phone.complaint(&id).is_overdue(phone.clock.now_ms()), "an hour past, still open");
+    // A later answer without the field keeps the date learnt.
+    answer.expected_datetime = None;
+    answer.status_notes = Some("a crew is on its way".into());
+    phone.server.state().remote.insert("R1".into(), answer.clone());
+    phone.refresh().await;
+    assert_eq!(phone.complaint(&id).expected_datetime.as_deref(), Some(expected.as_str()));
+
+    phone
+        .server
+        .state()
+        .remote
+        .insert("R1".into(), remote("R1", "closed", &[("u1", "received"), ("u2", "fixed")]));
+    phone.refresh().await;
+    assert!(!phone.complaint(&id).is_overdue(phone.clock.now_ms()), "closed is never overdue");
+}
+
+impl Phone {
+    /// The refresh button, as the service runs it, over this phone's scripted server.
+    async fn send_and_refresh(&self) -> super::send::SendAndRefreshReport {
+        super::send::send_and_refresh(self.flush_until(true, None), || {
+            super::refresh::refresh(&self.store, &self.server, &self.clock, &self.announce)
+        })
+        .await
+        .expect("no error beyond the network's")
+    }
+}
+
+#[tokio::test]
+async fn the_refresh_button_skips_the_answers_while_the_server_is_unreachable_and_says_when_it_retries() {
+    let phone = Phone::new();
+    let id = phone.file("a", &[]);
+    phone.server.script([Answer::Fail(|| Error::Offline)]);
+    let report = phone.send_and_refresh().await;
+    let waiting = report.unreachable.clone().expect("the server could not be reached");
+    assert!(waiting.offline);
+    assert_eq!(waiting.retry_at, phone.complaint(&id).next_attempt_at, "the outbox's own schedule");
+    assert_eq!(report.refresh, None);
+    assert!(
+        !phone.server.log().iter().any(|l| l.starts_with("requests")),
+        "no pointless request for answers"
+    );
+
+    // The server is back: sent, then the answers asked for, nothing said to be waiting.
+    phone.server.state().remote.insert("R1".into(), remote("R1", "open", &[("u1", "received")]));
+    let report = phone.send_and_refresh().await;
+    assert_eq!(report.flush.sent.len(), 1);
+    assert_eq!(report.refresh.map(|r| r.checked), Some(1));
+    assert_eq!(report.unreachable, None);
+    assert_eq!(phone.server.log().last().map(String::as_str), Some("requests R1"));
 }
 
 #[tokio::test]

@@ -228,4 +228,23 @@ pub struct Complaint {
     pub updates: Vec<ComplaintUpdate>,
     pub created_at: i64,
     pub sent_at: Option<i64>,
+    /// When the municipality expects to have dealt with it (RFC 3339): the server's
+    /// `expected_datetime`, the filing time plus the category's service level; known from the
+    /// first refresh after sending, where the server gives one.
+    pub expected_datetime: Option<String>,
+    /// Past `expected_datetime` and not closed: the app marks it (as of the last read).
+    pub overdue: bool,
+}
+
+impl Complaint {
+    /// Whether `expected_datetime` has passed at `now_ms` while the complaint is still open.
+    pub fn is_overdue(&self, now_ms: i64) -> bool {
+        let open = self.state == ComplaintState::Sent && self.status.as_deref() != Some("closed");
+        let expected = self
+            .expected_datetime
+            .as_deref()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.timestamp_millis());
+        open && expected.is_some_and(|at| at < now_ms)
+    }
 }

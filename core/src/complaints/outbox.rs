@@ -43,7 +43,7 @@ const COLUMNS: &str =
      (SELECT COUNT(*) FROM complaint_photos p WHERE p.local_id = complaints.local_id),
      (SELECT COUNT(*) FROM complaint_photos p WHERE p.local_id = complaints.local_id AND p.state = 'uploaded'),
      (SELECT COUNT(*) FROM complaint_photos p WHERE p.local_id = complaints.local_id AND p.state = 'refused'),
-     photos_unmetered_only";
+     photos_unmetered_only, expected_datetime";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<(Complaint, String)> {
     let draft_doc: String = r.get(1)?;
@@ -75,6 +75,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<(Complaint, String)> {
         updates: Vec::new(),
         created_at: r.get(11)?,
         sent_at: r.get(12)?,
+        expected_datetime: r.get(17)?,
+        overdue: false,
     };
     Ok((complaint, draft_doc))
 }

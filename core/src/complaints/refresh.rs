@@ -148,9 +148,16 @@ fn apply(
     let latest_detailed = new.iter().rev().find_map(|(u, _)| u.detailed_status.clone()).or(detailed_now);
     tx.execute(
         "UPDATE complaints SET status = ?2, detailed_status = COALESCE(?3, detailed_status), status_notes = ?4,
-            updated_datetime = COALESCE(?5, updated_datetime)
+            updated_datetime = COALESCE(?5, updated_datetime), expected_datetime = COALESCE(?6, expected_datetime)
          WHERE local_id = ?1",
-        params![local_id, r.status, r.detailed_status.clone().or(latest_detailed), r.status_notes, r.updated_datetime],
+        params![
+            local_id,
+            r.status,
+            r.detailed_status.clone().or(latest_detailed),
+            r.status_notes,
+            r.updated_datetime,
+            r.expected_datetime
+        ],
     )?;
     Ok(new)
 }

@@ -5,6 +5,8 @@
 //! (the app schedules a wake-up then and shows the reason); a transient failure of the refresh
 //! itself is reported the same way rather than thrown, because nothing was lost.
 
+use std::future::Future;
+
 use super::flush::{ComplaintFlushReport, RetryLater};
 use super::refresh::RefreshReport;
 use crate::error::{Error, Result};
@@ -31,6 +33,28 @@ pub struct Unreachable {
     /// When a complaint or photo still waiting is due again (milliseconds since the epoch, on the
     /// core's clock): wake the app then, with a network. `None` when nothing waits to be sent.
     pub retry_at: Option<i64>,
+}
+
+/// The policy itself: `flush` sends, then `refresh` asks for answers unless the flush could not
+/// reach the server. Generic over how each is done, so the same steps run over the real client
+/// ([`super::service::Complaints::send_and_refresh`]) and a scripted transport in the tests.
+pub async fn send_and_refresh<R>(
+    flush: impl Future<Output = Result<ComplaintFlushReport>>,
+    refresh: impl FnOnce() -> R,
+) -> Result<SendAndRefreshReport>
+where
+    R: Future<Output = Result<RefreshReport>>,
+{
+    let flush = flush.await?;
+    let mut unreachable = after_flush(&flush);
+    let mut refreshed = None;
+    if !refresh_is_pointless(&flush) {
+        match refresh().await {
+            Ok(r) => refreshed = Some(r),
+            Err(e) => unreachable = Some(after_refresh_error(e, unreachable)?),
+        }
+    }
+    Ok(SendAndRefreshReport { flush, refresh: refreshed, unreachable })
 }
 
 /// Why a flush stopped early, if it did: the earliest of the complaint and photo that wait.

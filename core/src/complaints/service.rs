@@ -147,11 +147,16 @@ impl Complaints {
 
     /// Every complaint on this phone, newest first, with its state and history.
     pub fn list(&self) -> Result<Vec<Complaint>> {
-        self.store.read(super::outbox::list)
+        let now = self.clock.now_ms();
+        let mut all = self.store.read(super::outbox::list)?;
+        all.iter_mut().for_each(|c| c.overdue = c.is_overdue(now));
+        Ok(all)
     }
 
     pub fn get(&self, local_id: &str) -> Result<Complaint> {
-        self.store.read(|c| super::outbox::get(c, local_id))
+        let mut c = self.store.read(|c| super::outbox::get(c, local_id))?;
+        c.overdue = c.is_overdue(self.clock.now_ms());
+        Ok(c)
     }
 
     /// Withdraw a complaint that has not left the phone (or that the server refused).
@@ -199,17 +204,7 @@ impl Complaints {
     /// the refresh is skipped when the server could not be reached, and a transient failure is
     /// reported, not thrown.
     pub async fn send_and_refresh(&self) -> Result<super::send::SendAndRefreshReport> {
-        use super::send::{after_flush, after_refresh_error, refresh_is_pointless, SendAndRefreshReport};
-        let flush = self.flush(true, None).await?;
-        let mut unreachable = after_flush(&flush);
-        let mut refresh = None;
-        if !refresh_is_pointless(&flush) {
-            match self.refresh().await {
-                Ok(r) => refresh = Some(r),
-                Err(e) => unreachable = Some(after_refresh_error(e, unreachable)?),
-            }
-        }
-        Ok(SendAndRefreshReport { flush, refresh, unreachable })
+        super::send::send_and_refresh(self.flush(true, None), || self.refresh()).await
     }
 
     /// Bring status changes and replies for the citizen's sent complaints; announces each new

@@ -99,6 +99,8 @@ pub struct RemoteRequest {
     pub detailed_status: Option<String>,
     pub status_notes: Option<String>,
     pub updated_datetime: Option<String>,
+    /// When the server expects to have dealt with it (GeoReport v2's `expected_datetime`).
+    pub expected_datetime: Option<String>,
     /// The request's history, where the server keeps one (our extension); oldest first.
     pub updates: Vec<RemoteUpdate>,
 }
@@ -425,6 +427,8 @@ fn remote_request(r: &Value) -> Option<RemoteRequest> {
         detailed_status: text(r, "detailed_status"),
         status_notes: text(r, "status_notes"),
         updated_datetime: text(r, "updated_datetime"),
+        expected_datetime: text(r, "expected_datetime")
+            .filter(|t| chrono::DateTime::parse_from_rfc3339(t).is_ok()),
         updates,
     })
 }

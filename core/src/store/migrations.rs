@@ -30,10 +30,16 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 4, sql: include_str!("../../migrations/004_bills_news.sql"), backfill: None },
     Migration { version: 5, sql: include_str!("../../migrations/005_data_usage.sql"), backfill: None },
     Migration { version: 6, sql: include_str!("../../migrations/006_photo_uploads.sql"), backfill: None },
+    Migration { version: 7, sql: include_str!("../../migrations/007_data_usage_month.sql"), backfill: None },
+    Migration {
+        version: 8,
+        sql: include_str!("../../migrations/008_complaint_expected.sql"),
+        backfill: None,
+    },
 ];
 
 /// The schema version this build writes.
-pub const LATEST: u32 = 6;
+pub const LATEST: u32 = 8;
 
 /// Bring the database up to `target` (normally [`LATEST`]). Refuses a database from a newer app,
 /// which would otherwise be silently damaged.

@@ -45,6 +45,8 @@ struct ComplaintDetailView: View {
                     Text(L(c.draft.contact == nil ? "complaint.sentAnonymously" : "complaint.sentWithContact")).font(.footnote)
                     Text(L("complaint.created", Format.dateTime(ms: c.createdAt))).font(.footnote)
                     if let sent = c.sentAt { Text(L("complaint.sentAt", Format.dateTime(ms: sent))).font(.footnote) }
+                    if let expected = model.expectedText { Text(expected).font(.footnote) }
+                    if let overdue = model.overdueText { Text(overdue).font(.footnote).foregroundStyle(.red) }
                 }
                 if !model.answers.isEmpty {
                     Section(L("complaint.answers")) {

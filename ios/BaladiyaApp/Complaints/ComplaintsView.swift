@@ -67,6 +67,7 @@ struct ComplaintRow: View {
                 Text(categoryName).font(.headline)
                 Text(complaint.draft.description).font(.subheadline).lineLimit(1)
                 Text(Format.dateTime(ms: complaint.createdAt)).font(.caption2).foregroundStyle(.secondary)
+                if complaint.overdue { Text(L("complaint.overdue")).font(.caption2).foregroundStyle(.red) }
             }
             Spacer()
             StateBadge(complaint: complaint)

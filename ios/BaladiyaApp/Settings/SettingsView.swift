@@ -31,6 +31,7 @@ struct SettingsView: View {
                     VStack(alignment: .leading, spacing: 2) {
                         Text(row.label).fontWeight(row.feature == "total" ? .bold : .regular)
                         Text(row.detail).font(.caption).foregroundStyle(.secondary)
+                        Text(row.monthText).font(.caption).foregroundStyle(.secondary)
                     }
                     .accessibilityElement(children: .combine)
                 }

@@ -239,6 +239,12 @@ public final class BaladiyaClient: @unchecked Sendable {
         try await local { try $0.dataUsage() }
     }
 
+    /// The same per calendar month (UTC), the last `months` newest first, this month always
+    /// included (what a data plan counts).
+    public func dataUsageByMonth(_ months: UInt32) async throws -> [MonthUsage] {
+        try await local { try $0.dataUsageByMonth(months: months) }
+    }
+
     // MARK: News (the latest 100 items kept on the phone, with read marks)
 
     /// Refresh the offline news: one conditional request (a 304 of a few hundred bytes when nothing

@@ -112,6 +112,16 @@ public final class ComplaintDetailModel: ViewModel {
 
     public var trackingNumber: String { client.display.tracking(localId) }
 
+    /// "Expected to be dealt with by …", once the municipality has given a date.
+    public var expectedText: String? {
+        complaint?.expectedDatetime.map { client.display.text("complaint.expected", client.display.rfc3339($0)) }
+    }
+
+    /// "Past its expected date", while the complaint is sent, open and late (the list row says it too).
+    public var overdueText: String? {
+        complaint?.overdue == true ? client.display.text("complaint.overdue") : nil
+    }
+
     public func start() {
         guard listening == nil else { return }
         let id = localId

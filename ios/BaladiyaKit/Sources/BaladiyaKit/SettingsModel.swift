@@ -46,6 +46,10 @@ public struct UsageRow: Equatable {
     /// "31.1 KB sent, 7.9 KB received" in the app's language and digits.
     public let detail: String
     public let bytes: UInt64
+    /// This calendar month's part of `bytes` (what a data plan counts), and it in words:
+    /// "This month: 12.4 KB".
+    public let monthBytes: UInt64
+    public let monthText: String
 }
 
 /// The settings screen: language (Arabic, English or the phone's), notifications per kind, the
@@ -141,20 +145,26 @@ public final class SettingsModel: ViewModel {
         let d = display
         do {
             let counted = try await client.dataUsage()
+            let month = try await client.dataUsageByMonth(1).first?.features ?? []
             let saved = try await client.savedBillAccounts().count
             var rows: [UsageRow] = []
             var sent: UInt64 = 0
             var received: UInt64 = 0
+            var monthTotal: UInt64 = 0
             for feature in ["guide", "complaints", "bills", "news"] {
                 let u = counted.first { $0.feature == feature }
                 let (s, r) = (u?.bytesSent ?? 0, u?.bytesReceived ?? 0)
+                let m = month.first { $0.feature == feature }.map { $0.bytesSent + $0.bytesReceived } ?? 0
                 sent += s
                 received += r
+                monthTotal += m
                 rows.append(UsageRow(feature: feature, label: d.text("settings.data.\(feature)"),
-                                     detail: d.text("settings.data.row", d.bytes(s), d.bytes(r)), bytes: s + r))
+                                     detail: d.text("settings.data.row", d.bytes(s), d.bytes(r)), bytes: s + r,
+                                     monthBytes: m, monthText: d.text("settings.data.month", d.bytes(m))))
             }
             rows.append(UsageRow(feature: "total", label: d.text("settings.data.total"),
-                                 detail: d.text("settings.data.row", d.bytes(sent), d.bytes(received)), bytes: sent + received))
+                                 detail: d.text("settings.data.row", d.bytes(sent), d.bytes(received)), bytes: sent + received,
+                                 monthBytes: monthTotal, monthText: d.text("settings.data.month", d.bytes(monthTotal))))
             update {
                 self.usage = rows
                 self.savedBills = saved

@@ -117,6 +117,13 @@ final class BillsAndSettingsModelTests: ServerTestCase {
         XCTAssertGreaterThan(settings.usage.first { $0.feature == "bills" }?.bytes ?? 0, 0)
         XCTAssertEqual(settings.usage.first { $0.feature == "news" }?.bytes, 0)
         XCTAssertEqual(settings.usage.last?.bytes, settings.usage.dropLast().map(\.bytes).reduce(0, +))
+        // This month's part: the guide's sync moments ago, and never more than the total.
+        XCTAssertTrue(settings.usage.allSatisfy { $0.monthBytes <= $0.bytes }, "\(settings.usage)")
+        XCTAssertGreaterThan(guide.monthBytes, 0)
+        XCTAssertEqual(guide.monthText, Lang.ar.text("settings.data.month", Display(.ar).bytes(guide.monthBytes)))
+        let months = try await c.dataUsageByMonth(2)
+        XCTAssertEqual(months.count, 2)
+        XCTAssertTrue(months[1].features.allSatisfy { $0.bytesSent == 0 && $0.bytesReceived == 0 }, "last month: nothing")
         XCTAssertEqual(settings.savedBills, 1)
         XCTAssertEqual(settings.savedBillsText, "حساب واحد محفوظ")
 

@@ -143,6 +143,10 @@ final class ComplaintScreenTests: ServerTestCase {
         XCTAssertEqual(status, 200, body)
         _ = try await c.refreshComplaints()
         try await waitUntil("answered") { detail.history.contains { String($0.note.characters).contains("2865000") } }
+        // The municipality's expected date, in Arabic digits; not late yet.
+        let expected = try XCTUnwrap(detail.complaint?.expectedDatetime)
+        XCTAssertEqual(detail.expectedText, Lang.ar.text("complaint.expected", Display(.ar).rfc3339(expected)))
+        XCTAssertNil(detail.overdueText)
 
         let entry = try XCTUnwrap(detail.history.last)
         XCTAssertEqual(entry.status, "قيد المعالجة")

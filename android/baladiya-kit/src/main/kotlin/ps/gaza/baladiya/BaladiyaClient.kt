@@ -16,6 +16,7 @@ import kotlinx.coroutines.flow.distinctUntilChanged
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
 import uniffi.baladiya_core.DataUsage
+import uniffi.baladiya_core.MonthUsage
 import uniffi.baladiya_ffi.ApiException
 import uniffi.baladiya_core.AttributeDef
 import uniffi.baladiya_ffi.Baladiya
@@ -266,6 +267,10 @@ class BaladiyaClient private constructor(
     // Data the app has used, per feature (guide, complaints, bills, news), since it was installed.
 
     suspend fun dataUsage(): List<DataUsage> = withContext(io) { mapped { inner.dataUsage() } }
+
+    /** The same per calendar month (UTC), the last [months] newest first, this month always included. */
+    suspend fun dataUsageByMonth(months: UInt): List<MonthUsage> =
+        withContext(io) { mapped { inner.dataUsageByMonth(months) } }
 
     // News: the latest 100 items are kept on the phone with read marks.
 

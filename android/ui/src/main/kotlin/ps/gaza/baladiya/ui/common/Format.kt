@@ -3,7 +3,6 @@ package ps.gaza.baladiya.ui.common
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.ReadOnlyComposable
 import androidx.compose.runtime.staticCompositionLocalOf
-import java.text.DateFormat
 import java.text.SimpleDateFormat
 import java.util.Date
 import java.util.Locale
@@ -65,17 +64,24 @@ fun Strings.coordinates(lat: Double, long: Double): String {
     return Bidi.LRI + part(lat) + (if (language == "ar") "\u060C " else ", ") + part(long) + Bidi.PDI
 }
 
-/** Unix milliseconds as a medium date and a short time. */
-fun Strings.dateTime(ms: Long): String = Digits.localize(
-    DateFormat.getDateTimeInstance(DateFormat.MEDIUM, DateFormat.SHORT, localeOf(language))
-        .format(Date(ShownTime.frozenAt ?: ms)),
-    language,
-)
+/**
+ * Unix milliseconds as "30 Nov 2026, 14:05" / "٣٠ نوفمبر ٢٠٢٦، ١٤:٠٥": the same form as the iOS
+ * app's, with the Arabic comma in Arabic (the platform's medium format writes a Latin comma and
+ * slashes with bidi marks between Arabic digits).
+ */
+fun Strings.dateTime(ms: Long): String {
+    val at = Date(ShownTime.frozenAt ?: ms)
+    val time = SimpleDateFormat("HH:mm", Locale.US).format(at)
+    return Digits.localize(dayMonthYear(at) + (if (language == "ar") "\u060C " else ", ") + time, language)
+}
 
-/** `YYYY-MM-DD` as a medium date; anything else as it came. */
+/** `YYYY-MM-DD` as "30 Nov 2026" / "٣٠ نوفمبر ٢٠٢٦"; anything else as it came. */
 fun Strings.isoDate(text: String): String = parse("yyyy-MM-dd", text)
-    ?.let { Digits.localize(DateFormat.getDateInstance(DateFormat.MEDIUM, localeOf(language)).format(it), language) }
+    ?.let { Digits.localize(dayMonthYear(it), language) }
     ?: text
+
+/** The day, the month's name (short in English; Arabic has no short names) and the year. */
+private fun Strings.dayMonthYear(at: Date): String = SimpleDateFormat("d MMM yyyy", localeOf(language)).format(at)
 
 /** A billing period `YYYY-MM` as "November 2026" / "نوفمبر ٢٠٢٦". */
 fun Strings.period(text: String): String = parse("yyyy-MM", text)

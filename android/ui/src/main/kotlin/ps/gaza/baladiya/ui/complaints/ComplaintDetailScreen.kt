@@ -152,6 +152,8 @@ fun ComplaintDetail(vm: ComplaintDetailModel, onBack: () -> Unit, openEdit: (Str
                 )
                 Text(strings.complaintCreated(strings.dateTime(c.createdAt)), style = MaterialTheme.typography.bodySmall)
                 c.sentAt?.let { Text(strings.complaintSentAt(strings.dateTime(it)), style = MaterialTheme.typography.bodySmall) }
+                c.expectedDatetime?.let { Text(strings.complaintExpected(strings.rfc3339(it)), style = MaterialTheme.typography.bodySmall) }
+                if (c.overdue) OverdueMark()
             }
             if (c.updates.isNotEmpty()) {
                 item { SectionTitle(strings.complaintHistory) }

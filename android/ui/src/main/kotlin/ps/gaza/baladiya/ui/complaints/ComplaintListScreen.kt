@@ -115,11 +115,18 @@ private fun ComplaintRow(c: Complaint, categoryName: String?, onClick: () -> Uni
             Column {
                 Text(c.draft.description, maxLines = 1, overflow = TextOverflow.Ellipsis, modifier = Modifier.previewText())
                 Text(strings.dateTime(c.createdAt), style = MaterialTheme.typography.bodySmall)
+                if (c.overdue) OverdueMark()
             }
         },
         trailingContent = { StateChip(c) },
         modifier = Modifier.clickable(onClick = onClick),
     )
+}
+
+/** A sent complaint past the municipality's expected date and still open: said in words, in the error colour. */
+@Composable
+fun OverdueMark() {
+    Text(strings.complaintOverdue, style = MaterialTheme.typography.labelMedium, color = MaterialTheme.colorScheme.error)
 }
 
 /** Where the complaint is: on the phone, refused, or (once sent) the municipality's status. */

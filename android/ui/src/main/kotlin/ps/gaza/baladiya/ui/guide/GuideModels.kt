@@ -154,8 +154,19 @@ class ViolationsModel(env: AppEnv, scope: CoroutineScope, private val id: String
     private val _violations = MutableStateFlow<List<Violation>>(emptyList())
     val violations: StateFlow<List<Violation>> = _violations.asStateFlow()
 
+    /** False until the first read from the phone has answered (an empty list then means none yet). */
+    private val _loaded = MutableStateFlow(false)
+    val loaded: StateFlow<Boolean> = _loaded.asStateFlow()
+
     init {
-        launchWithClient { c -> _violations.value = if (id != null) listOf(c.violation(id)) else c.violations() }
+        load()
+        // Opened before the guide's first sync finished: the list fills when it does.
+        onEvents { event -> if (event is BaladiyaEvent.GuideSynced) load() }
+    }
+
+    private fun load() = launchWithClient { c ->
+        _violations.value = if (id != null) listOf(c.violation(id)) else c.violations()
+        _loaded.value = true
     }
 
 }

@@ -398,10 +398,12 @@ fun ViolationsScreen(env: AppEnv, onBack: () -> Unit, id: String? = null) {
     val scope = rememberCoroutineScope()
     val vm = remember(id) { ViolationsModel(env, scope, id) }
     val violations by vm.violations.collectAsState()
+    val loaded by vm.loaded.collectAsState()
     val error by vm.error.collectAsState()
     ScreenScaffold(title = strings.violationsTitle, onBack = onBack) { padding ->
         LazyColumn(Modifier.padding(padding).fillMaxSize(), contentPadding = PaddingValues(16.dp)) {
             item { ErrorBanner(error, vm::dismissError) }
+            if (loaded && violations.isEmpty()) item { EmptyState(strings.guideNotDownloaded) }
             items(violations, key = { it.id }) { v -> ViolationCard(v) }
         }
     }

@@ -19,7 +19,10 @@ class SettingsModel(env: AppEnv, scope: CoroutineScope) : ScreenModel(env, scope
     data class State(
         val languageChoice: String? = null,
         val notify: Map<NotifyKind, Boolean> = emptyMap(),
+        /** Since the app was installed, per feature. */
         val usage: List<DataUsage> = emptyList(),
+        /** This calendar month, per feature (what a data plan counts). */
+        val thisMonth: List<DataUsage> = emptyList(),
         val savedAccounts: Int = 0,
         /** How many saved bills the last "clear" removed (shown once). */
         val cleared: Int? = null,
@@ -41,8 +44,9 @@ class SettingsModel(env: AppEnv, scope: CoroutineScope) : ScreenModel(env, scope
         }
         launchWithClient { c ->
             val usage = c.dataUsage()
+            val thisMonth = c.dataUsageByMonth(1u).firstOrNull()?.features.orEmpty()
             val saved = c.savedBillAccounts().size
-            _state.update { it.copy(usage = usage, savedAccounts = saved) }
+            _state.update { it.copy(usage = usage, thisMonth = thisMonth, savedAccounts = saved) }
         }
     }
 

@@ -31,6 +31,8 @@ import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.platform.testTag
 import androidx.compose.ui.semantics.Role
+import androidx.compose.ui.semantics.clearAndSetSemantics
+import androidx.compose.ui.semantics.contentDescription
 import androidx.compose.ui.unit.dp
 import ps.gaza.baladiya.ui.common.VARIES
 import ps.gaza.baladiya.ui.NotifyKind
@@ -41,6 +43,7 @@ import ps.gaza.baladiya.ui.common.SectionTitle
 import ps.gaza.baladiya.ui.common.bytes
 import ps.gaza.baladiya.ui.common.strings
 import ps.gaza.baladiya.ui.text.Digits
+import uniffi.baladiya_core.DataUsage
 
 @Composable
 fun SettingsScreen(vm: SettingsModel, onBack: (() -> Unit)? = null) {
@@ -69,17 +72,13 @@ fun SettingsScreen(vm: SettingsModel, onBack: (() -> Unit)? = null) {
             }
 
             SectionTitle(t.settingsDataUsed)
+            // Two columns: this calendar month (what a data plan counts) and since installed.
+            UsageRow("", t.settingsDataThisMonth, t.settingsDataSinceInstalled, header = true)
             s.usage.forEach { u ->
-                Row(Modifier.fillMaxWidth().padding(vertical = 6.dp)) {
-                    Text(t.featureName(u.feature), modifier = Modifier.weight(1f))
-                    Text(t.bytes((u.bytesSent + u.bytesReceived).toLong()), textAlign = TextAlign.End, modifier = Modifier.widthIn(min = 120.dp).testTag(VARIES))
-                }
+                val month = s.thisMonth.firstOrNull { it.feature == u.feature }
+                UsageRow(t.featureName(u.feature), t.bytes(month.total()), t.bytes(u.total()))
             }
-            val total = s.usage.sumOf { (it.bytesSent + it.bytesReceived).toLong() }
-            Row(Modifier.fillMaxWidth().padding(vertical = 6.dp)) {
-                Text(t.settingsDataTotal, style = MaterialTheme.typography.titleSmall, modifier = Modifier.weight(1f))
-                Text(t.bytes(total), style = MaterialTheme.typography.titleSmall, textAlign = TextAlign.End, modifier = Modifier.widthIn(min = 120.dp).testTag(VARIES))
-            }
+            UsageRow(t.settingsDataTotal, t.bytes(s.thisMonth.sumOf { it.total() }), t.bytes(s.usage.sumOf { it.total() }), header = true)
 
             SectionTitle(t.settingsSavedBills)
             Text(t.settingsSavedBillsCount(s.savedAccounts))
@@ -130,5 +129,28 @@ private fun SwitchRow(label: String, on: Boolean, onChange: (Boolean) -> Unit) {
     ) {
         Text(label, modifier = Modifier.weight(1f))
         Switch(checked = on, onCheckedChange = null)
+    }
+}
+
+private fun DataUsage?.total(): Long = this?.let { (it.bytesSent + it.bytesReceived).toLong() } ?: 0L
+
+/**
+ * One line of the data table: a label and two figures, end-aligned (the figures vary between
+ * runs). A screen reader hears each line whole with its column names ("Guide: this month 12 KB,
+ * since installed 3 MB"); the column heads alone say nothing.
+ */
+@Composable
+private fun UsageRow(label: String, month: String, total: String, header: Boolean = false) {
+    val t = strings
+    val style = if (header) MaterialTheme.typography.titleSmall else MaterialTheme.typography.bodyMedium
+    val spoken = Modifier.clearAndSetSemantics {
+        if (label.isNotEmpty()) contentDescription = "$label: ${t.settingsDataThisMonth} $month، ${t.settingsDataSinceInstalled} $total"
+    }
+    Row(Modifier.fillMaxWidth().padding(vertical = 6.dp).then(spoken)) {
+        Text(label, style = style, modifier = Modifier.weight(1f))
+        // The column heads are fixed text; the figures vary between runs (masked in goldens).
+        val figure = if (header && label.isEmpty()) Modifier else Modifier.testTag(VARIES)
+        Text(month, style = style, textAlign = TextAlign.End, modifier = Modifier.widthIn(min = 96.dp).then(figure))
+        Text(total, style = style, textAlign = TextAlign.End, modifier = Modifier.widthIn(min = 112.dp).then(figure))
     }
 }

@@ -167,6 +167,8 @@ sealed class Strings(val language: String) {
     abstract val complaintSentWithContact: String
     abstract fun complaintCreated(a1: String): String
     abstract fun complaintSentAt(a1: String): String
+    abstract fun complaintExpected(a1: String): String
+    abstract val complaintOverdue: String
     abstract val complaintHistory: String
     abstract val billsTitle: String
     abstract val billsSaved: String
@@ -233,6 +235,8 @@ sealed class Strings(val language: String) {
     abstract val settingsNotifyNews: String
     abstract val settingsDataUsed: String
     abstract val settingsDataTotal: String
+    abstract val settingsDataThisMonth: String
+    abstract val settingsDataSinceInstalled: String
     abstract val settingsSavedBills: String
     abstract val settingsSavedBillsCleared: String
     abstract val settingsClearSavedBills: String

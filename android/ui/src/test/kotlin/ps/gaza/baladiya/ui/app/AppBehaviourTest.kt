@@ -11,6 +11,7 @@ import androidx.compose.ui.semantics.SemanticsProperties
 import androidx.compose.ui.semantics.getOrNull
 import androidx.compose.ui.test.ExperimentalTestApi
 import androidx.compose.ui.test.SkikoComposeUiTest
+import androidx.compose.ui.test.hasContentDescription
 import androidx.compose.ui.test.hasText
 import androidx.compose.ui.test.onAllNodesWithTag
 import androidx.compose.ui.test.onFirst
@@ -28,7 +29,10 @@ import ps.gaza.baladiya.ui.AppModels
 import ps.gaza.baladiya.ui.AppRoot
 import ps.gaza.baladiya.ui.Screen
 import ps.gaza.baladiya.ui.Tab
+import ps.gaza.baladiya.ui.common.bytes
+import ps.gaza.baladiya.ui.common.rfc3339
 import ps.gaza.baladiya.ui.stringsFor
+import uniffi.baladiya_core.DataUsage
 import ps.gaza.baladiya.ui.test.Screens
 import ps.gaza.baladiya.ui.test.runScreenTest
 
@@ -65,6 +69,27 @@ class AppBehaviourTest {
     }
 
     @Test
+    fun settingsShowThisMonthsDataBesideTheTotalAndSayEachLineWhole() = app { m ->
+        val s = stringsFor("ar")
+        m.navigator.openTab(Tab.SETTINGS)
+        await("the data used", 60_000) { m.settings.state.value.thisMonth.isNotEmpty() }
+        val state = m.settings.state.value
+        fun DataUsage.total() = (bytesSent + bytesReceived).toLong()
+        // The fixture synced the guide and filed a complaint moments ago: this month has them,
+        // and no month holds more than the total since installation.
+        for (feature in listOf("guide", "complaints")) {
+            val month = state.thisMonth.first { it.feature == feature }.total()
+            val total = state.usage.first { it.feature == feature }.total()
+            assertTrue("$feature: $month this month of $total", month in 1..total)
+        }
+        val guide = state.thisMonth.first { it.feature == "guide" }.total()
+        val spoken = "${s.featureName("guide")}: ${s.settingsDataThisMonth} ${s.bytes(guide)}"
+        await("the guide's line, said whole", 10_000) {
+            onAllNodes(hasContentDescription(spoken, substring = true)).fetchSemanticsNodes().isNotEmpty()
+        }
+    }
+
+    @Test
     fun aStaffNoteReachesTheDetailWithItsPhoneNumberDialable() = app { m ->
         m.navigator.open(Screen.Complaint(fx.complaintId))
         await("the note", 60_000) {
@@ -73,6 +98,12 @@ class AppBehaviourTest {
         // The citizen's own answers are shown, by the category's labels.
         assertTrue(onAllNodesWithTag("answer", useUnmergedTree = true).fetchSemanticsNodes().size >= 3)
         assertTrue(onAllNodes(hasText("W-4471", substring = true), useUnmergedTree = true).fetchSemanticsNodes().isNotEmpty())
+        // The municipality's expected date, learnt on the refresh; not late yet.
+        val c = runBlocking { fx.app.client.complaint(fx.complaintId) }
+        val s = stringsFor("ar")
+        val expected = s.complaintExpected(s.rfc3339(c.expectedDatetime!!))
+        assertTrue(onAllNodes(hasText(expected), useUnmergedTree = true).fetchSemanticsNodes().isNotEmpty())
+        assertTrue(onAllNodes(hasText(s.complaintOverdue), useUnmergedTree = true).fetchSemanticsNodes().isEmpty())
     }
 
     @Test

@@ -205,7 +205,7 @@ class ScreenshotTest {
     fun settings() = shot(
         "settings",
         open = { it.navigator.openTab(Tab.SETTINGS) },
-        ready = { m, _ -> m.settings.state.value.usage.isNotEmpty() },
+        ready = { m, _ -> m.settings.state.value.usage.isNotEmpty() && m.settings.state.value.thisMonth.isNotEmpty() },
     )
 
     /** The form with a category's questions answered (and one left out: every problem marked). */

@@ -5,7 +5,11 @@ import androidx.compose.ui.text.SpanStyle
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertTrue
 import org.junit.Test
+import java.util.TimeZone
+import ps.gaza.baladiya.ui.common.ShownTime
+import ps.gaza.baladiya.ui.common.dateTime
 import ps.gaza.baladiya.ui.common.freeText
+import ps.gaza.baladiya.ui.common.isoDate
 import ps.gaza.baladiya.ui.common.money
 import ps.gaza.baladiya.ui.common.number
 import ps.gaza.baladiya.ui.guide.wholeWords
@@ -56,6 +60,23 @@ class TextPolicyTest {
         }
         assertEquals("١٬٢٣٤٫٥٠ شيكل", ArStrings.money(123_450, "ILS"))
         assertEquals("ILS 1,234.50", EnStrings.money(123_450, "ILS"))
+    }
+
+    @Test
+    fun datesReadTheSameAsOnIosWithTheArabicCommaInArabic() {
+        val (zone, frozen) = TimeZone.getDefault() to ShownTime.frozenAt
+        TimeZone.setDefault(TimeZone.getTimeZone("Asia/Gaza"))
+        ShownTime.frozenAt = null
+        try {
+            val at = 1_796_040_300_000L // 2026-11-30 12:05 UTC, 14:05 in Gaza
+            assertEquals("٣٠ نوفمبر ٢٠٢٦\u060C ١٤:٠٥", ArStrings.dateTime(at))
+            assertEquals("30 Nov 2026, 14:05", EnStrings.dateTime(at))
+            assertEquals("٣ مارس ٢٠٢٦", ArStrings.isoDate("2026-03-03"))
+            assertEquals("not a date", EnStrings.isoDate("not a date"))
+        } finally {
+            TimeZone.setDefault(zone)
+            ShownTime.frozenAt = frozen
+        }
     }
 
     @Test
