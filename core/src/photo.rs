@@ -1,7 +1,7 @@
 //! Photo preparation for complaint attachments: a citizen's camera photo becomes a small, upright,
 //! metadata-free JPEG before it is stored or sent.
 //!
-//! [`prepare`] takes the bytes of one picture (JPEG, PNG or WebP) and returns a baseline JPEG whose
+//! [`prepare`] takes the bytes of one picture (JPEG or PNG) and returns a baseline JPEG whose
 //! long side is at most [`MAX_LONG_SIDE`] and whose size is at most [`TARGET_BYTES`]. A complaint
 //! carries at most [`MAX_PHOTOS`] of them (the caller enforces that).
 //!
@@ -21,6 +21,12 @@
 //! - **HEIC/HEIF** (the iPhone camera's default, an option on some Android phones) is not decoded
 //!   here: no pure-Rust HEVC decoder exists. It is recognised and refused with its own reason; the
 //!   iOS and Android shells ask the system picker for a compatible (JPEG) representation.
+//! - **WebP** is not decoded either: no phone camera writes it (it comes from web pages and
+//!   stickers), and its decoder was 0.15 MB of a library citizens download over paid data (issue
+//!   11). It is recognised and refused with its own reason, a [`Error::Validation`] on `photo`
+//!   saying to choose a JPEG or PNG; a shell that wants to accept it decodes it with the platform
+//!   (which reads WebP on Android and iOS 14+) and hands over a JPEG, as the iOS shell does with
+//!   HEIC.
 //!
 //! ## How, and why this way
 //!
@@ -81,8 +87,7 @@ pub const MAX_INPUT_BYTES: usize = 30 * 1024 * 1024;
 /// (8160×6120) while refusing a small file that claims to unpack to gigabytes.
 pub const MAX_PIXELS: u64 = 50_000_000;
 /// The most memory decoding one picture may take: the pixels the decoder hands over and what it
-/// holds on the way (a JPEG's component planes, a progressive JPEG's coefficients, a WebP's
-/// frame), worked out from the header before any of it is allocated. [`MAX_PIXELS`] alone does not
+/// holds on the way (a JPEG's component planes, a progressive JPEG's coefficients), worked out from the header before any of it is allocated. [`MAX_PIXELS`] alone does not
 /// bound it: a 7000×7000 16-bit RGBA PNG of 381 KB (49 MP) took 343 MB to prepare (issue 10).
 /// 100 MB admits any camera JPEG (a 12 MP one, DCT-scaled, needs ~20 MB; the worst case, a
 /// 13.6 MP square decoded in full, 82 MB), a 12 MP progressive one (~50 MB) and a 24 MP PNG
@@ -129,7 +134,7 @@ pub struct PreparedPhoto {
     pub height: u32,
 }
 
-/// Prepares one photo for a complaint: decodes a JPEG, PNG or WebP, turns it upright, scales it to
+/// Prepares one photo for a complaint: decodes a JPEG or PNG, turns it upright, scales it to
 /// at most [`MAX_LONG_SIDE`] on its long side (never up) and encodes it as a metadata-free baseline
 /// JPEG of at most [`TARGET_BYTES`].
 ///
@@ -158,13 +163,15 @@ fn prepare_format(input: &[u8], format: Format, size: PhotoSize) -> Result<Prepa
     let Decoded { raster, orientation } = match format {
         Format::Jpeg => decode_jpeg(input, size.long_side)?,
         Format::Png => decode_png(input)?,
-        Format::WebP => decode_webp(input)?,
     };
     let (w, h) = fit_within(raster.width, raster.height, size.long_side);
     let raster = if (w, h) == (raster.width, raster.height) { raster } else { resize(&raster, w, h)? };
     let raster = apply_orientation(raster, orientation);
     encode_within_budget(raster, size.target_bytes)
 }
+
+/// The reason a WebP is refused with (module documentation: "WebP").
+const WEBP_REFUSED: &str = "WebP pictures are not supported; choose a JPEG or PNG";
 
 /// The reason given when a decoder panicked on the input.
 const DECODER_FAULT: &str = "the image could not be read (decoder fault)";
@@ -177,7 +184,6 @@ fn invalid(reason: impl Into<String>) -> Error {
 enum Format {
     Jpeg,
     Png,
-    WebP,
 }
 
 fn sniff(input: &[u8]) -> Result<Format> {
@@ -186,12 +192,12 @@ fn sniff(input: &[u8]) -> Result<Format> {
     } else if input.starts_with(b"\x89PNG\r\n\x1a\n") {
         Ok(Format::Png)
     } else if input.len() >= 12 && &input[..4] == b"RIFF" && &input[8..12] == b"WEBP" {
-        Ok(Format::WebP)
+        Err(invalid(WEBP_REFUSED))
     } else if input.len() >= 12 && &input[4..8] == b"ftyp" {
         // ISO base media file: HEIC/HEIF/AVIF photos (or a video).
         Err(invalid("HEIC/HEIF photos are not supported; choose a JPEG or PNG"))
     } else {
-        Err(invalid("not a JPEG, PNG or WebP image"))
+        Err(invalid("not a JPEG or PNG image"))
     }
 }
 
@@ -364,7 +370,7 @@ fn dct_scale_denominator(long: u32, max: u32) -> u32 {
 }
 
 // ---------------------------------------------------------------------------------------------
-// PNG and WebP
+// PNG
 
 fn decode_png(input: &[u8]) -> Result<Decoded> {
     let damaged = |e: png::DecodingError| invalid(format!("the PNG is damaged or incomplete ({e})"));
@@ -407,27 +413,6 @@ fn decode_png(input: &[u8]) -> Result<Decoded> {
     };
     check_length(&raster.px, width, height, usize::from(raster.channels))?;
     Ok(Decoded { raster, orientation })
-}
-
-fn decode_webp(input: &[u8]) -> Result<Decoded> {
-    let damaged = |e: image_webp::DecodingError| invalid(format!("the WebP is damaged or incomplete ({e})"));
-    let mut decoder = image_webp::WebPDecoder::new(Cursor::new(input)).map_err(damaged)?;
-    let (width, height) = decoder.dimensions();
-    check_dimensions(width, height)?;
-    decoder.set_memory_limit(16 * 1024 * 1024);
-    // The output and the decoder's frame: YUV 4:2:0 and an alpha plane for a lossy still picture
-    // (2.5 bytes a pixel), 4 bytes a pixel for lossless and for an animation's canvas.
-    let size = decoder.output_buffer_size().ok_or_else(|| invalid("the WebP is too large"))?;
-    let frame: u64 = if decoder.is_lossy() && !decoder.is_animated() { 3 } else { 4 };
-    check_decode_bytes(width, height, size as u64 + u64::from(width) * u64::from(height) * frame)?;
-    // A metadata chunk that cannot be read only costs the orientation.
-    let orientation =
-        decoder.exif_metadata().ok().flatten().as_deref().and_then(exif_orientation).unwrap_or(1);
-    let mut buf = zeroed(size)?;
-    decoder.read_image(&mut buf).map_err(damaged)?;
-    let px = if decoder.has_alpha() { flatten_alpha(buf, 3) } else { buf };
-    check_length(&px, width, height, 3)?;
-    Ok(Decoded { raster: Raster { px, width, height, channels: 3 }, orientation })
 }
 
 /// A zeroed buffer whose allocation failure (a 32-bit phone, a large PNG) is an error, not an abort.
@@ -879,20 +864,37 @@ mod tests {
         }
     }
 
+    /// WebP is not decoded (module documentation): a real one — lossless RGB with EXIF, with
+    /// alpha, and one claiming to be huge — is refused as a photo validation error with the reason
+    /// that tells the citizen what to choose instead, before any of it is parsed.
     #[test]
-    fn a_webp_is_accepted_turned_upright_and_stripped() {
+    fn a_webp_is_refused_with_its_own_reason() {
         let (w, h) = (120, 80);
-        let input = webp_of(&photo_rgb(w, h), w, h, image_webp::ColorType::Rgb8, Some(exif_block(8, false)));
-        assert!(find(&input, b"SECRETPHONE"));
-        let photo = prepare(&input).unwrap();
-        assert_valid_output(&photo);
-        assert_eq!((photo.width, photo.height), (80, 120));
-        assert!(!find(&photo.jpeg, b"SECRETPHONE"));
-
         let clear: Vec<u8> = (0..w * h).flat_map(|_| [0, 0, 0, 0]).collect();
-        let photo = prepare(&webp_of(&clear, w, h, image_webp::ColorType::Rgba8, None)).unwrap();
-        assert_valid_output(&photo);
-        assert!(decode(&photo.jpeg).0.iter().all(|&v| v >= 250), "white, not black");
+        let mut huge = webp_of(&photo_rgb(16, 16), 16, 16, image_webp::ColorType::Rgb8, None);
+        assert_eq!(&huge[12..16], b"VP8L");
+        let bits = u32::from_le_bytes(huge[21..25].try_into().unwrap());
+        huge[21..25].copy_from_slice(&((bits & !((1 << 28) - 1)) | 6999 | (6999 << 14)).to_le_bytes());
+        let webps = [
+            webp_of(&photo_rgb(w, h), w, h, image_webp::ColorType::Rgb8, Some(exif_block(8, false))),
+            webp_of(&clear, w, h, image_webp::ColorType::Rgba8, None),
+            huge,
+        ];
+        for webp in &webps {
+            // A valid picture: the platform would read it.
+            assert!(image_webp::WebPDecoder::new(Cursor::new(&webp[..])).is_ok());
+            for result in [prepare(webp), prepare_sized(webp, PhotoSize::SLOW_LINK)] {
+                match result {
+                    Err(Error::Validation { field, reason, more }) => {
+                        assert_eq!((field.as_str(), reason.as_str()), ("photo", WEBP_REFUSED));
+                        assert!(more.is_empty());
+                    }
+                    Ok(photo) => panic!("a WebP became a {}×{} photo", photo.width, photo.height),
+                    Err(other) => panic!("expected a photo validation error, got {other:?}"),
+                }
+            }
+        }
+        assert!(WEBP_REFUSED.contains("JPEG or PNG"));
     }
 
     /// Random damage to valid files (bit flips, overwritten runs, cuts) gives a valid photo or a
@@ -904,7 +906,6 @@ mod tests {
         let bases = [
             with_exif(&jpeg_of(&px, w, h, 85), &exif_block(6, true)),
             png_of(&px, w, h, png::ColorType::Rgb),
-            webp_of(&px, w, h, image_webp::ColorType::Rgb8, Some(exif_block(3, false))),
         ];
         let mut rng = Noise(0xC0FF_EE11);
         let (mut accepted, mut refused, mut faults) = (0, 0, 0);
@@ -1156,20 +1157,6 @@ mod tests {
         assert_photo_error(prepare(&progressive_jpeg_claiming(7000, 7000)), "of memory");
         assert_eq!(jpeg_coefficient_bytes(&[0xFF, 0xD8, 0xFF, 0xC2, 0, 40]), None);
         assert_eq!(jpeg_coefficient_bytes(b"\xFF\xD8\xFF\xE0\xFF\xFF"), None);
-    }
-
-    /// A lossless WebP whose header claims 7000×7000: 147 MB of RGB out and the decoder's 196 MB
-    /// of ARGB. Refused from its header (before, the output buffer was allocated first).
-    #[test]
-    fn a_webp_whose_pixels_need_too_much_memory_is_refused_from_its_header() {
-        let mut webp = webp_of(&photo_rgb(16, 16), 16, 16, image_webp::ColorType::Rgb8, None);
-        assert_eq!(&webp[12..16], b"VP8L");
-        assert_eq!(webp[20], 0x2F, "the VP8L signature");
-        let bits = u32::from_le_bytes(webp[21..25].try_into().unwrap());
-        let claimed = (bits & !((1 << 28) - 1)) | 6999 | (6999 << 14);
-        webp[21..25].copy_from_slice(&claimed.to_le_bytes());
-        assert_eq!(image_webp::WebPDecoder::new(Cursor::new(&webp[..])).unwrap().dimensions(), (7000, 7000));
-        assert_photo_error(prepare(&webp), "of memory");
     }
 
     #[test]
