@@ -20,8 +20,14 @@
 //! ```
 //!
 //! Any change to the layout changes both facades' decoders and `decode` below (the reference, tested).
+//!
+//! The buffer crosses as a `Vec<u8>` field would (an `i32` length, then the bytes; the generated
+//! code reads a `ByteArray` / `Data` in one piece), but it is written in one copy ([`PageBytes`]):
+//! uniffi writes a `Vec<u8>` one byte at a time, a `Vec::push` call per byte that the size-optimised
+//! library does not inline, which was a sixth of the Rust side of a page of ~6 KB.
 
 use baladiya_core::{HitKind, Lang};
+use uniffi::{FfiConverter, MetadataBuffer, RustBuffer, TypeId};
 
 use crate::types::GuideHit;
 #[cfg(test)]
@@ -31,8 +37,61 @@ use crate::types::TextSpan;
 /// facades decode it into `GuideHit`s; a shell never reads it itself.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct GuidePage {
-    pub data: Vec<u8>,
+    pub data: PageBytes,
 }
+
+/// The bytes of a [`GuidePage`]. To the generated Kotlin and Swift they are a `Vec<u8>` (the same
+/// type metadata, so a `ByteArray` / `Data`, and the same wire form: a big-endian `i32` length,
+/// then the bytes); only the Rust side writes them with one copy instead of byte by byte.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PageBytes(pub Vec<u8>);
+
+// SAFETY: the wire form is exactly that of uniffi's own `Vec<u8>` (`FfiConverter` for `Vec<T>`:
+// `put_i32(len)` then every element's `put_u8`), whose type metadata it declares; the test
+// `page_bytes_cross_exactly_as_a_vec_of_bytes` compares both ways and the metadata.
+unsafe impl<UT> FfiConverter<UT> for PageBytes {
+    type FfiType = RustBuffer;
+
+    fn lower(obj: Self) -> RustBuffer {
+        let mut buf = Vec::new();
+        <Self as FfiConverter<UT>>::write(obj, &mut buf);
+        RustBuffer::from_vec(buf)
+    }
+
+    fn try_lift(v: RustBuffer) -> uniffi::Result<Self> {
+        let vec = v.destroy_into_vec();
+        let mut buf = vec.as_slice();
+        let value = <Self as FfiConverter<UT>>::try_read(&mut buf)?;
+        match buf.len() {
+            0 => Ok(value),
+            n => Err(uniffi::deps::anyhow::anyhow!("junk data left in buffer after lifting (count: {n})")),
+        }
+    }
+
+    fn write(obj: Self, buf: &mut Vec<u8>) {
+        let len = i32::try_from(obj.0.len()).expect("a page under 2 GB");
+        buf.reserve(4 + obj.0.len());
+        buf.extend_from_slice(&len.to_be_bytes());
+        buf.extend_from_slice(&obj.0);
+    }
+
+    fn try_read(buf: &mut &[u8]) -> uniffi::Result<Self> {
+        let Some((len, rest)) = buf.split_first_chunk::<4>() else {
+            return Err(uniffi::deps::anyhow::anyhow!("not enough bytes for a length"));
+        };
+        let len = usize::try_from(i32::from_be_bytes(*len))?;
+        let Some(bytes) = rest.get(..len) else {
+            return Err(uniffi::deps::anyhow::anyhow!("not enough bytes: {len} announced"));
+        };
+        let value = PageBytes(bytes.to_vec());
+        *buf = &rest[len..];
+        Ok(value)
+    }
+
+    const TYPE_ID_META: MetadataBuffer = <Vec<u8> as TypeId<UT>>::TYPE_ID_META;
+}
+
+uniffi::derive_ffi_traits!(blanket PageBytes);
 
 const KIND_VIOLATION: u32 = 1;
 const LANG_ENGLISH: u32 = 2;
@@ -69,7 +128,7 @@ impl GuidePage {
             }
         }
         debug_assert_eq!(data.len(), size);
-        GuidePage { data }
+        GuidePage { data: PageBytes(data) }
     }
 }
 
@@ -77,7 +136,7 @@ impl GuidePage {
 /// buffer is not a well-formed page.
 #[cfg(test)]
 fn decode(page: &GuidePage) -> Option<Vec<GuideHit>> {
-    let mut r = Reader { data: &page.data, at: 0 };
+    let mut r = Reader { data: &page.data.0, at: 0 };
     let count = r.u32()?;
     let mut hits = Vec::with_capacity(count.min(1024) as usize);
     for _ in 0..count {
@@ -156,17 +215,62 @@ mod tests {
         let page = GuidePage::encode(&hits);
         assert_eq!(decode(&page).unwrap(), hits);
         assert_eq!(decode(&GuidePage::encode(&[])).unwrap(), vec![]);
-        assert_eq!(GuidePage::encode(&[]).data, vec![0, 0, 0, 0]);
+        assert_eq!(GuidePage::encode(&[]).data.0, vec![0, 0, 0, 0]);
     }
 
     #[test]
     fn a_truncated_or_padded_page_is_refused() {
         let page = GuidePage::encode(&[hit(HitKind::Service, Lang::Ar, "x", "رخصة", "مياه")]);
-        for cut in 0..page.data.len() {
-            assert_eq!(decode(&GuidePage { data: page.data[..cut].to_vec() }), None, "cut at {cut}");
+        for cut in 0..page.data.0.len() {
+            let data = PageBytes(page.data.0[..cut].to_vec());
+            assert_eq!(decode(&GuidePage { data }), None, "cut at {cut}");
         }
         let mut padded = page.data.clone();
-        padded.push(0);
+        padded.0.push(0);
         assert_eq!(decode(&GuidePage { data: padded }), None);
+    }
+
+    /// What the generated code reads: a `PageBytes` is written, read and described exactly as
+    /// uniffi's own `Vec<u8>`, alone and as the page record's field.
+    #[test]
+    fn page_bytes_cross_exactly_as_a_vec_of_bytes() {
+        use uniffi::{Lift, Lower};
+        type Tag = crate::UniFfiTag;
+        let page = GuidePage::encode(&[hit(HitKind::Service, Lang::Ar, "x", "رخصة", "مياه")]);
+        for bytes in [vec![], vec![7], page.data.0.clone(), (0..=255).cycle().take(70_000).collect()] {
+            let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+            <PageBytes as Lower<Tag>>::write(PageBytes(bytes.clone()), &mut ours);
+            <Vec<u8> as Lower<Tag>>::write(bytes.clone(), &mut theirs);
+            assert_eq!(ours, theirs);
+            let lowered = <PageBytes as Lower<Tag>>::lower(PageBytes(bytes.clone()));
+            assert_eq!(<Vec<u8> as Lift<Tag>>::try_lift(lowered).unwrap(), bytes);
+            let lowered = <Vec<u8> as Lower<Tag>>::lower(bytes.clone());
+            assert_eq!(<PageBytes as Lift<Tag>>::try_lift(lowered).unwrap(), PageBytes(bytes.clone()));
+            let mut rest = &theirs[..];
+            assert_eq!(<PageBytes as Lift<Tag>>::try_read(&mut rest).unwrap(), PageBytes(bytes.clone()));
+            assert!(rest.is_empty());
+            for cut in [0, 3, theirs.len().saturating_sub(1)] {
+                if cut < theirs.len() {
+                    assert!(<PageBytes as Lift<Tag>>::try_read(&mut &theirs[..cut]).is_err(), "cut at {cut}");
+                }
+            }
+        }
+        let mut junk = Vec::new();
+        <Vec<u8> as Lower<Tag>>::write(vec![1, 2], &mut junk);
+        junk.push(0);
+        assert!(<PageBytes as Lift<Tag>>::try_lift(RustBuffer::from_vec(junk)).is_err());
+        let meta = |m: MetadataBuffer| m.bytes[..m.size].to_vec();
+        assert_eq!(
+            meta(<PageBytes as TypeId<Tag>>::TYPE_ID_META),
+            meta(<Vec<u8> as TypeId<Tag>>::TYPE_ID_META)
+        );
+
+        // The whole record: what `search_guide_page` returns.
+        let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+        <GuidePage as Lower<Tag>>::write(page.clone(), &mut ours);
+        <Vec<u8> as Lower<Tag>>::write(page.data.0.clone(), &mut theirs);
+        assert_eq!(ours, theirs);
+        let mut rest = &ours[..];
+        assert_eq!(<GuidePage as Lift<Tag>>::try_read(&mut rest).unwrap(), page);
     }
 }
