@@ -44,11 +44,13 @@ log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 cargo test --workspace 2>&1 | tee "$log"
 # The server on PostgreSQL (issue 14): a throwaway cluster from Debian's postgresql (installed
-# when missing), in a temporary directory, on loopback, removed afterwards. For now the schema:
-# its migrations against SQLite's, run once, by processes together, a newer database refused.
-echo "==> server on PostgreSQL: scripts/with-postgres.sh cargo test -p baladiya-server --test postgres_schema"
-scripts/with-postgres.sh env BALADIYA_REQUIRE_POSTGRES=1 \
-  cargo test -p baladiya-server --test postgres_schema 2>&1 | tee -a "$log"
+# when missing), in a temporary directory, on loopback, removed afterwards. The server's whole
+# suite and the end-to-end server tests again, each server on a database of its own there.
+echo "==> the server on PostgreSQL (scripts/with-postgres.sh)"
+scripts/with-postgres.sh env BALADIYA_REQUIRE_POSTGRES=1 bash -c '
+  cargo test -p baladiya-server &&
+  cargo test -p baladiya-tests --test open311_server --test open311_conformance --test bills_server \
+    --test news_server --test uploads_server --test server_limits' 2>&1 | tee -a "$log"
 passed=$(grep -Eo '[0-9]+ passed' "$log" | awk '{s+=$1} END {print s+0}')
 failed=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s+=$1} END {print s+0}')
 echo "rust: $passed passed, $failed failed"

@@ -2,8 +2,8 @@
 //! it whole or as a delta, and staff edits that bump the catalogue version. The complaint
 //! categories are another thing, in [`crate::open311::categories`].
 
+use crate::sql::{params, Conn};
 use baladiya_wire::{CatalogueSeed, Category, Department, GuideResponse, Service, Violation};
-use rusqlite::{params, Connection, Transaction};
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
@@ -30,21 +30,21 @@ impl Kind {
     }
 }
 
-pub fn version(conn: &Connection) -> Result<i64, ApiError> {
-    Ok(conn.query_row("SELECT value FROM catalogue_meta WHERE key = 'version'", [], |r| r.get(0))?)
+pub fn version(conn: &Conn) -> Result<i64, ApiError> {
+    Ok(conn.query_row("SELECT value FROM catalogue_meta WHERE key = 'version'", (), |r| r.get(0))?)
 }
 
 fn docs<T: DeserializeOwned>(
-    conn: &Connection,
+    conn: &Conn,
     sql: &str,
-    args: impl rusqlite::Params,
+    args: impl crate::sql::Params,
 ) -> Result<Vec<T>, ApiError> {
     let mut stmt = conn.prepare_cached(sql)?;
     let rows: Vec<String> = stmt.query_map(args, |r| r.get(0))?.collect::<Result<_, _>>()?;
     rows.iter().map(|d| serde_json::from_str(d).map_err(ApiError::from)).collect()
 }
 
-fn ids(conn: &Connection, kind: Kind, since: i64) -> Result<Vec<String>, ApiError> {
+fn ids(conn: &Conn, kind: Kind, since: i64) -> Result<Vec<String>, ApiError> {
     let mut stmt =
         conn.prepare_cached("SELECT id FROM tombstones WHERE kind = ?1 AND version > ?2 ORDER BY id")?;
     let rows = stmt.query_map(params![kind.tag(), since], |r| r.get(0))?;
@@ -53,15 +53,15 @@ fn ids(conn: &Connection, kind: Kind, since: i64) -> Result<Vec<String>, ApiErro
 
 /// The catalogue at its current version: whole when `since` is `None` or unknown to this server
 /// (newer than its version, e.g. after a restore), otherwise what changed after `since`.
-pub fn read(conn: &Connection, since: Option<i64>) -> Result<GuideResponse, ApiError> {
+pub fn read(conn: &Conn, since: Option<i64>) -> Result<GuideResponse, ApiError> {
     let version = version(conn)?;
     let since = since.filter(|s| *s <= version && *s >= 0);
     let from = since.unwrap_or(-1);
     Ok(GuideResponse {
         version,
         since,
-        departments: docs::<Department>(conn, "SELECT doc FROM departments ORDER BY id", [])?,
-        categories: docs::<Category>(conn, "SELECT doc FROM categories ORDER BY id", [])?,
+        departments: docs::<Department>(conn, "SELECT doc FROM departments ORDER BY id", ())?,
+        categories: docs::<Category>(conn, "SELECT doc FROM categories ORDER BY id", ())?,
         services: docs(conn, "SELECT doc FROM services WHERE version > ?1 ORDER BY id", [from])?,
         violations: docs(conn, "SELECT doc FROM violations WHERE version > ?1 ORDER BY id", [from])?,
         removed_services: if since.is_some() { ids(conn, Kind::Service, from)? } else { Vec::new() },
@@ -69,8 +69,8 @@ pub fn read(conn: &Connection, since: Option<i64>) -> Result<GuideResponse, ApiE
     })
 }
 
-fn bump(tx: &Transaction<'_>) -> Result<i64, ApiError> {
-    tx.execute("UPDATE catalogue_meta SET value = value + 1 WHERE key = 'version'", [])?;
+fn bump(tx: &Conn) -> Result<i64, ApiError> {
+    tx.execute("UPDATE catalogue_meta SET value = value + 1 WHERE key = 'version'", ())?;
     version(tx)
 }
 
@@ -78,7 +78,7 @@ fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-fn write_entry(tx: &Transaction<'_>, kind: Kind, id: &str, version: i64, doc: &str) -> Result<(), ApiError> {
+fn write_entry(tx: &Conn, kind: Kind, id: &str, version: i64, doc: &str) -> Result<(), ApiError> {
     let sql = format!(
         "INSERT INTO {} (id, version, doc) VALUES (?1, ?2, ?3)
          ON CONFLICT(id) DO UPDATE SET version = excluded.version, doc = excluded.doc",
@@ -89,11 +89,11 @@ fn write_entry(tx: &Transaction<'_>, kind: Kind, id: &str, version: i64, doc: &s
     Ok(())
 }
 
-fn exists(conn: &Connection, table: &str, id: &str) -> Result<bool, ApiError> {
+fn exists(conn: &Conn, table: &str, id: &str) -> Result<bool, ApiError> {
     Ok(conn.prepare_cached(&format!("SELECT 1 FROM {table} WHERE id = ?1"))?.exists([id])?)
 }
 
-fn check_refs(conn: &Connection, department_id: &str, category_id: Option<&str>) -> Result<(), ApiError> {
+fn check_refs(conn: &Conn, department_id: &str, category_id: Option<&str>) -> Result<(), ApiError> {
     if !exists(conn, "departments", department_id)? {
         return Err(ApiError::BadRequest(format!("unknown department_id {department_id}")));
     }
@@ -119,7 +119,7 @@ fn check_id(path_id: &str, body_id: &str) -> Result<(), ApiError> {
 }
 
 /// Create or replace a service; returns the new catalogue version.
-pub fn put_service(conn: &mut Connection, id: &str, mut s: Service) -> Result<i64, ApiError> {
+pub fn put_service(conn: &Conn, id: &str, mut s: Service) -> Result<i64, ApiError> {
     check_id(id, &s.id)?;
     if s.title.ar.trim().is_empty() || s.title.en.trim().is_empty() {
         return Err(ApiError::BadRequest("title needs Arabic and English".into()));
@@ -135,7 +135,7 @@ pub fn put_service(conn: &mut Connection, id: &str, mut s: Service) -> Result<i6
 }
 
 /// Create or replace a violation; returns the new catalogue version.
-pub fn put_violation(conn: &mut Connection, id: &str, mut v: Violation) -> Result<i64, ApiError> {
+pub fn put_violation(conn: &Conn, id: &str, mut v: Violation) -> Result<i64, ApiError> {
     check_id(id, &v.id)?;
     if v.offence.ar.trim().is_empty() || v.fine_min_minor > v.fine_max_minor || v.fine_min_minor < 0 {
         return Err(ApiError::BadRequest(
@@ -153,7 +153,7 @@ pub fn put_violation(conn: &mut Connection, id: &str, mut v: Violation) -> Resul
 }
 
 /// Remove an entry, leaving a tombstone; returns the new catalogue version.
-pub fn remove(conn: &mut Connection, kind: Kind, id: &str) -> Result<i64, ApiError> {
+pub fn remove(conn: &Conn, kind: Kind, id: &str) -> Result<i64, ApiError> {
     let tx = conn.transaction()?;
     let deleted = tx.execute(&format!("DELETE FROM {} WHERE id = ?1", kind.table()), [id])?;
     if deleted == 0 {
@@ -170,9 +170,9 @@ pub fn remove(conn: &mut Connection, kind: Kind, id: &str) -> Result<i64, ApiErr
 }
 
 /// Load the sample catalogue into an empty database (version 0); a catalogue already there is kept.
-pub fn seed_if_empty(conn: &mut Connection, seed: &CatalogueSeed) -> Result<bool, ApiError> {
+pub fn seed_if_empty(conn: &Conn, seed: &CatalogueSeed) -> Result<bool, ApiError> {
     // Checked inside the write transaction: of two processes starting on one database, one seeds.
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let tx = conn.transaction()?;
     if version(&tx)? != 0 {
         return Ok(false);
     }

@@ -6,6 +6,8 @@ use std::sync::{Arc, Mutex};
 
 use rusqlite::Connection;
 
+use crate::sql::Conn;
+
 use crate::error::ApiError;
 
 /// Every migration, in order: the `PRAGMA user_version` it brings the database to, and its SQL.
@@ -109,6 +111,41 @@ pub enum DbError {
     Unsupported(String),
 }
 
+/// The environment variable naming a PostgreSQL cluster for tests (`scripts/with-postgres.sh`
+/// sets it): a server started without a database URL then uses a database of its own there.
+pub const TEST_POSTGRES_ENV: &str = "BALADIYA_TEST_POSTGRES_URL";
+
+/// For tests: with [`TEST_POSTGRES_ENV`] set, the PostgreSQL database that stands for the data
+/// directory `data_dir` (named after it, created when missing, so a server restarted on the same
+/// directory finds its data again); `None` without it.
+pub fn test_database_for(data_dir: &Path) -> Result<Option<DatabaseUrl>, DbError> {
+    use sha2::{Digest, Sha256};
+    let Ok(admin) = std::env::var(TEST_POSTGRES_ENV) else { return Ok(None) };
+    let path = std::fs::create_dir_all(data_dir)
+        .and_then(|()| data_dir.canonicalize())
+        .map_err(|e| DbError::Unsupported(format!("data directory: {e}")))?;
+    let hash = Sha256::digest(path.to_string_lossy().as_bytes());
+    let name: String = format!("t_{}", hash.iter().take(10).map(|b| format!("{b:02x}")).collect::<String>());
+    let (base, _) = admin
+        .rsplit_once('/')
+        .ok_or_else(|| DbError::Unsupported(format!("{TEST_POSTGRES_ENV}: no database in the URL")))?;
+    let url = format!("{base}/{name}");
+    off_runtime(|| -> Result<(), DbError> {
+        let mut c = crate::pg::connect(&admin)?;
+        let exists = !c.query("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])?.is_empty();
+        if !exists {
+            // Two processes on one directory may both try: the loser finds it made.
+            if let Err(e) = c.batch_execute(&format!("CREATE DATABASE {name}")) {
+                if c.query("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])?.is_empty() {
+                    return Err(e.into());
+                }
+            }
+        }
+        Ok(())
+    })?;
+    Ok(Some(DatabaseUrl::Postgres(url)))
+}
+
 /// Apply the migrations to the database `url` names, and say from which version to which. For
 /// `baladiya-server migrate` (a deployment can migrate before it starts the new processes). Call
 /// it off the async workers (PostgreSQL's client runs its own runtime).
@@ -129,7 +166,62 @@ pub fn migrate_url(url: &DatabaseUrl) -> Result<(u32, u32), DbError> {
 
 #[derive(Clone)]
 pub struct Db {
-    conn: Arc<Mutex<Connection>>,
+    backend: Arc<Backend>,
+}
+
+// One per process, behind an Arc: the size of the SQLite variant does not matter.
+#[allow(clippy::large_enum_variant)]
+enum Backend {
+    /// One connection: SQLite has one writer at a time anyway, and WAL lets other processes read.
+    Sqlite(Mutex<Conn>),
+    Postgres(PgPool),
+}
+
+/// PostgreSQL connections, made when needed up to [`PG_CONNECTIONS`] and kept for reuse.
+struct PgPool {
+    url: String,
+    idle: Mutex<Vec<Conn>>,
+    permits: Arc<tokio::sync::Semaphore>,
+}
+
+/// Connections to PostgreSQL one process opens at most (the database's `max_connections`, 100 by
+/// default, must cover every process's).
+pub const PG_CONNECTIONS: usize = 16;
+
+impl PgPool {
+    /// An idle connection, or a new one. Not on an async worker (the client runs its own runtime).
+    fn take(&self) -> Result<Conn, DbError> {
+        if let Some(c) = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop() {
+            return Ok(c);
+        }
+        Ok(Conn::Postgres(std::cell::RefCell::new(crate::pg::connect(&self.url)?)))
+    }
+
+    /// Back to the idle ones, unless it broke.
+    fn give_back(&self, conn: Conn) {
+        if let Conn::Postgres(c) = &conn {
+            if c.borrow().is_closed() {
+                return;
+            }
+        }
+        self.idle.lock().unwrap_or_else(|p| p.into_inner()).push(conn);
+    }
+}
+
+impl Drop for PgPool {
+    /// Closing a client blocks on its runtime, which must not happen on an async worker.
+    fn drop(&mut self) {
+        let idle = std::mem::take(&mut *self.idle.lock().unwrap_or_else(|p| p.into_inner()));
+        if !idle.is_empty() {
+            off_runtime(move || drop(idle));
+        }
+    }
+}
+
+/// Run `f` on a thread of its own and wait for it: PostgreSQL's synchronous client must not run
+/// on an async worker, and start-up work may be called from one.
+fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| s.spawn(f).join()).unwrap_or_else(|p| std::panic::resume_unwind(p))
 }
 
 impl Db {
@@ -138,15 +230,31 @@ impl Db {
         Self::open_sqlite(&data_dir.join("server.db"))
     }
 
-    /// Open the database `url` names.
+    /// Open the database `url` names, migrating it to [`LATEST`].
     pub fn open_url(url: &DatabaseUrl) -> Result<Self, DbError> {
         match url {
             DatabaseUrl::Sqlite(path) => Ok(Self::open_sqlite(path)?),
-            DatabaseUrl::Postgres(_) => Err(DbError::Unsupported(
-                "PostgreSQL is not supported by this server yet (issue 14): its stores run on SQLite only; \
-                 use sqlite://PATH"
-                    .into(),
-            )),
+            DatabaseUrl::Postgres(u) => {
+                let first = off_runtime(|| -> Result<Conn, DbError> {
+                    let mut client = crate::pg::connect(u)?;
+                    crate::pg::migrate(&mut client)?;
+                    Ok(Conn::Postgres(std::cell::RefCell::new(client)))
+                })?;
+                let pool = PgPool {
+                    url: u.clone(),
+                    idle: Mutex::new(vec![first]),
+                    permits: Arc::new(tokio::sync::Semaphore::new(PG_CONNECTIONS)),
+                };
+                Ok(Db { backend: Arc::new(Backend::Postgres(pool)) })
+            }
+        }
+    }
+
+    /// `"sqlite"` or `"postgres"`.
+    pub fn backend(&self) -> &'static str {
+        match &*self.backend {
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
         }
     }
 
@@ -168,34 +276,78 @@ impl Db {
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
         )?;
         migrate(&mut conn)?;
-        Ok(Db { conn: Arc::new(Mutex::new(conn)) })
+        Ok(Db { backend: Arc::new(Backend::Sqlite(Mutex::new(Conn::Sqlite(conn)))) })
     }
 
-    /// Run `f` with the connection on the blocking pool.
+    /// Run `f` with a connection on the blocking pool.
     pub async fn call<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut Connection) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&mut Conn) -> Result<T, ApiError> + Send + 'static,
     {
-        let conn = Arc::clone(&self.conn);
+        let backend = Arc::clone(&self.backend);
+        let permit = match &*backend {
+            Backend::Sqlite(_) => None,
+            Backend::Postgres(pool) => Some(
+                Arc::clone(&pool.permits)
+                    .acquire_owned()
+                    .await
+                    .map_err(|e| ApiError::Internal(format!("database pool: {e}")))?,
+            ),
+        };
         tokio::task::spawn_blocking(move || {
-            let mut guard = conn.lock().unwrap_or_else(|p| p.into_inner());
-            f(&mut guard)
+            let _permit = permit;
+            match &*backend {
+                Backend::Sqlite(conn) => {
+                    let mut guard = conn.lock().unwrap_or_else(|p| p.into_inner());
+                    f(&mut guard)
+                }
+                Backend::Postgres(pool) => {
+                    let mut conn = pool.take().map_err(|e| ApiError::Internal(e.to_string()))?;
+                    let out = f(&mut conn);
+                    pool.give_back(conn);
+                    out
+                }
+            }
         })
         .await
         .map_err(|e| ApiError::Internal(format!("database task failed: {e}")))?
     }
 
-    /// Run `f` on the calling thread (start-up work such as seeding).
-    pub fn with<T>(&self, f: impl FnOnce(&mut Connection) -> T) -> T {
-        let mut guard = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-        f(&mut guard)
+    /// Run `f` now, waiting for it (start-up work such as seeding, and tests).
+    pub fn with<T: Send>(&self, f: impl FnOnce(&mut Conn) -> T + Send) -> T {
+        match &*self.backend {
+            Backend::Sqlite(conn) => {
+                let mut guard = conn.lock().unwrap_or_else(|p| p.into_inner());
+                f(&mut guard)
+            }
+            Backend::Postgres(pool) => off_runtime(|| {
+                // Start-up work: a connection is there (open made one), or can be made.
+                let mut conn = match pool.take() {
+                    Ok(c) => c,
+                    Err(e) => panic!("PostgreSQL: no connection: {e}"),
+                };
+                let out = f(&mut conn);
+                pool.give_back(conn);
+                out
+            }),
+        }
     }
 }
 
-/// The schema version of the database `conn` is on.
+/// The schema version of the SQLite database `conn` is on.
 pub fn schema_version(conn: &Connection) -> Result<u32, rusqlite::Error> {
-    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+    conn.query_row("PRAGMA user_version", (), |r| r.get(0))
+}
+
+/// The schema version of the database `conn` is on, whichever it is.
+pub fn version_of(conn: &Conn) -> crate::sql::Result<u32> {
+    match conn {
+        Conn::Sqlite(c) => Ok(schema_version(c)?),
+        Conn::Postgres(_) => conn.query_row("SELECT MAX(version) FROM baladiya_schema", (), |r| {
+            Ok(r.get::<_, Option<u32>>(0)?.unwrap_or(0))
+        }),
+    }
 }
 
 /// Bring the database up to [`LATEST`], one transaction per migration. A database written by a
@@ -256,7 +408,7 @@ mod tests {
     fn a_new_database_is_at_the_latest_version_and_a_newer_one_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(dir.path()).unwrap();
-        let version: u32 = db.with(|c| c.query_row("PRAGMA user_version", [], |r| r.get(0))).unwrap();
+        let version: u32 = db.with(|c| version_of(c)).unwrap();
         assert_eq!(version, LATEST);
         // Opening again applies nothing.
         drop(db);

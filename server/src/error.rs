@@ -40,6 +40,12 @@ impl From<rusqlite::Error> for ApiError {
     }
 }
 
+impl From<crate::sql::Error> for ApiError {
+    fn from(e: crate::sql::Error) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}
+
 impl From<serde_json::Error> for ApiError {
     fn from(e: serde_json::Error) -> Self {
         ApiError::Internal(e.to_string())

@@ -14,7 +14,8 @@
 //!   into intake items for the console (see [`channels`]); only when the channel's secrets are set
 //! - `/staff/…`: the staff console, HTML pages behind staff accounts (see [`console`])
 //!
-//! SQLite (embedded) under a data directory. Logs name the route template, never the concrete path
+//! SQLite (embedded) under a data directory, or PostgreSQL (`--database`; see [`sql`] and
+//! [`DatabaseUrl`]). Logs name the route template, never the concrete path
 //! or query, so account numbers and tracking ids added later cannot leak into logs.
 
 pub mod bills;
@@ -29,6 +30,7 @@ pub mod listener;
 pub mod news;
 pub mod open311;
 mod pg;
+pub mod sql;
 mod staff;
 pub mod text;
 
@@ -47,7 +49,7 @@ use tokio::sync::RwLock;
 
 pub use bills::{BillsConfig, VerificationKind};
 pub use channels::ChannelsConfig;
-pub use db::{migrate_url, DatabaseUrl, Db, DbError};
+pub use db::{migrate_url, test_database_for, DatabaseUrl, Db, DbError, TEST_POSTGRES_ENV};
 pub use listener::Limits;
 pub use open311::Open311Config;
 
@@ -109,7 +111,12 @@ pub fn app_with(config: &ServerConfig, open311: &Open311Config) -> Result<Router
 /// throttled by.
 pub fn app_with_options(config: &ServerConfig, options: &Options) -> Result<Router, ServerError> {
     let open311 = &options.open311;
-    let url = options.database.clone().unwrap_or_else(|| DatabaseUrl::default_for(&config.data_dir));
+    let url = match &options.database {
+        Some(url) => url.clone(),
+        // Tests run the same suite on PostgreSQL with the test cluster's variable set.
+        None => db::test_database_for(&config.data_dir)?
+            .unwrap_or_else(|| DatabaseUrl::default_for(&config.data_dir)),
+    };
     let db = Db::open_url(&url)?;
     if config.demo {
         let seed = catalogue::sample().map_err(|e| ServerError::Sample(e.to_string()))?;
@@ -173,7 +180,7 @@ const READY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 async fn readyz(State(state): State<Arc<AppState>>) -> axum::response::Response {
     use axum::http::StatusCode;
     use axum::response::IntoResponse;
-    let asked = tokio::time::timeout(READY_TIMEOUT, state.db.call(|c| Ok(db::schema_version(c)?))).await;
+    let asked = tokio::time::timeout(READY_TIMEOUT, state.db.call(|c| Ok(db::version_of(c)?))).await;
     let problem = match asked {
         Ok(Ok(v)) if v == db::LATEST => return "ready".into_response(),
         Ok(Ok(v)) => format!("the database's schema is version {v}, this server's {}", db::LATEST),

@@ -44,7 +44,10 @@ impl From<postgres::Error> for DbError {
 /// Connect to `url` (plain TCP or a Unix socket; TLS is not built in yet). Must not be called on
 /// an async worker thread: the client runs its own small runtime.
 pub(crate) fn connect(url: &str) -> Result<Client, DbError> {
-    Ok(Client::connect(url, NoTls)?)
+    let mut client = Client::connect(url, NoTls)?;
+    // The server's notices ("already exists, skipping") are not ours to log.
+    client.batch_execute("SET client_min_messages TO WARNING")?;
+    Ok(client)
 }
 
 /// Bring the database up to [`LATEST`]; returns the version it was at. A database written by a

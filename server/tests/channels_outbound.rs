@@ -142,8 +142,13 @@ impl Server {
         (s, b)
     }
 
-    fn sql(&self) -> rusqlite::Connection {
-        rusqlite::Connection::open(self.dir.path().join("server.db")).unwrap()
+    /// The server's database (its SQLite file, or its PostgreSQL database under the test cluster).
+    fn sql(&self) -> baladiya_server::Db {
+        let dir = self.dir.path();
+        let url = baladiya_server::test_database_for(dir)
+            .unwrap()
+            .unwrap_or_else(|| baladiya_server::DatabaseUrl::default_for(dir));
+        baladiya_server::Db::open_url(&url).unwrap()
     }
 
     /// The dispatcher's console page at `path`.
@@ -349,11 +354,11 @@ async fn a_staff_reply_reaches_whatsapp_exactly_once_despite_failures() {
     }
     let rows: Vec<(String, i64)> = s
         .sql()
-        .prepare("SELECT state, attempts FROM channel_outbound ORDER BY id")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
+        .with(|c| {
+            c.query_map("SELECT state, attempts FROM channel_outbound ORDER BY id", (), |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+        })
         .unwrap();
     assert_eq!(rows, vec![("sent".to_owned(), 4), ("sent".to_owned(), 1)]);
     let logged = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
@@ -370,7 +375,7 @@ async fn outside_the_window_a_template_is_sent_and_a_hopeless_message_fails_visi
     // The citizen wrote two days ago (the stand-in has not seen them within 24 hours either).
     let old =
         (chrono::Utc::now() - chrono::Duration::days(2)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    s.sql().execute("UPDATE intake_items SET first_at = ?1, last_at = ?1", [&old]).unwrap();
+    s.sql().with(|c| c.execute("UPDATE intake_items SET first_at = ?1, last_at = ?1", [&old])).unwrap();
     let id = s.make_request().await;
     until("the template", || !g.taken().is_empty()).await;
     let (_, v) = &g.taken()[0];
@@ -391,11 +396,13 @@ async fn outside_the_window_a_template_is_sent_and_a_hopeless_message_fails_visi
     assert_eq!(status, StatusCode::OK);
     let sql = s.sql();
     until("given up", || {
-        sql.query_row(
-            "SELECT COUNT(*) FROM channel_outbound WHERE state = 'failed' AND attempts = 6",
-            [],
-            |r| r.get::<_, i64>(0),
-        )
+        sql.with(|c| {
+            c.query_row(
+                "SELECT COUNT(*) FROM channel_outbound WHERE state = 'failed' AND attempts = 6",
+                (),
+                |r| r.get::<_, i64>(0),
+            )
+        })
         .unwrap()
             == 1
     })
@@ -424,7 +431,8 @@ async fn subscribers_receive_important_news_until_they_stop() {
         g.taken().iter().any(|(_, v)| v["to"] == other && text_of(v).contains("You are subscribed")),
         "an English keyword is answered in English"
     );
-    let items: i64 = s.sql().query_row("SELECT COUNT(*) FROM intake_items", [], |r| r.get(0)).unwrap();
+    let items: i64 =
+        s.sql().with(|c| c.query_row("SELECT COUNT(*) FROM intake_items", (), |r| r.get(0))).unwrap();
     assert_eq!(items, 0, "a keyword is not an intake item");
 
     let news = |id: &str, title: &str| {
@@ -478,7 +486,9 @@ async fn on_messenger_a_refusal_outside_the_window_is_retried_as_a_tagged_update
     assert!(text_of(v).contains(&id));
     let (attempts, sent_as): (i64, String) = s
         .sql()
-        .query_row("SELECT attempts, sent_as FROM channel_outbound", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .with(|c| {
+            c.query_row("SELECT attempts, sent_as FROM channel_outbound", (), |r| Ok((r.get(0)?, r.get(1)?)))
+        })
         .unwrap();
     assert_eq!((attempts, sent_as.as_str()), (2, "tagged"));
     // Within the window (the stand-in saw the citizen): a plain response.
@@ -524,11 +534,7 @@ async fn the_queue_outlives_a_restart_and_nothing_sent_is_sent_again() {
     assert!(text_of(&taken[1].1).contains("غداً"));
     let states: Vec<String> = s
         .sql()
-        .prepare("SELECT state FROM channel_outbound ORDER BY id")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
+        .with(|c| c.query_map("SELECT state FROM channel_outbound ORDER BY id", (), |r| r.get(0)))
         .unwrap();
     assert_eq!(states, ["sent", "sent"]);
 }

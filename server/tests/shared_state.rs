@@ -56,16 +56,20 @@ async fn a_restart_keeps_the_bill_throttle() {
     );
 }
 
+/// The database of the servers on `dir` (SQLite, or PostgreSQL under the test cluster).
+fn db_of(dir: &std::path::Path) -> Db {
+    let url = baladiya_server::test_database_for(dir)
+        .unwrap()
+        .unwrap_or_else(|| baladiya_server::DatabaseUrl::default_for(dir));
+    Db::open_url(&url).unwrap()
+}
+
 fn requests_in(dir: &std::path::Path) -> i64 {
-    Db::open(dir)
-        .unwrap()
-        .with(|c| c.query_row("SELECT COUNT(*) FROM open311_requests", [], |r| r.get(0)))
-        .unwrap()
+    db_of(dir).with(|c| c.query_row("SELECT COUNT(*) FROM open311_requests", (), |r| r.get(0))).unwrap()
 }
 
 fn claims_of(dir: &std::path::Path, key: &str) -> i64 {
-    Db::open(dir)
-        .unwrap()
+    db_of(dir)
         .with(|c| {
             c.query_row("SELECT COUNT(*) FROM open311_idempotency_claims WHERE idem_key = ?1", [key], |r| {
                 r.get(0)
@@ -167,4 +171,73 @@ async fn the_same_key_sent_to_two_processes_at_once_creates_one_request() {
         assert_eq!((status, id.as_ref()), (200, Some(ids[0])), "{key}");
     }
     assert_eq!(requests_in(dir.path()), KEYS as i64);
+}
+
+/// Three processes on one database (SQLite here, PostgreSQL under scripts/with-postgres.sh):
+/// failed bill verifications spread over them are throttled as one count, and one key sent to all
+/// three at once makes one request.
+#[tokio::test(flavor = "multi_thread")]
+async fn three_processes_count_one_throttle_and_make_one_request_per_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let servers: Vec<ServerProcess> = {
+        let others: Vec<_> = (0..2)
+            .map(|_| {
+                let d = dir.path().to_owned();
+                std::thread::spawn(move || ServerProcess::start(&d, &[]))
+            })
+            .collect();
+        let mut all = vec![ServerProcess::start(dir.path(), &[])];
+        all.extend(others.into_iter().map(|t| t.join().unwrap()));
+        all
+    };
+    let http = http();
+
+    // Five wrong guesses from one client, round-robin over the three: the sixth is refused by
+    // whichever process it reaches, the right factor included.
+    for i in 0..5 {
+        let base = servers[i % 3].url("");
+        assert_eq!(bill_status(&http, &base, "10561203", "0599000000").await.status(), 401, "guess {i}");
+    }
+    for s in &servers {
+        assert_eq!(bill_status(&http, &s.url(""), "10561203", "0567654321").await.status(), 429);
+    }
+    // A burst at once over the three cannot outrun the count either: of eight parallel guesses
+    // on a fresh account from another client, at most five fail (the rest are refused).
+    let burst = client_from("127.0.0.3");
+    let answers = futures_join_all((0..8).map(|i| {
+        let (c, base) = (burst.clone(), servers[i % 3].url(""));
+        async move { bill_status(&c, &base, "10234518", "0599000000").await.status().as_u16() }
+    }))
+    .await;
+    assert!(answers.iter().all(|s| *s == 401 || *s == 429), "{answers:?}");
+    assert!(answers.iter().filter(|s| **s == 401).count() <= 5, "{answers:?}");
+    assert!(answers.contains(&429), "{answers:?}");
+
+    // One key to all three at once, ten times: one request per key.
+    for i in 0..10 {
+        let key = format!("three-{i}");
+        let (a, b, c) = tokio::join!(
+            post(&http, &servers[0], &key),
+            post(&http, &servers[1], &key),
+            post(&http, &servers[2], &key)
+        );
+        let answers = [a, b, c];
+        let ids: Vec<&String> = answers.iter().filter(|a| a.0 == 200).filter_map(|a| a.1.as_ref()).collect();
+        assert!(!ids.is_empty() && ids.iter().all(|id| *id == ids[0]), "{key}: {answers:?}");
+    }
+    assert_eq!(requests_in(dir.path()), 10);
+}
+
+/// Run every future at once and wait for all (tokio tasks; no extra crate).
+async fn futures_join_all<F>(futures: impl Iterator<Item = F>) -> Vec<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let handles: Vec<_> = futures.map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(h.await.unwrap());
+    }
+    out
 }

@@ -7,10 +7,22 @@ use std::process::{Command, Output, Stdio};
 use baladiya_server::console::accounts;
 use baladiya_server::Db;
 
+/// The database of `dir`: its SQLite file, or its PostgreSQL database under the test cluster.
+fn database_of(dir: &std::path::Path) -> baladiya_server::DatabaseUrl {
+    baladiya_server::test_database_for(dir)
+        .unwrap()
+        .unwrap_or_else(|| baladiya_server::DatabaseUrl::default_for(dir))
+}
+
 fn staff(dir: &std::path::Path, args: &[&str], stdin: &str) -> Output {
+    let database = match database_of(dir) {
+        baladiya_server::DatabaseUrl::Postgres(url) => vec!["--database".to_owned(), url],
+        baladiya_server::DatabaseUrl::Sqlite(_) => Vec::new(),
+    };
     let mut child = Command::new(env!("CARGO_BIN_EXE_baladiya-server"))
         .arg("--data-dir")
         .arg(dir)
+        .args(&database)
         .arg("staff")
         .args(args)
         .stdin(Stdio::piped())
@@ -23,7 +35,7 @@ fn staff(dir: &std::path::Path, args: &[&str], stdin: &str) -> Output {
 }
 
 fn password_of(dir: &std::path::Path, user: &str) -> Option<(accounts::Account, String)> {
-    Db::open(dir).unwrap().with(|c| accounts::get(c, user)).unwrap()
+    Db::open_url(&database_of(dir)).unwrap().with(|c| accounts::get(c, user)).unwrap()
 }
 
 #[test]

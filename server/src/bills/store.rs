@@ -1,29 +1,29 @@
 //! Accounts, bills and payments in the server's database.
 
+use crate::sql::{params, Conn, OptionalExt};
 use baladiya_wire::{Bill, BillLineKind, BillStatement, Localized, Payment};
-use rusqlite::{params, Connection, OptionalExtension};
 
 use super::sample::{self, SampleAccounts};
 use super::verify::{self, VerificationKind};
 use crate::error::ApiError;
 
 /// Load the sample accounts with bills generated for `today`, if there are no accounts yet.
-pub fn seed_if_empty(
-    conn: &mut Connection,
-    s: &SampleAccounts,
-    today: chrono::NaiveDate,
-) -> Result<bool, ApiError> {
+pub fn seed_if_empty(conn: &Conn, s: &SampleAccounts, today: chrono::NaiveDate) -> Result<bool, ApiError> {
     // Checked inside the write transaction: of two processes starting on one database, one seeds.
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let count: i64 = tx.query_row("SELECT COUNT(*) FROM bill_accounts", [], |r| r.get(0))?;
+    let tx = conn.transaction()?;
+    let count: i64 = tx.query_row("SELECT COUNT(*) FROM bill_accounts", (), |r| r.get(0))?;
     if count > 0 {
         return Ok(false);
     }
     tx.execute(
-        "INSERT OR REPLACE INTO bill_settings (key, doc) VALUES ('how_to_pay', ?1)",
+        "INSERT INTO bill_settings (key, doc) VALUES ('how_to_pay', ?1)
+         ON CONFLICT (key) DO UPDATE SET doc = excluded.doc",
         [serde_json::to_string(&s.how_to_pay)?],
     )?;
-    tx.execute("INSERT OR REPLACE INTO bill_settings (key, doc) VALUES ('currency', ?1)", [&s.currency])?;
+    tx.execute(
+        "INSERT INTO bill_settings (key, doc) VALUES ('currency', ?1) ON CONFLICT (key) DO UPDATE SET doc = excluded.doc",
+        [&s.currency],
+    )?;
     for a in &s.accounts {
         let factor = |kind: VerificationKind, raw: &str| {
             kind.normalise(raw).map(|n| verify::to_hex(&verify::digest(&a.account, kind, &n)))
@@ -61,7 +61,7 @@ pub fn seed_if_empty(
 /// The stored digest of `account`'s factor of `kind`: `Ok(None)` for an unknown account and for
 /// an account without that factor alike.
 pub fn factor_digest(
-    conn: &Connection,
+    conn: &Conn,
     account: &str,
     kind: VerificationKind,
 ) -> Result<Option<[u8; 32]>, ApiError> {
@@ -78,7 +78,7 @@ pub fn factor_digest(
 
 /// The statement of a verified account: the newest bill, up to 24 before it, every payment in
 /// that time, and what is owed now.
-pub fn statement(conn: &Connection, account: &str) -> Result<Option<BillStatement>, ApiError> {
+pub fn statement(conn: &Conn, account: &str) -> Result<Option<BillStatement>, ApiError> {
     let head: Option<(String, String, String)> = conn
         .prepare_cached("SELECT account_type, holder_masked, area FROM bill_accounts WHERE account = ?1")?
         .query_row([account], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))

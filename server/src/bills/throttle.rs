@@ -19,7 +19,7 @@
 use std::net::IpAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use rusqlite::{params, Connection, TransactionBehavior};
+use crate::sql::{params, Conn};
 
 use crate::db::Db;
 use crate::error::ApiError;
@@ -82,11 +82,11 @@ struct Held {
 /// being at least one second, and nothing is counted anywhere.
 pub fn begin(
     db: &Db,
-    conn: &mut Connection,
+    conn: &Conn,
     counts: &[(Scope, String)],
     now: i64,
 ) -> Result<Result<Attempt, Duration>, ApiError> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = conn.transaction()?;
     let mut held = Vec::with_capacity(counts.len());
     for (scope, key) in counts {
         let window = ms(scope.limit.window);
@@ -129,9 +129,9 @@ pub fn begin(
 
 impl Attempt {
     /// End the attempt, at `now`, in one transaction.
-    pub fn finish(mut self, conn: &mut Connection, outcome: Outcome<'_>, now: i64) -> Result<(), ApiError> {
+    pub fn finish(mut self, conn: &Conn, outcome: Outcome<'_>, now: i64) -> Result<(), ApiError> {
         let held = std::mem::take(&mut self.held);
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = conn.transaction()?;
         for h in &held {
             tx.execute("DELETE FROM bill_throttle_events WHERE id = ?1", [h.id])?;
             match outcome {
@@ -185,7 +185,7 @@ impl Drop for Attempt {
 }
 
 /// Failures counted now on `key` (attempts in flight are not failures).
-pub fn failures(conn: &Connection, scope: Scope, key: &str, now: i64) -> Result<usize, ApiError> {
+pub fn failures(conn: &Conn, scope: Scope, key: &str, now: i64) -> Result<usize, ApiError> {
     let n: i64 = conn.query_row(
         "SELECT COUNT(*) FROM bill_throttle_events
           WHERE scope = ?1 AND throttle_key = ?2 AND kind = 'failure' AND at_ms > ?3",
@@ -212,7 +212,7 @@ impl PurgeClock {
 }
 
 /// Forget what has left every window: failures and attempts, and keys untouched since.
-pub fn purge(conn: &Connection, scopes: &[Scope], now: i64) -> Result<usize, ApiError> {
+pub fn purge(conn: &Conn, scopes: &[Scope], now: i64) -> Result<usize, ApiError> {
     let mut gone = 0;
     for scope in scopes {
         let before = now.saturating_sub(ms(scope.limit.window.max(ATTEMPT_TTL)));
@@ -265,7 +265,7 @@ mod tests {
         let t0 = 1_000_000 * S;
         let at = |s: i64| t0 + s * S;
         db.with(|c| {
-            let fail = |c: &mut Connection, k: &str, when: i64| {
+            let fail = |c: &Conn, k: &str, when: i64| {
                 begin(&db, c, &one(t, k), when).unwrap().unwrap().finish(c, Outcome::Failed, when).unwrap()
             };
             for i in 0..3 {
@@ -338,8 +338,8 @@ mod tests {
             begin(&db, c, &both, t0).unwrap().unwrap().finish(c, Outcome::Failed, t0).unwrap();
             assert!(begin(&db, c, &both, t0).unwrap().is_err());
             assert_eq!(failures(c, wide, "k", t0).unwrap(), 1);
-            let rows = |c: &Connection| -> i64 {
-                c.query_row("SELECT COUNT(*) FROM bill_throttle_events", [], |r| r.get(0)).unwrap()
+            let rows = |c: &Conn| -> i64 {
+                c.query_row("SELECT COUNT(*) FROM bill_throttle_events", (), |r| r.get(0)).unwrap()
             };
             assert_eq!(rows(c), 2);
             assert_eq!(purge(c, &[wide, narrow], t0 + 59 * S).unwrap(), 0);

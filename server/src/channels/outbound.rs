@@ -28,8 +28,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::sql::{params, Conn, OptionalExt};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Value};
 
 use crate::db::Db;
@@ -305,7 +305,7 @@ impl Sender {
                 // The citizen's latest message: an intake item's, or a subscription keyword's.
                 let last: Option<String> = c.query_row(
                     "SELECT MAX(t) FROM (SELECT MAX(last_at) AS t FROM intake_items WHERE channel = ?1 AND sender_id = ?2
-                     UNION ALL SELECT updated_at FROM channel_subscribers WHERE channel = ?1 AND sender_id = ?2)",
+                     UNION ALL SELECT updated_at FROM channel_subscribers WHERE channel = ?1 AND sender_id = ?2) AS latest",
                     params![channel, recipient],
                     |r| r.get(0),
                 )?;
@@ -449,7 +449,7 @@ pub fn backoff(base: Duration, attempts: u32) -> Duration {
     capped + capped.mul_f64(f64::from(r) / f64::from(u16::MAX) / 2.0)
 }
 
-fn due(conn: &mut Connection, now: &str) -> Result<Vec<Due>, ApiError> {
+fn due(conn: &Conn, now: &str) -> Result<Vec<Due>, ApiError> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, channel, recipient, kind, body, param1, param2, attempts, use_template
          FROM channel_outbound WHERE state = 'pending' AND next_at <= ?1 ORDER BY next_at, id LIMIT 200",
@@ -487,12 +487,12 @@ pub struct NewMessage<'a> {
 }
 
 /// Queue `m` unless its key is already there; true when queued now.
-pub fn enqueue(conn: &Connection, m: &NewMessage<'_>, now: DateTime<Utc>) -> Result<bool, ApiError> {
+pub fn enqueue(conn: &Conn, m: &NewMessage<'_>, now: DateTime<Utc>) -> Result<bool, ApiError> {
     let at = stamp(now);
     let n = conn.execute(
-        "INSERT OR IGNORE INTO channel_outbound
+        "INSERT INTO channel_outbound
          (idem_key, channel, recipient, kind, request_id, language, body, param1, param2, state, next_at, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', ?10, ?10)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', ?10, ?10) ON CONFLICT (idem_key) DO NOTHING",
         params![m.key, m.channel, m.recipient, m.kind, m.request_id, m.language, m.body, m.param1, m.param2, at],
     )?;
     Ok(n == 1)
@@ -547,7 +547,7 @@ pub fn status_text(detailed: &str) -> &'static str {
 }
 
 /// Queue every history entry of channel requests not queued yet. Returns how many.
-pub fn queue_history(conn: &mut Connection, now: DateTime<Utc>) -> Result<usize, ApiError> {
+pub fn queue_history(conn: &Conn, now: DateTime<Utc>) -> Result<usize, ApiError> {
     let tx = conn.transaction()?;
     type Entry = (i64, i64, String, Option<String>, String, String, i64);
     let rows: Vec<Entry> = {
@@ -560,12 +560,10 @@ pub fn queue_history(conn: &mut Connection, now: DateTime<Utc>) -> Result<usize,
                                WHERE o.idem_key = 'update:' || u.request_id || ':' || u.seq)
              ORDER BY u.request_id, u.seq",
         )?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        rows
+        stmt.query_map((), |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+        })?
+        .collect::<Result<Vec<_>, _>>()?
     };
     let mut n = 0;
     for (request_id, seq, detailed, note, channel, recipient, item) in rows {
@@ -607,7 +605,7 @@ pub fn queue_history(conn: &mut Connection, now: DateTime<Utc>) -> Result<usize,
 }
 
 /// Whether the sender is subscribed to the news now.
-pub fn subscribed(conn: &Connection, channel: &str, sender: &str) -> Result<bool, ApiError> {
+pub fn subscribed(conn: &Conn, channel: &str, sender: &str) -> Result<bool, ApiError> {
     Ok(conn
         .query_row(
             "SELECT subscribed FROM channel_subscribers WHERE channel = ?1 AND sender_id = ?2",
@@ -632,7 +630,7 @@ pub fn keyword(text: &str) -> Option<bool> {
 
 /// Record a subscription keyword sent as message `message_id` and queue its confirmation.
 pub fn apply_keyword(
-    conn: &Connection,
+    conn: &Conn,
     channel: &str,
     sender: &str,
     message_id: &str,
@@ -692,7 +690,7 @@ pub fn apply_keyword(
 /// Queue an important news item to every subscriber, in the caller's transaction (the news
 /// store's publication). Returns how many were queued.
 pub fn queue_news(
-    tx: &Connection,
+    tx: &Conn,
     news_id: &str,
     title: &str,
     summary: &str,
@@ -701,8 +699,7 @@ pub fn queue_news(
     let subscribers: Vec<(String, String)> = {
         let mut stmt =
             tx.prepare_cached("SELECT channel, sender_id FROM channel_subscribers WHERE subscribed = 1")?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;
-        rows
+        stmt.query_map((), |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<Vec<_>, _>>()?
     };
     let body = if summary.trim().is_empty() { title.to_owned() } else { format!("{title}\n{summary}") };
     let mut n = 0;
@@ -739,10 +736,10 @@ pub struct Row {
 }
 
 /// The latest `limit` rows in `state` (all states when `None`).
-pub fn list(conn: &Connection, state: Option<&str>, limit: u32) -> Result<Vec<Row>, ApiError> {
+pub fn list(conn: &Conn, state: Option<&str>, limit: u32) -> Result<Vec<Row>, ApiError> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, channel, kind, request_id, state, attempts, last_error, created_at FROM channel_outbound
-         WHERE ?1 IS NULL OR state = ?1 ORDER BY id DESC LIMIT ?2",
+         WHERE CAST(?1 AS TEXT) IS NULL OR state = ?1 ORDER BY id DESC LIMIT ?2",
     )?;
     let rows = stmt
         .query_map(params![state, limit], |r| {

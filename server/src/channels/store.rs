@@ -7,8 +7,8 @@
 //! `new` and its latest message is at most [`JOIN_WINDOW`] older; otherwise it starts a new item.
 //! An item the team already acted on never changes under them.
 
+use crate::sql::{params, Conn, OptionalExt, Row};
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::parse::{tracking_number, Inbound};
 use crate::error::ApiError;
@@ -21,7 +21,7 @@ pub const STATUSES: [&str; 4] = ["new", "request", "attached", "dismissed"];
 
 /// Store `messages` received at `now`; returns how many were new (a message id seen before
 /// adds nothing). One transaction for the whole notification.
-pub fn take_in(conn: &mut Connection, messages: &[Inbound], now: DateTime<Utc>) -> Result<usize, ApiError> {
+pub fn take_in(conn: &Conn, messages: &[Inbound], now: DateTime<Utc>) -> Result<usize, ApiError> {
     let tx = conn.transaction()?;
     let mut new = 0;
     for m in messages {
@@ -54,7 +54,7 @@ pub fn take_in(conn: &mut Connection, messages: &[Inbound], now: DateTime<Utc>) 
             }
             None => {
                 let id: i64 =
-                    tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM intake_items", [], |r| r.get(0))?;
+                    tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM intake_items", (), |r| r.get(0))?;
                 tx.execute(
                     "INSERT INTO intake_items (id, channel, sender_id, sender_name, status, first_at, last_at)
                      VALUES (?1, ?2, ?3, ?4, 'new', ?5, ?5)",
@@ -155,7 +155,7 @@ impl Item {
     }
 }
 
-fn item_row(r: &Row<'_>) -> rusqlite::Result<Item> {
+fn item_row(r: &Row<'_>) -> crate::sql::Result<Item> {
     Ok(Item {
         id: r.get(0)?,
         channel: r.get(1)?,
@@ -173,7 +173,7 @@ fn item_row(r: &Row<'_>) -> rusqlite::Result<Item> {
 const ITEM_COLUMNS: &str =
     "id, channel, sender_id, sender_name, status, request_id, first_at, last_at, handled_by";
 
-fn with_messages(conn: &Connection, mut item: Item) -> Result<Item, ApiError> {
+fn with_messages(conn: &Conn, mut item: Item) -> Result<Item, ApiError> {
     let mut stmt = conn.prepare_cached(
         "SELECT received_at, kind, text, media_ref, media_type, lat, lon, place FROM intake_messages
          WHERE item_id = ?1 ORDER BY received_at, message_id",
@@ -197,13 +197,13 @@ fn with_messages(conn: &Connection, mut item: Item) -> Result<Item, ApiError> {
 
 /// Items, newest first, optionally of one channel and one status.
 pub fn list(
-    conn: &Connection,
+    conn: &Conn,
     channel: Option<&str>,
     status: Option<&str>,
     limit: u32,
 ) -> Result<Vec<Item>, ApiError> {
     let sql = format!(
-        "SELECT {ITEM_COLUMNS} FROM intake_items WHERE (?1 IS NULL OR channel = ?1) AND (?2 IS NULL OR status = ?2)
+        "SELECT {ITEM_COLUMNS} FROM intake_items WHERE (CAST(?1 AS TEXT) IS NULL OR channel = ?1) AND (CAST(?2 AS TEXT) IS NULL OR status = ?2)
          ORDER BY last_at DESC, id DESC LIMIT ?3"
     );
     let items: Vec<Item> = conn
@@ -213,7 +213,7 @@ pub fn list(
     items.into_iter().map(|i| with_messages(conn, i)).collect()
 }
 
-pub fn get(conn: &Connection, id: i64) -> Result<Option<Item>, ApiError> {
+pub fn get(conn: &Conn, id: i64) -> Result<Option<Item>, ApiError> {
     let sql = format!("SELECT {ITEM_COLUMNS} FROM intake_items WHERE id = ?1");
     match conn.prepare_cached(&sql)?.query_row([id], item_row).optional()? {
         Some(i) => Ok(Some(with_messages(conn, i)?)),
@@ -224,7 +224,7 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<Item>, ApiError> {
 /// Mark an item handled (`request`, `attached` or `dismissed`), only if it is still `new`;
 /// false when someone else acted on it first.
 pub fn settle(
-    conn: &Connection,
+    conn: &Conn,
     id: i64,
     status: &str,
     request_id: Option<i64>,
@@ -243,7 +243,7 @@ pub fn settle(
 /// and a request's note still name it); one still `new` becomes `dismissed` by `retention`.
 /// Returns how many items were erased. (The channels redeliver for days, not months, so a message
 /// id forgotten here does not come back.)
-pub fn purge(conn: &mut Connection, before: DateTime<Utc>) -> Result<usize, ApiError> {
+pub fn purge(conn: &Conn, before: DateTime<Utc>) -> Result<usize, ApiError> {
     let before = stamp(before);
     let tx = conn.transaction()?;
     tx.execute(

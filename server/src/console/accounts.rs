@@ -6,10 +6,10 @@
 //! token, and it ends after [`SESSION_IDLE`] without a request or [`SESSION_MAX`] in all, when
 //! its account is disabled or its password reset, or at sign-out.
 
+use crate::sql::{params, Conn, OptionalExt};
 use argon2::password_hash::{PasswordHash, SaltString};
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use chrono::Utc;
-use rusqlite::{params, Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
@@ -146,7 +146,7 @@ pub fn verify_password(hash: Option<&str>, password: &str) -> bool {
     ok && known
 }
 
-fn account_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, String, Option<String>, bool)> {
+fn account_row(r: &crate::sql::Row<'_>) -> crate::sql::Result<(String, String, Option<String>, bool)> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, i64>(3)? != 0))
 }
 
@@ -155,7 +155,7 @@ fn to_account((username, role, dept, disabled): (String, String, Option<String>,
 }
 
 /// An account and its password hash.
-pub fn get(conn: &Connection, username: &str) -> Result<Option<(Account, String)>, ApiError> {
+pub fn get(conn: &Conn, username: &str) -> Result<Option<(Account, String)>, ApiError> {
     let row = conn
         .prepare_cached(
             "SELECT username, role, department_id, disabled, password_hash FROM staff_accounts WHERE username = ?1",
@@ -165,11 +165,11 @@ pub fn get(conn: &Connection, username: &str) -> Result<Option<(Account, String)
     Ok(row.and_then(|(a, h)| to_account(a).map(|a| (a, h))))
 }
 
-pub fn list(conn: &Connection) -> Result<Vec<Account>, ApiError> {
+pub fn list(conn: &Conn) -> Result<Vec<Account>, ApiError> {
     let mut stmt = conn.prepare_cached(
         "SELECT username, role, department_id, disabled FROM staff_accounts ORDER BY role, username",
     )?;
-    let rows = stmt.query_map([], account_row)?;
+    let rows = stmt.query_map((), account_row)?;
     Ok(rows.collect::<Result<Vec<_>, _>>()?.into_iter().filter_map(to_account).collect())
 }
 
@@ -185,8 +185,8 @@ pub enum AccountError {
     Db(String),
 }
 
-impl From<rusqlite::Error> for AccountError {
-    fn from(e: rusqlite::Error) -> Self {
+impl From<crate::sql::Error> for AccountError {
+    fn from(e: crate::sql::Error) -> Self {
         AccountError::Db(e.to_string())
     }
 }
@@ -198,7 +198,7 @@ impl From<ApiError> for AccountError {
 }
 
 /// Create an account with an already hashed password.
-pub fn add(conn: &Connection, username: &str, role: &AccountRole, hash: &str) -> Result<(), AccountError> {
+pub fn add(conn: &Conn, username: &str, role: &AccountRole, hash: &str) -> Result<(), AccountError> {
     check_username(username).map_err(AccountError::Invalid)?;
     let now = stamp(Utc::now());
     let exists: bool =
@@ -219,7 +219,7 @@ pub fn add(conn: &Connection, username: &str, role: &AccountRole, hash: &str) ->
 }
 
 /// Disable (or enable again) an account; disabling ends its sessions.
-pub fn set_disabled(conn: &Connection, username: &str, disabled: bool) -> Result<(), AccountError> {
+pub fn set_disabled(conn: &Conn, username: &str, disabled: bool) -> Result<(), AccountError> {
     let n = conn.execute(
         "UPDATE staff_accounts SET disabled = ?2, updated_at = ?3 WHERE username = ?1",
         params![username, disabled as i64, stamp(Utc::now())],
@@ -234,7 +234,7 @@ pub fn set_disabled(conn: &Connection, username: &str, disabled: bool) -> Result
 }
 
 /// Give an account a new password (already hashed); its sessions end.
-pub fn reset(conn: &Connection, username: &str, hash: &str) -> Result<(), AccountError> {
+pub fn reset(conn: &Conn, username: &str, hash: &str) -> Result<(), AccountError> {
     let n = conn.execute(
         "UPDATE staff_accounts SET password_hash = ?2, updated_at = ?3 WHERE username = ?1",
         params![username, hash, stamp(Utc::now())],
@@ -247,7 +247,7 @@ pub fn reset(conn: &Connection, username: &str, hash: &str) -> Result<(), Accoun
 }
 
 /// Create the `--demo` accounts that are missing; returns how many were made.
-pub fn seed_demo(conn: &Connection) -> Result<usize, AccountError> {
+pub fn seed_demo(conn: &Conn) -> Result<usize, AccountError> {
     let mut made = 0;
     for (username, role, dept) in DEMO_ACCOUNTS {
         let role = AccountRole::parse(role, dept).map_err(AccountError::Invalid)?;
@@ -277,7 +277,7 @@ fn random_token() -> Result<String, ApiError> {
 }
 
 /// Start a session for `username` at `now` (Unix seconds); returns the cookie's token.
-pub fn create_session(conn: &Connection, username: &str, now: i64) -> Result<String, ApiError> {
+pub fn create_session(conn: &Conn, username: &str, now: i64) -> Result<String, ApiError> {
     conn.execute(
         "DELETE FROM staff_sessions WHERE expires_at <= ?1 OR last_seen <= ?2",
         params![now, now - SESSION_IDLE],
@@ -293,7 +293,7 @@ pub fn create_session(conn: &Connection, username: &str, now: i64) -> Result<Str
 
 /// The live session of a cookie's token at `now`, its last use moved to now; `None` when unknown,
 /// expired, idle too long, or its account is disabled.
-pub fn session(conn: &Connection, token: &str, now: i64) -> Result<Option<Session>, ApiError> {
+pub fn session(conn: &Conn, token: &str, now: i64) -> Result<Option<Session>, ApiError> {
     if token.is_empty() || token.len() > 128 {
         return Ok(None);
     }
@@ -318,14 +318,14 @@ pub fn session(conn: &Connection, token: &str, now: i64) -> Result<Option<Sessio
     Ok(Some(Session { account, csrf, token_hash: hash }))
 }
 
-pub fn end_session(conn: &Connection, token_hash: &str) -> Result<(), ApiError> {
+pub fn end_session(conn: &Conn, token_hash: &str) -> Result<(), ApiError> {
     conn.execute("DELETE FROM staff_sessions WHERE token_hash = ?1", [token_hash])?;
     Ok(())
 }
 
 /// A new bearer token of the staff API for `username`'s account (shown once: only its hash is
 /// kept); it acts with the account's role.
-pub fn create_token(conn: &Connection, username: &str, label: Option<&str>) -> Result<String, AccountError> {
+pub fn create_token(conn: &Conn, username: &str, label: Option<&str>) -> Result<String, AccountError> {
     if get(conn, username)?.is_none() {
         return Err(AccountError::NoSuch(username.to_owned()));
     }
@@ -338,12 +338,12 @@ pub fn create_token(conn: &Connection, username: &str, label: Option<&str>) -> R
 }
 
 /// Revoke every token of an account; returns how many.
-pub fn revoke_tokens(conn: &Connection, username: &str) -> Result<usize, AccountError> {
+pub fn revoke_tokens(conn: &Conn, username: &str) -> Result<usize, AccountError> {
     Ok(conn.execute("DELETE FROM staff_tokens WHERE username = ?1", [username])?)
 }
 
 /// The enabled account a bearer token belongs to (its last use noted), if any.
-pub fn token_account(conn: &Connection, token: &str) -> Result<Option<Account>, ApiError> {
+pub fn token_account(conn: &Conn, token: &str) -> Result<Option<Account>, ApiError> {
     if !token.starts_with("bld_") || token.len() > 128 {
         return Ok(None);
     }
@@ -371,7 +371,7 @@ pub struct Note {
     pub created_at: String,
 }
 
-pub fn add_note(conn: &Connection, request_id: i64, author: &str, body: &str) -> Result<(), ApiError> {
+pub fn add_note(conn: &Conn, request_id: i64, author: &str, body: &str) -> Result<(), ApiError> {
     let seq: i64 = conn.query_row(
         "SELECT COALESCE(MAX(seq), 0) + 1 FROM staff_notes WHERE request_id = ?1",
         [request_id],
@@ -384,7 +384,7 @@ pub fn add_note(conn: &Connection, request_id: i64, author: &str, body: &str) ->
     Ok(())
 }
 
-pub fn notes(conn: &Connection, request_id: i64) -> Result<Vec<Note>, ApiError> {
+pub fn notes(conn: &Conn, request_id: i64) -> Result<Vec<Note>, ApiError> {
     let mut stmt = conn.prepare_cached(
         "SELECT author, body, created_at FROM staff_notes WHERE request_id = ?1 ORDER BY seq",
     )?;
@@ -407,14 +407,14 @@ pub struct AuditEntry {
 
 /// Record who did what (never a password, a phone number or a citizen's name in `detail`).
 pub fn audit(
-    conn: &Connection,
+    conn: &Conn,
     username: &str,
     action: &str,
     request_id: Option<i64>,
     detail: Option<&str>,
     client: Option<&str>,
 ) -> Result<(), ApiError> {
-    let seq: i64 = conn.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM staff_audit", [], |r| r.get(0))?;
+    let seq: i64 = conn.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM staff_audit", (), |r| r.get(0))?;
     conn.execute(
         "INSERT INTO staff_audit (seq, at, username, action, request_id, detail, client) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![seq, stamp(Utc::now()), username, action, request_id, detail, client],
@@ -423,7 +423,7 @@ pub fn audit(
 }
 
 /// The newest `limit` entries, newest first, from before `before` (a `seq`) when given.
-pub fn audit_log(conn: &Connection, limit: u32) -> Result<Vec<AuditEntry>, ApiError> {
+pub fn audit_log(conn: &Conn, limit: u32) -> Result<Vec<AuditEntry>, ApiError> {
     let mut stmt = conn.prepare_cached(
         "SELECT at, username, action, request_id, detail, client FROM staff_audit ORDER BY seq DESC LIMIT ?1",
     )?;

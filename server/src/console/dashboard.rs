@@ -75,10 +75,10 @@ async fn rows(st: &ConsoleState, role: &Role, period: &Period) -> Result<Vec<Row
                         (SELECT MIN(u.created_at) FROM open311_updates u WHERE u.request_id = r.id AND u.seq > 1),
                         (SELECT MIN(u.created_at) FROM open311_updates u WHERE u.request_id = r.id AND u.status = 'closed')
                  FROM open311_requests r
-                 WHERE r.requested_at >= ?1 AND r.requested_at < ?2 AND (?3 IS NULL OR r.department_id = ?3)
+                 WHERE r.requested_at >= ?1 AND r.requested_at < ?2 AND (CAST(?3 AS TEXT) IS NULL OR r.department_id = ?3)
                  ORDER BY r.requested_at DESC, r.id DESC",
             )?;
-            let rows = stmt.query_map(rusqlite::params![start, end, department], |r| {
+            let rows = stmt.query_map(crate::sql::params![start, end, department], |r| {
                 Ok(Row {
                     id: r.get(0)?,
                     requested_at: r.get(1)?,

@@ -1,16 +1,16 @@
 //! News items in the server's database.
 
+use crate::sql::{params, Conn, OptionalExt};
 use baladiya_wire::NewsItem;
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use crate::error::ApiError;
 
-pub fn version(conn: &Connection) -> Result<i64, ApiError> {
-    Ok(conn.query_row("SELECT value FROM news_meta WHERE key = 'version'", [], |r| r.get(0))?)
+pub fn version(conn: &Conn) -> Result<i64, ApiError> {
+    Ok(conn.query_row("SELECT value FROM news_meta WHERE key = 'version'", (), |r| r.get(0))?)
 }
 
-fn bump(tx: &Transaction<'_>) -> Result<i64, ApiError> {
-    tx.execute("UPDATE news_meta SET value = value + 1 WHERE key = 'version'", [])?;
+fn bump(tx: &Conn) -> Result<i64, ApiError> {
+    tx.execute("UPDATE news_meta SET value = value + 1 WHERE key = 'version'", ())?;
     version(tx)
 }
 
@@ -18,14 +18,14 @@ fn bump(tx: &Transaction<'_>) -> Result<i64, ApiError> {
 pub type After = (String, String);
 
 /// Up to `limit` listed items, newest first, after `after`; and whether more follow.
-pub fn page(conn: &Connection, limit: u32, after: Option<&After>) -> Result<(Vec<NewsItem>, bool), ApiError> {
+pub fn page(conn: &Conn, limit: u32, after: Option<&After>) -> Result<(Vec<NewsItem>, bool), ApiError> {
     let (p, id) = match after {
         Some((p, id)) => (Some(p.as_str()), Some(id.as_str())),
         None => (None, None),
     };
     let mut stmt = conn.prepare_cached(
         "SELECT doc FROM news_items
-         WHERE withdrawn_at IS NULL AND (?1 IS NULL OR (published_at, id) < (?1, ?2))
+         WHERE withdrawn_at IS NULL AND (CAST(?1 AS TEXT) IS NULL OR (published_at, id) < (CAST(?1 AS TEXT), CAST(?2 AS TEXT)))
          ORDER BY published_at DESC, id DESC LIMIT ?3",
     )?;
     let mut items: Vec<NewsItem> = stmt
@@ -38,7 +38,7 @@ pub fn page(conn: &Connection, limit: u32, after: Option<&After>) -> Result<(Vec
 }
 
 /// Has an item (listed or withdrawn) this id?
-pub fn exists(conn: &Connection, id: &str) -> Result<bool, ApiError> {
+pub fn exists(conn: &Conn, id: &str) -> Result<bool, ApiError> {
     Ok(conn
         .prepare_cached("SELECT 1 FROM news_items WHERE id = ?1")?
         .query_row([id], |_| Ok(()))
@@ -47,7 +47,7 @@ pub fn exists(conn: &Connection, id: &str) -> Result<bool, ApiError> {
 }
 
 /// Store a sanitised item; returns the new list version, or `None` if the id is taken.
-pub fn publish(conn: &mut Connection, item: &NewsItem) -> Result<Option<i64>, ApiError> {
+pub fn publish(conn: &Conn, item: &NewsItem) -> Result<Option<i64>, ApiError> {
     let tx = conn.transaction()?;
     if exists(&tx, &item.id)? {
         return Ok(None);
@@ -63,13 +63,13 @@ pub fn publish(conn: &mut Connection, item: &NewsItem) -> Result<Option<i64>, Ap
 
 /// An important item goes to the channels' news subscribers (queued in the same transaction; see
 /// `channels::outbound`); queued once per item and subscriber whatever calls this again.
-fn to_subscribers(tx: &Transaction<'_>, item: &NewsItem) -> Result<(), ApiError> {
+fn to_subscribers(tx: &Conn, item: &NewsItem) -> Result<(), ApiError> {
     let summary: String = item.body.ar.chars().take(200).collect();
     crate::channels::outbound::queue_news(tx, &item.id, &item.title.ar, &summary, chrono::Utc::now())?;
     Ok(())
 }
 
-fn insert(tx: &Transaction<'_>, item: &NewsItem) -> Result<(), ApiError> {
+fn insert(tx: &Conn, item: &NewsItem) -> Result<(), ApiError> {
     tx.execute(
         "INSERT INTO news_items (id, published_at, doc) VALUES (?1, ?2, ?3)",
         params![item.id, item.published_at, serde_json::to_string(item)?],
@@ -79,7 +79,7 @@ fn insert(tx: &Transaction<'_>, item: &NewsItem) -> Result<(), ApiError> {
 
 /// Withdraw an item: `Ok(None)` if there is no such item; the list version otherwise (unchanged
 /// when it was already withdrawn).
-pub fn withdraw(conn: &mut Connection, id: &str, now: &str) -> Result<Option<i64>, ApiError> {
+pub fn withdraw(conn: &Conn, id: &str, now: &str) -> Result<Option<i64>, ApiError> {
     let tx = conn.transaction()?;
     let state: Option<Option<String>> = tx
         .prepare_cached("SELECT withdrawn_at FROM news_items WHERE id = ?1")?
@@ -99,7 +99,7 @@ pub fn withdraw(conn: &mut Connection, id: &str, now: &str) -> Result<Option<i64
 
 /// Mark a listed item important (worth a notification) or not: `Ok(None)` if there is no such
 /// listed item; the list version otherwise (moved only by a change).
-pub fn set_important(conn: &mut Connection, id: &str, important: bool) -> Result<Option<i64>, ApiError> {
+pub fn set_important(conn: &Conn, id: &str, important: bool) -> Result<Option<i64>, ApiError> {
     let tx = conn.transaction()?;
     let doc: Option<String> = tx
         .prepare_cached("SELECT doc FROM news_items WHERE id = ?1 AND withdrawn_at IS NULL")?
@@ -125,10 +125,10 @@ pub fn set_important(conn: &mut Connection, id: &str, important: bool) -> Result
 }
 
 /// Load `items` (already sanitised) if there is no news yet.
-pub fn seed_if_empty(conn: &mut Connection, items: &[NewsItem]) -> Result<bool, ApiError> {
+pub fn seed_if_empty(conn: &Conn, items: &[NewsItem]) -> Result<bool, ApiError> {
     // Checked inside the write transaction: of two processes starting on one database, one seeds.
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let count: i64 = tx.query_row("SELECT COUNT(*) FROM news_items", [], |r| r.get(0))?;
+    let tx = conn.transaction()?;
+    let count: i64 = tx.query_row("SELECT COUNT(*) FROM news_items", (), |r| r.get(0))?;
     if count > 0 {
         return Ok(false);
     }

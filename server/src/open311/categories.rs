@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
+use crate::sql::{params, Conn, OptionalExt};
 use baladiya_wire::{Attribute, AttributeValue, Department, Localized, Open311Service, ServiceDefinition};
-use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
@@ -234,11 +234,11 @@ pub fn check(seed: &CategorySeed) -> Result<(), String> {
 }
 
 /// Store the categories into an empty table; categories already there are kept.
-pub fn seed_if_empty(conn: &mut Connection, seed: &CategorySeed) -> Result<bool, ApiError> {
+pub fn seed_if_empty(conn: &Conn, seed: &CategorySeed) -> Result<bool, ApiError> {
     check(seed).map_err(ApiError::BadRequest)?;
     // Checked inside the write transaction: of two processes starting on one database, one seeds.
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let count: i64 = tx.query_row("SELECT COUNT(*) FROM open311_services", [], |r| r.get(0))?;
+    let tx = conn.transaction()?;
+    let count: i64 = tx.query_row("SELECT COUNT(*) FROM open311_services", (), |r| r.get(0))?;
     if count > 0 {
         return Ok(false);
     }
@@ -262,13 +262,13 @@ pub fn seed_if_empty(conn: &mut Connection, seed: &CategorySeed) -> Result<bool,
     Ok(true)
 }
 
-pub fn all(conn: &Connection) -> Result<Vec<Category>, ApiError> {
+pub fn all(conn: &Conn) -> Result<Vec<Category>, ApiError> {
     let mut stmt = conn.prepare_cached("SELECT doc FROM open311_services ORDER BY position, service_code")?;
-    let docs: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    let docs: Vec<String> = stmt.query_map((), |r| r.get(0))?.collect::<Result<_, _>>()?;
     docs.iter().map(|d| serde_json::from_str(d).map_err(ApiError::from)).collect()
 }
 
-pub fn get(conn: &Connection, code: &str) -> Result<Option<Category>, ApiError> {
+pub fn get(conn: &Conn, code: &str) -> Result<Option<Category>, ApiError> {
     let doc: Option<String> = conn
         .prepare_cached("SELECT doc FROM open311_services WHERE service_code = ?1")?
         .query_row([code], |r| r.get(0))
@@ -277,9 +277,9 @@ pub fn get(conn: &Connection, code: &str) -> Result<Option<Category>, ApiError> 
 }
 
 /// Names of the departments of the procedures guide (empty when no catalogue is loaded).
-pub fn departments(conn: &Connection) -> Result<HashMap<String, Localized>, ApiError> {
+pub fn departments(conn: &Conn) -> Result<HashMap<String, Localized>, ApiError> {
     let mut stmt = conn.prepare_cached("SELECT doc FROM departments")?;
-    let docs: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    let docs: Vec<String> = stmt.query_map((), |r| r.get(0))?.collect::<Result<_, _>>()?;
     let mut out = HashMap::new();
     for d in docs {
         let d: Department = serde_json::from_str(&d)?;

@@ -22,8 +22,8 @@
 
 use std::time::Duration;
 
+use crate::sql::{params, Conn};
 use axum::http::HeaderMap;
-use rusqlite::{params, Connection};
 
 use crate::bills::throttle::now_ms;
 use crate::db::Db;
@@ -95,7 +95,7 @@ fn claim_id() -> Result<String, ApiError> {
 
 /// Claim `key` for `id` at `now` (Unix milliseconds): a new claim, or a stale one taken over, in
 /// one statement. False when a live claim holds it.
-fn claim_at(conn: &Connection, key: &str, id: &str, now: i64, ttl: Duration) -> Result<bool, ApiError> {
+fn claim_at(conn: &Conn, key: &str, id: &str, now: i64, ttl: Duration) -> Result<bool, ApiError> {
     let stale_before = now.saturating_sub(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX));
     let changed = conn.execute(
         "INSERT INTO open311_idempotency_claims (idem_key, claim_id, claimed_at) VALUES (?1, ?2, ?3)
@@ -106,7 +106,7 @@ fn claim_at(conn: &Connection, key: &str, id: &str, now: i64, ttl: Duration) -> 
     Ok(changed == 1)
 }
 
-fn release(conn: &Connection, key: &str, id: &str) -> Result<(), ApiError> {
+fn release(conn: &Conn, key: &str, id: &str) -> Result<(), ApiError> {
     conn.execute(
         "DELETE FROM open311_idempotency_claims WHERE idem_key = ?1 AND claim_id = ?2",
         params![key, id],
@@ -115,7 +115,7 @@ fn release(conn: &Connection, key: &str, id: &str) -> Result<(), ApiError> {
 }
 
 /// Forget claims stale for long (their processes died); a live claim is never touched.
-pub fn purge(conn: &Connection, ttl: Duration) -> Result<usize, ApiError> {
+pub fn purge(conn: &Conn, ttl: Duration) -> Result<usize, ApiError> {
     let before = now_ms().saturating_sub(2 * i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX / 2));
     Ok(conn.execute("DELETE FROM open311_idempotency_claims WHERE claimed_at <= ?1", [before])?)
 }
@@ -127,7 +127,7 @@ impl Claim {
 
     /// Release the key now, on `conn` (after the request's transaction has committed). A
     /// failure leaves the claim to go stale.
-    pub fn release(mut self, conn: &Connection) {
+    pub fn release(mut self, conn: &Conn) {
         self.held = false;
         if let Err(e) = release(conn, &self.key, &self.id) {
             tracing::warn!(error = %e, "could not release an Idempotency-Key claim; it lapses by its time to live");

@@ -16,6 +16,7 @@ use super::submit::{self, GAZA_CITY};
 use super::{idempotency, store};
 use crate::error::ApiError;
 use crate::listener::BodyDeadline;
+use crate::sql::Conn;
 
 /// What a POST led to.
 enum Posted {
@@ -124,7 +125,7 @@ pub(super) async fn post_request(
 }
 
 fn store_submission(
-    conn: &mut rusqlite::Connection,
+    conn: &Conn,
     sub: submit::Submission,
     channel: submit::Channel,
     fmt: Format,
@@ -135,7 +136,7 @@ fn store_submission(
     // One write transaction from the lookup of the key to the insert: of two processes storing
     // the same key (the second having taken over a stale claim), the second finds the first's
     // record.
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let tx = conn.transaction()?;
     if let Some(k) = key {
         if let Some(prev) = store::idempotency_lookup(&tx, k)? {
             if prev.body_hash == hash {

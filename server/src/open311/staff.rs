@@ -35,6 +35,7 @@ use super::state::{context, Open311State, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use super::store::{self, Change, RequestRow, View};
 use super::submit::{self, Contact, Submission, GAZA_CITY};
 use crate::error::{ApiError, ApiJson, ApiPath};
+use crate::sql::Conn;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Role {
@@ -176,7 +177,7 @@ pub struct StaffList {
 
 /// `full`: with contact fields and history (one request); without (a list).
 pub(crate) fn staff_view(
-    conn: &rusqlite::Connection,
+    conn: &Conn,
     view: &View<'_>,
     row: &RequestRow,
     full: bool,
@@ -231,9 +232,7 @@ pub(crate) fn staff_view(
 async fn with_view<T, F>(st: &Open311State, parts_base: String, locale: Locale, f: F) -> Result<T, StaffError>
 where
     T: Send + 'static,
-    F: FnOnce(&mut rusqlite::Connection, &View<'_>) -> Result<Result<T, StaffError>, ApiError>
-        + Send
-        + 'static,
+    F: FnOnce(&mut Conn, &View<'_>) -> Result<Result<T, StaffError>, ApiError> + Send + 'static,
 {
     st.db
         .call(move |c| {
@@ -388,7 +387,7 @@ pub(crate) fn check_action(role: &Role, body: &ActionBody) -> Result<(), StaffEr
 /// by [`check_action`], then against the request (visible to the role, not closed), appended to
 /// its history as `actor`.
 pub(crate) fn act(
-    c: &mut rusqlite::Connection,
+    c: &Conn,
     view: &View<'_>,
     role: &Role,
     actor: &str,
@@ -491,7 +490,7 @@ pub(crate) fn act(
 
 /// A department of the guide's catalogue or of a category; any well-formed id when neither is
 /// loaded.
-fn known_department(conn: &rusqlite::Connection, view: &View<'_>, id: &str) -> Result<bool, ApiError> {
+fn known_department(conn: &Conn, view: &View<'_>, id: &str) -> Result<bool, ApiError> {
     let mut known: HashSet<String> = categories::departments(conn)?.into_keys().collect();
     known.extend(view.categories.values().map(|c| c.department_id.clone()));
     if known.is_empty() {
@@ -593,7 +592,7 @@ pub async fn create(
 /// Enter a request that came by another channel (the staff API's and the console's one path):
 /// validated as a citizen's own form would be, with the channel named by staff.
 pub(crate) fn enter(
-    c: &mut rusqlite::Connection,
+    c: &Conn,
     view: &View<'_>,
     role: &Role,
     actor: &str,

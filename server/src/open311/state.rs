@@ -15,6 +15,7 @@ use super::staff::Role;
 use super::{idempotency, photo, store, uploads};
 use crate::db::Db;
 use crate::error::ApiError;
+use crate::sql::Conn;
 
 /// The API key the sample app uses; accepted only on a server started with `--demo`.
 pub const DEMO_API_KEY: &str = "demo-app-key";
@@ -137,7 +138,7 @@ impl Open311State {
     pub(super) async fn query<T, F>(&self, fmt: Format, f: F) -> Result<T, Failure>
     where
         T: Send + 'static,
-        F: FnOnce(&mut rusqlite::Connection) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&mut Conn) -> Result<T, ApiError> + Send + 'static,
     {
         self.db.call(f).await.map_err(|e| Failure { format: fmt, ..Failure::from(e) })
     }
@@ -171,7 +172,7 @@ impl Open311State {
 
 /// Forget Idempotency-Key records past their days, claims left by dead processes, and uploads
 /// abandoned unfinished for a day.
-pub(super) fn purge_old(conn: &rusqlite::Connection) -> Result<(), ApiError> {
+pub(super) fn purge_old(conn: &Conn) -> Result<(), ApiError> {
     let gone = store::idempotency_purge(conn, chrono::Duration::days(idempotency::KEEP_DAYS))?;
     // Any claim older than a day is far past any time to live this server could have.
     idempotency::purge(conn, Duration::from_secs(12 * 3600))?;
@@ -186,7 +187,7 @@ pub(crate) struct Context {
     pub(crate) departments: HashMap<String, baladiya_wire::Localized>,
 }
 
-pub(crate) fn context(conn: &rusqlite::Connection) -> Result<Context, ApiError> {
+pub(crate) fn context(conn: &Conn) -> Result<Context, ApiError> {
     Ok(Context {
         categories: categories::all(conn)?.into_iter().map(|c| (c.service_code.clone(), c)).collect(),
         departments: categories::departments(conn)?,

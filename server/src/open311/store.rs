@@ -7,10 +7,10 @@
 
 use std::collections::HashMap;
 
+use crate::sql::Value as SqlValue;
+use crate::sql::{params, Conn, OptionalExt, Row};
 use baladiya_wire::{Localized, RequestUpdate, ServiceRequest};
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
-use rusqlite::types::Value as SqlValue;
-use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, Transaction};
 
 use super::categories::{Category, Locale};
 use super::submit::{hex, Contact, NewRequest};
@@ -34,10 +34,10 @@ pub fn parse_time(s: &str) -> Option<String> {
 }
 
 /// Now, or just after the latest change already stored, whichever is later.
-fn next_stamp(conn: &Connection) -> Result<DateTime<Utc>, ApiError> {
+fn next_stamp(conn: &Conn) -> Result<DateTime<Utc>, ApiError> {
     let now = Utc::now();
     let last: Option<String> =
-        conn.prepare_cached("SELECT MAX(updated_at) FROM open311_requests")?.query_row([], |r| r.get(0))?;
+        conn.prepare_cached("SELECT MAX(updated_at) FROM open311_requests")?.query_row((), |r| r.get(0))?;
     let last = last.and_then(|l| DateTime::parse_from_rfc3339(&l).ok()).map(|t| t.with_timezone(&Utc));
     Ok(match last {
         Some(l) if l >= now => l + Duration::microseconds(1),
@@ -78,7 +78,7 @@ const REQUEST_COLUMNS: &str = "id, token, service_code, status, detailed_status,
     source, description, lat, lon, address, attributes, media_url, email, first_name, last_name, phone,
     account_id, device_id, requested_at, updated_at, expected_at";
 
-fn request_row(r: &Row<'_>) -> rusqlite::Result<RequestRow> {
+fn request_row(r: &Row<'_>) -> crate::sql::Result<RequestRow> {
     Ok(RequestRow {
         id: r.get(0)?,
         token: r.get(1)?,
@@ -123,12 +123,12 @@ pub struct UpdateRow {
 /// Store a validated request with its first history entry ("received") and its photos; returns
 /// its id and token.
 pub fn insert(
-    tx: &Transaction<'_>,
+    tx: &Conn,
     new: &NewRequest,
     category: &Category,
     actor: &str,
 ) -> Result<(i64, String), ApiError> {
-    let id: i64 = tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM open311_requests", [], |r| r.get(0))?;
+    let id: i64 = tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM open311_requests", (), |r| r.get(0))?;
     let token = random_id()?;
     let now = next_stamp(tx)?;
     let at = stamp(now);
@@ -188,7 +188,7 @@ pub struct Change<'a> {
     pub actor: &'a str,
 }
 
-pub fn apply(tx: &Transaction<'_>, row: &RequestRow, change: &Change<'_>) -> Result<String, ApiError> {
+pub fn apply(tx: &Conn, row: &RequestRow, change: &Change<'_>) -> Result<String, ApiError> {
     let at = stamp(next_stamp(tx)?);
     let status = if is_closed(change.detailed_status) { "closed" } else { "open" };
     let department = change.department_id.or(row.department_id.as_deref());
@@ -223,7 +223,7 @@ pub fn apply(tx: &Transaction<'_>, row: &RequestRow, change: &Change<'_>) -> Res
     Ok(at)
 }
 
-pub fn get(conn: &Connection, id: i64) -> Result<Option<RequestRow>, ApiError> {
+pub fn get(conn: &Conn, id: i64) -> Result<Option<RequestRow>, ApiError> {
     let sql = format!("SELECT {REQUEST_COLUMNS} FROM open311_requests WHERE id = ?1");
     Ok(conn.prepare_cached(&sql)?.query_row([id], request_row).optional()?)
 }
@@ -236,14 +236,14 @@ pub fn parse_id(s: &str) -> Option<i64> {
     s.parse().ok()
 }
 
-pub fn id_by_token(conn: &Connection, token: &str) -> Result<Option<i64>, ApiError> {
+pub fn id_by_token(conn: &Conn, token: &str) -> Result<Option<i64>, ApiError> {
     Ok(conn
         .prepare_cached("SELECT id FROM open311_requests WHERE token = ?1")?
         .query_row([token], |r| r.get(0))
         .optional()?)
 }
 
-pub fn updates(conn: &Connection, id: i64) -> Result<Vec<UpdateRow>, ApiError> {
+pub fn updates(conn: &Conn, id: i64) -> Result<Vec<UpdateRow>, ApiError> {
     let mut stmt = conn.prepare_cached(
         "SELECT seq, action, status, detailed_status, note, department_id, actor, created_at
          FROM open311_updates WHERE request_id = ?1 ORDER BY seq",
@@ -263,14 +263,14 @@ pub fn updates(conn: &Connection, id: i64) -> Result<Vec<UpdateRow>, ApiError> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-pub fn media_ids(conn: &Connection, id: i64) -> Result<Vec<String>, ApiError> {
+pub fn media_ids(conn: &Conn, id: i64) -> Result<Vec<String>, ApiError> {
     let mut stmt =
         conn.prepare_cached("SELECT id FROM open311_media WHERE request_id = ?1 ORDER BY position")?;
     let rows = stmt.query_map([id], |r| r.get(0))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-pub fn media(conn: &Connection, media_id: &str) -> Result<Option<(String, Vec<u8>)>, ApiError> {
+pub fn media(conn: &Conn, media_id: &str) -> Result<Option<(String, Vec<u8>)>, ApiError> {
     Ok(conn
         .prepare_cached("SELECT content_type, bytes FROM open311_media WHERE id = ?1")?
         .query_row([media_id], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -315,13 +315,12 @@ fn in_list(clauses: &mut Vec<String>, args: &mut Vec<SqlValue>, column: &str, va
 
 /// The matching rows of one page, and how many match in all. With `updated_after` the oldest
 /// change comes first (a client can page through what changed); otherwise the newest request.
-pub fn list(conn: &Connection, f: &Filter) -> Result<(Vec<RequestRow>, i64), ApiError> {
+pub fn list(conn: &Conn, f: &Filter) -> Result<(Vec<RequestRow>, i64), ApiError> {
     let (filter, mut args) = where_clause(f);
-    let total: i64 = conn.query_row(
-        &format!("SELECT COUNT(*) FROM open311_requests{filter}"),
-        params_from_iter(args.iter()),
-        |r| r.get(0),
-    )?;
+    let total: i64 =
+        conn.query_row(&format!("SELECT COUNT(*) FROM open311_requests{filter}"), args.clone(), |r| {
+            r.get(0)
+        })?;
     let order = if f.updated_after.is_some() {
         "updated_at ASC, id ASC"
     } else if f.oldest_first {
@@ -331,15 +330,15 @@ pub fn list(conn: &Connection, f: &Filter) -> Result<(Vec<RequestRow>, i64), Api
     };
     let size = f.page_size.max(1) as i64;
     let offset = (f.page.max(1) as i64 - 1) * size;
-    args.push(SqlValue::Integer(size));
-    args.push(SqlValue::Integer(offset));
+    args.push(SqlValue::Int(size));
+    args.push(SqlValue::Int(offset));
     let sql = format!(
         "SELECT {REQUEST_COLUMNS} FROM open311_requests{filter} ORDER BY {order} LIMIT ?{} OFFSET ?{}",
         args.len() - 1,
         args.len()
     );
     let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(params_from_iter(args.iter()), request_row)?;
+    let rows = stmt.query_map(args.clone(), request_row)?;
     Ok((rows.collect::<Result<_, _>>()?, total))
 }
 
@@ -353,7 +352,7 @@ pub enum CountBy {
 }
 
 /// How many requests match `f`, per value of one column (`None`: no department yet), most first.
-pub fn count_by(conn: &Connection, f: &Filter, by: CountBy) -> Result<Vec<(Option<String>, i64)>, ApiError> {
+pub fn count_by(conn: &Conn, f: &Filter, by: CountBy) -> Result<Vec<(Option<String>, i64)>, ApiError> {
     let column = match by {
         CountBy::DetailedStatus => "detailed_status",
         CountBy::Source => "source",
@@ -365,7 +364,7 @@ pub fn count_by(conn: &Connection, f: &Filter, by: CountBy) -> Result<Vec<(Optio
         "SELECT {column}, COUNT(*) FROM open311_requests{filter} GROUP BY {column} ORDER BY COUNT(*) DESC, {column}"
     );
     let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(params_from_iter(args.iter()), |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let rows = stmt.query_map(args.clone(), |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
@@ -373,7 +372,7 @@ pub fn count_by(conn: &Connection, f: &Filter, by: CountBy) -> Result<Vec<(Optio
 fn where_clause(f: &Filter) -> (String, Vec<SqlValue>) {
     let mut clauses = Vec::new();
     let mut args: Vec<SqlValue> = Vec::new();
-    in_list(&mut clauses, &mut args, "id", f.ids.iter().map(|i| SqlValue::Integer(*i)).collect());
+    in_list(&mut clauses, &mut args, "id", f.ids.iter().map(|i| SqlValue::Int(*i)).collect());
     let text = |v: &Vec<String>| v.iter().map(|s| SqlValue::Text(s.clone())).collect::<Vec<_>>();
     in_list(&mut clauses, &mut args, "service_code", text(&f.service_codes));
     in_list(&mut clauses, &mut args, "status", text(&f.statuses));
@@ -441,7 +440,7 @@ impl View<'_> {
     }
 
     /// The public view of a request: no contact field, no attributes, no staff names.
-    pub fn public(&self, conn: &Connection, row: &RequestRow) -> Result<ServiceRequest, ApiError> {
+    pub fn public(&self, conn: &Conn, row: &RequestRow) -> Result<ServiceRequest, ApiError> {
         let category = self.categories.get(&row.service_code);
         let updates = updates(conn, row.id)?;
         let first_photo = media_ids(conn, row.id)?.into_iter().next();
@@ -493,7 +492,7 @@ pub struct StoredResponse {
     pub body: String,
 }
 
-pub fn idempotency_lookup(conn: &Connection, key: &str) -> Result<Option<StoredResponse>, ApiError> {
+pub fn idempotency_lookup(conn: &Conn, key: &str) -> Result<Option<StoredResponse>, ApiError> {
     Ok(conn
         .prepare_cached(
             "SELECT body_hash, status, content_type, body FROM open311_idempotency WHERE idem_key = ?1",
@@ -510,7 +509,7 @@ pub fn idempotency_lookup(conn: &Connection, key: &str) -> Result<Option<StoredR
 }
 
 pub fn idempotency_save(
-    tx: &Transaction<'_>,
+    tx: &Conn,
     key: &str,
     request_id: i64,
     response: &StoredResponse,
@@ -532,7 +531,7 @@ pub fn idempotency_save(
 }
 
 /// Forget keys older than `keep`; returns how many.
-pub fn idempotency_purge(conn: &Connection, keep: Duration) -> Result<usize, ApiError> {
+pub fn idempotency_purge(conn: &Conn, keep: Duration) -> Result<usize, ApiError> {
     let cutoff = stamp(Utc::now() - keep);
     Ok(conn.execute("DELETE FROM open311_idempotency WHERE created_at < ?1", [cutoff])?)
 }
@@ -541,8 +540,8 @@ pub fn idempotency_purge(conn: &Connection, keep: Duration) -> Result<usize, Api
 mod tests {
     use super::*;
 
-    fn db() -> Connection {
-        let conn = Connection::open_in_memory().unwrap();
+    fn db() -> Conn {
+        let conn = Conn::open_in_memory().unwrap();
         conn.execute_batch(include_str!("../../migrations/001_catalogue.sql")).unwrap();
         conn.execute_batch(include_str!("../../migrations/002_open311.sql")).unwrap();
         conn
@@ -574,8 +573,7 @@ mod tests {
         let future = stamp(Utc::now() + Duration::seconds(5));
         conn.execute(
             "INSERT INTO open311_services (service_code, position, group_id, department_id, expected_hours, doc)
-             VALUES ('x', 0, 'g', 'd', 1, '{}')",
-            [],
+             VALUES ('x', 0, 'g', 'd', 1, '{}')", (),
         )
         .unwrap();
         conn.execute(

@@ -36,6 +36,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::sql::{params, Conn, OptionalExt};
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
@@ -43,7 +44,6 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use bytes::{Bytes, BytesMut};
 use http_body::Body as _;
-use rusqlite::{params, Connection, OptionalExtension};
 use subtle::ConstantTimeEq;
 
 use super::extract::SpecPath;
@@ -150,7 +150,7 @@ fn metadata(headers: &HeaderMap) -> Result<Vec<(String, String)>, Failure> {
     Ok(out)
 }
 
-fn get_upload(conn: &Connection, id: &str) -> Result<Option<Upload>, ApiError> {
+fn get_upload(conn: &Conn, id: &str) -> Result<Option<Upload>, ApiError> {
     Ok(conn
         .prepare_cached(
             "SELECT id, request_id, length, received, media_id, refused, updated_at FROM open311_uploads
@@ -171,7 +171,7 @@ fn get_upload(conn: &Connection, id: &str) -> Result<Option<Upload>, ApiError> {
 }
 
 /// The upload `id` if `token` is its request's.
-fn authorized(conn: &Connection, id: &str, token: &str) -> Result<Result<Upload, Failure>, ApiError> {
+fn authorized(conn: &Conn, id: &str, token: &str) -> Result<Result<Upload, Failure>, ApiError> {
     let not_found = || fail(StatusCode::NOT_FOUND, "upload: not found (or discarded after a day unfinished)");
     let Some(upload) = get_upload(conn, id)? else { return Ok(Err(not_found())) };
     let Some(row) = store::get(conn, upload.request_id)? else { return Ok(Err(not_found())) };
@@ -183,7 +183,7 @@ fn authorized(conn: &Connection, id: &str, token: &str) -> Result<Result<Upload,
 
 /// Store `bytes` at `start` if the upload is there now; the new offset, or `None` when another
 /// PATCH moved it (or the upload is finished or gone).
-fn append(conn: &mut Connection, id: &str, start: u64, bytes: &[u8]) -> Result<Option<u64>, ApiError> {
+fn append(conn: &Conn, id: &str, start: u64, bytes: &[u8]) -> Result<Option<u64>, ApiError> {
     let tx = conn.transaction()?;
     let at: Option<(i64, i64, Option<String>)> = tx
         .query_row("SELECT received, length, media_id FROM open311_uploads WHERE id = ?1", [id], |r| {
@@ -209,7 +209,7 @@ fn append(conn: &mut Connection, id: &str, start: u64, bytes: &[u8]) -> Result<O
 
 /// Discard unfinished uploads untouched for [`ABANDONED_AFTER`] (and refused ones as old), with
 /// their bytes. Returns how many went.
-pub fn purge_abandoned(conn: &Connection, now: i64) -> Result<usize, ApiError> {
+pub fn purge_abandoned(conn: &Conn, now: i64) -> Result<usize, ApiError> {
     let cutoff = now - ABANDONED_AFTER.as_secs() as i64;
     conn.execute(
         "DELETE FROM open311_upload_chunks WHERE upload_id IN
@@ -566,8 +566,8 @@ async fn finish(st: &Open311State, id: &str) -> Result<(), Failure> {
 mod tests {
     use super::*;
 
-    fn db() -> Connection {
-        let conn = Connection::open_in_memory().unwrap();
+    fn db() -> Conn {
+        let conn = Conn::open_in_memory().unwrap();
         for sql in [
             include_str!("../../migrations/001_catalogue.sql"),
             include_str!("../../migrations/002_open311.sql"),
@@ -577,14 +577,12 @@ mod tests {
         }
         conn.execute(
             "INSERT INTO open311_services (service_code, position, group_id, department_id, expected_hours, doc)
-             VALUES ('x', 0, 'g', 'd', 1, '{}')",
-            [],
+             VALUES ('x', 0, 'g', 'd', 1, '{}')", (),
         )
         .unwrap();
         conn.execute(
             "INSERT INTO open311_requests (id, token, service_code, status, detailed_status, source, attributes,
-                 requested_at, updated_at) VALUES (1, 't', 'x', 'open', 'received', 'app', '{}', 'a', 'a')",
-            [],
+                 requested_at, updated_at) VALUES (1, 't', 'x', 'open', 'received', 'app', '{}', 'a', 'a')", (),
         )
         .unwrap();
         conn.execute(
@@ -598,27 +596,27 @@ mod tests {
 
     #[test]
     fn a_piece_is_stored_only_where_the_upload_is() {
-        let mut c = db();
-        assert_eq!(append(&mut c, "u", 0, b"abcd").unwrap(), Some(4));
+        let c = db();
+        assert_eq!(append(&c, "u", 0, b"abcd").unwrap(), Some(4));
         // The same piece again (a retried chunk), and one from a stale PATCH: refused.
-        assert_eq!(append(&mut c, "u", 0, b"abcd").unwrap(), None);
-        assert_eq!(append(&mut c, "u", 2, b"cdef").unwrap(), None);
+        assert_eq!(append(&c, "u", 0, b"abcd").unwrap(), None);
+        assert_eq!(append(&c, "u", 2, b"cdef").unwrap(), None);
         // Past the declared length: refused.
-        assert_eq!(append(&mut c, "u", 4, b"efghijk").unwrap(), None);
-        assert_eq!(append(&mut c, "u", 4, b"efghij").unwrap(), Some(10));
+        assert_eq!(append(&c, "u", 4, b"efghijk").unwrap(), None);
+        assert_eq!(append(&c, "u", 4, b"efghij").unwrap(), Some(10));
         let stored: i64 =
-            c.query_row("SELECT SUM(LENGTH(bytes)) FROM open311_upload_chunks", [], |r| r.get(0)).unwrap();
+            c.query_row("SELECT SUM(LENGTH(bytes)) FROM open311_upload_chunks", (), |r| r.get(0)).unwrap();
         assert_eq!(stored, 10);
     }
 
     #[test]
     fn abandoned_uploads_go_after_a_day() {
         let c = db();
-        let mut c = c;
-        append(&mut c, "u", 0, b"ab").unwrap();
+
+        append(&c, "u", 0, b"ab").unwrap();
         assert_eq!(purge_abandoned(&c, now_secs()).unwrap(), 0);
         assert_eq!(purge_abandoned(&c, now_secs() + 24 * 3600 + 1).unwrap(), 1);
-        let left: i64 = c.query_row("SELECT COUNT(*) FROM open311_upload_chunks", [], |r| r.get(0)).unwrap();
+        let left: i64 = c.query_row("SELECT COUNT(*) FROM open311_upload_chunks", (), |r| r.get(0)).unwrap();
         assert_eq!(left, 0);
     }
 

@@ -16,7 +16,16 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Start the server on `data_dir` with `--demo` and `args`, and return once it listens.
     pub fn start(data_dir: &Path, args: &[&str]) -> ServerProcess {
+        // Under scripts/with-postgres.sh: the data directory's database on the test cluster.
+        let mut database = Vec::new();
+        if !args.contains(&"--database") {
+            if let Some(url) = baladiya_server::test_database_for(data_dir).expect("the test database") {
+                let baladiya_server::DatabaseUrl::Postgres(url) = url else { unreachable!() };
+                database = vec!["--database".to_owned(), url];
+            }
+        }
         let mut child = Command::new(env!("CARGO_BIN_EXE_baladiya-server"))
+            .args(&database)
             .arg("--demo")
             .args(["--listen", "127.0.0.1:0"])
             .arg("--data-dir")
