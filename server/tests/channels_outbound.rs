@@ -81,11 +81,18 @@ impl Server {
     }
 
     fn open(graph: &StandIn, dir: tempfile::TempDir) -> Server {
-        let config = ServerConfig {
-            data_dir: dir.path().to_owned(),
-            demo: true,
-            staff_token: Some(STAFF_TOKEN.into()),
-        };
+        let app = Server::app(graph, dir.path());
+        Server { app, dir }
+    }
+
+    /// Another server on the same data (a second process would be the same: its own sender).
+    fn twin(&self, graph: &StandIn) -> Router {
+        Server::app(graph, self.dir.path())
+    }
+
+    fn app(graph: &StandIn, dir: &std::path::Path) -> Router {
+        let config =
+            ServerConfig { data_dir: dir.to_owned(), demo: true, staff_token: Some(STAFF_TOKEN.into()) };
         let graph = GraphConfig {
             base: graph.url.clone(),
             whatsapp_phone_number_id: Some(PHONE_ID.into()),
@@ -105,7 +112,7 @@ impl Server {
             ..ChannelsConfig::default()
         };
         let options = Options { channels, ..Options::default() };
-        Server { app: app_with_options(&config, &options).unwrap(), dir }
+        app_with_options(&config, &options).unwrap()
     }
 
     async fn send(&self, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
@@ -558,4 +565,33 @@ async fn a_citizen_who_wrote_in_english_hears_back_in_english() {
     assert_eq!(status, StatusCode::OK);
     until("the status", || g.taken().len() == 2).await;
     assert!(text_of(&g.taken()[1].1).contains("in progress"), "{:?}", g.taken());
+}
+
+/// Two servers on one database (two processes, each with its sender): every message is sent once,
+/// the sender taking a row before it sends it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_on_one_database_send_each_message_once() {
+    let g = StandIn::start(WA_TOKEN, FB_TOKEN, PHONE_ID).await;
+    let s = Server::new(&g);
+    let twin = s.twin(&g);
+    let readers: Vec<String> = (0..12).map(|i| format!("9705980000{i:02}")).collect();
+    for (i, r) in readers.iter().enumerate() {
+        g.saw(r, chrono::Utc::now());
+        s.whatsapp(&wa_text(r, &format!("wamid.twin{i}"), "اشتراك")).await;
+    }
+    until("twelve confirmations", || g.taken().len() >= 12).await;
+    let news = json!({ "id": "n-twin", "title": { "ar": "انقطاع المياه", "en": "Water" },
+                       "body": { "ar": "تنقطع المياه غداً", "en": "x" }, "category": "announcement", "important": true });
+    let (status, body) = s.staff_json("/api/v1/staff/news", news).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    until("the news to all", || g.taken().len() >= 24).await;
+    // Both senders keep polling a while: nothing more may come.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let taken = g.taken();
+    for r in &readers {
+        let to_r: Vec<&Value> = taken.iter().filter(|(_, v)| v["to"] == r.as_str()).map(|(_, v)| v).collect();
+        assert_eq!(to_r.len(), 2, "{r}: a confirmation and the news, once each: {to_r:?}");
+    }
+    assert_eq!(taken.len(), 24);
+    drop(twin);
 }

@@ -193,7 +193,15 @@ struct Due {
     param2: String,
     attempts: u32,
     use_template: bool,
+    /// As read: the row is taken only if it is still this (see [`LEASE`]).
+    next_at: String,
 }
+
+/// A sender takes a due row before sending it by moving its `next_at` this far ahead, in one
+/// statement that holds only if the row is still as it read it: of several server processes (each
+/// with its sender) exactly one sends each message. Longer than any one send (the Graph timeout);
+/// should the process die mid-send, another one retries it after this.
+const LEASE: chrono::Duration = chrono::Duration::minutes(10);
 
 /// What one attempt came to.
 enum Outcome {
@@ -245,6 +253,25 @@ impl Sender {
     async fn attempt(&self, row: Due) {
         let id = row.id;
         let channel = row.channel.clone();
+        let (read_at, lease) = (row.next_at.clone(), stamp(Utc::now() + LEASE));
+        let taken = self
+            .db
+            .call(move |c| {
+                Ok(c.execute(
+                    "UPDATE channel_outbound SET next_at = ?3 WHERE id = ?1 AND state = 'pending' AND next_at = ?2",
+                    params![id, read_at, lease],
+                )? == 1)
+            })
+            .await;
+        match taken {
+            Ok(true) => {}
+            // Another process's sender took it.
+            Ok(false) => return,
+            Err(e) => {
+                tracing::error!(id, error = %e, "channel outbound: row not taken");
+                return;
+            }
+        }
         let outcome = self.send(&row).await;
         let attempts = row.attempts + 1;
         let now = Utc::now();
@@ -451,7 +478,7 @@ pub fn backoff(base: Duration, attempts: u32) -> Duration {
 
 fn due(conn: &Conn, now: &str) -> Result<Vec<Due>, ApiError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, channel, recipient, kind, body, param1, param2, attempts, use_template
+        "SELECT id, channel, recipient, kind, body, param1, param2, attempts, use_template, next_at
          FROM channel_outbound WHERE state = 'pending' AND next_at <= ?1 ORDER BY next_at, id LIMIT 200",
     )?;
     let rows = stmt
@@ -466,6 +493,7 @@ fn due(conn: &Conn, now: &str) -> Result<Vec<Due>, ApiError> {
                 param2: r.get(6)?,
                 attempts: r.get(7)?,
                 use_template: r.get(8)?,
+                next_at: r.get(9)?,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
