@@ -93,6 +93,12 @@ impl ServerProcess {
         }
     }
 
+    /// Kill it now (SIGKILL), keeping the handle (its URL then refuses connections).
+    pub fn sigkill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// Stop it at once (SIGKILL): nothing is drained or flushed.
     pub fn kill(mut self) {
         let _ = self.child.kill();
