@@ -1,0 +1,439 @@
+//! Load at a city's scale (issue 14.5): the reference server's database seeded with a million
+//! requests and their histories, then each endpoint a citizen's app or another city's client
+//! calls, driven for a few seconds by concurrent keep-alive clients on loopback. Prints requests
+//! per second and p50 / p99 latency per endpoint (a benchmark: it asserts nothing but that the
+//! answers are the expected ones).
+//!
+//! Run (the server as deployed, a process of its own, whose resident memory is then reported):
+//!   cargo build --release -p baladiya-server
+//!   BALADIYA_SERVER_BIN=target/release/baladiya-server \
+//!     cargo bench -p baladiya-tests --bench server_load -- [--requests N] [--seconds S] [--clients C]
+//! Without BALADIYA_SERVER_BIN the server runs inside this process (memory then not reported).
+//! Defaults: 1,000,000 requests, 5 s per endpoint, 8 clients. Seeding writes the rows straight
+//! into the server's SQLite file with the server stopped (about a minute for a million).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use baladiya_tests::{free_addr, TestServer, STAFF_TOKEN};
+use rusqlite::params;
+
+/// A demo bill account and its verification factor (server/data/sample-accounts.json).
+const BILL_ACCOUNT: &str = "10234518";
+const BILL_PHONE: &str = "0599123456";
+const API_KEY: &str = "demo-app-key";
+
+struct Args {
+    requests: u64,
+    seconds: u64,
+    clients: usize,
+}
+
+fn args() -> Args {
+    let mut a = Args { requests: 1_000_000, seconds: 5, clients: 8 };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().and_then(|v| v.parse::<u64>().ok());
+        match flag.as_str() {
+            "--requests" => a.requests = value().unwrap_or(a.requests),
+            "--seconds" => a.seconds = value().unwrap_or(a.seconds).max(1),
+            "--clients" => a.clients = value().map(|v| v.max(1) as usize).unwrap_or(a.clients),
+            _ => {} // cargo bench passes --bench
+        }
+    }
+    a
+}
+
+/// The server: a process of its own when a binary is given, else in this process.
+enum Server {
+    Process(Child),
+    /// Kept running (and its directory kept) until the run ends.
+    InProcess {
+        _running: TestServer,
+    },
+}
+
+impl Server {
+    fn pid(&self) -> Option<u32> {
+        match self {
+            Server::Process(c) => Some(c.id()),
+            Server::InProcess { .. } => None,
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Server::Process(c) = self {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn start_process(bin: &Path, data_dir: &Path, addr: SocketAddr) -> Server {
+    let child = Command::new(bin)
+        .args(["--demo", "--listen", &addr.to_string(), "--data-dir"])
+        .arg(data_dir)
+        .env("BALADIYA_STAFF_TOKEN", STAFF_TOKEN)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the server binary starts");
+    wait_ready(addr);
+    Server::Process(child)
+}
+
+fn wait_ready(addr: SocketAddr) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if let Ok(mut s) = std::net::TcpStream::connect(addr) {
+            use std::io::{Read, Write};
+            let _ = s.write_all(b"GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            let mut answer = String::new();
+            let _ = s.read_to_string(&mut answer);
+            if answer.starts_with("HTTP/1.1 200") {
+                return;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("the server did not become ready at {addr}");
+}
+
+/// Write `n` requests with one to three history entries each, spread over two years, across the
+/// categories the server knows, a quarter of them closed. Straight into the file, the server
+/// stopped, in one transaction (progress on stderr).
+fn seed(db: &Path, n: u64) -> (Vec<String>, i64) {
+    let mut conn = rusqlite::Connection::open(db).expect("the server's database");
+    conn.execute_batch("PRAGMA synchronous = OFF; PRAGMA journal_mode = WAL;").expect("pragmas");
+    let codes: Vec<String> = conn
+        .prepare("SELECT service_code FROM open311_services ORDER BY position")
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .expect("categories");
+    let first: i64 =
+        conn.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM open311_requests", [], |r| r.get(0)).unwrap();
+    let start = chrono::Utc::now() - chrono::Duration::days(730);
+    let stamp = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let t0 = Instant::now();
+    let tx = conn.transaction().unwrap();
+    {
+        let mut req = tx
+            .prepare(
+                "INSERT INTO open311_requests (id, token, service_code, status, detailed_status, department_id,
+                    source, description, lat, lon, attributes, requested_at, updated_at, expected_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, NULL, 'app', ?6, ?7, ?8, '{}', ?9, ?10, ?11)",
+            )
+            .unwrap();
+        let mut upd = tx
+            .prepare(
+                "INSERT INTO open311_updates (request_id, seq, action, status, detailed_status, note, actor, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6, ?7)",
+            )
+            .unwrap();
+        for i in 0..n {
+            let id = first + i as i64;
+            let code = &codes[(i as usize * 7) % codes.len()];
+            let at = start + chrono::Duration::seconds((i * 63_072_000 / n.max(1)) as i64);
+            let closed = i % 4 == 0;
+            let (status, detailed) = if closed { ("closed", "fixed") } else { ("open", "received") };
+            let updated = at + chrono::Duration::hours(if closed { 30 } else { 0 });
+            let lat = 31.45 + (i % 1500) as f64 * 0.0001;
+            let lon = 34.38 + (i % 1400) as f64 * 0.0001;
+            req.execute(params![
+                id,
+                format!("seed-{id}"),
+                code,
+                status,
+                detailed,
+                format!("بلاغ رقم {id} في شارع الوحدة"),
+                lat,
+                lon,
+                stamp(at),
+                stamp(updated),
+                stamp(at + chrono::Duration::hours(72))
+            ])
+            .unwrap();
+            upd.execute(params![id, 1, "create", "open", "received", "citizen", stamp(at)]).unwrap();
+            if closed {
+                upd.execute(params![id, 2, "status", "closed", "fixed", "department:water", stamp(updated)])
+                    .unwrap();
+            }
+            if (i + 1) % 100_000 == 0 {
+                eprintln!("seeded {} of {n} requests ({:.0} s)", i + 1, t0.elapsed().as_secs_f64());
+            }
+        }
+    }
+    tx.commit().unwrap();
+    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE); ANALYZE;").unwrap();
+    eprintln!("seeded {n} requests in {:.1} s", t0.elapsed().as_secs_f64());
+    (codes, first + n as i64 - 1)
+}
+
+/// One endpoint's figures.
+struct Figures {
+    name: &'static str,
+    done: usize,
+    failed: usize,
+    /// The first failure's status (or transport error), to say what failed.
+    first_failure: Option<String>,
+    elapsed: Duration,
+    latencies: Vec<Duration>,
+}
+
+impl Figures {
+    fn row(&mut self) -> String {
+        self.latencies.sort();
+        let at = |p: f64| {
+            self.latencies
+                .get(((self.latencies.len().max(1) - 1) as f64 * p).round() as usize)
+                .map(|d| format!("{:.2}", d.as_secs_f64() * 1e3))
+                .unwrap_or_else(|| "-".into())
+        };
+        format!(
+            "| {} | {:.0} | {} | {} | {} |",
+            self.name,
+            self.done as f64 / self.elapsed.as_secs_f64(),
+            at(0.5),
+            at(0.99),
+            match &self.first_failure {
+                None => "0".to_owned(),
+                Some(what) => format!("**{}** ({what})", self.failed),
+            }
+        )
+    }
+}
+
+/// What one call of an endpoint sends; `i` varies it (a random-looking but reproducible choice).
+type MakeRequest = Arc<dyn Fn(&reqwest::Client, u64) -> reqwest::RequestBuilder + Send + Sync>;
+
+/// Whether an answer is the expected one.
+type Expected = fn(reqwest::StatusCode) -> bool;
+
+/// Drive `make` from `clients` concurrent keep-alive clients for `seconds`; `ok` says whether an
+/// answer is the expected one.
+async fn drive(name: &'static str, clients: usize, seconds: u64, make: MakeRequest, ok: Expected) -> Figures {
+    let http = reqwest::Client::builder().pool_max_idle_per_host(clients).build().unwrap();
+    let until = Instant::now() + Duration::from_secs(seconds);
+    let t0 = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let (http, make) = (http.clone(), Arc::clone(&make));
+        tasks.push(tokio::spawn(async move {
+            let (mut lat, mut failed, mut i) = (Vec::new(), 0usize, c as u64 * 1_000_003);
+            let mut first_failure = None;
+            while Instant::now() < until {
+                i = i.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                let t = Instant::now();
+                let outcome = match make(&http, i >> 11).send().await {
+                    Ok(r) => {
+                        let status = r.status();
+                        match r.bytes().await {
+                            Ok(_) if ok(status) => Ok(()),
+                            Ok(body) => Err(format!(
+                                "{status}: {}",
+                                String::from_utf8_lossy(&body[..body.len().min(80)])
+                            )),
+                            Err(e) => Err(format!("{status}, body cut: {e}")),
+                        }
+                    }
+                    Err(e) => Err(e.to_string()),
+                };
+                lat.push(t.elapsed());
+                if let Err(what) = outcome {
+                    failed += 1;
+                    first_failure.get_or_insert(what);
+                }
+            }
+            (lat, failed, first_failure)
+        }));
+    }
+    let mut f = Figures {
+        name,
+        done: 0,
+        failed: 0,
+        first_failure: None,
+        elapsed: Duration::ZERO,
+        latencies: Vec::new(),
+    };
+    for t in tasks {
+        let (lat, failed, first) = t.await.unwrap();
+        f.done += lat.len();
+        f.failed += failed;
+        f.first_failure = f.first_failure.or(first);
+        f.latencies.extend(lat);
+    }
+    f.elapsed = t0.elapsed();
+    f
+}
+
+fn with_query(url: &str, pairs: &[(&str, &str)]) -> reqwest::Url {
+    reqwest::Url::parse_with_params(url, pairs).expect("a valid URL")
+}
+
+fn resident_mib(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kb: f64 =
+        status.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+fn main() {
+    let a = args();
+    let bin: Option<PathBuf> = std::env::var_os("BALADIYA_SERVER_BIN").map(PathBuf::from);
+    let addr = free_addr();
+    // Migrations and the demo data first, then the server stopped for the seeding.
+    let mut first = TestServer::start_at(addr);
+    first.stop();
+    let data_dir = first.dir.path().to_owned();
+    let (codes, last_id) = seed(&data_dir.join("server.db"), a.requests);
+    let server = match &bin {
+        Some(bin) => start_process(bin, &data_dir, addr),
+        None => {
+            first.restart(addr);
+            Server::InProcess { _running: first }
+        }
+    };
+    let base = format!("http://{addr}/");
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+
+    let etag = rt.block_on(async {
+        let r = reqwest::get(format!("{base}api/v1/guide")).await.expect("the guide");
+        r.headers().get("etag").and_then(|v| v.to_str().ok()).map(str::to_owned).unwrap_or_default()
+    });
+    let codes = Arc::new(codes);
+    let month = |i: u64| {
+        let start = chrono::Utc::now() - chrono::Duration::days(700 - (i % 670) as i64);
+        let fmt = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+        (fmt(start), fmt(start + chrono::Duration::days(30)))
+    };
+    let id_of = move |i: u64| 1 + i % last_id as u64;
+    let scenarios: Vec<(&'static str, MakeRequest, Expected)> = vec![
+        (
+            "create a request (POST requests.json)",
+            {
+                let base = base.clone();
+                Arc::new(move |h: &reqwest::Client, i| {
+                    h.post(format!("{base}open311/v2/requests.json"))
+                        .header("Idempotency-Key", format!("bench-{i}-{}", fastrand::u64(..)))
+                        .form(&[
+                            ("api_key", API_KEY),
+                            ("service_code", "waste-not-collected"),
+                            ("description", "لم تُجمع النفايات منذ ثلاثة أيام"),
+                            ("lat", "31.52"),
+                            ("long", "34.45"),
+                        ])
+                })
+            },
+            |s| s.is_success(),
+        ),
+        (
+            "list: service_code, status, a month, page 1–3",
+            {
+                let (base, codes) = (base.clone(), Arc::clone(&codes));
+                Arc::new(move |h: &reqwest::Client, i| {
+                    let (from, to) = month(i);
+                    h.get(with_query(
+                        &format!("{base}open311/v2/requests.json"),
+                        &[
+                            ("service_code", codes[(i as usize) % codes.len()].as_str()),
+                            ("status", if i % 2 == 0 { "open" } else { "closed" }),
+                            ("start_date", &from),
+                            ("end_date", &to),
+                            ("page", &(1 + i % 3).to_string()),
+                        ],
+                    ))
+                })
+            },
+            |s| s.is_success(),
+        ),
+        (
+            "list: updated_after (the last hour)",
+            {
+                let base = base.clone();
+                Arc::new(move |h: &reqwest::Client, _| {
+                    let after = (chrono::Utc::now() - chrono::Duration::hours(1))
+                        .format("%Y-%m-%dT%H:%M:%SZ")
+                        .to_string();
+                    h.get(with_query(
+                        &format!("{base}open311/v2/requests.json"),
+                        &[("updated_after", &after)],
+                    ))
+                })
+            },
+            |s| s.is_success(),
+        ),
+        (
+            "one request by id",
+            {
+                let base = base.clone();
+                Arc::new(move |h: &reqwest::Client, i| {
+                    h.get(format!("{base}open311/v2/requests/{}.json", id_of(i)))
+                })
+            },
+            |s| s.is_success(),
+        ),
+        (
+            "50 requests by id (service_request_id=…)",
+            {
+                let base = base.clone();
+                Arc::new(move |h: &reqwest::Client, i| {
+                    let ids: Vec<String> = (0..50).map(|k| id_of(i + k * 7919).to_string()).collect();
+                    h.get(with_query(
+                        &format!("{base}open311/v2/requests.json"),
+                        &[("service_request_id", &ids.join(","))],
+                    ))
+                })
+            },
+            |s| s.is_success(),
+        ),
+        (
+            "the guide, whole",
+            {
+                let base = base.clone();
+                Arc::new(move |h: &reqwest::Client, _| h.get(format!("{base}api/v1/guide")))
+            },
+            |s| s.is_success(),
+        ),
+        (
+            "the guide, unchanged (304)",
+            {
+                let base = base.clone();
+                Arc::new(move |h: &reqwest::Client, _| {
+                    h.get(format!("{base}api/v1/guide")).header("If-None-Match", etag.as_str())
+                })
+            },
+            |s| s == reqwest::StatusCode::NOT_MODIFIED,
+        ),
+        (
+            "a bill, verified",
+            {
+                let base = base.clone();
+                Arc::new(move |h: &reqwest::Client, _| {
+                    h.get(format!("{base}api/v1/bills/{BILL_ACCOUNT}"))
+                        .header("X-Baladiya-Verification", BILL_PHONE)
+                })
+            },
+            |s| s.is_success(),
+        ),
+    ];
+
+    println!(
+        "\n{} requests seeded; {} clients; {} s per endpoint; server {}",
+        a.requests,
+        a.clients,
+        a.seconds,
+        if bin.is_some() { "as a process (release binary)" } else { "in this process" }
+    );
+    println!("| endpoint | requests/s | p50 ms | p99 ms | failed |\n| --- | --- | --- | --- | --- |");
+    for (name, make, ok) in scenarios {
+        let mut f = rt.block_on(drive(name, a.clients, a.seconds, make, ok));
+        println!("{}", f.row());
+    }
+    if let Some(mib) = server.pid().and_then(resident_mib) {
+        println!("server resident memory after the run: {mib:.1} MiB");
+    }
+}
