@@ -303,7 +303,7 @@ struct ComplaintFormView: View {
 
     // MARK: Photos
 
-    /// Photos from the picker as bytes the core reads (JPEG, PNG or WebP), plus small previews.
+    /// Photos from the picker as bytes the core reads (JPEG or PNG; anything else re-encoded as JPEG), plus small previews.
     private func loadPhotos(_ items: [PhotosPickerItem]) async {
         var data: [Data] = []
         var thumbs: [UIImage] = []

@@ -107,7 +107,7 @@ public final class BaladiyaClient: @unchecked Sendable {
     }
 
     /// File a complaint with no network: the draft is checked (`ApiError.Validation` names the
-    /// field to fix, e.g. `attribute[severity]`), the photos (JPEG, PNG or WebP data, at most 3;
+    /// field to fix, e.g. `attribute[severity]`), the photos (JPEG or PNG data, at most 3;
     /// ask the picker for JPEG rather than HEIC) are downscaled and stripped of metadata, and all
     /// of it is written to the outbox in one transaction. Returns the tracking number (`BL-…`).
     /// Photo preparation takes a moment; it runs off the caller's actor. A cancelled task may still

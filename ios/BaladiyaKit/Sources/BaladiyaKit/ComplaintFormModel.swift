@@ -27,7 +27,7 @@ public final class ComplaintFormModel: ViewModel {
     public var details = "" { willSet { willChange() } didSet { resolved("description") } }
     public var address = "" { willSet { willChange() } didSet { resolved("location") } }
     public var location: GeoPoint? { willSet { willChange() } didSet { resolved("location") } }
-    /// Photo bytes the core reads (JPEG, PNG or WebP), at most 3; not changed by an edit.
+    /// Photo bytes the core reads (JPEG or PNG), at most 3; not changed by an edit.
     public var photos: [Data] = [] { willSet { willChange() } }
     /// Full-size photos even on a slow link (more data); off, the core sizes them to the link.
     public var fullQuality = false { willSet { willChange() } }

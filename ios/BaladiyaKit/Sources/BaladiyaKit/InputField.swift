@@ -71,14 +71,14 @@ public enum FieldKind: Equatable {
     }
 }
 
-/// Photos for a complaint: what the core can decode as it is. Anything else (HEIC from the
-/// camera, a TIFF) is re-encoded as JPEG by the app before filing.
+/// Photos for a complaint: what the core can decode as it is (JPEG, PNG). Anything else (HEIC
+/// from the camera, WebP — the core refuses it, to stay small — a TIFF) is re-encoded as JPEG by
+/// the app before filing.
 public enum PhotoData {
     public static func isReadableByCore(_ data: Data) -> Bool {
-        let head = [UInt8](data.prefix(12))
+        let head = [UInt8](data.prefix(8))
         let jpeg = head.starts(with: [0xFF, 0xD8])
         let png = head.starts(with: [0x89, 0x50, 0x4E, 0x47])
-        let webp = head.count == 12 && head[0..<4] == [0x52, 0x49, 0x46, 0x46] && head[8..<12] == [0x57, 0x45, 0x42, 0x50]
-        return jpeg || png || webp
+        return jpeg || png
     }
 }

@@ -87,7 +87,7 @@ final class ScreenTextTests: XCTestCase {
     func testPhotosTheCoreReadsAsTheyAreAndOthersToReencode() {
         XCTAssertTrue(PhotoData.isReadableByCore(ComplaintTests.photo))
         XCTAssertTrue(PhotoData.isReadableByCore(Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])))
-        XCTAssertTrue(PhotoData.isReadableByCore(Data("RIFF\u{0}\u{0}\u{0}\u{0}WEBPVP8 ".utf8)))
+        XCTAssertFalse(PhotoData.isReadableByCore(Data("RIFF\u{0}\u{0}\u{0}\u{0}WEBPVP8 ".utf8)), "WebP: re-encoded")
         XCTAssertFalse(PhotoData.isReadableByCore(Data([0, 0, 0, 0x18] + Array("ftypheic".utf8))), "HEIC")
         XCTAssertFalse(PhotoData.isReadableByCore(Data()))
     }

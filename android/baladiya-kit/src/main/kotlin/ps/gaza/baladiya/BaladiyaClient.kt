@@ -146,7 +146,7 @@ class BaladiyaClient private constructor(
 
     /**
      * File a complaint with no network: the draft is checked (a [ApiException.Validation] names the
-     * field to fix, e.g. `attribute[severity]`), the [photos] (JPEG, PNG or WebP bytes, at most 3)
+     * field to fix, e.g. `attribute[severity]`), the [photos] (JPEG or PNG bytes, at most 3)
      * are downscaled and stripped of metadata, and all of it is written to the outbox in one
      * transaction. Returns the tracking number (`BL-…`).
      *
@@ -342,6 +342,8 @@ class BaladiyaClient private constructor(
     /**
      * Events (a finished sync; a complaint sent, refused or answered; news arrived) while
      * collected. Collection registers one listener; cancelling the collector unsubscribes it.
+     * A collector that falls 64 events behind (a burst of upload progress) loses the oldest, never
+     * the newest — the last word on a complaint is what a screen must see (as on iOS).
      */
     val events: Flow<BaladiyaEvent> = callbackFlow {
         val subscription = inner.subscribe(object : EventListener {
@@ -353,7 +355,7 @@ class BaladiyaClient private constructor(
             subscription.cancel()
             subscription.close()
         }
-    }.buffer(capacity = 64)
+    }.buffer(capacity = 64, onBufferOverflow = BufferOverflow.DROP_OLDEST)
 
     /** For tests of the FFI boundary: a panic inside the library must arrive as an error. */
     suspend fun debugPanic() = withContext(io) { mapped { inner.debugPanic() } }

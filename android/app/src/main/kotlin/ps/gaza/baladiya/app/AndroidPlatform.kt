@@ -6,6 +6,7 @@ import android.content.ClipData
 import android.content.ClipboardManager
 import android.content.Intent
 import android.content.pm.PackageManager
+import android.graphics.Bitmap
 import android.graphics.BitmapFactory
 import android.net.Uri
 import android.os.Build
@@ -23,9 +24,11 @@ import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.withContext
 import ps.gaza.baladiya.app.sync.SyncScheduler
 import ps.gaza.baladiya.ui.NotifyKind
+import ps.gaza.baladiya.ui.complaints.PhotoBytes
 import ps.gaza.baladiya.ui.Platform
 import ps.gaza.baladiya.ui.stringsFor
 import uniffi.baladiya_core.GeoPoint
+import java.io.ByteArrayOutputStream
 import java.util.Calendar
 
 /**
@@ -65,7 +68,19 @@ class AndroidPlatform(private val activity: ComponentActivity) : Platform {
         pickPhotoLauncher.launch(PickVisualMediaRequest(ActivityResultContracts.PickVisualMedia.ImageOnly))
         val uri = answer.await() ?: return null
         return withContext(Dispatchers.IO) {
-            runCatching { activity.contentResolver.openInputStream(uri)?.use { it.readBytes() } }.getOrNull()
+            val bytes = runCatching { activity.contentResolver.openInputStream(uri)?.use { it.readBytes() } }.getOrNull()
+            bytes?.let(::asReadableByCore)
+        }
+    }
+
+    /** JPEG and PNG as they are; anything else the platform decodes (HEIC, WebP) as a JPEG. */
+    private fun asReadableByCore(bytes: ByteArray): ByteArray? {
+        if (PhotoBytes.isReadableByCore(bytes)) return bytes
+        val bitmap = BitmapFactory.decodeByteArray(bytes, 0, bytes.size) ?: return null
+        return ByteArrayOutputStream().use { out ->
+            bitmap.compress(Bitmap.CompressFormat.JPEG, 92, out)
+            bitmap.recycle()
+            out.toByteArray()
         }
     }
 

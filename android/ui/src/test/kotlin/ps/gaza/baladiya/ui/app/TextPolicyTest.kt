@@ -7,6 +7,7 @@ import org.junit.Assert.assertTrue
 import org.junit.Test
 import java.util.TimeZone
 import ps.gaza.baladiya.ui.common.ShownTime
+import ps.gaza.baladiya.ui.complaints.PhotoBytes
 import ps.gaza.baladiya.ui.common.dateTime
 import ps.gaza.baladiya.ui.common.freeText
 import ps.gaza.baladiya.ui.common.isoDate
@@ -77,6 +78,15 @@ class TextPolicyTest {
             TimeZone.setDefault(zone)
             ShownTime.frozenAt = frozen
         }
+    }
+
+    @Test
+    fun jpegAndPngGoToTheCoreAsTheyAreAndOtherPicturesAreReencoded() {
+        assertTrue(PhotoBytes.isReadableByCore(byteArrayOf(0xFF.toByte(), 0xD8.toByte(), 0xFF.toByte())))
+        assertTrue(PhotoBytes.isReadableByCore(byteArrayOf(0x89.toByte(), 0x50, 0x4E, 0x47, 0x0D, 0x0A)))
+        assertTrue("WebP", !PhotoBytes.isReadableByCore("RIFF\u0000\u0000\u0000\u0000WEBPVP8 ".toByteArray()))
+        assertTrue("HEIC", !PhotoBytes.isReadableByCore(byteArrayOf(0, 0, 0, 0x18) + "ftypheic".toByteArray()))
+        assertTrue(!PhotoBytes.isReadableByCore(ByteArray(0)))
     }
 
     @Test
