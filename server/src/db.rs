@@ -22,6 +22,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (7, include_str!("../migrations/007_channel_intake.sql")),
     (8, include_str!("../migrations/008_channel_outbound.sql")),
     (9, include_str!("../migrations/009_shared_state.sql")),
+    (10, include_str!("../migrations/010_request_filter_indexes.sql")),
 ];
 
 /// The schema version this server writes: the last migration's.
@@ -258,7 +259,27 @@ impl Db {
         }
     }
 
+    /// Open, set up and migrate a SQLite file. Processes starting together on a new file may find
+    /// it locked by each other's set-up (switching to WAL, a migration) beyond the busy timeout:
+    /// a busy start is tried again for up to 30 s.
     fn open_sqlite(path: &Path) -> Result<Self, rusqlite::Error> {
+        let started = std::time::Instant::now();
+        loop {
+            match Self::open_sqlite_once(path) {
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if matches!(
+                        e.code,
+                        rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                    ) && started.elapsed() < std::time::Duration::from_secs(30) =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn open_sqlite_once(path: &Path) -> Result<Self, rusqlite::Error> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| {
                 rusqlite::Error::SqliteFailure(

@@ -20,6 +20,7 @@ pub(crate) const MIGRATIONS: &[(u32, &str)] = &[
     (7, include_str!("../migrations/postgres/007_channel_intake.sql")),
     (8, include_str!("../migrations/postgres/008_channel_outbound.sql")),
     (9, include_str!("../migrations/postgres/009_shared_state.sql")),
+    (10, include_str!("../migrations/postgres/010_request_filter_indexes.sql")),
 ];
 
 // Both backends have every version, and only those.

@@ -547,6 +547,47 @@ mod tests {
         conn
     }
 
+    /// The public list's filters are found in an index, in the list's order.
+    #[test]
+    fn every_list_filter_has_its_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::db::Db::open(dir.path()).unwrap();
+        let plan = |f: &Filter| -> String {
+            let (filter, args) = where_clause(f);
+            db.with(|c| {
+                c.query_map(
+                    &format!(
+                        "EXPLAIN QUERY PLAN SELECT {REQUEST_COLUMNS} FROM open311_requests{filter}
+                         ORDER BY requested_at DESC, id DESC LIMIT 50"
+                    ),
+                    args,
+                    |r| r.get::<_, String>(3),
+                )
+            })
+            .unwrap()
+            .join("; ")
+        };
+        let month = |f: Filter| Filter {
+            start: Some("2026-10-01T00:00:00Z".into()),
+            end: Some("2026-10-31T23:59:59Z".into()),
+            ..f
+        };
+        let by_service =
+            plan(&month(Filter { service_codes: vec!["water-leak".into()], ..Filter::default() }));
+        assert!(by_service.contains("open311_requests_by_service"), "{by_service}");
+        let by_status = plan(&month(Filter { statuses: vec!["closed".into()], ..Filter::default() }));
+        assert!(by_status.contains("open311_requests_by_status"), "{by_status}");
+        let both = plan(&month(Filter {
+            service_codes: vec!["water-leak".into()],
+            statuses: vec!["open".into()],
+            ..Filter::default()
+        }));
+        assert!(both.contains("USING INDEX open311_requests_by_s"), "{both}");
+        let updated =
+            plan(&Filter { updated_after: Some("2026-11-30T00:00:00Z".into()), ..Filter::default() });
+        assert!(updated.contains("open311_requests_by_updated"), "{updated}");
+    }
+
     #[test]
     fn idempotency_keys_are_kept_seven_days_then_purged() {
         let conn = db();

@@ -45,6 +45,8 @@ impl ServerProcess {
                     if let Some(url) = line.strip_prefix("listening on ") {
                         break url.trim().to_owned();
                     }
+                    // Why it may not start (its log is on standard output).
+                    eprintln!("server: {line}");
                 }
                 _ => {
                     let _ = child.kill();
