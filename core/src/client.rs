@@ -76,7 +76,7 @@ pub struct Baladiya {
 }
 
 /// What the store does with the features' data (it imports none of them).
-pub(crate) const STORE_HOOKS: FeatureHooks = FeatureHooks {
+pub const STORE_HOOKS: FeatureHooks = FeatureHooks {
     rebuild_search_index: crate::guide::index::rebuild,
     draft_is_readable: |doc| serde_json::from_str::<ComplaintDraft>(doc).is_ok(),
 };

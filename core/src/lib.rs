@@ -45,7 +45,7 @@ pub mod transfer;
 pub mod usage;
 
 pub use baladiya_wire as wire;
-pub use client::{Baladiya, Config};
+pub use client::{Baladiya, Config, STORE_HOOKS};
 pub use error::{Error, FieldProblem, Result};
 pub use events::BaladiyaEvent;
 pub use guide::search::{GuideHit, Highlight, HitField, HitKind, Lang, SearchHit, ShownHit, TextSpan};

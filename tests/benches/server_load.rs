@@ -4,13 +4,16 @@
 //! per second and p50 / p99 latency per endpoint (a benchmark: it asserts nothing but that the
 //! answers are the expected ones).
 //!
-//! Run (the server as deployed, a process of its own, whose resident memory is then reported):
+//! Run (the server as deployed, processes of their own, whose resident memory is then reported):
 //!   cargo build --release -p baladiya-server
 //!   BALADIYA_SERVER_BIN=target/release/baladiya-server \
-//!     cargo bench -p baladiya-tests --bench server_load -- [--requests N] [--seconds S] [--clients C]
-//! Without BALADIYA_SERVER_BIN the server runs inside this process (memory then not reported).
-//! Defaults: 1,000,000 requests, 5 s per endpoint, 8 clients. Seeding writes the rows straight
-//! into the server's SQLite file with the server stopped (about a minute for a million).
+//!     cargo bench -p baladiya-tests --bench server_load -- [--requests N] [--seconds S] [--clients C] [--processes P]
+//! and on PostgreSQL, under a throwaway cluster (`--postgres` reads BALADIYA_TEST_POSTGRES_URL):
+//!   BALADIYA_SERVER_BIN=… scripts/with-postgres.sh cargo bench -p baladiya-tests --bench server_load -- --postgres
+//! Without BALADIYA_SERVER_BIN the server runs inside this process (SQLite, one process, memory
+//! not reported). Defaults: 1,000,000 requests, 5 s per endpoint, 8 clients, 1 process; with
+//! several, the clients take them in turn. Seeding writes the rows straight into the database
+//! with the servers stopped (seconds for a million).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -30,10 +33,12 @@ struct Args {
     requests: u64,
     seconds: u64,
     clients: usize,
+    processes: usize,
+    postgres: bool,
 }
 
 fn args() -> Args {
-    let mut a = Args { requests: 1_000_000, seconds: 5, clients: 8 };
+    let mut a = Args { requests: 1_000_000, seconds: 5, clients: 8, processes: 1, postgres: false };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().and_then(|v| v.parse::<u64>().ok());
@@ -41,6 +46,8 @@ fn args() -> Args {
             "--requests" => a.requests = value().unwrap_or(a.requests),
             "--seconds" => a.seconds = value().unwrap_or(a.seconds).max(1),
             "--clients" => a.clients = value().map(|v| v.max(1) as usize).unwrap_or(a.clients),
+            "--processes" => a.processes = value().map(|v| v.max(1) as usize).unwrap_or(a.processes),
+            "--postgres" => a.postgres = true,
             _ => {} // cargo bench passes --bench
         }
     }
@@ -74,10 +81,13 @@ impl Drop for Server {
     }
 }
 
-fn start_process(bin: &Path, data_dir: &Path, addr: SocketAddr) -> Server {
-    let child = Command::new(bin)
-        .args(["--demo", "--listen", &addr.to_string(), "--data-dir"])
-        .arg(data_dir)
+fn start_process(bin: &Path, data_dir: &Path, database: Option<&str>, addr: SocketAddr) -> Server {
+    let mut command = Command::new(bin);
+    command.args(["--demo", "--listen", &addr.to_string(), "--data-dir"]).arg(data_dir);
+    if let Some(url) = database {
+        command.args(["--database", url]);
+    }
+    let child = command
         .env("BALADIYA_STAFF_TOKEN", STAFF_TOKEN)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -171,6 +181,74 @@ fn seed(db: &Path, n: u64) -> (Vec<String>, i64) {
     conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE); ANALYZE;").unwrap();
     eprintln!("seeded {n} requests in {:.1} s", t0.elapsed().as_secs_f64());
     (codes, first + n as i64 - 1)
+}
+
+/// [`seed`] on PostgreSQL: the same rows, made by the database itself (`generate_series`).
+fn seed_postgres(url: &str, n: u64) -> (Vec<String>, i64) {
+    let mut db = postgres::Client::connect(url, postgres::NoTls).expect("PostgreSQL");
+    let codes: Vec<String> = db
+        .query("SELECT service_code FROM open311_services ORDER BY position", &[])
+        .expect("categories")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let first: i64 =
+        db.query_one("SELECT COALESCE(MAX(id), 0) + 1 FROM open311_requests", &[]).unwrap().get(0);
+    let last = first + n as i64 - 1;
+    let start = (chrono::Utc::now() - chrono::Duration::days(730)).format("%Y-%m-%d %H:%M:%S").to_string();
+    let step = 63_072_000.0 / n.max(1) as f64;
+    let t0 = Instant::now();
+    let mut tx = db.transaction().unwrap();
+    let time = |expr: &str| format!("to_char({expr}, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')");
+    tx.execute(
+        &format!(
+            "INSERT INTO open311_requests (id, token, service_code, status, detailed_status, source, description,
+                lat, lon, attributes, requested_at, updated_at, expected_at)
+             SELECT g, 'seed-' || g, ($1::text[])[1 + ((g * 7) % array_length($1::text[], 1))],
+                CASE WHEN g % 4 = 0 THEN 'closed' ELSE 'open' END,
+                CASE WHEN g % 4 = 0 THEN 'fixed' ELSE 'received' END,
+                'app', 'بلاغ رقم ' || g || ' في شارع الوحدة', 31.45 + (g % 1500) * 0.0001, 34.38 + (g % 1400) * 0.0001,
+                '{{}}', {}, {}, {}
+             FROM generate_series($2::bigint, $3::bigint) g,
+                LATERAL (SELECT $4::text::timestamp + (g - $2) * $5::float8 * interval '1 second' AS t) x",
+            time("t"),
+            time("t + CASE WHEN g % 4 = 0 THEN interval '30 hours' ELSE interval '0' END"),
+            time("t + interval '72 hours'")
+        ),
+        &[&codes, &first, &last, &start, &step],
+    )
+    .expect("requests");
+    tx.execute(
+        "INSERT INTO open311_updates (request_id, seq, action, status, detailed_status, note, actor, created_at)
+         SELECT id, 1, 'create', 'open', 'received', NULL, 'citizen', requested_at
+         FROM open311_requests WHERE id BETWEEN $1 AND $2",
+        &[&first, &last],
+    )
+    .expect("histories");
+    tx.execute(
+        "INSERT INTO open311_updates (request_id, seq, action, status, detailed_status, note, actor, created_at)
+         SELECT id, 2, 'status', 'closed', 'fixed', NULL, 'department:water', updated_at
+         FROM open311_requests WHERE id BETWEEN $1 AND $2 AND status = 'closed'",
+        &[&first, &last],
+    )
+    .expect("closings");
+    tx.commit().unwrap();
+    db.batch_execute("ANALYZE").unwrap();
+    eprintln!("seeded {n} requests in {:.1} s (PostgreSQL)", t0.elapsed().as_secs_f64());
+    (codes, last)
+}
+
+/// The servers' base URLs, one after the other each time it is written (`format!("{base}…")`).
+struct RoundRobin {
+    bases: Vec<String>,
+    next: std::sync::atomic::AtomicUsize,
+}
+
+impl std::fmt::Display for RoundRobin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let i = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        f.write_str(&self.bases[i % self.bases.len()])
+    }
 }
 
 /// One endpoint's figures.
@@ -284,20 +362,37 @@ fn resident_mib(pid: u32) -> Option<f64> {
 fn main() {
     let a = args();
     let bin: Option<PathBuf> = std::env::var_os("BALADIYA_SERVER_BIN").map(PathBuf::from);
-    let addr = free_addr();
+    let postgres = a.postgres.then(|| {
+        std::env::var("BALADIYA_TEST_POSTGRES_URL").expect("--postgres runs under scripts/with-postgres.sh")
+    });
+    if (postgres.is_some() || a.processes > 1) && bin.is_none() {
+        panic!("PostgreSQL and several processes need the server binary: set BALADIYA_SERVER_BIN");
+    }
+    let addrs: Vec<SocketAddr> = (0..a.processes).map(|_| free_addr()).collect();
     // Migrations and the demo data first, then the server stopped for the seeding.
-    let mut first = TestServer::start_at(addr);
+    let mut first = TestServer::start_at(addrs[0]);
     first.stop();
     let data_dir = first.dir.path().to_owned();
-    let (codes, last_id) = seed(&data_dir.join("server.db"), a.requests);
-    let server = match &bin {
-        Some(bin) => start_process(bin, &data_dir, addr),
+    let (codes, last_id) = match (&postgres, &bin) {
+        (Some(url), Some(bin)) => {
+            drop(start_process(bin, &data_dir, Some(url), addrs[0]));
+            seed_postgres(url, a.requests)
+        }
+        _ => seed(&data_dir.join("server.db"), a.requests),
+    };
+    let servers: Vec<Server> = match &bin {
+        Some(bin) => {
+            addrs.iter().map(|&addr| start_process(bin, &data_dir, postgres.as_deref(), addr)).collect()
+        }
         None => {
-            first.restart(addr);
-            Server::InProcess { _running: first }
+            first.restart(addrs[0]);
+            vec![Server::InProcess { _running: first }]
         }
     };
-    let base = format!("http://{addr}/");
+    let base = Arc::new(RoundRobin {
+        bases: addrs.iter().map(|addr| format!("http://{addr}/")).collect(),
+        next: 0.into(),
+    });
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
 
     let etag = rt.block_on(async {
@@ -422,18 +517,23 @@ fn main() {
     ];
 
     println!(
-        "\n{} requests seeded; {} clients; {} s per endpoint; server {}",
+        "\n{} requests seeded; {} clients; {} s per endpoint; {} on {}",
         a.requests,
         a.clients,
         a.seconds,
-        if bin.is_some() { "as a process (release binary)" } else { "in this process" }
+        match (&bin, a.processes) {
+            (None, _) => "the server in this process".to_owned(),
+            (Some(_), 1) => "one server process (release binary)".to_owned(),
+            (Some(_), n) => format!("{n} server processes (release binary), the clients taking them in turn"),
+        },
+        if postgres.is_some() { "PostgreSQL" } else { "SQLite" }
     );
     println!("| endpoint | requests/s | p50 ms | p99 ms | failed |\n| --- | --- | --- | --- | --- |");
     for (name, make, ok) in scenarios {
         let mut f = rt.block_on(drive(name, a.clients, a.seconds, make, ok));
         println!("{}", f.row());
     }
-    if let Some(mib) = server.pid().and_then(resident_mib) {
-        println!("server resident memory after the run: {mib:.1} MiB");
+    for (i, mib) in servers.iter().filter_map(|s| s.pid().and_then(resident_mib)).enumerate() {
+        println!("server process {} resident memory after the run: {mib:.1} MiB", i + 1);
     }
 }

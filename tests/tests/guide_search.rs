@@ -294,7 +294,7 @@ async fn a_larger_catalogue_is_indexed_in_the_background() {
     let server = TestServer::start();
     let dir = tempfile::tempdir().unwrap();
     let core = synced_app(&server, dir.path()).await;
-    let store = std::sync::Arc::new(Store::open(dir.path()).unwrap());
+    let store = std::sync::Arc::new(Store::open(dir.path(), baladiya_core::STORE_HOOKS).unwrap());
     let opener = std::sync::Arc::new(move || store.open_reader());
     let state = SearchState::with_limits(10, 10_000, Some(opener));
     let on_disk = SearchState::with_limits(0, 0, None);

@@ -162,7 +162,7 @@ async fn migration_from_an_older_schema_keeps_data_and_builds_the_index() {
     let dir = tempfile::tempdir().unwrap();
     // Schema 1 (before offline search existed), filled the way that app version stored services.
     {
-        let store = Store::open_at_version(dir.path(), 1).unwrap();
+        let store = Store::open_at_version(dir.path(), 1, baladiya_core::STORE_HOOKS).unwrap();
         store
             .write(|tx| {
                 for s in &catalogue.services {
