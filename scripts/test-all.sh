@@ -50,7 +50,8 @@ echo "==> the server on PostgreSQL (scripts/with-postgres.sh)"
 scripts/with-postgres.sh env BALADIYA_REQUIRE_POSTGRES=1 bash -c '
   cargo test -p baladiya-server &&
   cargo test -p baladiya-tests --test open311_server --test open311_conformance --test bills_server \
-    --test news_server --test uploads_server --test server_limits' 2>&1 | tee -a "$log"
+    --test news_server --test uploads_server --test server_limits --test complaints \
+    --test complaints_faults --test bills_news_sync --test staff_console_browser' 2>&1 | tee -a "$log"
 passed=$(grep -Eo '[0-9]+ passed' "$log" | awk '{s+=$1} END {print s+0}')
 failed=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s+=$1} END {print s+0}')
 echo "rust: $passed passed, $failed failed"
