@@ -195,12 +195,12 @@ impl PgPool {
         if let Some(c) = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop() {
             return Ok(c);
         }
-        Ok(Conn::Postgres(std::cell::RefCell::new(crate::pg::connect(&self.url)?)))
+        Ok(Conn::postgres(crate::pg::connect(&self.url)?))
     }
 
     /// Back to the idle ones, unless it broke.
     fn give_back(&self, conn: Conn) {
-        if let Conn::Postgres(c) = &conn {
+        if let Conn::Postgres(c, _) = &conn {
             if c.borrow().is_closed() {
                 return;
             }
@@ -239,7 +239,7 @@ impl Db {
                 let first = off_runtime(|| -> Result<Conn, DbError> {
                     let mut client = crate::pg::connect(u)?;
                     crate::pg::migrate(&mut client)?;
-                    Ok(Conn::Postgres(std::cell::RefCell::new(client)))
+                    Ok(Conn::postgres(client))
                 })?;
                 let pool = PgPool {
                     url: u.clone(),
@@ -365,7 +365,7 @@ pub fn schema_version(conn: &Connection) -> Result<u32, rusqlite::Error> {
 pub fn version_of(conn: &Conn) -> crate::sql::Result<u32> {
     match conn {
         Conn::Sqlite(c) => Ok(schema_version(c)?),
-        Conn::Postgres(_) => conn.query_row("SELECT MAX(version) FROM baladiya_schema", (), |r| {
+        Conn::Postgres(..) => conn.query_row("SELECT MAX(version) FROM baladiya_schema", (), |r| {
             Ok(r.get::<_, Option<u32>>(0)?.unwrap_or(0))
         }),
     }

@@ -346,9 +346,12 @@ fn to_postgres(sql: &str) -> String {
 }
 
 /// A connection to either database.
+// A few per process: the size of the PostgreSQL variant does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum Conn {
     Sqlite(rusqlite::Connection),
-    Postgres(RefCell<postgres::Client>),
+    /// The client, and whether a transaction is open on it.
+    Postgres(RefCell<postgres::Client>, std::cell::Cell<bool>),
 }
 
 impl Conn {
@@ -361,7 +364,7 @@ impl Conn {
     pub fn execute_batch(&self, sql: &str) -> Result<()> {
         match self {
             Conn::Sqlite(c) => Ok(c.execute_batch(sql)?),
-            Conn::Postgres(c) => Ok(c.borrow_mut().batch_execute(sql)?),
+            Conn::Postgres(c, _) => Ok(c.borrow_mut().batch_execute(sql)?),
         }
     }
 
@@ -373,7 +376,7 @@ impl Conn {
                 let mut stmt = c.prepare_cached(sql)?;
                 Ok(stmt.execute(rusqlite::params_from_iter(values.iter().map(sqlite_value)))?)
             }
-            Conn::Postgres(c) => {
+            Conn::Postgres(c, _) => {
                 let ps: Vec<PgParam> = values.into_iter().map(PgParam).collect();
                 let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
                     ps.iter().map(|p| p as &(dyn postgres::types::ToSql + Sync)).collect();
@@ -401,7 +404,7 @@ impl Conn {
                 }
                 Ok(out)
             }
-            Conn::Postgres(c) => {
+            Conn::Postgres(c, _) => {
                 let ps: Vec<PgParam> = values.into_iter().map(PgParam).collect();
                 let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
                     ps.iter().map(|p| p as &(dyn postgres::types::ToSql + Sync)).collect();
@@ -449,16 +452,44 @@ impl Conn {
     pub fn transaction(&self) -> Result<Tx<'_>> {
         self.execute_batch(match self {
             Conn::Sqlite(_) => "BEGIN IMMEDIATE",
-            Conn::Postgres(_) => "BEGIN; SELECT pg_advisory_xact_lock(7526745465733431657)",
+            Conn::Postgres(..) => "BEGIN; SELECT pg_advisory_xact_lock(7526745465733431657)",
         })?;
+        if let Conn::Postgres(_, open) = self {
+            open.set(true);
+        }
         Ok(Tx { conn: self, done: false })
+    }
+
+    /// A PostgreSQL connection to `client`.
+    pub fn postgres(client: postgres::Client) -> Conn {
+        Conn::Postgres(RefCell::new(client), std::cell::Cell::new(false))
+    }
+
+    /// Is a transaction open on this connection?
+    pub fn in_transaction(&self) -> bool {
+        match self {
+            Conn::Sqlite(c) => !c.is_autocommit(),
+            Conn::Postgres(_, open) => open.get(),
+        }
+    }
+
+    /// Run `f` in a write transaction: the caller's, when one is open, else one of its own
+    /// (for a read-then-write such as taking the next number of a table).
+    pub fn write<T>(&self, f: impl FnOnce(&Conn) -> Result<T>) -> Result<T> {
+        if self.in_transaction() {
+            return f(self);
+        }
+        let tx = self.transaction()?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
     }
 
     /// Which database this is: `"sqlite"` or `"postgres"`.
     pub fn backend(&self) -> &'static str {
         match self {
             Conn::Sqlite(_) => "sqlite",
-            Conn::Postgres(_) => "postgres",
+            Conn::Postgres(..) => "postgres",
         }
     }
 }
@@ -512,7 +543,14 @@ pub struct Tx<'a> {
 impl Tx<'_> {
     pub fn commit(mut self) -> Result<()> {
         self.done = true;
+        self.ended();
         self.conn.execute_batch("COMMIT")
+    }
+
+    fn ended(&self) {
+        if let Conn::Postgres(_, open) = self.conn {
+            open.set(false);
+        }
     }
 }
 
@@ -526,6 +564,7 @@ impl Deref for Tx<'_> {
 impl Drop for Tx<'_> {
     fn drop(&mut self) {
         if !self.done {
+            self.ended();
             if let Err(e) = self.conn.execute_batch("ROLLBACK") {
                 tracing::warn!(error = %e, "rollback failed");
             }
@@ -591,5 +630,20 @@ mod tests {
         tx.execute("DELETE FROM t", ()).unwrap();
         tx.commit().unwrap();
         assert_eq!(c.query_row("SELECT COUNT(*) FROM t", (), |r| r.get::<_, i64>(0)).unwrap(), 0);
+
+        // write(): a transaction of its own, or the caller's when one is open.
+        assert!(!c.in_transaction());
+        c.write(|w| {
+            assert!(w.in_transaction());
+            w.execute("INSERT INTO t (i) VALUES (1)", ())
+        })
+        .unwrap();
+        assert!(!c.in_transaction());
+        {
+            let tx = c.transaction().unwrap();
+            tx.write(|w| w.execute("INSERT INTO t (i) VALUES (2)", ())).unwrap();
+            // Rolled back with the caller's transaction.
+        }
+        assert_eq!(c.query_row("SELECT COUNT(*) FROM t", (), |r| r.get::<_, i64>(0)).unwrap(), 1);
     }
 }

@@ -491,12 +491,17 @@ async fn on_messenger_a_refusal_outside_the_window_is_retried_as_a_tagged_update
     assert_eq!(v["messaging_type"], "MESSAGE_TAG");
     assert_eq!(v["tag"], "ACCOUNT_UPDATE");
     assert!(text_of(v).contains(&id));
-    let (attempts, sent_as): (i64, String) = s
-        .sql()
-        .with(|c| {
+    // The sender records the send once the stand-in has answered: wait for it.
+    let sql = s.sql();
+    let recorded = || -> (i64, Option<String>) {
+        sql.with(|c| {
             c.query_row("SELECT attempts, sent_as FROM channel_outbound", (), |r| Ok((r.get(0)?, r.get(1)?)))
         })
-        .unwrap();
+        .unwrap()
+    };
+    until("the send recorded", || recorded().1.is_some()).await;
+    let (attempts, sent_as) = recorded();
+    let sent_as = sent_as.unwrap_or_default();
     assert_eq!((attempts, sent_as.as_str()), (2, "tagged"));
     // Within the window (the stand-in saw the citizen): a plain response.
     g.saw(PSID, chrono::Utc::now());

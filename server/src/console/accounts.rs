@@ -372,15 +372,20 @@ pub struct Note {
 }
 
 pub fn add_note(conn: &Conn, request_id: i64, author: &str, body: &str) -> Result<(), ApiError> {
-    let seq: i64 = conn.query_row(
-        "SELECT COALESCE(MAX(seq), 0) + 1 FROM staff_notes WHERE request_id = ?1",
-        [request_id],
-        |r| r.get(0),
-    )?;
-    conn.execute(
-        "INSERT INTO staff_notes (request_id, seq, author, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![request_id, seq, author, body, stamp(Utc::now())],
-    )?;
+    // The next number and the insert in one write transaction (the caller's, or its own): two
+    // processes (or two pooled connections) never take the same number.
+    conn.write(|c| {
+        let seq: i64 = c.query_row(
+            "SELECT COALESCE(MAX(seq), 0) + 1 FROM staff_notes WHERE request_id = ?1",
+            [request_id],
+            |r| r.get(0),
+        )?;
+        c.execute(
+            "INSERT INTO staff_notes (request_id, seq, author, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![request_id, seq, author, body, stamp(Utc::now())],
+        )?;
+        Ok(())
+    })?;
     Ok(())
 }
 
@@ -414,11 +419,15 @@ pub fn audit(
     detail: Option<&str>,
     client: Option<&str>,
 ) -> Result<(), ApiError> {
-    let seq: i64 = conn.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM staff_audit", (), |r| r.get(0))?;
-    conn.execute(
-        "INSERT INTO staff_audit (seq, at, username, action, request_id, detail, client) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![seq, stamp(Utc::now()), username, action, request_id, detail, client],
-    )?;
+    // As add_note: the next number and the insert in one write transaction.
+    conn.write(|c| {
+        let seq: i64 = c.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM staff_audit", (), |r| r.get(0))?;
+        c.execute(
+            "INSERT INTO staff_audit (seq, at, username, action, request_id, detail, client) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![seq, stamp(Utc::now()), username, action, request_id, detail, client],
+        )?;
+        Ok(())
+    })?;
     Ok(())
 }
 
