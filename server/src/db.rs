@@ -200,7 +200,7 @@ impl PgPool {
 
     /// Back to the idle ones, unless it broke.
     fn give_back(&self, conn: Conn) {
-        if let Conn::Postgres(c, _) = &conn {
+        if let Conn::Postgres(c, ..) = &conn {
             if c.borrow().is_closed() {
                 return;
             }

@@ -350,8 +350,33 @@ fn to_postgres(sql: &str) -> String {
 #[allow(clippy::large_enum_variant)]
 pub enum Conn {
     Sqlite(rusqlite::Connection),
-    /// The client, and whether a transaction is open on it.
-    Postgres(RefCell<postgres::Client>, std::cell::Cell<bool>),
+    /// The client, whether a transaction is open on it, and its prepared statements.
+    Postgres(RefCell<postgres::Client>, std::cell::Cell<bool>, RefCell<PgStatements>),
+}
+
+/// A PostgreSQL connection's prepared statements by their SQL (as SQLite's `prepare_cached`):
+/// each is parsed and planned by the server once per connection instead of on every call.
+#[derive(Default)]
+pub struct PgStatements(std::collections::HashMap<String, postgres::Statement>);
+
+/// Above this many, the cache starts again (list queries are built from their filters).
+const PG_STATEMENTS: usize = 256;
+
+fn pg_statement(
+    client: &mut postgres::Client,
+    cache: &RefCell<PgStatements>,
+    sql: &str,
+) -> Result<postgres::Statement> {
+    if let Some(s) = cache.borrow().0.get(sql) {
+        return Ok(s.clone());
+    }
+    let stmt = client.prepare(&to_postgres(sql))?;
+    let mut cache = cache.borrow_mut();
+    if cache.0.len() >= PG_STATEMENTS {
+        cache.0.clear();
+    }
+    cache.0.insert(sql.to_owned(), stmt.clone());
+    Ok(stmt)
 }
 
 impl Conn {
@@ -364,7 +389,7 @@ impl Conn {
     pub fn execute_batch(&self, sql: &str) -> Result<()> {
         match self {
             Conn::Sqlite(c) => Ok(c.execute_batch(sql)?),
-            Conn::Postgres(c, _) => Ok(c.borrow_mut().batch_execute(sql)?),
+            Conn::Postgres(c, ..) => Ok(c.borrow_mut().batch_execute(sql)?),
         }
     }
 
@@ -376,11 +401,13 @@ impl Conn {
                 let mut stmt = c.prepare_cached(sql)?;
                 Ok(stmt.execute(rusqlite::params_from_iter(values.iter().map(sqlite_value)))?)
             }
-            Conn::Postgres(c, _) => {
+            Conn::Postgres(c, _, cache) => {
                 let ps: Vec<PgParam> = values.into_iter().map(PgParam).collect();
                 let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
                     ps.iter().map(|p| p as &(dyn postgres::types::ToSql + Sync)).collect();
-                let n = c.borrow_mut().execute(to_postgres(sql).as_str(), &refs)?;
+                let mut client = c.borrow_mut();
+                let stmt = pg_statement(&mut client, cache, sql)?;
+                let n = client.execute(&stmt, &refs)?;
                 Ok(usize::try_from(n).unwrap_or(usize::MAX))
             }
         }
@@ -404,11 +431,15 @@ impl Conn {
                 }
                 Ok(out)
             }
-            Conn::Postgres(c, _) => {
+            Conn::Postgres(c, _, cache) => {
                 let ps: Vec<PgParam> = values.into_iter().map(PgParam).collect();
                 let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
                     ps.iter().map(|p| p as &(dyn postgres::types::ToSql + Sync)).collect();
-                let rows = c.borrow_mut().query(to_postgres(sql).as_str(), &refs)?;
+                let rows = {
+                    let mut client = c.borrow_mut();
+                    let stmt = pg_statement(&mut client, cache, sql)?;
+                    client.query(&stmt, &refs)?
+                };
                 rows.iter().map(|r| f(&Row(RowRef::Postgres(r)))).collect()
             }
         }
@@ -454,7 +485,7 @@ impl Conn {
             Conn::Sqlite(_) => "BEGIN IMMEDIATE",
             Conn::Postgres(..) => "BEGIN; SELECT pg_advisory_xact_lock(7526745465733431657)",
         })?;
-        if let Conn::Postgres(_, open) = self {
+        if let Conn::Postgres(_, open, _) = self {
             open.set(true);
         }
         Ok(Tx { conn: self, done: false })
@@ -462,14 +493,14 @@ impl Conn {
 
     /// A PostgreSQL connection to `client`.
     pub fn postgres(client: postgres::Client) -> Conn {
-        Conn::Postgres(RefCell::new(client), std::cell::Cell::new(false))
+        Conn::Postgres(RefCell::new(client), std::cell::Cell::new(false), RefCell::default())
     }
 
     /// Is a transaction open on this connection?
     pub fn in_transaction(&self) -> bool {
         match self {
             Conn::Sqlite(c) => !c.is_autocommit(),
-            Conn::Postgres(_, open) => open.get(),
+            Conn::Postgres(_, open, _) => open.get(),
         }
     }
 
@@ -548,7 +579,7 @@ impl Tx<'_> {
     }
 
     fn ended(&self) {
-        if let Conn::Postgres(_, open) = self.conn {
+        if let Conn::Postgres(_, open, _) = self.conn {
             open.set(false);
         }
     }
