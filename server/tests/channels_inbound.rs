@@ -69,8 +69,16 @@ fn channels_config() -> ChannelsConfig {
 
 impl Server {
     fn new(channels: ChannelsConfig) -> Server {
+        Server::with_staff_token(channels, None)
+    }
+
+    fn with_staff_token(channels: ChannelsConfig, staff_token: Option<&str>) -> Server {
         let dir = tempfile::tempdir().unwrap();
-        let config = ServerConfig { data_dir: dir.path().to_owned(), demo: true, staff_token: None };
+        let config = ServerConfig {
+            data_dir: dir.path().to_owned(),
+            demo: true,
+            staff_token: staff_token.map(str::to_owned),
+        };
         let options = Options { channels, ..Options::default() };
         Server { app: app_with_options(&config, &options).unwrap(), _dir: dir }
     }
@@ -89,6 +97,28 @@ impl Server {
             req = req.header(header::COOKIE, c);
         }
         self.send(req.body(Body::empty()).unwrap()).await
+    }
+
+    /// A staff API call with `token` (none: no Authorization header) and a JSON body (or none).
+    async fn api(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<serde_json::Value>,
+    ) -> Answer {
+        let mut req = Request::builder().method(method).uri(path).header(header::HOST, "127.0.0.1:8080");
+        if let Some(t) = token {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        let body = match body {
+            Some(v) => {
+                req = req.header(header::CONTENT_TYPE, "application/json");
+                Body::from(v.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.send(req.body(body).unwrap()).await
     }
 
     /// POST a notification body with the given signature header (None: unsigned).
@@ -496,4 +526,120 @@ async fn the_team_attaches_or_dismisses_messenger_items_and_other_roles_do_not_s
         assert_eq!(s.get("/staff/messages", Some(&session)).await.status, StatusCode::FORBIDDEN, "{user}");
         assert_eq!(s.get("/staff/messages/2", Some(&session)).await.status, StatusCode::FORBIDDEN, "{user}");
     }
+}
+
+#[tokio::test]
+async fn the_staff_api_makes_a_request_of_an_item_once_and_only_public_relations_may() {
+    const TOKEN: &str = "intake-api-staff-token";
+    let s = Server::with_staff_token(channels_config(), Some(TOKEN));
+    let (log, _guard) = Captured::start();
+    let wa =
+        s.notify("/webhooks/whatsapp", WHATSAPP, Some(channels::sign(WHATSAPP.as_bytes(), WA_SECRET))).await;
+    assert_eq!(wa.status, StatusCode::OK);
+    let fb = s
+        .notify("/webhooks/messenger", MESSENGER, Some(channels::sign(MESSENGER.as_bytes(), FB_SECRET)))
+        .await;
+    assert_eq!(fb.status, StatusCode::OK);
+
+    // The senders' numbers and names: only for the roles that handle channel messages.
+    assert_eq!(s.api("GET", "/api/v1/staff/intake", None, None).await.status, StatusCode::UNAUTHORIZED);
+    let dept = s.api("GET", "/api/v1/staff/intake", Some("demo-dept-water"), None).await;
+    assert_eq!(dept.status, StatusCode::FORBIDDEN, "{}", dept.body);
+    assert!(!dept.body.contains(PHONE));
+    let bad = s.api("GET", "/api/v1/staff/intake?status=open", Some(TOKEN), None).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
+
+    let list = s.api("GET", "/api/v1/staff/intake?channel=whatsapp&status=new", Some(TOKEN), None).await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    let items: serde_json::Value = serde_json::from_str(&list.body).unwrap();
+    let items = items.as_array().unwrap();
+    assert_eq!(items.len(), 1, "{items:?}");
+    let item = &items[0];
+    assert_eq!(item["sender_id"], PHONE);
+    assert_eq!(item["sender_name"], NAME);
+    let mut kinds: Vec<&str> =
+        item["messages"].as_array().unwrap().iter().map(|m| m["kind"].as_str().unwrap()).collect();
+    kinds.sort_unstable();
+    assert_eq!(kinds, ["image", "location", "text"]);
+    let wa_id = item["id"].as_i64().unwrap();
+
+    // Made into a request: staff choose the category and answer its question; the rest is the
+    // citizen's (the channel as source, the text, the pin, the name and number).
+    let body = serde_json::json!({"service_code": "water-leak", "attributes": {"severity": "burst"}});
+    let dept_try = s
+        .api(
+            "POST",
+            &format!("/api/v1/staff/intake/{wa_id}/request"),
+            Some("demo-dept-water"),
+            Some(body.clone()),
+        )
+        .await;
+    assert_eq!(dept_try.status, StatusCode::FORBIDDEN);
+    let unknown = serde_json::json!({"service_code": "water-leak", "source": "phone"});
+    let refused =
+        s.api("POST", &format!("/api/v1/staff/intake/{wa_id}/request"), Some(TOKEN), Some(unknown)).await;
+    assert!(
+        refused.status.is_client_error(),
+        "an unknown field is refused: {} {}",
+        refused.status,
+        refused.body
+    );
+    let made = s
+        .api("POST", &format!("/api/v1/staff/intake/{wa_id}/request"), Some(TOKEN), Some(body.clone()))
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    let request: serde_json::Value = serde_json::from_str(&made.body).unwrap();
+    assert_eq!(request["source"], "whatsapp");
+    assert!(request["description"].as_str().unwrap().contains("تسرب مياه كبير"), "{request}");
+    assert!((request["lat"].as_f64().unwrap() - 31.5205).abs() < 1e-6, "{request}");
+    let id = request["service_request_id"].as_str().unwrap().to_owned();
+    let full = s.api("GET", &format!("/api/v1/staff/requests/{id}"), Some(TOKEN), None).await;
+    assert!(full.body.contains(&format!("+{PHONE}")) && full.body.contains(NAME), "{}", full.body);
+
+    // Once only: the same call, a dismissal, or the console's form are refused; nothing twice.
+    let again =
+        s.api("POST", &format!("/api/v1/staff/intake/{wa_id}/request"), Some(TOKEN), Some(body)).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+    let dismiss = s.api("POST", &format!("/api/v1/staff/intake/{wa_id}/dismiss"), Some(TOKEN), None).await;
+    assert_eq!(dismiss.status, StatusCode::CONFLICT);
+    let all = s.api("GET", "/api/v1/staff/requests?source=whatsapp", Some(TOKEN), None).await;
+    assert_eq!(all.body.matches("\"service_request_id\"").count(), 1, "{}", all.body);
+    let marked = s.api("GET", &format!("/api/v1/staff/intake/{wa_id}"), Some(TOKEN), None).await;
+    let marked: serde_json::Value = serde_json::from_str(&marked.body).unwrap();
+    assert_eq!(marked["status"], "request");
+    assert_eq!(marked["request_id"].as_i64().unwrap().to_string(), id);
+
+    // The Messenger item quotes request 1: attached there (not to a request that does not exist).
+    let fb_item = s.api("GET", "/api/v1/staff/intake?channel=facebook", Some(TOKEN), None).await;
+    let fb_item: serde_json::Value = serde_json::from_str(&fb_item.body).unwrap();
+    let fb_item = &fb_item.as_array().unwrap()[0];
+    assert_eq!(fb_item["quoted"], "1");
+    let fb_id = fb_item["id"].as_i64().unwrap();
+    let nowhere = s
+        .api(
+            "POST",
+            &format!("/api/v1/staff/intake/{fb_id}/attach"),
+            Some(TOKEN),
+            Some(serde_json::json!({"request_id": 999})),
+        )
+        .await;
+    assert_eq!(nowhere.status, StatusCode::BAD_REQUEST, "{}", nowhere.body);
+    let attached = s
+        .api(
+            "POST",
+            &format!("/api/v1/staff/intake/{fb_id}/attach"),
+            Some(TOKEN),
+            Some(serde_json::json!({"request_id": 1})),
+        )
+        .await;
+    assert_eq!(attached.status, StatusCode::NO_CONTENT, "{}", attached.body);
+    let after = s.api("GET", &format!("/api/v1/staff/intake/{fb_id}"), Some(TOKEN), None).await;
+    assert!(after.body.contains("\"status\":\"attached\""), "{}", after.body);
+    assert_eq!(
+        s.api("GET", "/api/v1/staff/intake/77", Some(TOKEN), None).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    let logged = log.text();
+    assert!(!logged.contains(PHONE) && !logged.contains(NAME), "{logged}");
 }

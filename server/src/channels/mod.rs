@@ -21,6 +21,7 @@
 //! placeholder so the team knows to look on the channel. Status notifications and the page's own
 //! echoes are ignored.
 
+pub mod handle;
 pub mod outbound;
 pub mod parse;
 pub mod store;

@@ -12,9 +12,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 
-use super::accounts::{self, AccountRole};
+use super::accounts::AccountRole;
 use super::pages::{self, csrf, source_label, when_html, Lang};
 use super::{field, internal, query, ConsoleState, Staff};
+use crate::channels::handle::{self, Handled};
 use crate::channels::store::{self as intake, Item, STATUSES};
 use crate::open311::staff::StaffError;
 use crate::open311::store;
@@ -292,35 +293,20 @@ pub(crate) async fn attach(
         return show(&staff, &item, StatusCode::BAD_REQUEST, Some(msg), None);
     };
     let author = staff.actor();
-    let note = item.as_note();
     let item_id = item.id;
-    let result = st
-        .db
-        .call(move |c| {
-            if store::get(c, request_id)?.is_none() {
-                return Ok(Err(StatusCode::NOT_FOUND));
-            }
-            let tx = c.transaction()?;
-            if !intake::settle(&tx, item_id, "attached", Some(request_id), &author)? {
-                return Ok(Err(StatusCode::CONFLICT));
-            }
-            accounts::add_note(&tx, request_id, &author, &note)?;
-            tx.commit()?;
-            Ok(Ok(()))
-        })
-        .await;
+    let result = st.db.call(move |c| handle::attach(c, item_id, request_id, &author)).await;
     match result {
-        Ok(Ok(())) => {
+        Ok(Handled::Done) => {
             staff
                 .audit(&st, "message_attach", Some(request_id), Some(format!("intake_item={item_id}")))
                 .await;
             Redirect::to(&format!("/staff/messages/{item_id}?done=attached")).into_response()
         }
-        Ok(Err(StatusCode::NOT_FOUND)) => {
+        Ok(Handled::NoRequest) => {
             let msg = lang.t("لا يوجد بلاغ بهذا الرقم.", "There is no request with that number.");
             show(&staff, &item, StatusCode::BAD_REQUEST, Some(msg), None)
         }
-        Ok(Err(_)) => already(&staff, &st, item_id).await,
+        Ok(Handled::NoItem | Handled::Already) => already(&staff, &st, item_id).await,
         Err(e) => internal(lang, e),
     }
 }
@@ -355,18 +341,13 @@ pub(crate) async fn dismiss(
         return super::staff_error(lang, StaffError(StatusCode::NOT_FOUND, String::new()));
     };
     let by = staff.actor();
-    match st
-        .db
-        .call(move |c| Ok(intake::get(c, id)?.map(|_| intake::settle(c, id, "dismissed", None, &by))))
-        .await
-    {
-        Ok(Some(Ok(true))) => {
+    match st.db.call(move |c| handle::dismiss(c, id, &by)).await {
+        Ok(Handled::Done) => {
             staff.audit(&st, "message_dismiss", None, Some(format!("intake_item={id}"))).await;
             Redirect::to(&format!("/staff/messages/{id}?done=dismissed")).into_response()
         }
-        Ok(Some(Ok(false))) => already(&staff, &st, id).await,
-        Ok(Some(Err(e))) => internal(lang, e),
-        Ok(None) => super::staff_error(lang, StaffError(StatusCode::NOT_FOUND, String::new())),
+        Ok(Handled::Already | Handled::NoRequest) => already(&staff, &st, id).await,
+        Ok(Handled::NoItem) => super::staff_error(lang, StaffError(StatusCode::NOT_FOUND, String::new())),
         Err(e) => internal(lang, e),
     }
 }
@@ -378,23 +359,7 @@ pub(crate) async fn prefill(st: &ConsoleState, id: i64) -> Option<Vec<(String, S
     if item.status != "new" {
         return None;
     }
-    let mut values = vec![
-        ("item".to_owned(), item.id.to_string()),
-        ("source".to_owned(), item.channel.clone()),
-        ("description".to_owned(), item.text()),
-    ];
-    if let Some((lat, lon)) = item.location() {
-        values.push(("lat".into(), format!("{lat:.6}")));
-        values.push(("long".into(), format!("{lon:.6}")));
-    }
-    if let Some(p) = item.place() {
-        values.push(("address_string".into(), p.to_owned()));
-    }
-    if let Some(n) = &item.sender_name {
-        values.push(("first_name".into(), n.clone()));
-    }
-    if item.channel == "whatsapp" {
-        values.push(("phone".into(), format!("+{}", item.sender_id)));
-    }
+    let mut values = vec![("item".to_owned(), item.id.to_string())];
+    values.extend(handle::prefill(&item));
     Some(values)
 }

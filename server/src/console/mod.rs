@@ -1154,22 +1154,13 @@ async fn intake(staff: Staff, State(st): State<Arc<ConsoleState>>, mut multipart
                 locale: Locale::Ar,
                 base_url: "",
             };
-            let created = match workflow::enter(c, &view, &role, &actor, sub)? {
-                Ok(created) => created,
-                Err(e) => return Ok(Err(e)),
-            };
-            if let Some(item) = item {
-                // Everything the citizen sent (the photo's media id among it) stays with the
-                // request as an internal note.
-                let id: i64 = created.service_request_id.parse().unwrap_or_default();
-                if let Some(i) = crate::channels::store::get(c, item)? {
-                    let tx = c.transaction()?;
-                    crate::channels::store::settle(&tx, item, "request", Some(id), &actor)?;
-                    accounts::add_note(&tx, id, &actor, &i.as_note())?;
-                    tx.commit()?;
-                }
-            }
-            Ok(Ok(created))
+            // Made from a channel message: the item is marked and everything the citizen sent
+            // (the photo's media id among it) kept as an internal note, in the request's own
+            // transaction, so an item is never made into two requests.
+            workflow::enter_then(c, &view, &role, &actor, sub, |tx, id| match item {
+                Some(item) => crate::channels::handle::made_into(tx, item, id, &actor),
+                None => Ok(true),
+            })
         })
         .await;
     match result {

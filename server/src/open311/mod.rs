@@ -22,6 +22,7 @@ pub(crate) mod categories;
 mod extract;
 mod format;
 mod idempotency;
+mod intake_api;
 pub mod photo;
 mod post;
 mod public;
@@ -89,6 +90,11 @@ pub(crate) fn router(
         .route("/open311/v2/uploads/{id}", on(MethodFilter::HEAD, uploads::head).patch(uploads::patch))
         .route("/api/v1/staff/requests", get(staff::list).post(staff::create))
         .route("/api/v1/staff/requests/{id}", get(staff::one))
-        .route("/api/v1/staff/requests/{id}/actions", post(staff::action));
+        .route("/api/v1/staff/requests/{id}/actions", post(staff::action))
+        .route("/api/v1/staff/intake", get(intake_api::list))
+        .route("/api/v1/staff/intake/{id}", get(intake_api::one))
+        .route("/api/v1/staff/intake/{id}/request", post(intake_api::make_request))
+        .route("/api/v1/staff/intake/{id}/attach", post(intake_api::attach))
+        .route("/api/v1/staff/intake/{id}/dismiss", post(intake_api::dismiss));
     Ok((r.with_state(Arc::clone(&state)), state))
 }

@@ -533,7 +533,7 @@ pub struct StaffNew {
 
 impl StaffNew {
     /// The same fields a citizen's form would carry, so one validation serves both.
-    fn into_submission(self) -> Result<Submission, StaffError> {
+    pub(crate) fn into_submission(self) -> Result<Submission, StaffError> {
         let mut fields: Vec<(String, String)> = Vec::new();
         let mut put = |name: &str, v: Option<String>| {
             if let Some(v) = v {
@@ -598,6 +598,20 @@ pub(crate) fn enter(
     actor: &str,
     sub: Submission,
 ) -> Result<Result<StaffRequest, StaffError>, ApiError> {
+    enter_then(c, view, role, actor, sub, |_, _| Ok(true))
+}
+
+/// [`enter`], with `then` run in the same transaction once the request has its id (a channel's
+/// intake item marked made into it): when `then` says no, nothing is entered and the answer is
+/// 409 `item`.
+pub(crate) fn enter_then(
+    c: &Conn,
+    view: &View<'_>,
+    role: &Role,
+    actor: &str,
+    sub: Submission,
+    then: impl FnOnce(&Conn, i64) -> Result<bool, ApiError>,
+) -> Result<Result<StaffRequest, StaffError>, ApiError> {
     if !role.may("intake") {
         return Ok(Err(StaffError::forbidden("your role may not enter requests")));
     }
@@ -611,6 +625,9 @@ pub(crate) fn enter(
     let Ok(category) = category else { return Err(ApiError::Internal("category vanished".into())) };
     let tx = c.transaction()?;
     let (id, _) = store::insert(&tx, &new, category, actor)?;
+    if !then(&tx, id)? {
+        return Ok(Err(StaffError(StatusCode::CONFLICT, "item".into())));
+    }
     tx.commit()?;
     let row = store::get(c, id)?.ok_or(ApiError::NotFound)?;
     Ok(Ok(staff_view(c, view, &row, true)?))
