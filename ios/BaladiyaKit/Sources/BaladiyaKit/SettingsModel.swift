@@ -144,8 +144,10 @@ public final class SettingsModel: ViewModel {
     public func reload() async {
         let d = display
         do {
-            let counted = try await client.dataUsage()
+            // This month first: a sync may count bytes between the two reads, and read the other
+            // way round this month could show more than the total since installation.
             let month = try await client.dataUsageByMonth(1).first?.features ?? []
+            let counted = try await client.dataUsage()
             let saved = try await client.savedBillAccounts().count
             var rows: [UsageRow] = []
             var sent: UInt64 = 0

@@ -3,6 +3,7 @@ package ps.gaza.baladiya.ui
 import java.util.concurrent.atomic.AtomicBoolean
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
@@ -45,8 +46,17 @@ class AppEnv(val client: suspend () -> BaladiyaClient, private val platformOf: (
  * A screen's state holder: plain Kotlin over a [CoroutineScope] the host gives it (a ViewModel's
  * scope on Android, so it survives rotation; the composition's or the test's elsewhere). It
  * holds the last failure to show (the screen words it) and follows the library's events.
+ *
+ * Its coroutines run on the UI thread ([Dispatchers.Main]: Android's main thread, Swing's event
+ * thread on the desktop) whatever the scope's own dispatcher: the library answers on its own
+ * threads, and the state it sets must change between frames, never while Compose measures a
+ * frame on the UI thread (a list whose size changes under its measure pass throws, an update
+ * applied mid-frame can be missed). A composition's scope in a desktop test resumes wherever the
+ * answer came from, which is how that once happened.
  */
 abstract class ScreenModel(protected val env: AppEnv, protected val scope: CoroutineScope) {
+    private val ui = Dispatchers.Main.immediate
+
     private val _error = MutableStateFlow<Throwable?>(null)
     val error: StateFlow<Throwable?> = _error.asStateFlow()
 
@@ -59,7 +69,7 @@ abstract class ScreenModel(protected val env: AppEnv, protected val scope: Corou
     }
 
     /** Run [block] with the client; a failure lands in [error]. */
-    protected fun launchWithClient(block: suspend (BaladiyaClient) -> Unit): Job = scope.launch {
+    protected fun launchWithClient(block: suspend (BaladiyaClient) -> Unit): Job = scope.launch(ui) {
         try {
             block(env.client())
         } catch (e: CancellationException) {
@@ -71,7 +81,7 @@ abstract class ScreenModel(protected val env: AppEnv, protected val scope: Corou
 
     /** Collect the library's events while the scope lives (one listener per collector). */
     protected fun onEvents(handle: suspend (BaladiyaEvent) -> Unit) {
-        scope.launch {
+        scope.launch(ui) {
             try {
                 env.client().events.collect { handle(it) }
             } catch (e: CancellationException) {

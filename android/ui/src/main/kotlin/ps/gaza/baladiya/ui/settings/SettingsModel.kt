@@ -43,8 +43,10 @@ class SettingsModel(env: AppEnv, scope: CoroutineScope) : ScreenModel(env, scope
             s.copy(languageChoice = p.languageChoice, notify = NotifyKind.entries.associateWith(p::notificationsEnabled))
         }
         launchWithClient { c ->
-            val usage = c.dataUsage()
+            // This month first: a sync may count bytes between the two reads, and read the other
+            // way round this month could show more than the total since installation.
             val thisMonth = c.dataUsageByMonth(1u).firstOrNull()?.features.orEmpty()
+            val usage = c.dataUsage()
             val saved = c.savedBillAccounts().size
             _state.update { it.copy(usage = usage, thisMonth = thisMonth, savedAccounts = saved) }
         }

@@ -28,11 +28,18 @@ fun SkikoComposeUiTest.await(what: String, timeoutMs: Long = 60_000, condition: 
         if (System.currentTimeMillis() > deadline) {
             val texts = onAllNodes(isRoot(), useUnmergedTree = true).fetchSemanticsNodes()
                 .flatMap { it.allTexts() }.distinct().take(60)
+            System.err.println("== threads when waiting for $what timed out ==\n" + threadDump())
             throw AssertionError("timed out after $timeoutMs ms waiting for $what; on screen: $texts")
         }
         Thread.sleep(25)
     }
 }
+
+/** Every live thread's stack, to see where a screen's load stood when a wait timed out. */
+private fun threadDump(): String =
+    Thread.getAllStackTraces().entries.joinToString("\n") { (thread, stack) ->
+        "\"${thread.name}\" ${thread.state}\n" + stack.take(40).joinToString("\n") { "    at $it" }
+    }
 
 private fun SemanticsNode.allTexts(): List<String> =
     config.getOrNull(SemanticsProperties.Text).orEmpty().map { it.text } + children.flatMap { it.allTexts() }
