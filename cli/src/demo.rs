@@ -5,9 +5,11 @@ use std::time::Instant;
 
 use baladiya_core::complaints::{AttributeAnswer, ComplaintDraft, Contact, GeoPoint};
 use baladiya_core::{Baladiya, BaladiyaEvent, Config, GuideSyncReport};
+use baladiya_server::graph_standin::StandIn;
 use baladiya_server::open311::DEMO_API_KEY;
-use baladiya_server::{RunningServer, ServerConfig};
+use baladiya_server::{Options, RunningServer, ServerConfig};
 
+use crate::demo_channels;
 use crate::render::{self, Langs};
 
 /// A token for the demo's staff edits; the server lives only as long as the demo.
@@ -31,6 +33,19 @@ pub fn print_sync(r: &GuideSyncReport) {
     }
 }
 
+/// The reference server with the sample data, the demo's staff token, and WhatsApp sending to
+/// the stand-in `graph`.
+fn start_server(
+    dir: &std::path::Path,
+    addr: std::net::SocketAddr,
+    graph: &StandIn,
+) -> Result<RunningServer, Box<dyn std::error::Error>> {
+    let config =
+        ServerConfig { data_dir: dir.to_owned(), demo: true, staff_token: Some(DEMO_STAFF_TOKEN.into()) };
+    let options = Options { channels: demo_channels::config(graph), ..Options::default() };
+    Ok(RunningServer::start_with_options(config, options, addr)?)
+}
+
 fn step(title: &str) {
     say!("\n━━ {title}");
 }
@@ -38,14 +53,8 @@ fn step(title: &str) {
 pub async fn run(langs: Langs) -> Result<(), Box<dyn std::error::Error>> {
     let server_dir = tempfile::tempdir()?;
     let app_dir = tempfile::tempdir()?;
-    let server = RunningServer::start(
-        ServerConfig {
-            data_dir: server_dir.path().to_owned(),
-            demo: true,
-            staff_token: Some(DEMO_STAFF_TOKEN.into()),
-        },
-        "127.0.0.1:0".parse()?,
-    )?;
+    let graph = demo_channels::start_graph().await;
+    let server = start_server(server_dir.path(), "127.0.0.1:0".parse()?, &graph)?;
     say!("Baladiya demo — reference server (sample data) at {}", server.url());
     say!("app data directory: {}", app_dir.path().display());
 
@@ -104,10 +113,13 @@ pub async fn run(langs: Langs) -> Result<(), Box<dyn std::error::Error>> {
         say!();
     }
 
-    let server = complaints(&core, server, server_dir.path(), langs).await?;
+    let server = complaints(&core, server, server_dir.path(), &graph, langs).await?;
     bills_and_news(&core, &server).await?;
 
-    step("14. The server goes away; the guide, the saved bill and the news still work");
+    step("14. A complaint on WhatsApp: into the tracker, and the answers back on WhatsApp");
+    demo_channels::whatsapp_round_trip(&server.url(), DEMO_STAFF_TOKEN, &graph).await?;
+
+    step("15. The server goes away; the guide, the saved bill and the news still work");
     server.stop()?;
     match core.sync_guide().await {
         Err(e) => say!("  sync: {e}"),
@@ -219,6 +231,7 @@ async fn complaints(
     core: &Baladiya,
     server: RunningServer,
     server_dir: &std::path::Path,
+    graph: &StandIn,
     langs: Langs,
 ) -> Result<RunningServer, Box<dyn std::error::Error>> {
     step("7. Complaint categories, cached for offline use");
@@ -267,14 +280,7 @@ async fn complaints(
     }
 
     step("9. The network is back: the queued complaint is sent exactly once");
-    let server = RunningServer::start(
-        ServerConfig {
-            data_dir: server_dir.to_owned(),
-            demo: true,
-            staff_token: Some(DEMO_STAFF_TOKEN.into()),
-        },
-        addr,
-    )?;
+    let server = start_server(server_dir, addr, graph)?;
     let r = core.flush_complaints().await?;
     for s in &r.sent {
         say!("  sent {} as request #{}", s.local_id, s.server_id.as_deref().unwrap_or("?"));

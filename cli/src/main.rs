@@ -9,6 +9,7 @@ mod out;
 mod bill;
 mod complaint;
 mod demo;
+mod demo_channels;
 mod news;
 mod render;
 mod usage;

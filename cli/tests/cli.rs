@@ -113,3 +113,23 @@ fn errors_status_and_a_closed_pipe() {
     assert!(!err.contains("panicked") && !err.contains("Broken pipe"), "{err}");
     assert!(out.status.success(), "{:?} {err}", out.status);
 }
+
+/// The README's first command runs the whole story to its end, the WhatsApp round trip included:
+/// the signed message taken, a forged one refused, the request made of the intake item, the
+/// acknowledgement and the reply received by the stand-in Graph API, and the citizen's number
+/// never printed whole.
+#[test]
+fn the_demo_runs_to_its_end_with_the_whatsapp_round_trip() {
+    let out = Command::new(env!("CARGO_BIN_EXE_baladiya")).arg("demo").output().expect("the demo runs");
+    let shown = text(&out.stdout);
+    assert!(out.status.success(), "{shown}\n{}", text(&out.stderr));
+    let whatsapp = shown.split("━━ 14.").nth(1).and_then(|s| s.split("━━ 15.").next()).unwrap_or("");
+    assert!(whatsapp.contains("signed as Meta signs them: HTTP 200"), "{whatsapp}");
+    assert!(whatsapp.contains("wrong signature: HTTP 403"), "{whatsapp}");
+    assert!(whatsapp.contains("intake item #1 (text + location)"), "{whatsapp}");
+    assert!(whatsapp.contains("(source whatsapp)"), "{whatsapp}");
+    assert!(whatsapp.contains("تم استلام بلاغك"), "the acknowledgement came back: {whatsapp}");
+    assert!(whatsapp.contains("فريق الإنارة يصل اليوم"), "the reply came back: {whatsapp}");
+    assert!(!shown.contains("970599765432"), "the number is shown masked");
+    assert!(shown.trim_end().ends_with("Demo finished."), "{shown}");
+}

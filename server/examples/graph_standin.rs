@@ -1,12 +1,11 @@
-//! The demo's stand-in Graph API (the one the channel tests use, `tests/channels_support/graph.rs`):
+//! The stand-in Graph API of the channel tests and the demo (`src/graph_standin.rs`), on its own:
 //! `cargo run -p baladiya-server --example graph_standin -- 127.0.0.1:9090`. It takes the tokens
 //! from `BALADIYA_WHATSAPP_ACCESS_TOKEN`, `BALADIYA_MESSENGER_PAGE_ACCESS_TOKEN` and
 //! `BALADIYA_WHATSAPP_PHONE_NUMBER_ID` (as the server does), treats every recipient as inside the
 //! 24-hour window, and prints each message it takes: the channel, the kind and the text (never
 //! the recipient).
 
-#[path = "../tests/channels_support/graph.rs"]
-mod graph;
+use baladiya_server::graph_standin as graph;
 
 use std::net::SocketAddr;
 use std::time::Duration;

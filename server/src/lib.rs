@@ -25,6 +25,8 @@ mod conditional;
 pub mod console;
 mod db;
 mod error;
+#[cfg(feature = "graph-standin")]
+pub mod graph_standin;
 mod guide;
 pub mod listener;
 pub mod news;

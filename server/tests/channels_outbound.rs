@@ -2,8 +2,8 @@
 //! on loopback ([`graph`]) that is as strict as the real one: a bearer token, the documented
 //! shapes and nothing else, and the 24-hour customer-service window.
 //!
-//! The stand-in is in `channels_support/graph.rs` (a folder, so cargo does not build it as a test
-//! of its own), shared with the demo's `examples/graph_standin.rs`.
+//! The stand-in is `src/graph_standin.rs`, included here by path (and in the library behind the
+//! `graph-standin` feature, for the CLI demo and `examples/graph_standin.rs`).
 
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
@@ -30,7 +30,7 @@ const MESSENGER: &str = include_str!("fixtures/messenger_text_image_location.jso
 const FB_SECRET: &str = "fb-app-secret-for-tests";
 const PSID: &str = "6945821134567890";
 
-#[path = "channels_support/graph.rs"]
+#[path = "../src/graph_standin.rs"]
 mod graph;
 
 use graph::{Fail, StandIn};

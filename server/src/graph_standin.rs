@@ -6,8 +6,8 @@
 //! window is refused (WhatsApp 131047, Messenger code 10). It records what it takes, and can be
 //! told to answer 500, 429 with `Retry-After`, or nothing in time.
 //!
-//! Shared by `tests/channels_outbound.rs` and the demo (`examples/graph_standin.rs`), each
-//! including it with `#[path]`.
+//! A test double, not part of the server: in the library only with the `graph-standin` feature
+//! (the CLI demo, `examples/graph_standin.rs`); `tests/channels_outbound.rs` includes it by path.
 #![allow(dead_code)]
 
 use std::collections::{HashMap, VecDeque};
