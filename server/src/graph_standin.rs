@@ -4,7 +4,11 @@
 //! tag). A missing or wrong bearer token is 401, an unknown field or a wrong shape 400, both with
 //! Graph's `{"error": {"message", "type", "code", "fbtrace_id"}}`; free text outside the 24-hour
 //! window is refused (WhatsApp 131047, Messenger code 10). It records what it takes, and can be
-//! told to answer 500, 429 with `Retry-After`, or nothing in time.
+//! told to answer 500, 429 with `Retry-After`, or nothing in time. It also holds media the
+//! citizens "sent": `GET /{version}/{media-id}` answers the documented
+//! `{"messaging_product", "url", "mime_type", "sha256", "file_size", "id"}` (the token required,
+//! an unknown id 400 with code 100, a `phone_number_id` other than the business's refused) and the
+//! URL gives the bytes only with the token (401 without).
 //!
 //! A test double, not part of the server: in the library only with the `graph-standin` feature
 //! (the CLI demo, `examples/graph_standin.rs`); `tests/channels_outbound.rs` includes it by path.
@@ -18,7 +22,7 @@ use std::time::Duration;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -45,6 +49,10 @@ struct Inner {
     /// The demo: every recipient counts as having just written (the stand-in sees no inbound).
     window_open: bool,
     calls: usize,
+    /// media id → (MIME type, bytes).
+    media: HashMap<String, (String, Vec<u8>)>,
+    /// Downloads of media bytes served.
+    downloads: usize,
 }
 
 #[derive(Clone)]
@@ -79,7 +87,11 @@ impl StandIn {
             fb_token: fb_token.into(),
             phone_number_id: phone_number_id.into(),
         });
-        let app = Router::new().route("/{version}/{node}/messages", post(messages)).with_state(st);
+        let app = Router::new()
+            .route("/{version}/{node}/messages", post(messages))
+            .route("/{version}/{media_id}", get(media_info))
+            .route("/lookaside/{media_id}", get(media_bytes))
+            .with_state(st);
         let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move {
@@ -113,6 +125,75 @@ impl StandIn {
     pub fn calls(&self) -> usize {
         self.inner.lock().unwrap().calls
     }
+
+    /// A photo a citizen sent, under its media id.
+    pub fn put_media(&self, id: &str, mime_type: &str, bytes: Vec<u8>) {
+        self.inner.lock().unwrap().media.insert(id.into(), (mime_type.into(), bytes));
+    }
+
+    /// How many times media bytes were served.
+    pub fn downloads(&self) -> usize {
+        self.inner.lock().unwrap().downloads
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "))
+}
+
+fn unauthorized() -> Response {
+    error(StatusCode::UNAUTHORIZED, 190, "OAuthException", "Invalid OAuth access token.")
+}
+
+fn no_such_object(id: &str) -> Response {
+    error(
+        StatusCode::BAD_REQUEST,
+        100,
+        "GraphMethodException",
+        &format!("Unsupported get request. Object with ID '{id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation."),
+    )
+}
+
+// WhatsApp Cloud API: GET /{version}/{media-id}[?phone_number_id=…].
+async fn media_info(
+    State(st): State<Arc<St>>,
+    Path((_version, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Response {
+    if bearer(&headers) != Some(st.wa_token.as_str()) {
+        return unauthorized();
+    }
+    for (k, v) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        if k != "phone_number_id" || v != st.phone_number_id {
+            return no_such_object(&id);
+        }
+    }
+    let inner = st.inner.lock().unwrap();
+    let Some((mime, bytes)) = inner.media.get(&id) else { return no_such_object(&id) };
+    let base = headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1");
+    Json(json!({
+        "messaging_product": "whatsapp",
+        "url": format!("http://{base}/lookaside/{id}"),
+        "mime_type": mime,
+        "sha256": "0000000000000000000000000000000000000000000000000000000000000000",
+        "file_size": bytes.len().to_string(),
+        "id": id,
+    }))
+    .into_response()
+}
+
+// The download URL: the bytes, only with the token.
+async fn media_bytes(State(st): State<Arc<St>>, Path(id): Path<String>, headers: HeaderMap) -> Response {
+    if bearer(&headers) != Some(st.wa_token.as_str()) {
+        return unauthorized();
+    }
+    let mut inner = st.inner.lock().unwrap();
+    let Some((mime, bytes)) = inner.media.get(&id).cloned() else {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    };
+    inner.downloads += 1;
+    ([("content-type", mime)], bytes).into_response()
 }
 
 pub fn error(status: StatusCode, code: i64, kind: &str, message: &str) -> Response {

@@ -165,6 +165,8 @@ pub fn app_with_options(config: &ServerConfig, options: &Options) -> Result<Rout
         .merge(webhooks)
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
+        // Making a request of a WhatsApp message fetches its photos (console and staff API).
+        .layer(axum::Extension(Arc::new(channels::media::MediaFetcher::new(options.channels.graph.clone()))))
         .layer(middleware::from_fn(log_request)))
 }
 

@@ -600,3 +600,69 @@ async fn two_servers_on_one_database_send_each_message_once() {
     assert_eq!(taken.len(), 24);
     drop(twin);
 }
+
+/// A small PNG, as a citizen's phone would send one (any JPEG or PNG the server's check takes).
+fn png_photo() -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut out, 8, 6);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        let mut writer = encoder.write_header().unwrap();
+        writer.write_image_data(&[180u8; 8 * 6 * 3]).unwrap();
+    }
+    out
+}
+
+/// The WhatsApp fixture's image.
+const MEDIA_ID: &str = "1234567890123456";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_whatsapp_photo_comes_with_the_request_made_of_its_message() {
+    let g = StandIn::start(WA_TOKEN, FB_TOKEN, PHONE_ID).await;
+    g.open_window();
+    let photo = png_photo();
+    g.put_media(MEDIA_ID, "image/png", photo.clone());
+    let s = Server::new(&g);
+    s.whatsapp(WHATSAPP).await;
+
+    let body = serde_json::json!({"service_code": "water-leak", "attributes": {"severity": "burst"}});
+    let (status, made) = s.staff_json("/api/v1/staff/intake/1/request", body).await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let made: Value = serde_json::from_str(&made).unwrap();
+    let urls = made["media_urls"].as_array().unwrap();
+    assert_eq!(urls.len(), 1, "{made}");
+    assert_eq!(g.downloads(), 1, "fetched once, with the token");
+    // The photo is the request's now: the same bytes, from the server's own media URL.
+    let path = urls[0].as_str().unwrap().split("127.0.0.1:8080").nth(1).unwrap().to_owned();
+    let resp = s.app.clone().oneshot(Request::get(&path).body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+    assert_eq!(bytes.as_ref(), photo.as_slice());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_photo_that_cannot_be_fetched_leaves_the_request_made_and_its_media_id_noted() {
+    // The stand-in holds no such media (expired on Meta's side, say): 400 code 100.
+    let log = logs();
+    let g = StandIn::start(WA_TOKEN, FB_TOKEN, PHONE_ID).await;
+    g.open_window();
+    let s = Server::new(&g);
+    s.whatsapp(WHATSAPP).await;
+    let id = s.make_request().await;
+    let req = Request::get(format!("/api/v1/staff/requests/{id}"))
+        .header(header::HOST, "127.0.0.1:8080")
+        .header(header::AUTHORIZATION, format!("Bearer {STAFF_TOKEN}"))
+        .body(Body::empty())
+        .unwrap();
+    let (status, _, one) = s.send(req).await;
+    assert_eq!(status, StatusCode::OK, "{one}");
+    let one: Value = serde_json::from_str(&one).unwrap();
+    assert_eq!(one["media_urls"].as_array().unwrap().len(), 0, "{one}");
+    assert_eq!(g.downloads(), 0);
+    let page = s.console_page(&format!("/staff/requests/{id}")).await;
+    assert!(page.contains(MEDIA_ID), "the media id stays in the internal note");
+    let logged = String::from_utf8_lossy(&log.lock().unwrap()).into_owned();
+    assert!(logged.contains("a WhatsApp photo was not fetched"), "the reason is logged");
+    assert!(!logged.contains(PHONE), "never the number");
+}

@@ -22,6 +22,7 @@
 //! echoes are ignored.
 
 pub mod handle;
+pub mod media;
 pub mod outbound;
 pub mod parse;
 pub mod store;

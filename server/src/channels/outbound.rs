@@ -215,6 +215,13 @@ enum Outcome {
     Cancelled(&'static str),
 }
 
+/// A client for the Graph API: rustls with ring (reqwest is built without a default provider, and
+/// building a client without one panics, so the provider is installed first).
+pub(crate) fn graph_client(builder: reqwest::ClientBuilder) -> Result<reqwest::Client, reqwest::Error> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    builder.build()
+}
+
 struct Sender {
     db: Db,
     config: GraphConfig,
@@ -223,8 +230,7 @@ struct Sender {
 
 impl Sender {
     fn new(db: Db, config: GraphConfig) -> Result<Sender, reqwest::Error> {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder().timeout(config.timeout).build()?;
+        let http = graph_client(reqwest::Client::builder().timeout(config.timeout))?;
         Ok(Sender { db, config, http })
     }
 

@@ -43,17 +43,18 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
+use axum::{Extension, Router};
 use subtle::ConstantTimeEq;
 
 use crate::bills::throttle::{self, client_key, Limit, Outcome, Scope};
 use crate::bills::ClientAddr;
+use crate::channels::media::MediaFetcher;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::open311::categories::Locale;
 use crate::open311::staff::{self as workflow, ActionBody, Role, StaffError};
 use crate::open311::store::{self, CountBy, Filter, View};
-use crate::open311::submit::{Photo, Submission, MAX_PHOTO_BYTES, SOURCES};
+use crate::open311::submit::{Photo, Submission, MAX_PHOTOS, MAX_PHOTO_BYTES, SOURCES};
 use crate::open311::{context, photo, Open311State};
 use accounts::{Account, AccountRole, Session};
 use pages::Lang;
@@ -1071,7 +1072,12 @@ async fn intake_page(staff: Staff, State(st): State<Arc<ConsoleState>>, q: RawQu
     }
 }
 
-async fn intake(staff: Staff, State(st): State<Arc<ConsoleState>>, mut multipart: Multipart) -> Response {
+async fn intake(
+    staff: Staff,
+    State(st): State<Arc<ConsoleState>>,
+    Extension(media): Extension<Arc<MediaFetcher>>,
+    mut multipart: Multipart,
+) -> Response {
     let lang = staff.lang;
     let role = match staff.request_role() {
         Ok(r) if r.may("intake") => r,
@@ -1135,6 +1141,15 @@ async fn intake(staff: Staff, State(st): State<Arc<ConsoleState>>, mut multipart
             None => return bad_form(lang),
         },
     };
+    // A WhatsApp message's photos come with it (fetched from the Cloud API, checked as a
+    // citizen's own), after the one the team may have added.
+    if let Some(item_id) = item {
+        if let Ok(Some(i)) = st.db.call(move |c| crate::channels::store::get(c, item_id)).await {
+            let fetched = media.photos(&i, st.open311.max_photo_pixels).await;
+            let room = MAX_PHOTOS.saturating_sub(photos.len());
+            photos.extend(fetched.photos.into_iter().take(room));
+        }
+    }
     let actor = staff.actor();
     let sub = Submission { fields: kept, photos, ..Submission::default() };
     let result = st

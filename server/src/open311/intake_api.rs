@@ -18,6 +18,7 @@ use std::sync::Arc;
 
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
+use axum::Extension;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -28,6 +29,7 @@ use super::staff::{self, Role, StaffError, StaffNew, StaffRequest};
 use super::state::{context, Open311State};
 use super::store::{parse_id, View};
 use crate::channels::handle::{self, Handled};
+use crate::channels::media::MediaFetcher;
 use crate::channels::store::{self as intake, Item, STATUSES};
 use crate::error::{ApiJson, ApiPath};
 
@@ -179,6 +181,7 @@ pub async fn one(
 pub async fn make_request(
     StaffUser(role, actor): StaffUser,
     State(st): State<Arc<Open311State>>,
+    Extension(media): Extension<Arc<MediaFetcher>>,
     ApiPath(id): ApiPath<String>,
     headers: axum::http::HeaderMap,
     ApiJson(body): ApiJson<FromItem>,
@@ -186,22 +189,20 @@ pub async fn make_request(
     may_handle(&role)?;
     let id = item_id(&id)?;
     let base = st.base_url(&headers);
+    let Some(item) = st.db.call(move |c| intake::get(c, id)).await? else {
+        return Err(StaffError(StatusCode::NOT_FOUND, "intake item not found".into()));
+    };
+    if item.status != "new" {
+        return Err(already());
+    }
+    // The photos first (network, outside the database); the item is checked again with the
+    // request's transaction.
+    let fetched = media.photos(&item, st.max_photo_pixels).await;
+    let mut sub = staff_new(&item, body).into_submission()?;
+    sub.photos = fetched.photos;
     let created = st
         .db
         .call(move |c| {
-            let Some(item) = intake::get(c, id)? else {
-                return Ok(Err(StaffError(StatusCode::NOT_FOUND, "intake item not found".into())));
-            };
-            if item.status != "new" {
-                return Ok(Err(StaffError(
-                    StatusCode::CONFLICT,
-                    "someone has already handled this item".into(),
-                )));
-            }
-            let sub = match staff_new(&item, body).into_submission() {
-                Ok(s) => s,
-                Err(e) => return Ok(Err(e)),
-            };
             let ctx = context(c)?;
             let view = View {
                 categories: &ctx.categories,
@@ -212,15 +213,14 @@ pub async fn make_request(
             let made = staff::enter_then(c, &view, &role, &actor, sub, |tx, request_id| {
                 handle::made_into(tx, id, request_id, &actor)
             })?;
-            Ok(made.map_err(|e| match e.0 {
-                StatusCode::CONFLICT => {
-                    StaffError(StatusCode::CONFLICT, "someone has already handled this item".into())
-                }
-                _ => e,
-            }))
+            Ok(made.map_err(|e| if e.0 == StatusCode::CONFLICT { already() } else { e }))
         })
         .await??;
     Ok((StatusCode::CREATED, Json(created)))
+}
+
+fn already() -> StaffError {
+    StaffError(StatusCode::CONFLICT, "someone has already handled this item".into())
 }
 
 /// The request's fields: staff's choices over what the citizen sent.

@@ -1,0 +1,146 @@
+//! A WhatsApp photo into the request made of its message. The webhook carries only a media id; the
+//! Cloud API gives the photo in two calls, both with the access token: `GET /{version}/{media-id}`
+//! answers `{"url", "mime_type", "sha256", "file_size", "id", "messaging_product"}`, and `GET url`
+//! the bytes (the URL lives five minutes; the media id thirty days). Fetched when the team makes
+//! the request, each photo then checked as a citizen's own (JPEG or PNG, at most 2 MB and the
+//! server's pixel limit) and stored with the request. A photo that cannot be had leaves its media
+//! id in the request's internal note, as before, and the reason (never the content) in the log.
+//!
+//! Messenger attachments are URLs on Meta's CDN, kept in the note as links (not fetched: the
+//! server does not fetch URLs from message payloads).
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::outbound::GraphConfig;
+use super::store::Item;
+use crate::open311::photo;
+use crate::open311::submit::{Photo, MAX_PHOTOS, MAX_PHOTO_BYTES};
+
+/// One call's time limit: the team waits on the form.
+const FETCH_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Fetches the photos of an item's WhatsApp messages; without the Cloud API's settings, none.
+#[derive(Clone)]
+pub struct MediaFetcher {
+    graph: Option<GraphConfig>,
+    /// None when no client could be built (no TLS roots): nothing is fetched, the note keeps the ids.
+    http: Option<reqwest::Client>,
+}
+
+#[derive(Deserialize)]
+struct MediaInfo {
+    url: String,
+    #[serde(default)]
+    mime_type: Option<String>,
+    /// A string in Meta's answers ("303833"); a number is taken too.
+    #[serde(default)]
+    file_size: Option<serde_json::Value>,
+}
+
+/// What the team sees about photos that could not be had (no content, no URL).
+#[derive(Debug, Default)]
+pub struct Fetched {
+    pub photos: Vec<Photo>,
+    pub missing: Vec<String>,
+}
+
+impl MediaFetcher {
+    pub fn new(graph: Option<GraphConfig>) -> MediaFetcher {
+        let builder =
+            reqwest::Client::builder().timeout(FETCH_TIMEOUT).redirect(reqwest::redirect::Policy::limited(3));
+        let http = super::outbound::graph_client(builder)
+            .map_err(|e| tracing::warn!(error = %e, "no HTTP client: WhatsApp photos will not be fetched"))
+            .ok();
+        MediaFetcher { graph, http }
+    }
+
+    /// The photos of `item`'s WhatsApp images, in order, at most [`MAX_PHOTOS`].
+    pub async fn photos(&self, item: &Item, max_pixels: u64) -> Fetched {
+        let mut out = Fetched::default();
+        if item.channel != "whatsapp" {
+            return out;
+        }
+        let ids = item.messages.iter().filter(|m| m.kind == "image").filter_map(|m| m.media_ref.as_deref());
+        for id in ids {
+            if out.photos.len() == MAX_PHOTOS {
+                out.missing.push(format!("media {id}: more than {MAX_PHOTOS} photos"));
+                continue;
+            }
+            match self.one(id, max_pixels).await {
+                Ok(p) => out.photos.push(p),
+                Err(reason) => {
+                    tracing::warn!(item = item.id, %reason, "a WhatsApp photo was not fetched");
+                    out.missing.push(format!("media {id}: {reason}"));
+                }
+            }
+        }
+        out
+    }
+
+    async fn one(&self, media_id: &str, max_pixels: u64) -> Result<Photo, String> {
+        let Some(g) = &self.graph else { return Err("the WhatsApp Cloud API is not configured".into()) };
+        let Some(token) = &g.whatsapp_token else { return Err("no WhatsApp access token".into()) };
+        let Some(http) = &self.http else { return Err("no HTTP client".into()) };
+        // Meta's media ids are digits; anything else never reaches a URL path.
+        if media_id.is_empty() || media_id.len() > 64 || !media_id.bytes().all(|b| b.is_ascii_digit()) {
+            return Err("not a media id".into());
+        }
+        let mut url = format!("{}/{}/{media_id}", g.base.trim_end_matches('/'), g.version);
+        if let Some(phone) = &g.whatsapp_phone_number_id {
+            // Meta checks that the media belongs to this business number.
+            url.push_str("?phone_number_id=");
+            url.extend(form_urlencoded::byte_serialize(phone.as_bytes()));
+        }
+        let info =
+            http.get(url).bearer_auth(token).send().await.map_err(|e| format!("lookup: {}", kind(&e)))?;
+        if !info.status().is_success() {
+            return Err(format!("lookup: HTTP {}", info.status().as_u16()));
+        }
+        let info: MediaInfo =
+            info.json().await.map_err(|_| "lookup: not the documented answer".to_owned())?;
+        if let Some(m) = info.mime_type.as_deref().filter(|m| !matches!(*m, "image/jpeg" | "image/png")) {
+            return Err(format!("a {m} image (JPEG and PNG are taken)"));
+        }
+        let declared = info.file_size.as_ref().and_then(|v| match v {
+            serde_json::Value::String(s) => s.parse::<u64>().ok(),
+            v => v.as_u64(),
+        });
+        if declared.is_some_and(|n| n > MAX_PHOTO_BYTES as u64) {
+            return Err("larger than 2 MB".into());
+        }
+        if !info.url.starts_with("https://") && !info.url.starts_with(&g.base) {
+            return Err("lookup: a download URL that is not https".into());
+        }
+        let mut resp = http
+            .get(&info.url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .map_err(|e| format!("download: {}", kind(&e)))?;
+        if !resp.status().is_success() {
+            return Err(format!("download: HTTP {}", resp.status().as_u16()));
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| format!("download: {}", kind(&e)))? {
+            if bytes.len() + chunk.len() > MAX_PHOTO_BYTES {
+                return Err("larger than 2 MB".into());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        let checked = photo::check(&bytes, max_pixels)?;
+        Ok(Photo { content_type: checked.content_type, bytes })
+    }
+}
+
+/// A transport failure's kind, without the URL (which carries a signed token).
+fn kind(e: &reqwest::Error) -> &'static str {
+    if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else {
+        "failed"
+    }
+}
