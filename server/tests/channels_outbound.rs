@@ -418,6 +418,45 @@ async fn outside_the_window_a_template_is_sent_and_a_hopeless_message_fails_visi
     let page = s.console_page("/staff/messages").await;
     assert!(page.contains("Outgoing messages not sent") || page.contains("رسائل صادرة لم تُرسل"), "{page}");
     assert!(page.contains("HTTP 500"), "the reason is shown");
+
+    // The channel is back: the team sends it again from the console, and it arrives once.
+    let failed_id: i64 = sql
+        .with(|c| c.query_row("SELECT id FROM channel_outbound WHERE state = 'failed'", (), |r| r.get(0)))
+        .unwrap();
+    let retry = format!("/staff/messages/outbound/{failed_id}/retry");
+    assert!(page.contains(&retry), "a button to send it again");
+    g.clear_failures();
+    let cookie = s.login().await;
+    let (_, _, listing) = s
+        .send(
+            Request::get("/staff/messages")
+                .header(header::HOST, "127.0.0.1:8080")
+                .header(header::COOKIE, &cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    let at = listing.find("name=\"csrf\" value=\"").unwrap() + 19;
+    let csrf = listing[at..].split('"').next().unwrap().to_owned();
+    let post = |cookie: &str, csrf: &str| {
+        Request::post(retry.as_str())
+            .header(header::HOST, "127.0.0.1:8080")
+            .header(header::COOKIE, cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!("csrf={csrf}")))
+            .unwrap()
+    };
+    assert_eq!(s.send(post(&cookie, "forged")).await.0, StatusCode::FORBIDDEN, "CSRF checked");
+    let (status, headers, body) = s.send(post(&cookie, &csrf)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    assert_eq!(headers.get(header::LOCATION).unwrap(), "/staff/messages");
+    until("sent again", || g.taken().len() == 2).await;
+    let (_, again) = &g.taken()[1];
+    assert_eq!(again["template"]["components"][0]["parameters"][0]["text"], id.as_str(), "{again}");
+    // Once sent, it is not failed any more: a second click changes nothing.
+    assert_eq!(s.send(post(&cookie, &csrf)).await.0, StatusCode::CONFLICT);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(g.taken().len(), 2, "sent once");
     assert!(!String::from_utf8_lossy(&logs.lock().unwrap()).contains(PHONE));
 }
 

@@ -792,6 +792,18 @@ pub fn list(conn: &Conn, state: Option<&str>, limit: u32) -> Result<Vec<Row>, Ap
     Ok(rows)
 }
 
+/// Send a `failed` row again (the team fixed what made it fail: a token, a template): it is
+/// `pending` at once with a fresh round of attempts; the send-time checks still apply (an
+/// unsubscribed number's news is cancelled). False when the row is not (or no longer) failed.
+pub fn retry(conn: &Conn, id: i64, now: DateTime<Utc>) -> Result<bool, ApiError> {
+    let n = conn.execute(
+        "UPDATE channel_outbound SET state = 'pending', attempts = 0, next_at = ?2, last_error = NULL
+         WHERE id = ?1 AND state = 'failed'",
+        params![id, stamp(now)],
+    )?;
+    Ok(n == 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

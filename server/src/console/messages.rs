@@ -90,6 +90,7 @@ pub(crate) async fn list(staff: Staff, State(st): State<Arc<ConsoleState>>, q: R
                         th { "#" } th { (lang.t("القناة", "Channel")) } th { (lang.t("النوع", "Kind")) }
                         th { (lang.t("البلاغ", "Request")) } th { (lang.t("المحاولات", "Attempts")) }
                         th { (lang.t("الخطأ", "Error")) } th { (lang.t("أنشئت", "Created")) }
+                        th { (lang.t("إجراء", "Action")) }
                     } }
                     tbody {
                         @for row in &failed {
@@ -101,6 +102,14 @@ pub(crate) async fn list(staff: Staff, State(st): State<Arc<ConsoleState>>, q: R
                                 td { (row.attempts) }
                                 td dir="ltr" { (row.last_error.as_deref().unwrap_or("")) }
                                 td { (when_html(&row.created_at)) }
+                                td {
+                                    form.inline method="post" action=(format!("/staff/messages/outbound/{}/retry", row.id)) {
+                                        (csrf(&staff))
+                                        button type="submit" aria-label=(format!("{} #{}", lang.t("أعد إرسال الرسالة", "Send message again"), row.id)) {
+                                            (lang.t("أعد الإرسال", "Send again"))
+                                        }
+                                    }
+                                }
                             }
                         }
                     }
@@ -307,6 +316,41 @@ pub(crate) async fn attach(
             show(&staff, &item, StatusCode::BAD_REQUEST, Some(msg), None)
         }
         Ok(Handled::NoItem | Handled::Already) => already(&staff, &st, item_id).await,
+        Err(e) => internal(lang, e),
+    }
+}
+
+/// `POST /staff/messages/outbound/{id}/retry`: a message the sender gave up on goes out again
+/// (after the team fixed its cause), with a fresh round of attempts.
+pub(crate) async fn retry_outbound(
+    staff: Staff,
+    State(st): State<Arc<ConsoleState>>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    if let Err(refused) = staff.posted_form(&body) {
+        return refused;
+    }
+    if !may_handle(&staff) {
+        return staff.forbidden();
+    }
+    let lang = staff.lang;
+    let Some(id) = store::parse_id(&id) else {
+        return super::staff_error(lang, StaffError(StatusCode::NOT_FOUND, String::new()));
+    };
+    match st.db.call(move |c| crate::channels::outbound::retry(c, id, chrono::Utc::now())).await {
+        Ok(true) => {
+            staff.audit(&st, "outbound_retry", None, Some(format!("outbound={id}"))).await;
+            Redirect::to("/staff/messages").into_response()
+        }
+        Ok(false) => pages::message(
+            lang,
+            StatusCode::CONFLICT,
+            lang.t(
+                "هذه الرسالة ليست بين الرسائل المتعثرة (ربما أعاد أحد الزملاء إرسالها).",
+                "This message is not among the failed ones (a colleague may have sent it again).",
+            ),
+        ),
         Err(e) => internal(lang, e),
     }
 }

@@ -126,6 +126,7 @@ pub(crate) fn router(open311: Arc<Open311State>, demo: bool) -> Result<Router, S
         .route("/staff/messages/{id}", get(messages::detail))
         .route("/staff/messages/{id}/attach", post(messages::attach))
         .route("/staff/messages/{id}/dismiss", post(messages::dismiss))
+        .route("/staff/messages/outbound/{id}/retry", post(messages::retry_outbound))
         .route("/staff/guide", get(guide::list))
         .route("/staff/guide/{kind}/{id}", get(guide::edit).post(guide::save))
         .route("/staff/news", get(news::page).post(news::submit))
