@@ -8,7 +8,8 @@
 //! citizens "sent": `GET /{version}/{media-id}` answers the documented
 //! `{"messaging_product", "url", "mime_type", "sha256", "file_size", "id"}` (the token required,
 //! an unknown id 400 with code 100, a `phone_number_id` other than the business's refused) and the
-//! URL gives the bytes only with the token (401 without).
+//! URL gives the bytes only with the token (401 without); `/cdn/{id}` serves the same media as a
+//! Messenger attachment URL does, without a token.
 //!
 //! A test double, not part of the server: in the library only with the `graph-standin` feature
 //! (the CLI demo, `examples/graph_standin.rs`); `tests/channels_outbound.rs` includes it by path.
@@ -91,6 +92,7 @@ impl StandIn {
             .route("/{version}/{node}/messages", post(messages))
             .route("/{version}/{media_id}", get(media_info))
             .route("/lookaside/{media_id}", get(media_bytes))
+            .route("/cdn/{media_id}", get(cdn_bytes))
             .with_state(st);
         let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
@@ -181,6 +183,16 @@ async fn media_info(
         "id": id,
     }))
     .into_response()
+}
+
+// A Messenger attachment's CDN URL: the bytes, no token (the URL itself is the secret).
+async fn cdn_bytes(State(st): State<Arc<St>>, Path(id): Path<String>) -> Response {
+    let mut inner = st.inner.lock().unwrap();
+    let Some((mime, bytes)) = inner.media.get(&id).cloned() else {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    };
+    inner.downloads += 1;
+    ([("content-type", mime)], bytes).into_response()
 }
 
 // The download URL: the bytes, only with the token.

@@ -702,6 +702,36 @@ async fn a_photo_that_cannot_be_fetched_leaves_the_request_made_and_its_media_id
     let page = s.console_page(&format!("/staff/requests/{id}")).await;
     assert!(page.contains(MEDIA_ID), "the media id stays in the internal note");
     let logged = String::from_utf8_lossy(&log.lock().unwrap()).into_owned();
-    assert!(logged.contains("a WhatsApp photo was not fetched"), "the reason is logged");
+    assert!(logged.contains("a channel message's photo was not fetched"), "the reason is logged");
     assert!(!logged.contains(PHONE), "never the number");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_messenger_photo_is_fetched_from_metas_cdn_and_from_nowhere_else() {
+    let g = StandIn::start(WA_TOKEN, FB_TOKEN, PHONE_ID).await;
+    g.open_window();
+    g.put_media("fb-1", "image/png", png_photo());
+    let made = serde_json::json!({"service_code": "waste-not-collected"});
+
+    // The fixture's image is on a host that is not Meta's CDN: the request is made, the URL stays
+    // a link in the note, and nothing is fetched.
+    let elsewhere = Server::new(&g);
+    elsewhere.notify("/webhooks/messenger", FB_SECRET, MESSENGER).await;
+    let (status, one) = elsewhere.staff_json("/api/v1/staff/intake/1/request", made.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{one}");
+    assert!(one.contains("\"media_urls\":[]"), "{one}");
+    assert_eq!(g.downloads(), 0);
+
+    // The same message with its image on the CDN (the stand-in, through the Graph base): fetched.
+    let on_cdn = MESSENGER
+        .replace("https://cdn.example.invalid/attachment/image-1.jpg", &format!("{}/cdn/fb-1", g.url));
+    assert_ne!(on_cdn, MESSENGER, "the fixture's attachment was found");
+    let s = Server::new(&g);
+    s.notify("/webhooks/messenger", FB_SECRET, &on_cdn).await;
+    let (status, made) = s.staff_json("/api/v1/staff/intake/1/request", made).await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let made: Value = serde_json::from_str(&made).unwrap();
+    assert_eq!(made["source"], "facebook");
+    assert_eq!(made["media_urls"].as_array().unwrap().len(), 1, "{made}");
+    assert_eq!(g.downloads(), 1);
 }

@@ -6,8 +6,10 @@
 //! server's pixel limit) and stored with the request. A photo that cannot be had leaves its media
 //! id in the request's internal note, as before, and the reason (never the content) in the log.
 //!
-//! Messenger attachments are URLs on Meta's CDN, kept in the note as links (not fetched: the
-//! server does not fetch URLs from message payloads).
+//! A Messenger image is a URL on Meta's CDN in the (signed) notification; it is fetched without a
+//! token, and only from Meta's CDN hosts (`*.fbcdn.net`, `*.fbsbx.com`, `*.facebook.com`, over
+//! https): a URL elsewhere is never fetched, so a payload cannot point the server at the network
+//! behind it. The tests' stand-in is reached through the configured Graph base.
 
 use std::time::Duration;
 
@@ -48,30 +50,44 @@ pub struct Fetched {
 
 impl MediaFetcher {
     pub fn new(graph: Option<GraphConfig>) -> MediaFetcher {
-        let builder =
-            reqwest::Client::builder().timeout(FETCH_TIMEOUT).redirect(reqwest::redirect::Policy::limited(3));
+        // A redirect is followed only onto Meta's CDN, at most three times.
+        let redirects = reqwest::redirect::Policy::custom(|attempt| {
+            if attempt.previous().len() < 3 && on_meta_cdn(attempt.url().as_str()) {
+                attempt.follow()
+            } else {
+                attempt.stop()
+            }
+        });
+        let builder = reqwest::Client::builder().timeout(FETCH_TIMEOUT).redirect(redirects);
         let http = super::outbound::graph_client(builder)
-            .map_err(|e| tracing::warn!(error = %e, "no HTTP client: WhatsApp photos will not be fetched"))
+            .map_err(|e| tracing::warn!(error = %e, "no HTTP client: channel photos will not be fetched"))
             .ok();
         MediaFetcher { graph, http }
     }
 
-    /// The photos of `item`'s WhatsApp images, in order, at most [`MAX_PHOTOS`].
+    /// The photos of `item`'s images (WhatsApp or Messenger), in order, at most [`MAX_PHOTOS`].
     pub async fn photos(&self, item: &Item, max_pixels: u64) -> Fetched {
         let mut out = Fetched::default();
-        if item.channel != "whatsapp" {
-            return out;
-        }
-        let ids = item.messages.iter().filter(|m| m.kind == "image").filter_map(|m| m.media_ref.as_deref());
-        for id in ids {
+        // WhatsApp: a message of type image (media_type is its MIME type); Messenger: the message's
+        // first attachment, when an image (its type in media_type).
+        let refs = item
+            .messages
+            .iter()
+            .filter(|m| m.kind == "image" || m.media_type.as_deref() == Some("image"))
+            .filter_map(|m| m.media_ref.as_deref());
+        for id in refs {
             if out.photos.len() == MAX_PHOTOS {
                 out.missing.push(format!("media {id}: more than {MAX_PHOTOS} photos"));
                 continue;
             }
-            match self.one(id, max_pixels).await {
+            let fetched = match item.channel.as_str() {
+                "whatsapp" => self.one(id, max_pixels).await,
+                _ => self.from_cdn(id, max_pixels).await,
+            };
+            match fetched {
                 Ok(p) => out.photos.push(p),
                 Err(reason) => {
-                    tracing::warn!(item = item.id, %reason, "a WhatsApp photo was not fetched");
+                    tracing::warn!(item = item.id, %reason, "a channel message's photo was not fetched");
                     out.missing.push(format!("media {id}: {reason}"));
                 }
             }
@@ -113,24 +129,68 @@ impl MediaFetcher {
         if !info.url.starts_with("https://") && !info.url.starts_with(&g.base) {
             return Err("lookup: a download URL that is not https".into());
         }
-        let mut resp = http
-            .get(&info.url)
-            .bearer_auth(token)
-            .send()
-            .await
-            .map_err(|e| format!("download: {}", kind(&e)))?;
-        if !resp.status().is_success() {
-            return Err(format!("download: HTTP {}", resp.status().as_u16()));
+        download(http.get(&info.url).bearer_auth(token), max_pixels).await
+    }
+
+    /// A Messenger attachment, from Meta's CDN only.
+    async fn from_cdn(&self, url: &str, max_pixels: u64) -> Result<Photo, String> {
+        let Some(http) = &self.http else { return Err("no HTTP client".into()) };
+        let through_base = self
+            .graph
+            .as_ref()
+            .is_some_and(|g| url.starts_with(&format!("{}/", g.base.trim_end_matches('/'))));
+        if !through_base && !on_meta_cdn(url) {
+            return Err("an attachment URL outside Meta's CDN (not fetched)".into());
         }
-        let mut bytes = Vec::new();
-        while let Some(chunk) = resp.chunk().await.map_err(|e| format!("download: {}", kind(&e)))? {
-            if bytes.len() + chunk.len() > MAX_PHOTO_BYTES {
-                return Err("larger than 2 MB".into());
-            }
-            bytes.extend_from_slice(&chunk);
+        download(http.get(url), max_pixels).await
+    }
+}
+
+/// An https URL on one of Meta's CDN hosts.
+fn on_meta_cdn(url: &str) -> bool {
+    let Ok(u) = reqwest::Url::parse(url) else { return false };
+    u.scheme() == "https"
+        && u.port().is_none()
+        && u.host_str()
+            .is_some_and(|h| [".fbcdn.net", ".fbsbx.com", ".facebook.com"].iter().any(|d| h.ends_with(d)))
+}
+
+/// The bytes of a photo, at most 2 MB read, checked as a citizen's own.
+async fn download(request: reqwest::RequestBuilder, max_pixels: u64) -> Result<Photo, String> {
+    let mut resp = request.send().await.map_err(|e| format!("download: {}", kind(&e)))?;
+    if !resp.status().is_success() {
+        return Err(format!("download: HTTP {}", resp.status().as_u16()));
+    }
+    let mut bytes = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|e| format!("download: {}", kind(&e)))? {
+        if bytes.len() + chunk.len() > MAX_PHOTO_BYTES {
+            return Err("larger than 2 MB".into());
         }
-        let checked = photo::check(&bytes, max_pixels)?;
-        Ok(Photo { content_type: checked.content_type, bytes })
+        bytes.extend_from_slice(&chunk);
+    }
+    let checked = photo::check(&bytes, max_pixels)?;
+    Ok(Photo { content_type: checked.content_type, bytes })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::on_meta_cdn;
+
+    #[test]
+    fn only_metas_cdn_is_fetched_from() {
+        assert!(on_meta_cdn("https://scontent.xx.fbcdn.net/v/t1.15752-9/a.jpg?_nc_cat=1"));
+        assert!(on_meta_cdn("https://lookaside.fbsbx.com/ig_messaging_cdn/?asset_id=1"));
+        for url in [
+            "http://scontent.xx.fbcdn.net/a.jpg",
+            "https://fbcdn.net.attacker.example/a.jpg",
+            "https://scontent.xx.fbcdn.net:8443/a.jpg",
+            "https://169.254.169.254/latest/meta-data",
+            "https://cdn.example.invalid/attachment/image-1.jpg",
+            "file:///etc/passwd",
+            "not a url",
+        ] {
+            assert!(!on_meta_cdn(url), "{url}");
+        }
     }
 }
 
