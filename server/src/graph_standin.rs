@@ -52,6 +52,10 @@ struct Inner {
     calls: usize,
     /// media id → (MIME type, bytes).
     media: HashMap<String, (String, Vec<u8>)>,
+    /// Messenger page-scoped id → (first name, last name), for the User Profile API.
+    profiles: HashMap<String, (String, String)>,
+    /// User Profile API calls answered.
+    profile_calls: usize,
     /// Downloads of media bytes served.
     downloads: usize,
 }
@@ -133,6 +137,16 @@ impl StandIn {
         self.inner.lock().unwrap().media.insert(id.into(), (mime_type.into(), bytes));
     }
 
+    /// A person who wrote to the page, for the User Profile API.
+    pub fn put_profile(&self, psid: &str, first: &str, last: &str) {
+        self.inner.lock().unwrap().profiles.insert(psid.into(), (first.into(), last.into()));
+    }
+
+    /// How many User Profile API calls were answered (any outcome).
+    pub fn profile_calls(&self) -> usize {
+        self.inner.lock().unwrap().profile_calls
+    }
+
     /// How many times media bytes were served.
     pub fn downloads(&self) -> usize {
         self.inner.lock().unwrap().downloads
@@ -156,13 +170,18 @@ fn no_such_object(id: &str) -> Response {
     )
 }
 
-// WhatsApp Cloud API: GET /{version}/{media-id}[?phone_number_id=…].
+// GET /{version}/{id}: with the page's token, the Messenger User Profile API
+// (`?fields=first_name,last_name`); with the WhatsApp token, the Cloud API's media lookup
+// (`[?phone_number_id=…]`).
 async fn media_info(
     State(st): State<Arc<St>>,
     Path((_version, id)): Path<(String, String)>,
     headers: HeaderMap,
     axum::extract::RawQuery(query): axum::extract::RawQuery,
 ) -> Response {
+    if bearer(&headers) == Some(st.fb_token.as_str()) {
+        return profile(&st, &id, query.as_deref().unwrap_or_default());
+    }
     if bearer(&headers) != Some(st.wa_token.as_str()) {
         return unauthorized();
     }
@@ -183,6 +202,32 @@ async fn media_info(
         "id": id,
     }))
     .into_response()
+}
+
+/// The User Profile API: the fields asked for, of a person who wrote to the page.
+fn profile(st: &St, psid: &str, query: &str) -> Response {
+    const KNOWN: [&str; 8] =
+        ["id", "name", "first_name", "last_name", "profile_pic", "locale", "timezone", "gender"];
+    let mut inner = st.inner.lock().unwrap();
+    inner.profile_calls += 1;
+    let fields: Vec<String> = form_urlencoded::parse(query.as_bytes())
+        .filter(|(k, _)| k == "fields")
+        .flat_map(|(_, v)| v.split(',').map(str::to_owned).collect::<Vec<_>>())
+        .collect();
+    if let Some(bad) = fields.iter().find(|f| !KNOWN.contains(&f.as_str())) {
+        return invalid(&format!("Tried accessing nonexisting field ({bad}) on node type (User)"));
+    }
+    let Some((first, last)) = inner.profiles.get(psid).cloned() else { return no_such_object(psid) };
+    let mut out = json!({ "id": psid });
+    for f in fields {
+        match f.as_str() {
+            "first_name" => out["first_name"] = json!(first),
+            "last_name" => out["last_name"] = json!(last),
+            "name" => out["name"] = json!(format!("{first} {last}")),
+            _ => {}
+        }
+    }
+    Json(out).into_response()
 }
 
 // A Messenger attachment's CDN URL: the bytes, no token (the URL itself is the secret).

@@ -735,3 +735,40 @@ async fn a_messenger_photo_is_fetched_from_metas_cdn_and_from_nowhere_else() {
     assert_eq!(made["media_urls"].as_array().unwrap().len(), 1, "{made}");
     assert_eq!(g.downloads(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_messenger_senders_name_comes_from_the_user_profile_api_and_is_never_logged() {
+    let log = logs();
+    let g = StandIn::start(WA_TOKEN, FB_TOKEN, PHONE_ID).await;
+    g.put_profile(PSID, "Samira", "Haddad");
+    let s = Server::new(&g);
+    s.notify("/webhooks/messenger", FB_SECRET, MESSENGER).await;
+    let sql = s.sql();
+    until("the name", || {
+        sql.with(|c| {
+            c.query_row("SELECT COUNT(*) FROM intake_items WHERE sender_name = 'Samira Haddad'", (), |r| {
+                r.get::<_, i64>(0)
+            })
+        })
+        .unwrap()
+            == 1
+    })
+    .await;
+    let page = s.console_page("/staff/messages/1").await;
+    assert!(page.contains("Samira Haddad"), "the team sees the name");
+    // Asked once, not on every round of the sender.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(g.profile_calls(), 1);
+    // The public never sees it, nor the logs.
+    let made = serde_json::json!({"service_code": "waste-not-collected"});
+    let (status, _) = s.staff_json("/api/v1/staff/intake/1/request", made).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let public = Request::get("/open311/v2/requests.json")
+        .header(header::HOST, "127.0.0.1:8080")
+        .body(Body::empty())
+        .unwrap();
+    let (_, _, public) = s.send(public).await;
+    assert!(public.contains("\"source\":\"facebook\"") && !public.contains("Samira"), "{public}");
+    let logged = String::from_utf8_lossy(&log.lock().unwrap()).into_owned();
+    assert!(!logged.contains("Samira") && !logged.contains(PSID), "never logged");
+}

@@ -23,6 +23,7 @@
 
 pub mod handle;
 pub mod media;
+mod names;
 pub mod outbound;
 pub mod parse;
 pub mod store;

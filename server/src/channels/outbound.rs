@@ -226,18 +226,21 @@ struct Sender {
     db: Db,
     config: GraphConfig,
     http: reqwest::Client,
+    /// Messenger senders whose name this process already asked for (see [`super::names`]).
+    named: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl Sender {
     fn new(db: Db, config: GraphConfig) -> Result<Sender, reqwest::Error> {
         let http = graph_client(reqwest::Client::builder().timeout(config.timeout))?;
-        Ok(Sender { db, config, http })
+        Ok(Sender { db, config, http, named: Default::default() })
     }
 
     async fn tick(&self) {
         if let Err(e) = self.db.call(|c| queue_history(c, Utc::now())).await {
             tracing::error!(error = %e, "channel outbound: history not queued");
         }
+        super::names::name_messenger_senders(&self.db, &self.http, &self.config, &self.named).await;
         let now = stamp(Utc::now());
         let due = match self.db.call(move |c| due(c, &now)).await {
             Ok(d) => d,

@@ -238,6 +238,29 @@ pub fn settle(
     Ok(n == 1)
 }
 
+/// Messenger senders of items still `new` whose name is not known yet (page-scoped ids), at most
+/// `limit`, most recent first.
+pub fn unnamed_messenger_senders(conn: &Conn, limit: u32) -> Result<Vec<String>, ApiError> {
+    let ids = conn
+        .prepare_cached(
+            "SELECT sender_id FROM intake_items
+             WHERE channel = 'facebook' AND status = 'new' AND sender_name IS NULL AND sender_id <> ''
+             GROUP BY sender_id ORDER BY MAX(last_at) DESC LIMIT ?1",
+        )?
+        .query_map([limit], |r| r.get(0))?
+        .collect::<Result<Vec<String>, _>>()?;
+    Ok(ids)
+}
+
+/// The name of a Messenger sender, on every item of theirs that has none yet.
+pub fn name_messenger_sender(conn: &Conn, sender_id: &str, name: &str) -> Result<usize, ApiError> {
+    Ok(conn.execute(
+        "UPDATE intake_items SET sender_name = ?2
+         WHERE channel = 'facebook' AND sender_id = ?1 AND sender_name IS NULL",
+        params![sender_id, name],
+    )?)
+}
+
 /// Erase what items whose latest message is older than `before` hold about their sender: their
 /// messages, the sender's id and name. The item row stays (its id is never reused, the audit log
 /// and a request's note still name it); one still `new` becomes `dismissed` by `retention`.
