@@ -548,6 +548,10 @@ async fn the_staff_api_makes_a_request_of_an_item_once_and_only_public_relations
     assert!(!dept.body.contains(PHONE));
     let bad = s.api("GET", "/api/v1/staff/intake?status=open", Some(TOKEN), None).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
+    let bad = s.api("GET", "/api/v1/staff/intake?page=0", Some(TOKEN), None).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
+    let beyond = s.api("GET", "/api/v1/staff/intake?page=2", Some(TOKEN), None).await;
+    assert_eq!((beyond.status, beyond.body.as_str()), (StatusCode::OK, "[]"));
 
     let list = s.api("GET", "/api/v1/staff/intake?channel=whatsapp&status=new", Some(TOKEN), None).await;
     assert_eq!(list.status, StatusCode::OK, "{}", list.body);

@@ -195,20 +195,22 @@ fn with_messages(conn: &Conn, mut item: Item) -> Result<Item, ApiError> {
     Ok(item)
 }
 
-/// Items, newest first, optionally of one channel and one status.
+/// Items, newest first, optionally of one channel and one status; `limit` of them after skipping
+/// `offset`.
 pub fn list(
     conn: &Conn,
     channel: Option<&str>,
     status: Option<&str>,
     limit: u32,
+    offset: u32,
 ) -> Result<Vec<Item>, ApiError> {
     let sql = format!(
         "SELECT {ITEM_COLUMNS} FROM intake_items WHERE (CAST(?1 AS TEXT) IS NULL OR channel = ?1) AND (CAST(?2 AS TEXT) IS NULL OR status = ?2)
-         ORDER BY last_at DESC, id DESC LIMIT ?3"
+         ORDER BY last_at DESC, id DESC LIMIT ?3 OFFSET ?4"
     );
     let items: Vec<Item> = conn
         .prepare_cached(&sql)?
-        .query_map(params![channel, status, limit], item_row)?
+        .query_map(params![channel, status, limit, offset], item_row)?
         .collect::<Result<_, _>>()?;
     items.into_iter().map(|i| with_messages(conn, i)).collect()
 }
@@ -353,6 +355,26 @@ mod tests {
             // A new item never takes an erased one's id.
             take_in(c, &[message("f", "970599000009", "five")], t2 + Duration::hours(2)).unwrap();
             assert!(get(c, 5).unwrap().is_some());
+        });
+    }
+
+    #[test]
+    fn the_list_pages_newest_first_without_gaps_or_repeats() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::db::Db::open(dir.path()).unwrap();
+        let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 10, 0, 0).unwrap();
+        db.with(|c| {
+            for i in 0..7 {
+                let m = message(&format!("m{i}"), &format!("97059900010{i}"), "x");
+                take_in(c, &[m], t0 + Duration::minutes(i)).unwrap();
+            }
+            let ids =
+                |offset| list(c, None, None, 3, offset).unwrap().iter().map(|i| i.id).collect::<Vec<_>>();
+            assert_eq!(ids(0), [7, 6, 5]);
+            assert_eq!(ids(3), [4, 3, 2]);
+            assert_eq!(ids(6), [1]);
+            assert!(ids(9).is_empty());
+            assert_eq!(list(c, Some("facebook"), None, 3, 0).unwrap().len(), 0);
         });
     }
 }

@@ -20,7 +20,10 @@ use crate::channels::store::{self as intake, Item, STATUSES};
 use crate::open311::staff::StaffError;
 use crate::open311::store;
 
+/// Items per page of the list.
 const LIST_SIZE: u32 = 200;
+/// The last page one can ask for (50,000 items back).
+const MAX_PAGE: u32 = 250;
 
 pub(crate) fn may_handle(staff: &Staff) -> bool {
     matches!(staff.account().role, AccountRole::Dispatcher | AccountRole::Admin)
@@ -70,10 +73,28 @@ pub(crate) async fn list(staff: Staff, State(st): State<Arc<ConsoleState>>, q: R
     let channel =
         field(&pairs, "channel").filter(|c| ["whatsapp", "facebook"].contains(c)).map(str::to_owned);
     let status = field(&pairs, "status").filter(|s| STATUSES.contains(s)).map(str::to_owned);
+    let page = field(&pairs, "page").and_then(|p| p.parse::<u32>().ok()).unwrap_or(1).clamp(1, MAX_PAGE);
     let (c2, s2) = (channel.clone(), status.clone());
-    let items = match st.db.call(move |c| intake::list(c, c2.as_deref(), s2.as_deref(), LIST_SIZE)).await {
-        Ok(items) => items,
-        Err(e) => return internal(lang, e),
+    let offset = (page - 1) * LIST_SIZE;
+    // One more than a page: whether there are older ones.
+    let mut items =
+        match st.db.call(move |c| intake::list(c, c2.as_deref(), s2.as_deref(), LIST_SIZE + 1, offset)).await
+        {
+            Ok(items) => items,
+            Err(e) => return internal(lang, e),
+        };
+    let older = items.len() > LIST_SIZE as usize;
+    items.truncate(LIST_SIZE as usize);
+    let page_link = |p: u32| {
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        if let Some(c) = &channel {
+            q.append_pair("channel", c);
+        }
+        if let Some(s) = &status {
+            q.append_pair("status", s);
+        }
+        q.append_pair("page", &p.to_string());
+        format!("/staff/messages?{}", q.finish())
     };
     // Messages the sender gave up on (see channels::outbound): the team answers these by hand.
     let failed = match st.db.call(|c| crate::channels::outbound::list(c, Some("failed"), LIST_SIZE)).await {
@@ -165,6 +186,13 @@ pub(crate) async fn list(staff: Staff, State(st): State<Arc<ConsoleState>>, q: R
                         }
                     }
                 }
+            }
+        }
+        @if page > 1 || older {
+            nav.pager aria-label=(lang.t("صفحات الرسائل", "Message pages")) {
+                @if page > 1 { a href=(page_link(page - 1)) rel="prev" { (lang.t("الأحدث", "Newer")) } " " }
+                span { (lang.t("صفحة", "Page")) " " (page) }
+                @if older { " " a href=(page_link(page + 1)) rel="next" { (lang.t("الأقدم", "Older")) } }
             }
         }
     };

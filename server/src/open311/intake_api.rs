@@ -5,7 +5,7 @@
 //!
 //! | method and path | what |
 //! | --- | --- |
-//! | `GET /api/v1/staff/intake` | items newest first (at most 200); filters `channel` (`whatsapp`, `facebook`: the `source` a request made of it gets), `status` (`new`, `request`, `attached`, `dismissed`) |
+//! | `GET /api/v1/staff/intake` | items newest first, 200 a page (`page`, from 1); filters `channel` (`whatsapp`, `facebook`: the `source` a request made of it gets), `status` (`new`, `request`, `attached`, `dismissed`) |
 //! | `GET /api/v1/staff/intake/{id}` | one item with its messages |
 //! | `POST /api/v1/staff/intake/{id}/request` | make a request of a `new` item: `{"service_code", "attributes"?, "description"?, "lat"?, "long"?, "address_string"?}`; what is not given comes from the item (the channel as `source`, the texts, the location, the name, the WhatsApp number); 201 with the request |
 //! | `POST /api/v1/staff/intake/{id}/attach` | `{"request_id": N}`: the messages become an internal note on request N |
@@ -34,6 +34,7 @@ use crate::channels::store::{self as intake, Item, STATUSES};
 use crate::error::{ApiJson, ApiPath};
 
 const LIST_LIMIT: u32 = 200;
+const MAX_PAGE: u32 = 250;
 
 #[derive(Debug, Serialize)]
 pub struct IntakeItem {
@@ -160,8 +161,18 @@ pub async fn list(
             format!("status: one of {}, not {s}", STATUSES.join(", ")),
         ));
     }
-    let items =
-        st.db.call(move |c| intake::list(c, channel.as_deref(), status.as_deref(), LIST_LIMIT)).await?;
+    let page = match param(&pairs, "page") {
+        None => 1,
+        Some(p) => p.parse::<u32>().ok().filter(|p| (1..=MAX_PAGE).contains(p)).ok_or_else(|| {
+            StaffError(StatusCode::BAD_REQUEST, format!("page: a number from 1 to {MAX_PAGE}"))
+        })?,
+    };
+    let offset = (page - 1) * LIST_LIMIT;
+    let items = st
+        .db
+        .call(move |c| intake::list(c, channel.as_deref(), status.as_deref(), LIST_LIMIT, offset))
+        .await?;
+
     Ok(Json(items.into_iter().map(IntakeItem::from).collect()))
 }
 
