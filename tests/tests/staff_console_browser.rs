@@ -394,3 +394,71 @@ async fn a_whatsapp_complaint_walks_through_the_console_and_the_citizen_sees_eac
     assert!(news.is_ok(), "{news:?}");
     assert!(core.news(false).unwrap().iter().any(|n| n.item.title.en == "Water cut tomorrow in Rimal"));
 }
+
+/// The channel messages' pages in the browser: a WhatsApp message waiting as an intake item, a
+/// reply the sender gave up on listed above it, both pages checked with axe-core, and the team
+/// sending the failed reply again with its button.
+#[tokio::test(flavor = "multi_thread")]
+async fn channel_messages_pass_axe_and_a_failed_reply_is_sent_again() {
+    use baladiya_server::channels::{self, AppSecrets, ChannelsConfig};
+    const SECRET: &str = "browser-test-wa-secret";
+    const FIXTURE: &str = include_str!("../../server/tests/fixtures/whatsapp_text_image_location.json");
+    let Some(driver) = Driver::start() else { return };
+    let axe_src = axe_source();
+    let ax = axe_src.as_deref();
+    let whatsapp = AppSecrets { app_secret: SECRET.into(), verify_token: "browser-test-verify".into() };
+    let channels = ChannelsConfig { whatsapp: Some(whatsapp), ..ChannelsConfig::default() };
+    let server = TestServer::start_with_options(baladiya_server::Options { channels, ..Default::default() });
+    let base = server.url();
+    let taken = http_client()
+        .post(format!("{base}webhooks/whatsapp"))
+        .header("Content-Type", "application/json")
+        .header("X-Hub-Signature-256", channels::sign(FIXTURE.as_bytes(), SECRET))
+        .body(FIXTURE)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(taken.status(), 200);
+    // A reply that kept failing (as the sender leaves one after its last attempt).
+    let url = baladiya_server::test_database_for(server.dir.path())
+        .unwrap()
+        .unwrap_or_else(|| baladiya_server::DatabaseUrl::default_for(server.dir.path()));
+    let db = baladiya_server::Db::open_url(&url).unwrap();
+    let state = |db: &baladiya_server::Db| {
+        db.with(|c| {
+            c.query_row("SELECT state FROM channel_outbound WHERE id = 1", (), |r| r.get::<_, String>(0))
+        })
+        .unwrap()
+    };
+    db.with(|c| {
+        c.execute(
+            "INSERT INTO channel_outbound (id, idem_key, channel, recipient, kind, body, state, attempts, next_at, last_error, created_at)
+             VALUES (1, 'update:1:1', 'whatsapp', '970599123456', 'update', 'x', 'failed', 8, '2026-11-30T10:00:00.000000Z', 'HTTP 500 (code 2)', '2026-11-30T09:00:00.000000Z')",
+            (),
+        )
+    })
+    .unwrap();
+
+    let b = browser(&driver).await;
+    sign_in(&b, &base, "dispatcher", ax).await;
+    b.goto(&format!("{base}staff/messages")).await.unwrap();
+    let page = b.source().await.unwrap();
+    assert!(page.contains("outbound-failed") && page.contains("HTTP 500"), "{page}");
+    axe(&b, ax).await;
+    if let Some(out) = std::env::var_os("BALADIYA_SCREENSHOTS") {
+        let out = PathBuf::from(out);
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::write(out.join("messages-ar-1366x768.png"), b.screenshot().await.unwrap()).unwrap();
+        b.goto(&format!("{base}staff/messages/1")).await.unwrap();
+        std::fs::write(out.join("message-ar-1366x768.png"), b.screenshot().await.unwrap()).unwrap();
+    }
+    b.goto(&format!("{base}staff/messages/1")).await.unwrap();
+    axe(&b, ax).await;
+    b.goto(&format!("{base}staff/messages")).await.unwrap();
+    click(&b, "//form[contains(@action, '/staff/messages/outbound/1/retry')]//button").await;
+    assert_eq!(b.current_url().await.unwrap().path(), "/staff/messages");
+    assert!(!b.source().await.unwrap().contains("outbound-failed"), "no longer listed as failed");
+    assert_eq!(state(&db), "pending", "queued again");
+    axe(&b, ax).await;
+    sign_out(&b).await;
+}

@@ -55,6 +55,23 @@ fn sender(item: &Item) -> String {
     }
 }
 
+/// A message's kind in the page's language (Messenger's several attachments read `image+image`).
+fn kind_label(lang: Lang, kind: &str) -> String {
+    kind.split('+')
+        .map(|k| match k {
+            "text" => lang.t("نص", "text"),
+            "image" => lang.t("صورة", "image"),
+            "location" => lang.t("موقع", "location"),
+            "audio" => lang.t("تسجيل صوتي", "audio"),
+            "video" => lang.t("فيديو", "video"),
+            "document" | "file" => lang.t("ملف", "file"),
+            "sticker" => lang.t("ملصق", "sticker"),
+            other => other,
+        })
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
+
 fn preview(item: &Item) -> String {
     let text = item.text();
     let mut p: String = text.chars().take(120).collect();
@@ -266,16 +283,20 @@ fn show(staff: &Staff, item: &Item, status: StatusCode, error: Option<&str>, don
         ol.messages {
             @for m in &item.messages {
                 li.message {
-                    (when_html(&m.received_at)) " · " (m.kind)
+                    (when_html(&m.received_at)) " · " (kind_label(lang, &m.kind))
                     @if let Some(t) = &m.text { p dir="auto" { (t) } }
+                    // Labels in the page's direction, the values (ids, URLs, coordinates) isolated
+                    // left to right.
                     @if let Some(r) = &m.media_ref {
-                        p dir="ltr" {
-                            (lang.t("وسائط", "Media")) " (" (m.media_type.as_deref().unwrap_or("?")) "): "
-                            @if r.starts_with("https://") { a href=(r) rel="noreferrer noopener" { (r) } } @else { code { (r) } }
+                        p {
+                            (lang.t("وسائط", "Media")) " " bdi dir="ltr" { "(" (m.media_type.as_deref().unwrap_or("?")) ")" } ": "
+                            bdi dir="ltr" {
+                                @if r.starts_with("https://") { a href=(r) rel="noreferrer noopener" { (r) } } @else { code { (r) } }
+                            }
                         }
                     }
                     @if let Some((lat, lon)) = m.location {
-                        p dir="ltr" { (lang.t("الموقع", "Location")) ": " (format!("{lat:.6}, {lon:.6}")) }
+                        p { (lang.t("الموقع", "Location")) ": " bdi dir="ltr" { (format!("{lat:.6}, {lon:.6}")) } }
                     }
                     @if let Some(p) = &m.place { p dir="auto" { (p) } }
                 }
