@@ -82,7 +82,7 @@ impl MediaFetcher {
             }
             let fetched = match item.channel.as_str() {
                 "whatsapp" => self.one(id, max_pixels).await,
-                _ => self.from_cdn(id, max_pixels).await,
+                _ => self.messenger_photo(id, max_pixels).await,
             };
             match fetched {
                 Ok(p) => out.photos.push(p),
@@ -133,7 +133,7 @@ impl MediaFetcher {
     }
 
     /// A Messenger attachment, from Meta's CDN only.
-    async fn from_cdn(&self, url: &str, max_pixels: u64) -> Result<Photo, String> {
+    async fn messenger_photo(&self, url: &str, max_pixels: u64) -> Result<Photo, String> {
         let Some(http) = &self.http else { return Err("no HTTP client".into()) };
         let through_base = self
             .graph
@@ -172,6 +172,17 @@ async fn download(request: reqwest::RequestBuilder, max_pixels: u64) -> Result<P
     Ok(Photo { content_type: checked.content_type, bytes })
 }
 
+/// A transport failure's kind, without the URL (which carries a signed token).
+fn kind(e: &reqwest::Error) -> &'static str {
+    if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else {
+        "failed"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::on_meta_cdn;
@@ -191,16 +202,5 @@ mod tests {
         ] {
             assert!(!on_meta_cdn(url), "{url}");
         }
-    }
-}
-
-/// A transport failure's kind, without the URL (which carries a signed token).
-fn kind(e: &reqwest::Error) -> &'static str {
-    if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "could not connect"
-    } else {
-        "failed"
     }
 }
