@@ -369,6 +369,17 @@ pub(crate) async fn attach(
     }
 }
 
+/// A form posted by who handles channel messages about the item or outgoing message `id`: its
+/// number, or the answer refusing it (CSRF, role, not a number).
+fn posted_about(staff: &Staff, body: &Bytes, id: &str) -> Result<i64, Response> {
+    staff.posted_form(body)?;
+    if !may_handle(staff) {
+        return Err(staff.forbidden());
+    }
+    store::parse_id(id)
+        .ok_or_else(|| super::staff_error(staff.lang, StaffError(StatusCode::NOT_FOUND, String::new())))
+}
+
 /// `POST /staff/messages/outbound/{id}/retry`: a message the sender gave up on goes out again
 /// (after the team fixed its cause), with a fresh round of attempts.
 pub(crate) async fn retry_outbound(
@@ -377,16 +388,11 @@ pub(crate) async fn retry_outbound(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    if let Err(refused) = staff.posted_form(&body) {
-        return refused;
-    }
-    if !may_handle(&staff) {
-        return staff.forbidden();
-    }
-    let lang = staff.lang;
-    let Some(id) = store::parse_id(&id) else {
-        return super::staff_error(lang, StaffError(StatusCode::NOT_FOUND, String::new()));
+    let id = match posted_about(&staff, &body, &id) {
+        Ok(id) => id,
+        Err(refused) => return refused,
     };
+    let lang = staff.lang;
     match st.db.call(move |c| crate::channels::outbound::retry(c, id, chrono::Utc::now())).await {
         Ok(true) => {
             staff.audit(&st, "outbound_retry", None, Some(format!("outbound={id}"))).await;
@@ -423,16 +429,11 @@ pub(crate) async fn dismiss(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    if let Err(refused) = staff.posted_form(&body) {
-        return refused;
-    }
-    if !may_handle(&staff) {
-        return staff.forbidden();
-    }
-    let lang = staff.lang;
-    let Some(id) = store::parse_id(&id) else {
-        return super::staff_error(lang, StaffError(StatusCode::NOT_FOUND, String::new()));
+    let id = match posted_about(&staff, &body, &id) {
+        Ok(id) => id,
+        Err(refused) => return refused,
     };
+    let lang = staff.lang;
     let by = staff.actor();
     match st.db.call(move |c| handle::dismiss(c, id, &by)).await {
         Ok(Handled::Done) => {
