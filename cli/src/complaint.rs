@@ -210,6 +210,9 @@ pub async fn run(core: &Baladiya, cmd: ComplaintCommand) -> Result<(), Box<dyn s
                     u.description
                 );
             }
+            for l in crate::followup::describe(&c) {
+                say!("  {l}");
+            }
         }
         ComplaintCommand::Outbox => core
             .complaints()?
@@ -263,6 +266,18 @@ pub async fn run(core: &Baladiya, cmd: ComplaintCommand) -> Result<(), Box<dyn s
             }
             if r.photos_remaining > 0 {
                 say!("{} photos still to send", r.photos_remaining);
+            }
+            for f in &r.followups_sent {
+                say!("{} of {} sent", f.kind.as_str(), f.local_id);
+            }
+            for f in &r.followups_refused {
+                say!("{} of {} refused: {}", f.kind.as_str(), f.local_id, lines(&f.reason));
+            }
+            if let Some(retry) = &r.followups_retry_later {
+                say!("feedback or reopening of {} not sent: {} (will retry)", retry.local_id, retry.error);
+            }
+            if r.followups_remaining > 0 {
+                say!("{} feedback or reopenings still to send", r.followups_remaining);
             }
         }
         ComplaintCommand::Refresh => {

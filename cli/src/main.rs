@@ -10,6 +10,7 @@ mod bill;
 mod complaint;
 mod demo;
 mod demo_channels;
+mod followup;
 mod news;
 mod render;
 mod usage;
@@ -61,6 +62,24 @@ enum Command {
     /// Complaints and suggestions.
     #[command(subcommand)]
     Complaint(complaint::ComplaintCommand),
+    /// Say whether a closed complaint was really resolved (queued; sent by `complaint flush`).
+    Feedback {
+        local_id: String,
+        #[arg(long, value_enum)]
+        resolved: followup::Resolved,
+        /// 1 to 5.
+        #[arg(long)]
+        stars: u8,
+        #[arg(long)]
+        comment: Option<String>,
+    },
+    /// Reopen a closed complaint within 14 days of its closing (queued; sent by `complaint flush`).
+    Reopen {
+        local_id: String,
+        /// Why the problem is not solved.
+        #[arg(long)]
+        reason: String,
+    },
     /// Water, sewage and waste bills.
     #[command(subcommand)]
     Bill(bill::BillCommand),
@@ -163,6 +182,10 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::Demo => demo::run(cli.lang).await,
         Command::Guide(cmd) => guide(&open(cfg)?, cmd, cli.lang).await,
         Command::Complaint(cmd) => complaint::run(&open(cfg)?, cmd).await,
+        Command::Feedback { local_id, resolved, stars, comment } => {
+            followup::feedback(&open(cfg)?, &local_id, resolved, stars, comment)
+        }
+        Command::Reopen { local_id, reason } => followup::reopen(&open(cfg)?, &local_id, &reason),
         Command::Bill(cmd) => bill::run(&open(cfg)?, cmd, cli.lang).await,
         Command::News { unread, mark_read } => news::run(&open(cfg)?, unread, mark_read, cli.lang).await,
         Command::Usage { months } => Ok(usage::run(&open(cfg)?, months)?),

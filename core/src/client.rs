@@ -13,6 +13,7 @@ use baladiya_wire::{Category, Department, Service, Violation};
 use crate::api::{ApiClient, HttpSettings};
 use crate::bills::{BillLookup, Bills, SavedAccount};
 use crate::clock::{Clock, SystemClock};
+use crate::complaints::followup::FeedbackDraft;
 use crate::complaints::service::Complaints;
 use crate::complaints::{
     self, flush::ComplaintFlushReport, refresh::RefreshReport, send::SendAndRefreshReport, Area, Complaint,
@@ -274,6 +275,18 @@ impl Baladiya {
     /// Replace a refused (or not yet attempted) complaint's draft and queue it again.
     pub fn edit_complaint(&self, local_id: &str, draft: ComplaintDraft) -> Result<()> {
         self.complaints.edit(local_id, draft)
+    }
+
+    /// Say whether a closed complaint was really resolved, once per closing, with no network: it
+    /// goes to the outbox and the next flush sends it exactly once ([`Complaint::can_give_feedback`]).
+    pub fn give_complaint_feedback(&self, local_id: &str, feedback: FeedbackDraft) -> Result<()> {
+        self.complaints.give_feedback(local_id, feedback)
+    }
+
+    /// Ask to reopen a closed complaint with the reason, within 14 days of its closing
+    /// ([`Complaint::reopen_until`]); with no network, through the outbox.
+    pub fn reopen_complaint(&self, local_id: &str, reason: &str) -> Result<()> {
+        self.complaints.reopen(local_id, reason)
     }
 
     /// Queue a refused complaint again unchanged.

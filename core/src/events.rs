@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use baladiya_wire::NewsItem;
 
 use crate::complaints::flush::ComplaintFlushReport;
+use crate::complaints::followup::FollowUpKind;
 use crate::complaints::refresh::RefreshReport;
 use crate::complaints::{ComplaintEvent, ComplaintUpdate};
 use crate::guide::sync::GuideSyncReport;
@@ -22,6 +23,9 @@ pub use crate::complaints::UploadProgress;
 
 /// Something that changed after a call returned. The shells receive these very values (the
 /// bindings derive them across the FFI); hand them to the UI's thread and return quickly.
+// The variants cross the FFI by value (uniffi has no boxed records): the summary of a
+// background sync, with its flush report, is the large one and is raised once per sync.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum BaladiyaEvent {
@@ -39,6 +43,10 @@ pub enum BaladiyaEvent {
     ComplaintNeedsAttention { local_id: String, reason: String },
     /// A status change, note or reply on a sent complaint (one event per history entry).
     ComplaintUpdated { local_id: String, server_id: String, update: ComplaintUpdate },
+    /// The citizen's feedback or reopening of a closed complaint reached the municipality.
+    ComplaintFollowUpSent { local_id: String, kind: FollowUpKind },
+    /// The server refused the citizen's feedback or reopening (too late, already given…).
+    ComplaintFollowUpRefused { local_id: String, kind: FollowUpKind, reason: String },
     /// News items not seen before; `important` of them are marked important.
     NewsArrived { items: Vec<NewsItem>, important: u32 },
     /// A background sync finished.
@@ -65,6 +73,12 @@ impl From<ComplaintEvent> for BaladiyaEvent {
             }
             ComplaintEvent::Updated { local_id, server_id, update } => {
                 BaladiyaEvent::ComplaintUpdated { local_id, server_id, update }
+            }
+            ComplaintEvent::FollowUpSent { local_id, kind } => {
+                BaladiyaEvent::ComplaintFollowUpSent { local_id, kind }
+            }
+            ComplaintEvent::FollowUpRefused { local_id, kind, reason } => {
+                BaladiyaEvent::ComplaintFollowUpRefused { local_id, kind, reason }
             }
         }
     }

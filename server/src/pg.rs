@@ -21,6 +21,7 @@ pub(crate) const MIGRATIONS: &[(u32, &str)] = &[
     (8, include_str!("../migrations/postgres/008_channel_outbound.sql")),
     (9, include_str!("../migrations/postgres/009_shared_state.sql")),
     (10, include_str!("../migrations/postgres/010_request_filter_indexes.sql")),
+    (11, include_str!("../migrations/postgres/011_feedback_reopen.sql")),
 ];
 
 // Both backends have every version, and only those.

@@ -21,6 +21,7 @@ use std::time::Duration;
 use std::sync::Arc;
 
 use super::categories;
+use super::followup_send::{FollowUpRefusal, SentFollowUp};
 use super::outbox::{self, Pending};
 use super::photos::{PhotoSender, Ticker};
 use super::transport::Open311Transport;
@@ -75,6 +76,14 @@ pub struct ComplaintFlushReport {
     pub photos_retry_later: Option<RetryLater>,
     /// Photos of sent complaints still to upload after this flush.
     pub photos_remaining: u32,
+    /// Feedback and reopenings the server took in this flush ([`super::followup`]).
+    pub followups_sent: Vec<SentFollowUp>,
+    /// Feedback and reopenings the server refused, with its reason.
+    pub followups_refused: Vec<FollowUpRefusal>,
+    /// The follow-up that failed transiently and ended the follow-ups.
+    pub followups_retry_later: Option<RetryLater>,
+    /// Feedback and reopenings still queued after this flush.
+    pub followups_remaining: u32,
     /// The time budget ran out before the queue did.
     pub out_of_time: bool,
 }
@@ -122,8 +131,17 @@ impl<T: Open311Transport> Flusher<'_, T> {
             }
         }
         if report.retry_later.is_none() && !report.out_of_time {
+            // What the citizen said after a closing is small: before the photos.
+            let f = self.send_followups(force, deadline_ms).await?;
+            report.followups_sent = f.sent;
+            report.followups_refused = f.refused;
+            report.followups_retry_later = f.retry_later;
+            report.out_of_time |= f.out_of_time;
+        }
+        if report.retry_later.is_none() && report.followups_retry_later.is_none() && !report.out_of_time {
             self.send_photos(force, deadline_ms, &mut report).await?;
         }
+        report.followups_remaining = self.store.read(super::followup::remaining)?;
         (report.remaining, report.photos_remaining) = self.store.read(|c| {
             Ok(c.query_row(
                 "SELECT (SELECT COUNT(*) FROM complaints WHERE state = 'queued'),

@@ -10,6 +10,7 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use super::flush::{ComplaintFlushReport, Flusher, Refusal};
+use super::followup::{self, FeedbackDraft, FollowUpKind, FollowUpState};
 use super::outbox;
 use super::transport::Open311Transport;
 use super::{Announce, ComplaintDraft, ComplaintEvent, ComplaintState, GeoPoint};
@@ -24,7 +25,7 @@ const START: i64 = 1_790_000_000_000;
 const SECOND: i64 = 1_000;
 
 /// What the server does with the next POST.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 enum Answer {
     /// Take it (or, under a key it has seen, answer with the request it made then).
     Accept,
@@ -56,10 +57,16 @@ struct ServerState {
     tokens: HashMap<String, String>,
     /// What `requests.json` says of each request id.
     remote: HashMap<String, RemoteRequest>,
+    /// Answers to the next feedback and reopenings in order; once empty, every one is taken.
+    followup_script: VecDeque<Answer>,
+    /// Follow-ups the server holds, by idempotency key, and what they said, in the order taken.
+    followups_by_key: HashMap<String, String>,
+    followups_taken: Vec<String>,
 }
 
+/// The state, and a signal raised when a follow-up is taken and then left unanswered.
 #[derive(Default)]
-struct FakeServer(Mutex<ServerState>);
+struct FakeServer(Mutex<ServerState>, tokio::sync::Notify);
 
 impl FakeServer {
     fn state(&self) -> std::sync::MutexGuard<'_, ServerState> {
@@ -133,6 +140,59 @@ impl Open311Transport for FakeServer {
         let mut s = self.state();
         s.log.push(format!("token {token}"));
         Ok(s.tokens.get(token).cloned())
+    }
+
+    async fn post_followup(
+        &self,
+        request_id: &str,
+        token: &str,
+        kind: FollowUpKind,
+        fields: &[FormField],
+        idempotency_key: &str,
+    ) -> Result<Option<RemoteRequest>> {
+        let said: Vec<String> = fields.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let what = format!("{} {request_id} {}", kind.as_str(), said.join(" "));
+        let answer = {
+            let mut s = self.state();
+            s.log.push(what.clone());
+            assert_eq!(token, format!("tok-{request_id}"), "authenticated by the request's own token");
+            let answer = s.followup_script.pop_front().unwrap_or(Answer::Accept);
+            if matches!(answer, Answer::Accept | Answer::AcceptThenHang)
+                && !s.followups_by_key.contains_key(idempotency_key)
+            {
+                s.followups_by_key.insert(idempotency_key.to_owned(), what.clone());
+                s.followups_taken.push(what);
+                if kind == FollowUpKind::Reopen {
+                    // Back in the department's queue, with an entry saying so.
+                    if let Some(r) = s.remote.get_mut(request_id) {
+                        r.status = "open".into();
+                        r.detailed_status = Some("routed".into());
+                        r.updated_datetime = Some("2026-09-30T10:00:00Z".into());
+                        r.updates.push(RemoteUpdate {
+                            update_id: format!("{request_id}-reopen"),
+                            status: "open".into(),
+                            detailed_status: Some("routed".into()),
+                            description: "reopened".into(),
+                            media_url: None,
+                            updated_datetime: "2026-09-30T10:00:00Z".into(),
+                        });
+                    }
+                }
+            }
+            answer
+        };
+        match answer {
+            Answer::Fail(error) => Err(error()),
+            Answer::Refuse(reason) => Err(Error::Rejected { status: 422, reason: reason.into() }),
+            Answer::AcceptThenHang => {
+                self.1.notify_one();
+                std::future::pending().await
+            }
+            Answer::Accept => Ok(match kind {
+                FollowUpKind::Reopen => self.state().remote.get(request_id).cloned(),
+                FollowUpKind::Feedback => None,
+            }),
+        }
     }
 
     async fn supports_uploads(&self) -> Result<bool> {
@@ -745,4 +805,262 @@ async fn a_closed_complaint_is_watched_for_a_week_on_the_clock() {
     assert_eq!(phone.refresh().await.checked, 1, "within the week since it was sent");
     phone.clock.advance(2 * 24 * 3600 * SECOND);
     assert_eq!(phone.refresh().await.checked, 0, "closed and quiet for over a week");
+}
+
+// Feedback and reopening after a closing (issue 15.2): written with no network, sent by the flush
+// under their own keys exactly once, in order, through failures and a dropped flush.
+
+const DAY: i64 = 24 * 3600 * SECOND;
+
+/// A request closed `days_ago` (on the phone's clock), with its history as our server gives it.
+fn closed_remote(id: &str, days_ago: i64) -> RemoteRequest {
+    let at = |ms: i64| crate::clock::rfc3339(ms);
+    let closed = START - days_ago * DAY;
+    let entry = |uid: &str, status: &str, detailed: &str, when: i64| RemoteUpdate {
+        update_id: uid.into(),
+        status: status.into(),
+        detailed_status: Some(detailed.into()),
+        description: detailed.into(),
+        media_url: None,
+        updated_datetime: at(when),
+    };
+    RemoteRequest {
+        id: id.into(),
+        status: "closed".into(),
+        detailed_status: Some("fixed".into()),
+        status_notes: None,
+        updated_datetime: Some(at(closed + 60 * SECOND)),
+        expected_datetime: None,
+        updates: vec![
+            entry(&format!("{id}-1"), "open", "received", closed - 3 * DAY),
+            entry(&format!("{id}-2"), "closed", "fixed", closed),
+            // A reply after the closing does not move it.
+            entry(&format!("{id}-3"), "closed", "fixed", closed + 60 * SECOND),
+        ],
+    }
+}
+
+impl Phone {
+    /// A complaint sent, then closed by the municipality `days_ago`, as the phone learnt on a
+    /// refresh.
+    async fn closed_complaint(&self, description: &str, days_ago: i64) -> String {
+        let id = self.file(description, &[]);
+        let sent = self.flush(false).await;
+        let server_id = sent.sent.iter().find(|c| c.local_id == id).and_then(|c| c.server_id.clone());
+        let server_id = server_id.expect("sent with an id");
+        self.server.state().remote.insert(server_id.clone(), closed_remote(&server_id, days_ago));
+        self.refresh().await;
+        self.heard();
+        id
+    }
+
+    /// The complaint as the service reads it (`own`: our own server).
+    fn decorated(&self, local_id: &str, own: bool) -> super::Complaint {
+        let now = self.clock.now_ms();
+        self.store
+            .read(|c| {
+                let mut x = outbox::get(c, local_id)?;
+                let rows = followup::rows(c, local_id)?;
+                followup::decorate(&mut x, &rows, now, own);
+                Ok(x)
+            })
+            .expect("the complaint is stored")
+    }
+
+    fn feedback(&self, local_id: &str, rating: u8) -> Result<()> {
+        self.feedback_to(local_id, rating, true)
+    }
+
+    /// Feedback as the service writes it, to our own server or another city's.
+    fn feedback_to(&self, local_id: &str, rating: u8, own: bool) -> Result<()> {
+        let c = self.decorated(local_id, own);
+        let now = self.clock.now_ms();
+        let draft = FeedbackDraft { resolved: rating >= 3, rating, comment: Some(" شكراً ".into()) };
+        self.store.write(|tx| followup::insert_feedback(tx, &c, &draft, now))
+    }
+
+    fn reopen(&self, local_id: &str, reason: &str) -> Result<()> {
+        self.reopen_to(local_id, reason, true)
+    }
+
+    fn reopen_to(&self, local_id: &str, reason: &str, own: bool) -> Result<()> {
+        let c = self.decorated(local_id, own);
+        let now = self.clock.now_ms();
+        self.store.write(|tx| followup::insert_reopen(tx, &c, reason, now))
+    }
+
+    fn taken(&self) -> Vec<String> {
+        self.server.state().followups_taken.clone()
+    }
+}
+
+#[tokio::test]
+async fn feedback_and_reopening_are_offered_only_while_they_may_be_given() {
+    // (closed how many days ago, None: still open; the server is ours; feedback offered; reopen offered)
+    let table: &[(Option<i64>, bool, bool, bool)] = &[
+        (None, true, false, false),     // still open: nothing to say yet
+        (Some(0), true, true, true),    // just closed
+        (Some(13), true, true, true),   // within the 14 days
+        (Some(15), true, true, false),  // too late to reopen, still time to rate
+        (Some(1), false, false, false), // another city's server takes neither
+    ];
+    for &(closed, own, feedback, reopen) in table {
+        let phone = Phone::new();
+        let id = match closed {
+            Some(days) => phone.closed_complaint("a", days).await,
+            None => {
+                let id = phone.file("a", &[]);
+                phone.flush(false).await;
+                id
+            }
+        };
+        let c = phone.decorated(&id, own);
+        assert_eq!((c.can_give_feedback, c.can_reopen), (feedback, reopen), "closed {closed:?}, own {own}");
+        if let Some(days) = closed.filter(|_| own) {
+            let closed_at = START - days * DAY;
+            assert_eq!(c.closed_datetime.as_deref(), Some(crate::clock::rfc3339(closed_at).as_str()));
+            assert_eq!(c.reopen_until, Some(closed_at + followup::REOPEN_WINDOW_MS));
+        }
+        // What the service refuses matches what it offers.
+        assert_eq!(phone.feedback_to(&id, 4, own).is_ok(), feedback, "closed {closed:?}");
+        assert_eq!(phone.reopen_to(&id, "ما زال التسرب", own).is_ok(), reopen, "closed {closed:?}");
+    }
+}
+
+#[tokio::test]
+async fn what_is_refused_before_anything_is_written() {
+    let phone = Phone::new();
+    let id = phone.closed_complaint("a", 1).await;
+    // (stars, reason, which field is refused)
+    for (rating, reason, field) in [(0u8, "x", "rating"), (6, "x", "rating"), (3, "   ", "reason")] {
+        let c = phone.decorated(&id, true);
+        let now = phone.clock.now_ms();
+        let refused = if field == "rating" {
+            let draft = FeedbackDraft { resolved: true, rating, comment: None };
+            phone.store.write(|tx| followup::insert_feedback(tx, &c, &draft, now))
+        } else {
+            phone.store.write(|tx| followup::insert_reopen(tx, &c, reason, now))
+        };
+        match refused {
+            Err(Error::Validation { field: f, .. }) => assert_eq!(f, field),
+            other => panic!("expected a refusal of {field}, got {other:?}"),
+        }
+    }
+    // Once given, feedback is not offered again for this closing; a reopening not either.
+    phone.feedback(&id, 2).expect("feedback");
+    assert!(phone.feedback(&id, 5).is_err(), "feedback twice");
+    phone.reopen(&id, "لم يُصلح").expect("reopen");
+    assert!(phone.reopen(&id, "again").is_err(), "reopen twice");
+    let c = phone.decorated(&id, true);
+    assert_eq!(
+        c.feedback.as_ref().map(|f| (f.rating, f.resolved, f.comment.clone(), f.state)),
+        Some((2, false, Some("شكراً".into()), FollowUpState::Queued))
+    );
+    assert_eq!(
+        c.reopen.as_ref().map(|r| (r.reason.as_str(), r.state)),
+        Some(("لم يُصلح", FollowUpState::Queued))
+    );
+    assert!(phone.taken().is_empty(), "nothing left the phone");
+}
+
+#[tokio::test]
+async fn followups_are_sent_once_in_order_through_failures_refusals_and_a_dropped_flush() {
+    // (the server's answers to the follow-ups' attempts, in order; what it holds in the end;
+    // the follow-ups' states after the flushes)
+    type Case = (&'static [Answer], usize, [FollowUpState; 2]);
+    let table: &[Case] = &[
+        (&[], 2, [FollowUpState::Sent, FollowUpState::Sent]),
+        // Offline, then a timeout on the second attempt after the feedback arrived.
+        (
+            &[Answer::Fail(offline), Answer::Accept, Answer::Fail(timeout)],
+            2,
+            [FollowUpState::Sent, FollowUpState::Sent],
+        ),
+        // 503 and 429 keep it queued (retried under the same key).
+        (
+            &[Answer::Fail(unavailable), Answer::Fail(throttled)],
+            2,
+            [FollowUpState::Sent, FollowUpState::Sent],
+        ),
+        // The feedback refused (the server knew better), the reopening goes on.
+        (
+            &[Answer::Refuse("feedback: already given for this request")],
+            1,
+            [FollowUpState::Refused, FollowUpState::Sent],
+        ),
+        // Taken, then the flush was dropped before the answer (app killed): sent again, taken once.
+        (&[Answer::AcceptThenHang], 2, [FollowUpState::Sent, FollowUpState::Sent]),
+        (
+            &[Answer::Accept, Answer::AcceptThenHang, Answer::Fail(broken)],
+            2,
+            [FollowUpState::Sent, FollowUpState::Sent],
+        ),
+    ];
+    for (answers, held, states) in table {
+        let phone = Phone::new();
+        let id = phone.closed_complaint("a", 2).await;
+        phone.feedback(&id, 1).expect("feedback");
+        phone.reopen(&id, "ما زالت الحفرة").expect("reopen");
+        phone.server.state().followup_script.extend(answers.iter().cloned());
+        let mut rounds = 0;
+        loop {
+            rounds += 1;
+            assert!(rounds < 10, "{answers:?} never settles");
+            // Where the server takes one and never answers, the flush is dropped there (the app
+            // killed before the answer came).
+            let report = tokio::select! {
+                r = phone.flush_until(true, None) => r.expect("the flush itself works"),
+                _ = phone.server.1.notified() => continue,
+            };
+            if report.followups_remaining == 0 {
+                break;
+            }
+            assert!(report.followups_retry_later.is_some(), "left queued only after a transient failure");
+        }
+        let (feedback, reopening): (Vec<String>, Vec<String>) =
+            phone.taken().into_iter().partition(|t| t.starts_with("feedback"));
+        assert_eq!(feedback.len() + reopening.len(), *held, "{answers:?}: each taken once");
+        assert!(reopening.len() == 1 && reopening[0] == "reopen R1 reason=ما زالت الحفرة", "{reopening:?}");
+        if *held == 2 {
+            assert_eq!(feedback, ["feedback R1 resolved=false rating=1 comment=شكراً"]);
+            // In the order written: the feedback reached the server before the reopening.
+            let log = phone.server.log();
+            let first_reopen = log.iter().position(|l| l.starts_with("reopen"));
+            let last_feedback = log.iter().rposition(|l| l.starts_with("feedback"));
+            assert!(last_feedback < first_reopen, "{log:?}");
+        }
+        let rows = phone.store.read(|c| followup::rows(c, &id)).expect("rows");
+        assert_eq!([rows[0].state, rows[1].state], *states, "{answers:?}");
+        // The reopened request is open again with its history, and the phone heard both.
+        let c = phone.decorated(&id, true);
+        assert_eq!((c.status.as_deref(), c.detailed_status.as_deref()), (Some("open"), Some("routed")));
+        assert_eq!(c.updates.last().map(|u| u.update_id.as_str()), Some("R1-reopen"));
+        assert!(!c.can_give_feedback && !c.can_reopen && c.closed_datetime.is_none());
+        let heard = phone.heard();
+        assert!(heard
+            .contains(&ComplaintEvent::FollowUpSent { local_id: id.clone(), kind: FollowUpKind::Reopen }));
+        assert!(heard
+            .iter()
+            .any(|e| matches!(e, ComplaintEvent::Updated { update, .. } if update.update_id == "R1-reopen")));
+    }
+}
+
+#[tokio::test]
+async fn a_followup_waiting_for_its_retry_holds_back_those_behind_it_until_due() {
+    let phone = Phone::new();
+    let a = phone.closed_complaint("a", 1).await;
+    let b = phone.closed_complaint("b", 1).await;
+    phone.feedback(&a, 5).expect("feedback a");
+    phone.feedback(&b, 4).expect("feedback b");
+    phone.server.state().followup_script.push_back(Answer::Fail(unavailable));
+    let report = phone.flush(false).await;
+    let retry = report.followups_retry_later.expect("a retry scheduled");
+    assert_eq!((retry.local_id.as_str(), report.followups_remaining), (a.as_str(), 2));
+    // Not due: nothing goes, b waits behind a.
+    assert_eq!(phone.flush(false).await.followups_sent.len(), 0);
+    phone.clock.set(retry.next_attempt_at);
+    let report = phone.flush(false).await;
+    let sent: Vec<&str> = report.followups_sent.iter().map(|f| f.local_id.as_str()).collect();
+    assert_eq!(sent, [a.as_str(), b.as_str()]);
+    assert_eq!(phone.decorated(&b, true).feedback.map(|f| f.state), Some(FollowUpState::Sent));
 }

@@ -7,6 +7,8 @@
 //! - [`backoff`]: when to retry.
 //! - [`flush`]: sending queued complaints, text first.
 //! - [`photos`]: their photos after them, as resumable uploads.
+//! - [`followup`], [`followup_send`]: feedback and reopening after a closing, through the same
+//!   outbox.
 //! - [`refresh`]: bringing status changes and replies of sent complaints.
 //! - [`transport`]: what those three need from an Open311 server, as a trait (the real client,
 //!   or a scripted server in the table tests of `flush_tests.rs`).
@@ -19,6 +21,8 @@ pub mod backoff;
 pub mod categories;
 pub mod extensions;
 pub mod flush;
+pub mod followup;
+pub mod followup_send;
 pub mod outbox;
 pub mod photos;
 pub mod refresh;
@@ -177,6 +181,10 @@ pub enum ComplaintEvent {
     NeedsAttention { local_id: String, reason: String },
     /// A status change, note or reply on a sent complaint (one per history entry).
     Updated { local_id: String, server_id: String, update: ComplaintUpdate },
+    /// Feedback or a reopening reached the municipality.
+    FollowUpSent { local_id: String, kind: followup::FollowUpKind },
+    /// The server refused feedback or a reopening.
+    FollowUpRefused { local_id: String, kind: followup::FollowUpKind, reason: String },
 }
 
 /// Where complaint events go (called on the thread that made the change; must return quickly).
@@ -234,6 +242,18 @@ pub struct Complaint {
     pub expected_datetime: Option<String>,
     /// Past `expected_datetime` and not closed: the app marks it (as of the last read).
     pub overdue: bool,
+    /// When its current closing began (RFC 3339), while it is closed.
+    pub closed_datetime: Option<String>,
+    /// The citizen may say now whether it was really resolved ([`followup`]).
+    pub can_give_feedback: bool,
+    /// What the citizen said of the current closing, and whether it has reached the municipality.
+    pub feedback: Option<followup::GivenFeedback>,
+    /// The citizen may reopen it now (within 14 days of its closing).
+    pub can_reopen: bool,
+    /// Until when it can be reopened (unix ms), while closed by a server that takes reopenings.
+    pub reopen_until: Option<i64>,
+    /// A reopening asked for the current closing, and where it is.
+    pub reopen: Option<followup::ReopenRequest>,
 }
 
 impl Complaint {

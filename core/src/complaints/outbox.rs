@@ -77,6 +77,12 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<(Complaint, String)> {
         sent_at: r.get(12)?,
         expected_datetime: r.get(17)?,
         overdue: false,
+        closed_datetime: None,
+        can_give_feedback: false,
+        feedback: None,
+        can_reopen: false,
+        reopen_until: None,
+        reopen: None,
     };
     Ok((complaint, draft_doc))
 }

@@ -96,7 +96,7 @@ pub async fn refresh<T: Open311Transport>(
 /// Store what the server says about one complaint; returns the history entries that are new, each
 /// with whether it is worth an event (the server's record of the creation itself is not: the
 /// citizen knows they sent it).
-fn apply(
+pub(super) fn apply(
     tx: &Transaction<'_>,
     local_id: &str,
     r: &RemoteRequest,

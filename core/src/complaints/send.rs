@@ -59,7 +59,12 @@ where
 
 /// Why a flush stopped early, if it did: the earliest of the complaint and photo that wait.
 pub(crate) fn after_flush(flush: &ComplaintFlushReport) -> Option<Unreachable> {
-    let waiting: Vec<&RetryLater> = flush.retry_later.iter().chain(flush.photos_retry_later.iter()).collect();
+    let waiting: Vec<&RetryLater> = flush
+        .retry_later
+        .iter()
+        .chain(flush.photos_retry_later.iter())
+        .chain(flush.followups_retry_later.iter())
+        .collect();
     let first = waiting.iter().min_by_key(|r| r.next_attempt_at)?;
     Some(Unreachable {
         offline: waiting.iter().any(|r| r.offline),

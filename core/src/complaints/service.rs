@@ -57,6 +57,15 @@ impl Complaints {
     }
 }
 
+/// One complaint with what its screens need: overdue, feedback and reopening.
+fn read_one(conn: &rusqlite::Connection, local_id: &str, now: i64, own_server: bool) -> Result<Complaint> {
+    let mut c = super::outbox::get(conn, local_id)?;
+    c.overdue = c.is_overdue(now);
+    let rows = super::followup::rows(conn, local_id)?;
+    super::followup::decorate(&mut c, &rows, now, own_server);
+    Ok(c)
+}
+
 impl Complaints {
     /// The language asked of the complaints server from now on (`ar`, `en`): the app's, when the
     /// citizen switches it. The cached categories keep their names until the next refresh.
@@ -148,15 +157,46 @@ impl Complaints {
     /// Every complaint on this phone, newest first, with its state and history.
     pub fn list(&self) -> Result<Vec<Complaint>> {
         let now = self.clock.now_ms();
-        let mut all = self.store.read(super::outbox::list)?;
-        all.iter_mut().for_each(|c| c.overdue = c.is_overdue(now));
-        Ok(all)
+        let own = self.open311.is_municipal_server();
+        self.store.read(|conn| {
+            let mut all = super::outbox::list(conn)?;
+            for c in &mut all {
+                c.overdue = c.is_overdue(now);
+                let rows = super::followup::rows(conn, &c.local_id)?;
+                super::followup::decorate(c, &rows, now, own);
+            }
+            Ok(all)
+        })
     }
 
     pub fn get(&self, local_id: &str) -> Result<Complaint> {
-        let mut c = self.store.read(|c| super::outbox::get(c, local_id))?;
-        c.overdue = c.is_overdue(self.clock.now_ms());
-        Ok(c)
+        let now = self.clock.now_ms();
+        let own = self.open311.is_municipal_server();
+        self.store.read(|conn| read_one(conn, local_id, now, own))
+    }
+
+    /// Say whether a closed complaint was really resolved (yes or no, 1 to 5 stars, a comment),
+    /// once per closing, with no network: written to the outbox under its own idempotency key and
+    /// sent by the next flush, exactly once.
+    pub fn give_feedback(&self, local_id: &str, feedback: super::followup::FeedbackDraft) -> Result<()> {
+        let now = self.clock.now_ms();
+        let own = self.open311.is_municipal_server();
+        self.store.write(|tx| {
+            let c = read_one(tx, local_id, now, own)?;
+            super::followup::insert_feedback(tx, &c, &feedback, now)
+        })
+    }
+
+    /// Ask to reopen a closed complaint, within 14 days of its closing, with the reason; with no
+    /// network, through the outbox as [`Complaints::give_feedback`]. The municipality puts it back
+    /// in the department's queue when it arrives.
+    pub fn reopen(&self, local_id: &str, reason: &str) -> Result<()> {
+        let now = self.clock.now_ms();
+        let own = self.open311.is_municipal_server();
+        self.store.write(|tx| {
+            let c = read_one(tx, local_id, now, own)?;
+            super::followup::insert_reopen(tx, &c, reason, now)
+        })
     }
 
     /// Withdraw a complaint that has not left the phone (or that the server refused).

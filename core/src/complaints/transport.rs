@@ -12,6 +12,7 @@ use std::future::Future;
 
 use bytes::Bytes;
 
+use super::followup::FollowUpKind;
 use crate::error::Result;
 use crate::open311::upload::{UploadResult, UploadState};
 use crate::open311::{Created, FormField, Open311Client, RemoteRequest};
@@ -37,6 +38,18 @@ pub trait Open311Transport: Send + Sync {
 
     /// The request id a POST's token stands for, once the server has assigned one.
     fn resolve_token(&self, token: &str) -> impl Future<Output = Result<Option<String>>> + Send;
+
+    /// Send what the citizen says after request `request_id` was closed (`feedback` or
+    /// `reopen`, the municipality's extension), authenticated by its `token`, under
+    /// `idempotency_key`. A reopening answers with the request, open again.
+    fn post_followup(
+        &self,
+        request_id: &str,
+        token: &str,
+        kind: FollowUpKind,
+        fields: &[FormField],
+        idempotency_key: &str,
+    ) -> impl Future<Output = Result<Option<RemoteRequest>>> + Send;
 
     /// Whether photos can follow a request as resumable uploads (else they go inside its POST).
     fn supports_uploads(&self) -> impl Future<Output = Result<bool>> + Send;
@@ -81,6 +94,22 @@ impl Open311Transport for Open311Client {
 
     async fn resolve_token(&self, token: &str) -> Result<Option<String>> {
         Open311Client::resolve_token(self, token).await
+    }
+
+    async fn post_followup(
+        &self,
+        request_id: &str,
+        token: &str,
+        kind: FollowUpKind,
+        fields: &[FormField],
+        idempotency_key: &str,
+    ) -> Result<Option<RemoteRequest>> {
+        let v = Open311Client::post_followup(self, request_id, token, kind.as_str(), fields, idempotency_key)
+            .await?;
+        Ok(match kind {
+            FollowUpKind::Reopen => crate::open311::first_request(&v),
+            FollowUpKind::Feedback => None,
+        })
     }
 
     async fn supports_uploads(&self) -> Result<bool> {

@@ -394,6 +394,30 @@ impl Open311Client {
         Ok(list(&v).into_iter().filter_map(remote_request).collect())
     }
 
+    /// `requests/{id}/{action}.json` (`feedback` or `reopen`), the municipality's extension for
+    /// what the citizen says after a request is closed: `fields` form-encoded, authenticated by the
+    /// request's `token`, under `idempotency_key`. Errors as [`Open311Client::post_request`]'s.
+    /// Returns the answer's JSON list (the feedback, or the reopened request).
+    pub async fn post_followup(
+        &self,
+        request_id: &str,
+        token: &str,
+        action: &str,
+        fields: &[FormField],
+        idempotency_key: &str,
+    ) -> Result<Value> {
+        let path = format!("requests/{}/{}.json", urlencode(request_id), urlencode(action));
+        let req = self
+            .api
+            .request(Method::POST, &path)?
+            .header("Idempotency-Key", idempotency_key)
+            .header(reqwest::header::AUTHORIZATION, format!("Bearer {token}"))
+            .form(fields);
+        let resp = self.api.send(req).await?;
+        check_post(&resp)?;
+        resp.json()
+    }
+
     /// `tokens/{token}.json`: the request id once the server has assigned one.
     pub async fn resolve_token(&self, token: &str) -> Result<Option<String>> {
         match self.get(&format!("tokens/{}.json", urlencode(token)), &[]).await {
@@ -402,6 +426,11 @@ impl Open311Client {
             Err(e) => Err(e),
         }
     }
+}
+
+/// The first request of an answer that lists requests (a one-element array, or bare).
+pub(crate) fn first_request(v: &Value) -> Option<RemoteRequest> {
+    list(v).into_iter().next().and_then(remote_request)
 }
 
 fn remote_request(r: &Value) -> Option<RemoteRequest> {

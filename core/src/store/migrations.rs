@@ -36,10 +36,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/008_complaint_expected.sql"),
         backfill: None,
     },
+    Migration { version: 9, sql: include_str!("../../migrations/009_feedback_reopen.sql"), backfill: None },
 ];
 
 /// The schema version this build writes.
-pub const LATEST: u32 = 8;
+pub const LATEST: u32 = 9;
 
 /// Bring the database up to `target` (normally [`LATEST`]). Refuses a database from a newer app,
 /// which would otherwise be silently damaged.

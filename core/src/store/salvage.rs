@@ -322,7 +322,11 @@ fn copy_rows(old: &Connection, tx: &Transaction<'_>, draft_is_readable: fn(&str)
         };
         drop(complaints);
         // Photos and history one complaint at a time (photos are the bulk of the file).
-        for (table, order) in [("complaint_photos", "position"), ("complaint_updates", "position")] {
+        for (table, order) in [
+            ("complaint_photos", "position"),
+            ("complaint_updates", "position"),
+            ("complaint_followups", "id"),
+        ] {
             if !tables.contains(table) {
                 continue;
             }

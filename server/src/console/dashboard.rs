@@ -15,6 +15,7 @@ use maud::html;
 use super::pages::{self, source_label, status_label, Lang};
 use super::{context, field, internal, names, query, ConsoleState, Staff};
 use crate::error::ApiError;
+use crate::open311::followup::{self, Satisfaction};
 use crate::open311::staff::Role;
 use crate::open311::store::stamp;
 
@@ -97,6 +98,20 @@ async fn rows(st: &ConsoleState, role: &Role, period: &Period) -> Result<Vec<Row
         .await
 }
 
+/// Feedback and reopenings filed in the period, per department and category (a department its own).
+async fn satisfaction(
+    st: &ConsoleState,
+    role: &Role,
+    period: &Period,
+) -> Result<Vec<Satisfaction>, ApiError> {
+    let (start, end) = period.bounds();
+    let department = match role {
+        Role::Department(d) => Some(d.clone()),
+        _ => None,
+    };
+    st.db.call(move |c| followup::satisfaction(c, &start, &end, department.as_deref())).await
+}
+
 fn parse(t: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(t).ok().map(|t| t.with_timezone(&Utc))
 }
@@ -156,6 +171,10 @@ pub(crate) async fn page(staff: Staff, State(st): State<Arc<ConsoleState>>, q: R
         Ok(c) => c,
         Err(e) => return internal(lang, e),
     };
+    let satisfaction = match satisfaction(&st, &role, &period).await {
+        Ok(s) => s,
+        Err(e) => return internal(lang, e),
+    };
     let (categories, departments) = names(&ctx, lang);
     let name_in = |list: &[(String, String)], id: &str| {
         list.iter().find(|(i, _)| i == id).map(|(_, n)| n.clone()).unwrap_or_else(|| id.to_owned())
@@ -210,6 +229,33 @@ pub(crate) async fn page(staff: Staff, State(st): State<Arc<ConsoleState>>, q: R
             (table(lang.t("الدائرة", "Department"), by_department.into_iter().map(|(k, n)| {
                 (if k.is_empty() { lang.t("غير محال", "Not routed").to_owned() } else { name_in(&departments, &k) }, n)
             }).collect()))
+        }
+        // Issue 15.2: the citizens' feedback after closing, and their reopenings, in the period.
+        div.table-wrap {
+            table #satisfaction {
+                caption { (lang.t("رضا المواطنين حسب الدائرة والفئة", "Citizens' satisfaction by department and category")) }
+                thead { tr {
+                    th scope="col" { (lang.t("الدائرة", "Department")) }
+                    th scope="col" { (lang.t("الفئة", "Category")) }
+                    th scope="col" { (lang.t("التقييمات", "Answers")) }
+                    th scope="col" { (lang.t("حُلّت فعلاً", "Really resolved")) }
+                    th scope="col" { (lang.t("متوسط النجوم", "Mean stars")) }
+                    th scope="col" { (lang.t("أُعيد فتحها", "Reopened")) }
+                } }
+                tbody {
+                    @if satisfaction.is_empty() {
+                        tr { td colspan="6" { (lang.t("لا تقييمات في هذه الفترة", "No feedback in this period")) } }
+                    }
+                    @for s in &satisfaction { tr {
+                        td { (s.department_id.as_deref().map(|d| name_in(&departments, d)).unwrap_or_else(|| lang.t("غير محال", "Not routed").to_owned())) }
+                        td { (name_in(&categories, &s.service_code)) }
+                        td { (s.answers) }
+                        td { (if s.answers > 0 { format!("{}%", s.resolved * 100 / s.answers) } else { "—".to_owned() }) }
+                        td { (s.mean_rating.map(|r| format!("{r:.1} / 5")).unwrap_or_else(|| "—".to_owned())) }
+                        td { (s.reopened) }
+                    } }
+                }
+            }
         }
     };
     pages::respond(

@@ -11,6 +11,7 @@
 //! | `POST /open311/v2/requests.{fmt}` | a new complaint or suggestion (`api_key` required) |
 //! | `GET /open311/v2/requests.{fmt}` | requests by the spec's filters, `page`, `page_size`, `updated_after` (which also combines with a `service_request_id` list) |
 //! | `GET /open311/v2/requests/{id}.{fmt}` | one request (a one-element array) |
+//! | `POST /open311/v2/requests/{id}/feedback.{fmt}`, `…/reopen.{fmt}` | the citizen's feedback on a closed request, or its reopening (request token; [`followup`]) |
 //! | `GET /open311/v2/tokens/{token}.{fmt}` | the id of the request a token was issued for |
 //! | `GET /open311/v2/media/{id}` | a photo sent with a request |
 //! | `OPTIONS`, `POST /open311/v2/uploads`, `HEAD`, `PATCH /open311/v2/uploads/{id}` | a photo uploaded after its request, resumably (tus 1.0: [`uploads`]) |
@@ -20,6 +21,7 @@
 
 pub(crate) mod categories;
 mod extract;
+pub(crate) mod followup;
 mod format;
 mod idempotency;
 mod intake_api;
@@ -84,6 +86,7 @@ pub(crate) fn router(
     r = r
         .route("/open311/v2/services/{file}", get(public::service_definition))
         .route("/open311/v2/requests/{file}", get(public::get_request))
+        .route("/open311/v2/requests/{id}/{file}", post(followup::post))
         .route("/open311/v2/tokens/{file}", get(public::get_token))
         .route("/open311/v2/media/{id}", get(public::get_media))
         .route("/open311/v2/uploads", options(uploads::options).post(uploads::create))
