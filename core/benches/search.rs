@@ -126,6 +126,7 @@ fn generated_catalogue(size: usize) -> GuideResponse {
             }],
             forms: vec![],
             keywords: vec![oa.into(), oe.into(), pa.into()],
+            faqs: Vec::new(),
             updated_at: "2026-11-01T00:00:00Z".into(),
             version: 1,
         });

@@ -92,6 +92,18 @@ pub struct Form {
     pub url: Option<String>,
 }
 
+/// A question citizens asked about a service and the municipality's answer, published by an
+/// editor from an answered question (issue 15.1), so the next citizen finds it offline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct Faq {
+    pub question: Localized,
+    pub answer: Localized,
+    /// The Open311 request it was asked in (its public id), when published from one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+
 /// One public service of the municipality.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
@@ -113,6 +125,9 @@ pub struct Service {
     /// Search keywords in either language, including colloquial names.
     #[serde(default)]
     pub keywords: Vec<String>,
+    /// Questions citizens asked, answered (the newest last).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faqs: Vec<Faq>,
     /// RFC 3339; set by the server on every change.
     #[serde(default)]
     pub updated_at: String,

@@ -28,9 +28,16 @@ fn service_fields(s: &Service) -> Fields<'_> {
     for doc in &s.documents {
         body.extend([doc.name.ar.as_str(), doc.name.en.as_str()]);
     }
+    // A published question reads like what the next citizen types: ranked with the keywords; its
+    // answer with the body.
+    let mut keywords: Vec<&str> = s.keywords.iter().map(String::as_str).collect();
+    for faq in &s.faqs {
+        keywords.extend([faq.question.ar.as_str(), faq.question.en.as_str()]);
+        body.extend([faq.answer.ar.as_str(), faq.answer.en.as_str()]);
+    }
     Fields {
         title: format!("{} {}", s.title.ar, s.title.en),
-        keywords: s.keywords.join(" "),
+        keywords: keywords.join(" "),
         body: body.join(" "),
         shown_title: &s.title,
         shown_summary: &s.summary,

@@ -272,6 +272,7 @@ pub(crate) async fn list(staff: Staff, State(st): State<Arc<ConsoleState>>, q: R
             p.notice.ok role="status" { (lang.t("حُفظ؛ يصل إلى التطبيق مع المزامنة التالية: ", "Saved; the app gets it at its next sync: ")) span dir="ltr" { (id) } }
         }
         p { (lang.t("إصدار الدليل: ", "Guide version: ")) (g.version) }
+        p { a href="/staff/guide/faq" { (lang.t("أسئلة المواطنين المُجابة: انشرها في الدليل", "Citizens' answered questions: publish them in the guide")) } }
         div.grid {
             div.table-wrap {
                 table {

@@ -26,6 +26,7 @@
 
 pub mod accounts;
 mod dashboard;
+mod faq;
 mod guide;
 mod messages;
 mod news;
@@ -128,6 +129,8 @@ pub(crate) fn router(open311: Arc<Open311State>, demo: bool) -> Result<Router, S
         .route("/staff/messages/{id}/dismiss", post(messages::dismiss))
         .route("/staff/messages/outbound/{id}/retry", post(messages::retry_outbound))
         .route("/staff/guide", get(guide::list))
+        .route("/staff/guide/faq", get(faq::page))
+        .route("/staff/guide/faq/{id}", post(faq::publish))
         .route("/staff/guide/{kind}/{id}", get(guide::edit).post(guide::save))
         .route("/staff/news", get(news::page).post(news::submit))
         .route("/staff/news/{id}/withdraw", post(news::withdraw))
