@@ -7,6 +7,7 @@ use std::time::Duration;
 use baladiya_core::api::HttpSettings;
 use baladiya_core::background::SyncSummary;
 use baladiya_core::complaints::flush::ComplaintFlushReport;
+use baladiya_core::complaints::followup::FeedbackDraft;
 use baladiya_core::wire::{Category, Department, Service, Violation};
 use baladiya_core::{Config, GuideHit, GuideSyncReport, Lang};
 
@@ -218,6 +219,19 @@ impl Baladiya {
 
     pub fn resend_complaint(&self, local_id: String) -> Result<(), ApiError> {
         guard(|| Ok(self.core.resend_complaint(&local_id)?))
+    }
+
+    /// Say whether a closed complaint was really resolved (yes or no, 1 to 5 stars, a comment),
+    /// once per closing, with no network: queued, and sent exactly once by the next flush
+    /// (`Complaint.can_give_feedback`, `Complaint.feedback`).
+    pub fn give_complaint_feedback(&self, local_id: String, feedback: FeedbackDraft) -> Result<(), ApiError> {
+        guard(|| Ok(self.core.give_complaint_feedback(&local_id, feedback)?))
+    }
+
+    /// Ask to reopen a closed complaint with the reason, within 14 days of its closing
+    /// (`Complaint.can_reopen`, `Complaint.reopen_until`); queued as feedback is.
+    pub fn reopen_complaint(&self, local_id: String, reason: String) -> Result<(), ApiError> {
+        guard(|| Ok(self.core.reopen_complaint(&local_id, &reason)?))
     }
 
     /// Send every queued complaint now.

@@ -28,6 +28,7 @@ import uniffi.baladiya_core.Complaint
 import uniffi.baladiya_core.ComplaintCategory
 import uniffi.baladiya_core.ComplaintDraft
 import uniffi.baladiya_core.ComplaintFlushReport
+import uniffi.baladiya_core.FeedbackDraft
 import uniffi.baladiya_wire.Department
 import uniffi.baladiya_ffi.EventListener
 import uniffi.baladiya_core.GuideHit
@@ -203,6 +204,25 @@ class BaladiyaClient private constructor(
 
     /** Queue a refused complaint again unchanged. */
     suspend fun resendComplaint(localId: String): Unit = withContext(io) { mapped { inner.resendComplaint(localId) } }
+
+    /**
+     * Say whether a closed complaint was really resolved (yes or no, 1 to 5 stars, an optional
+     * comment), once per closing. Needs no network: it goes to the outbox and the next flush sends
+     * it exactly once ([BaladiyaEvent.ComplaintFollowUpSent]). Offered while
+     * `Complaint.canGiveFeedback`; otherwise an [ApiException.Validation] on `local_id` (or on
+     * `rating`, `comment` for what was typed).
+     */
+    suspend fun giveComplaintFeedback(localId: String, feedback: FeedbackDraft): Unit =
+        withContext(io) { mapped { inner.giveComplaintFeedback(localId, feedback) } }
+
+    /**
+     * Ask to reopen a closed complaint, with the reason, within 14 days of its closing
+     * (`Complaint.canReopen`, until `Complaint.reopenUntil`); through the outbox like feedback. The
+     * municipality puts it back in the department's queue; its answer comes as the complaint's
+     * status and a history entry.
+     */
+    suspend fun reopenComplaint(localId: String, reason: String): Unit =
+        withContext(io) { mapped { inner.reopenComplaint(localId, reason) } }
 
     /**
      * Send every queued complaint now, oldest first. Being offline is not an error here: the
