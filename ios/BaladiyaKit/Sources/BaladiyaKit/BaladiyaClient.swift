@@ -166,6 +166,20 @@ public final class BaladiyaClient: @unchecked Sendable {
         try await local { try $0.resendComplaint(localId: localId) }
     }
 
+    /// Say whether a closed complaint was really resolved (yes or no, 1 to 5 stars, an optional
+    /// comment), once per closing. Needs no network: it goes to the outbox and the next flush sends
+    /// it exactly once (`.complaintFollowUpSent`). Offered while `Complaint.canGiveFeedback`;
+    /// otherwise `ApiError.Validation` on `local_id` (or `rating`, `comment`).
+    public func giveComplaintFeedback(localId: String, feedback: FeedbackDraft) async throws {
+        try await local { try $0.giveComplaintFeedback(localId: localId, feedback: feedback) }
+    }
+
+    /// Ask to reopen a closed complaint with the reason, within 14 days of its closing
+    /// (`Complaint.canReopen`, until `Complaint.reopenUntil`); through the outbox like feedback.
+    public func reopenComplaint(localId: String, reason: String) async throws {
+        try await local { try $0.reopenComplaint(localId: localId, reason: reason) }
+    }
+
     /// Send every queued complaint now, oldest first. Being offline is not an error here: the
     /// report's `retryLater` says which complaint waits and why; refusals are in `needsAttention`.
     public func flushComplaints() async throws -> ComplaintFlushReport {

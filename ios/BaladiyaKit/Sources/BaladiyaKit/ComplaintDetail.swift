@@ -128,7 +128,8 @@ public final class ComplaintDetailModel: ViewModel {
         listening = client.follow({ event in
             switch event {
             case let .complaintSent(localId, _), let .complaintNeedsAttention(localId, _), let .complaintUpdated(localId, _, _),
-                let .complaintPhotosSent(localId, _, _):
+                let .complaintPhotosSent(localId, _, _), let .complaintFollowUpSent(localId, _),
+                let .complaintFollowUpRefused(localId, _, _):
                 return localId == id
             default: return false
             }
@@ -188,6 +189,98 @@ public final class ComplaintDetailModel: ViewModel {
     /// Whole percent, rounded down: 100% only when every byte is sent.
     static func percent(_ sent: UInt64, _ total: UInt64) -> Int {
         total == 0 ? 0 : Int(min(sent, total) * 100 / total)
+    }
+
+    // MARK: Feedback and reopening after the complaint is closed (issue 15.2)
+
+    /// The citizen's answer to "was it really solved?", nil until chosen.
+    public private(set) var resolved: Bool?
+    /// Stars chosen, 0 for none yet (1 to 5).
+    public private(set) var stars: UInt8 = 0
+    public var comment: String = ""
+    public var reopenReason: String = ""
+
+    public func choose(resolved: Bool) { update { self.resolved = resolved } }
+    public func choose(stars: UInt8) { update { self.stars = min(5, stars) } }
+
+    /// The feedback card is shown (the complaint is closed and nothing was said of this closing).
+    public var showsFeedbackCard: Bool { complaint?.canGiveFeedback == true }
+    /// Both answers given: the send button is enabled.
+    public var canSendFeedback: Bool { showsFeedbackCard && resolved != nil && (1...5).contains(stars) }
+    /// The reopen button is shown (closed less than 14 days ago, not asked yet).
+    public var showsReopen: Bool { complaint?.canReopen == true }
+    /// A reason is typed: the reopen button is enabled.
+    public var canSendReopen: Bool { showsReopen && !reopenReason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
+
+    /// "You can reopen it until …", in the app's language.
+    public var reopenUntilText: String? {
+        guard showsReopen, let until = complaint?.reopenUntil else { return nil }
+        return client.display.text("reopen.until", client.display.dateTime(ms: until))
+    }
+
+    /// The label a screen reader says for star `n`: "3 of 5 stars".
+    public func starLabel(_ n: Int) -> String { client.display.text("feedback.star", client.display.number(Int64(n))) }
+
+    /// What the citizen said of this closing and where it is: "Your feedback: not solved, 2 of 5
+    /// stars — received by the municipality".
+    public var feedbackText: String? {
+        guard let f = complaint?.feedback else { return nil }
+        let d = client.display
+        let said = d.text("feedback.given", d.text(f.resolved ? "feedback.givenYes" : "feedback.givenNo"), starLabel(Int(f.rating)))
+        return "\(said) — \(followUpState(f.state, f.error))"
+    }
+
+    /// The reopening asked for, and where it is.
+    public var reopenText: String? {
+        guard let r = complaint?.reopen else { return nil }
+        return "\(client.display.text("reopen.asked", r.reason)) — \(followUpState(r.state, r.error))"
+    }
+
+    private func followUpState(_ state: FollowUpState, _ error: String?) -> String {
+        let d = client.display
+        switch state {
+        case .queued: return d.text("followup.queued")
+        case .sent: return d.text("followup.sent")
+        case .refused: return d.text("followup.refused", error ?? "")
+        }
+    }
+
+    /// Write the feedback to the outbox (no network) and try to send it now; the card gives way
+    /// to `feedbackText`.
+    public func sendFeedback() async {
+        guard canSendFeedback, let resolved else { return }
+        let text = comment.trimmingCharacters(in: .whitespacesAndNewlines)
+        await followUp {
+            try await $0.giveComplaintFeedback(
+                localId: self.localId,
+                feedback: FeedbackDraft(resolved: resolved, rating: self.stars, comment: text.isEmpty ? nil : text))
+        }
+    }
+
+    /// Write the reopening to the outbox and try to send it now.
+    public func sendReopen() async {
+        guard canSendReopen else { return }
+        let reason = reopenReason
+        await followUp { try await $0.reopenComplaint(localId: self.localId, reason: reason) }
+    }
+
+    private func followUp(_ write: (BaladiyaClient) async throws -> Void) async {
+        do {
+            try await write(client)
+            update {
+                resolved = nil
+                stars = 0
+                comment = ""
+                reopenReason = ""
+            }
+            await reload()
+            // Sent at once when there is a connection; otherwise the outbox keeps it.
+            _ = try? await client.flushComplaints()
+            await reload()
+        } catch {
+            willChange()
+            errorText = client.display.describe(error)
+        }
     }
 
     /// Read the complaint, and its category's name and questions, from the phone.
