@@ -161,6 +161,19 @@ pub fn service(core: &Baladiya, s: &Service, langs: Langs) {
             }
         }
     }
+    if !s.faqs.is_empty() {
+        heading("أسئلة المواطنين", "Citizens' questions", langs);
+        for f in &s.faqs {
+            let pairs = langs.pick(&f.question).into_iter().zip(langs.pick(&f.answer));
+            for (i, (q, a)) in pairs.enumerate() {
+                // Arabic first: with both languages the second pair is the English one.
+                let english = matches!(langs, Langs::En) || i == 1;
+                let (ql, al) = if english { ("Q", "A") } else { ("س", "ج") };
+                say!("  {ql}: {q}");
+                say!("  {al}: {a}");
+            }
+        }
+    }
 }
 
 pub fn violation(v: &Violation, langs: Langs) {

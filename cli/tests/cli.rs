@@ -98,6 +98,37 @@ fn errors_status_and_a_closed_pipe() {
     assert!(bills.contains(" 0 B sent") && bills.contains(" 0 B received"), "{out}");
     assert!(out.contains("since installed"), "{out}");
 
+    // A question published on a service (as the editor's console saves it) shows with the service.
+    rt.block_on(async {
+        let http = reqwest::Client::new();
+        let guide: serde_json::Value =
+            http.get(format!("{url}api/v1/guide")).send().await.unwrap().json().await.unwrap();
+        let mut service = guide["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == "clearance-certificate")
+            .unwrap()
+            .clone();
+        service["faqs"] = serde_json::json!([{
+            "question": {"ar": "هل تصدر الشهادة لمن عليه أقساط؟", "en": "Is it issued with instalments due?"},
+            "answer": {"ar": "نعم، إذا سُددت الأقساط المستحقة.", "en": "Yes, once the instalments due are paid."},
+        }]);
+        let resp = http
+            .put(format!("{url}api/v1/staff/guide/services/clearance-certificate"))
+            .bearer_auth(STAFF)
+            .json(&service)
+            .send()
+            .await
+            .unwrap();
+        assert!(resp.status().is_success(), "{}", resp.status());
+    });
+    assert!(run(&["guide", "sync"]).status.success());
+    let shown = text(&run(&["guide", "show", "clearance-certificate"]).stdout);
+    assert!(shown.contains("س: هل تصدر الشهادة لمن عليه أقساط؟"), "{shown}");
+    assert!(shown.contains("ج: نعم، إذا سُددت الأقساط المستحقة."), "{shown}");
+    assert!(shown.contains("A: Yes, once the instalments due are paid."), "{shown}");
+
     // A reader that has gone away before the answer is printed: no panic, a quiet exit.
     let mut child = Command::new(env!("CARGO_BIN_EXE_baladiya"))
         .args(["--server", &url, "--data-dir"])
