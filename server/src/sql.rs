@@ -7,8 +7,11 @@
 //!   reals as `f64`, text, bytes, NULL. A store's Rust types convert with [`ToValue`] and
 //!   [`FromValue`] (`u32`, `bool`, `usize`, `Option<T>`…), checked rather than cast.
 //! - [`Conn::transaction`] begins a write transaction (`BEGIN IMMEDIATE` on SQLite, so writers from
-//!   several processes queue at its start instead of failing at their first write); the
-//!   transaction derefs to the connection, commits on [`Tx::commit`] and rolls back when dropped.
+//!   several processes queue at its start instead of failing at their first write; on PostgreSQL
+//!   behind one advisory lock, so they take turns as on SQLite); the transaction derefs to the
+//!   connection, commits on [`Tx::commit`] and rolls back when dropped.
+//!   [`Conn::concurrent_transaction`] is one without that lock on PostgreSQL, for writes whose
+//!   statements take what they need themselves (request creation).
 //! - SQLite statements are prepared once per connection and cached.
 
 use std::cell::RefCell;
@@ -489,6 +492,24 @@ impl Conn {
             open.set(true);
         }
         Ok(Tx { conn: self, done: false })
+    }
+
+    /// Begin a write transaction that does not queue behind every other one on PostgreSQL (no
+    /// advisory lock; on SQLite it is [`Conn::transaction`], the file having one writer anyway).
+    ///
+    /// For writes that need no read-then-write guarantee beyond what their own statements take:
+    /// ids from the database, unique constraints (`ON CONFLICT`), and row locks such as the
+    /// request clock's ([`crate::open311::store`]). Request creation runs in one, so processes
+    /// create requests side by side.
+    pub fn concurrent_transaction(&self) -> Result<Tx<'_>> {
+        match self {
+            Conn::Sqlite(_) => self.transaction(),
+            Conn::Postgres(_, open, _) => {
+                self.execute_batch("BEGIN")?;
+                open.set(true);
+                Ok(Tx { conn: self, done: false })
+            }
+        }
     }
 
     /// A PostgreSQL connection to `client`.

@@ -354,3 +354,132 @@ async fn a_process_killed_mid_load_loses_and_duplicates_nothing() {
     assert_eq!(ids.len(), CLIENTS * EACH, "every key its own request");
     assert_eq!(requests_in(dir.path()), (CLIENTS * EACH) as i64, "nothing lost, nothing twice");
 }
+
+/// Requests filed at once through two processes, each on its pool of connections (PostgreSQL:
+/// no lock between them, ids from the database): every request gets an id of its own, in the
+/// public shape (1, 2, 3…), and a key sent twice at once still makes one request.
+#[tokio::test(flavor = "multi_thread")]
+async fn requests_filed_at_once_get_their_own_ids_and_one_request_per_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let servers = std::sync::Arc::new(start_many(dir.path(), 2, &[]));
+    let http = http();
+    const KEYS: usize = 24;
+    const WITHOUT_KEY: usize = 16;
+    // Each key twice (once per process), and requests without a key, all at once.
+    let keyed = (0..KEYS * 2).map(|i| (Some(format!("at-once-{}", i / 2)), i % 2));
+    let unkeyed = (0..WITHOUT_KEY).map(|i| (None, i % 2));
+    let answers = futures_join_all(keyed.chain(unkeyed).map(|(key, s)| {
+        let (http, servers) = (http.clone(), std::sync::Arc::clone(&servers));
+        async move {
+            let mut req = http
+                .post(servers[s].url("open311/v2/requests.json"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(FORM);
+            if let Some(k) = &key {
+                req = req.header("Idempotency-Key", k);
+            }
+            let Ok(resp) = req.send().await else { return (key, 0, None) };
+            let status = resp.status().as_u16();
+            let body: Value = resp.json().await.unwrap_or_default();
+            (key, status, body[0]["service_request_id"].as_str().map(str::to_owned))
+        }
+    }))
+    .await;
+    let mut by_key: std::collections::HashMap<String, Vec<String>> = Default::default();
+    let mut ids = Vec::new();
+    for (key, status, id) in &answers {
+        match key {
+            // The second of a pair may find the key claimed (409, or a reset connection).
+            Some(k) => {
+                assert!([0, 200, 409].contains(status), "{k}: {status}");
+                if let Some(id) = id.as_ref().filter(|_| *status == 200) {
+                    by_key.entry(k.clone()).or_default().push(id.clone());
+                }
+            }
+            None => {
+                assert_eq!(*status, 200, "without a key");
+                ids.push(id.clone().unwrap());
+            }
+        }
+    }
+    for i in 0..KEYS {
+        let key = format!("at-once-{i}");
+        // Whichever was refused now replays the one request.
+        let (status, id, _) = post(&http, &servers[i % 2], &key).await;
+        assert_eq!(status, 200, "{key}");
+        let id = id.unwrap();
+        assert!(by_key.get(&key).is_none_or(|seen| seen.iter().all(|s| *s == id)), "{key}: {by_key:?}");
+        ids.push(id);
+    }
+    // Every id its own, a whole number from 1.
+    let mut numbers: Vec<i64> = ids.iter().map(|id| id.parse().unwrap()).collect();
+    numbers.sort();
+    numbers.dedup();
+    assert_eq!(numbers.len(), KEYS + WITHOUT_KEY, "{ids:?}");
+    assert!(numbers[0] >= 1);
+    assert_eq!(requests_in(dir.path()), (KEYS + WITHOUT_KEY) as i64);
+}
+
+/// The services list and definitions are serialised once per version of the categories: a change
+/// another process writes (with its version bump) is what every process answers next, in both
+/// languages and formats.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_services_answer_follows_the_categories_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let servers = start_many(dir.path(), 2, &[]);
+    let http = http();
+    let get = |s: &ServerProcess, path: &str| {
+        let (http, url) = (http.clone(), s.url(path));
+        async move {
+            let resp = http.get(url).send().await.unwrap();
+            assert_eq!(resp.status(), 200);
+            resp.text().await.unwrap()
+        }
+    };
+    let paths = [
+        "open311/v2/services.json",
+        "open311/v2/services.xml?locale=en",
+        "open311/v2/services/water-leak.json",
+    ];
+    let mut before = Vec::new();
+    for s in &servers {
+        for p in paths {
+            // Twice: the second from what was serialised.
+            let first = get(s, p).await;
+            assert_eq!(get(s, p).await, first, "{p}");
+            before.push(first);
+        }
+    }
+    assert!(before[0].contains("water-leak"));
+    // Another process renames the category and adds an attribute to it.
+    db_of(dir.path())
+        .with(|c| -> Result<(), baladiya_server::sql::Error> {
+            let doc: String =
+                c.query_row("SELECT doc FROM open311_services WHERE service_code = 'water-leak'", (), |r| {
+                    r.get(0)
+                })?;
+            let mut doc: Value = serde_json::from_str(&doc).unwrap();
+            doc["name"]["en"] = "Renamed leak".into();
+            doc["name"]["ar"] = "تسرب معدل".into();
+            doc["attributes"].as_array_mut().unwrap().push(serde_json::json!({
+                "code": "floor", "datatype": "number", "required": false, "order": 99,
+                "description": {"ar": "الطابق", "en": "Floor"}
+            }));
+            let tx = c.transaction()?;
+            tx.execute(
+                "UPDATE open311_services SET doc = ?1 WHERE service_code = 'water-leak'",
+                [doc.to_string()],
+            )?;
+            tx.execute("UPDATE catalogue_meta SET value = value + 1 WHERE key = 'open311_version'", ())?;
+            tx.commit()
+        })
+        .unwrap();
+    for s in &servers {
+        let ar = get(s, paths[0]).await;
+        assert!(ar.contains("تسرب معدل"), "{ar}");
+        let en = get(s, paths[1]).await;
+        assert!(en.contains("Renamed leak"), "{en}");
+        let definition = get(s, paths[2]).await;
+        assert!(definition.contains("\"floor\""), "{definition}");
+    }
+}

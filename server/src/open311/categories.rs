@@ -16,7 +16,7 @@ pub const SUGGESTIONS_GROUP: &str = "suggestions";
 pub const DATATYPES: [&str; 6] =
     ["string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Locale {
     Ar,
     En,
@@ -258,8 +258,16 @@ pub fn seed_if_empty(conn: &Conn, seed: &CategorySeed) -> Result<bool, ApiError>
             ],
         )?;
     }
+    bump_version(&tx)?;
     tx.commit()?;
     Ok(true)
+}
+
+/// Every change of the categories bumps their version (migration 012), so each server process's
+/// serialised services list and definitions ([`super::state::CatalogueCache`]) are made again.
+pub fn bump_version(tx: &Conn) -> Result<(), ApiError> {
+    tx.execute("UPDATE catalogue_meta SET value = value + 1 WHERE key = 'open311_version'", ())?;
+    Ok(())
 }
 
 pub fn all(conn: &Conn) -> Result<Vec<Category>, ApiError> {

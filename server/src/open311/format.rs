@@ -10,7 +10,7 @@ use serde::Serialize;
 pub const JSON_TYPE: &str = "application/json; charset=utf-8";
 pub const XML_TYPE: &str = "text/xml; charset=utf-8";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {
     Json,
     Xml,

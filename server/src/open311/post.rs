@@ -133,20 +133,14 @@ fn store_submission(
     hash: &str,
     key: Option<&str>,
 ) -> Result<Result<Posted, Failure>, ApiError> {
-    // One write transaction from the lookup of the key to the insert: of two processes storing
-    // the same key (the second having taken over a stale claim), the second finds the first's
-    // record.
-    let tx = conn.transaction()?;
+    // A transaction that runs beside other processes' (the id from the database, the stamp from
+    // the request clock's row). Of two processes storing the same key (the second having taken
+    // over a stale claim), the second's insert of the key's record waits for the first's commit
+    // and then finds it: its transaction rolls back and it replays the first's record.
+    let tx = conn.concurrent_transaction()?;
     if let Some(k) = key {
         if let Some(prev) = store::idempotency_lookup(&tx, k)? {
-            if prev.body_hash == hash {
-                return Ok(Ok(Posted::Replayed(prev)));
-            }
-            return Ok(Err(Failure::new(
-                fmt,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "Idempotency-Key: already used with a different request",
-            )));
+            return Ok(replay(prev, hash, fmt));
         }
     }
     let category = match sub.get("service_code") {
@@ -177,8 +171,26 @@ fn store_submission(
             content_type: rendered.content_type.to_owned(),
             body: rendered.body.clone(),
         };
-        store::idempotency_save(&tx, k, id, &stored)?;
+        if !store::idempotency_try_save(&tx, k, id, &stored)? {
+            drop(tx);
+            return match store::idempotency_lookup(conn, k)? {
+                Some(prev) => Ok(replay(prev, hash, fmt)),
+                None => Err(ApiError::Internal("Idempotency-Key: record vanished".into())),
+            };
+        }
     }
     tx.commit()?;
     Ok(Ok(Posted::Created(rendered)))
+}
+
+/// The answer to a key that already has a record: its response again, or 422 for another request.
+fn replay(prev: store::StoredResponse, hash: &str, fmt: Format) -> Result<Posted, Failure> {
+    if prev.body_hash == hash {
+        return Ok(Posted::Replayed(prev));
+    }
+    Err(Failure::new(
+        fmt,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "Idempotency-Key: already used with a different request",
+    ))
 }

@@ -10,10 +10,10 @@ use baladiya_wire::{Open311Service, RequestCreated};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::categories::{self, Category, Locale};
+use super::categories::{Category, Locale};
 use super::extract::{comma_list, param, query_pairs, SpecFile, SpecPath};
 use super::format::{self, Failure, Format, Rendered};
-use super::state::{context, Open311State, CHANGESET, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SPECIFICATION};
+use super::state::{Body, Open311State, CHANGESET, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SPECIFICATION};
 use super::{store, submit};
 
 #[derive(Serialize)]
@@ -88,17 +88,32 @@ pub(super) async fn services(
     let pairs = query_pairs(&q);
     st.check_jurisdiction(param(&pairs, "jurisdiction_id"), fmt)?;
     let locale = Locale::parse(param(&pairs, "locale"));
-    let cats = st.query(fmt, |c| categories::all(c)).await?;
-    let list: Vec<_> = cats.iter().map(|c| c.to_service(locale)).collect();
     // Extension `include=definitions` (JSON): each service with metadata carries its
     // definition's `attributes`, so a phone on 2G fetches every category's form in one
     // round trip instead of one per category. GeoReport v2 clients never ask for it.
-    if fmt == Format::Json && param(&pairs, "include") == Some("definitions") {
-        let with: Vec<Value> =
-            cats.iter().zip(&list).map(|(c, service)| service_with_attributes(service, c, locale)).collect();
-        return Ok(Rendered::ok(fmt, &with, String::new).into_response());
-    }
-    Ok(Rendered::ok(fmt, &list, || format::services_xml(&list)).into_response())
+    let definitions = fmt == Format::Json && param(&pairs, "include") == Some("definitions");
+    let cache = Arc::clone(&st.catalogue);
+    let cat = st.query(fmt, move |c| cache.get(c)).await?;
+    // Serialised once per catalogue version, language and format.
+    let body = cat.body(Body::Services { locale, fmt, definitions }, || {
+        let list: Vec<_> = cat.categories.iter().map(|c| c.to_service(locale)).collect();
+        if definitions {
+            let with: Vec<Value> = cat
+                .categories
+                .iter()
+                .zip(&list)
+                .map(|(c, service)| service_with_attributes(service, c, locale))
+                .collect();
+            return Rendered::ok(fmt, &with, String::new).body;
+        }
+        Rendered::ok(fmt, &list, || format::services_xml(&list)).body
+    });
+    Ok(cached(fmt, body))
+}
+
+/// A 200 with a body serialised before.
+fn cached(fmt: Format, body: bytes::Bytes) -> Response {
+    ([(header::CONTENT_TYPE, HeaderValue::from_static(fmt.content_type()))], body).into_response()
 }
 
 /// A service's JSON with its definition's attributes beside its fields (when it has any).
@@ -122,12 +137,18 @@ pub(super) async fn service_definition(
     let pairs = query_pairs(&q);
     st.check_jurisdiction(param(&pairs, "jurisdiction_id"), fmt)?;
     let locale = Locale::parse(param(&pairs, "locale"));
-    let cat = st
-        .query(fmt, move |c| categories::get(c, &code))
-        .await?
+    let cache = Arc::clone(&st.catalogue);
+    let cat = st.query(fmt, move |c| cache.get(c)).await?;
+    let category = cat
+        .context
+        .categories
+        .get(&code)
         .ok_or_else(|| Failure::not_found(fmt, "service_code: not found"))?;
-    let d = cat.to_definition(locale);
-    Ok(Rendered::ok(fmt, &d, || format::definition_xml(&d)).into_response())
+    let body = cat.body(Body::Definition { code: code.clone(), locale, fmt }, || {
+        let d = category.to_definition(locale);
+        Rendered::ok(fmt, &d, || format::definition_xml(&d)).body
+    });
+    Ok(cached(fmt, body))
 }
 
 fn parse_filter(pairs: &[(String, String)], fmt: Format) -> Result<store::Filter, Failure> {
@@ -193,23 +214,30 @@ pub(super) async fn get_requests(
     let locale = Locale::parse(param(&pairs, "locale"));
     let filter = parse_filter(&pairs, fmt)?;
     let base = st.base_url(&headers);
+    let cache = Arc::clone(&st.catalogue);
     let (list, total) = st
         .query(fmt, move |c| {
-            let ctx = context(c)?;
+            let cat = cache.get(c)?;
             let view = store::View {
-                categories: &ctx.categories,
-                departments: &ctx.departments,
+                categories: &cat.context.categories,
+                departments: &cat.context.departments,
                 locale,
                 base_url: &base,
             };
-            let (rows, total) = store::list(c, &filter)?;
-            let list = rows.iter().map(|r| view.public(c, r)).collect::<Result<Vec<_>, _>>()?;
-            Ok((list, total))
+            let (rows, total) = store::list_page(c, &filter, Some(TOTAL_COUNT_CAP))?;
+            Ok((view.public_many(c, &rows)?, total))
         })
         .await?;
     let body = Rendered::ok(fmt, &list, || format::requests_xml(&list));
-    Ok(([("x-total-count", total.to_string())], body).into_response())
+    Ok(match total {
+        Some(total) => ([("x-total-count", total.to_string())], body).into_response(),
+        None => body.into_response(),
+    })
 }
+
+/// `X-Total-Count` is exact up to this many matching requests and left out beyond (a client
+/// pages on until a short page): the count is then never a walk over a million index entries.
+pub const TOTAL_COUNT_CAP: i64 = 10_000;
 
 pub(super) async fn get_request(
     State(st): State<Arc<Open311State>>,
@@ -223,13 +251,14 @@ pub(super) async fn get_request(
     let not_found = || Failure::not_found(fmt, "service_request_id: not found");
     let id = store::parse_id(&id).ok_or_else(not_found)?;
     let base = st.base_url(&headers);
+    let cache = Arc::clone(&st.catalogue);
     let one = st
         .query(fmt, move |c| {
             let Some(row) = store::get(c, id)? else { return Ok(None) };
-            let ctx = context(c)?;
+            let cat = cache.get(c)?;
             let view = store::View {
-                categories: &ctx.categories,
-                departments: &ctx.departments,
+                categories: &cat.context.categories,
+                departments: &cat.context.departments,
                 locale,
                 base_url: &base,
             };

@@ -79,6 +79,8 @@ pub(crate) struct Open311State {
     pub(super) uploads: Arc<Semaphore>,
     /// Unix seconds of the last purge of old Idempotency-Key records.
     last_purge: AtomicI64,
+    /// The categories and department names, and the answers made of them, per version.
+    pub(super) catalogue: Arc<CatalogueCache>,
 }
 
 impl Open311State {
@@ -131,6 +133,7 @@ impl Open311State {
             max_photo_pixels: config.max_photo_pixels,
             uploads: Arc::new(Semaphore::new(config.max_uploads.max(1))),
             last_purge: AtomicI64::new(0),
+            catalogue: Arc::default(),
         })
     }
 
@@ -192,4 +195,79 @@ pub(crate) fn context(conn: &Conn) -> Result<Context, ApiError> {
         categories: categories::all(conn)?.into_iter().map(|c| (c.service_code.clone(), c)).collect(),
         departments: categories::departments(conn)?,
     })
+}
+
+/// What the public reads need of the categories and the guide's departments, kept per version
+/// (the guide catalogue's, which departments change with, and the categories', migration 012):
+/// each call reads the two versions (one indexed query), and only a new version reads and parses
+/// the documents again. The services list and definitions are serialised once per version, per
+/// language and format ([`Catalogue::body`]), as the guide is.
+#[derive(Default)]
+pub(crate) struct CatalogueCache(std::sync::Mutex<Option<Arc<Catalogue>>>);
+
+pub(crate) struct Catalogue {
+    versions: (i64, i64),
+    pub(crate) context: Context,
+    /// Categories in the services list's order.
+    pub(crate) categories: Vec<Category>,
+    bodies: std::sync::Mutex<HashMap<Body, bytes::Bytes>>,
+}
+
+/// A serialised answer that changes only with the catalogue's version.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(super) enum Body {
+    /// The services list; `definitions`: with `include=definitions` (JSON).
+    Services { locale: categories::Locale, fmt: Format, definitions: bool },
+    /// One service's definition.
+    Definition { code: String, locale: categories::Locale, fmt: Format },
+}
+
+impl CatalogueCache {
+    /// The catalogue at the database's current versions (read first, so documents read after a
+    /// change are never kept under the version before it).
+    pub(crate) fn get(&self, conn: &Conn) -> Result<Arc<Catalogue>, ApiError> {
+        let versions = versions(conn)?;
+        if let Some(c) = self.0.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            if c.versions == versions {
+                return Ok(Arc::clone(c));
+            }
+        }
+        let categories = categories::all(conn)?;
+        let fresh = Arc::new(Catalogue {
+            versions,
+            context: Context {
+                categories: categories.iter().map(|c| (c.service_code.clone(), c.clone())).collect(),
+                departments: categories::departments(conn)?,
+            },
+            categories,
+            bodies: Default::default(),
+        });
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::clone(&fresh));
+        Ok(fresh)
+    }
+}
+
+/// The guide catalogue's version and the categories' (migration 012), in one query.
+fn versions(conn: &Conn) -> Result<(i64, i64), ApiError> {
+    let rows: Vec<(String, i64)> = conn.query_map(
+        "SELECT key, value FROM catalogue_meta WHERE key IN ('version', 'open311_version')",
+        (),
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let of = |k: &str| rows.iter().find(|(key, _)| key == k).map_or(0, |(_, v)| *v);
+    Ok((of("version"), of("open311_version")))
+}
+
+impl Catalogue {
+    /// The serialised answer `key` names, made by `make` the first time at this version.
+    pub(super) fn body(&self, key: Body, make: impl FnOnce() -> String) -> bytes::Bytes {
+        if let Some(b) = self.bodies.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+            return b.clone();
+        }
+        let body = bytes::Bytes::from(make());
+        // A definition per code asked for: bounded by the categories (unknown codes are 404
+        // before this), times two languages and two formats.
+        self.bodies.lock().unwrap_or_else(|p| p.into_inner()).insert(key, body.clone());
+        body
+    }
 }

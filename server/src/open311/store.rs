@@ -33,16 +33,20 @@ pub fn parse_time(s: &str) -> Option<String> {
     DateTime::parse_from_rfc3339(s.trim()).ok().map(|t| stamp(t.with_timezone(&Utc)))
 }
 
-/// Now, or just after the latest change already stored, whichever is later.
+/// Now, or just after the last stamp taken, whichever is later: from the request clock's one row
+/// (migration 012), which stays locked until the caller's transaction ends, so request changes
+/// commit in the order of their stamps (see the module's note on `updated_after`). Take it as
+/// late as possible in a transaction: other request writes wait for its commit.
 fn next_stamp(conn: &Conn) -> Result<DateTime<Utc>, ApiError> {
-    let now = Utc::now();
-    let last: Option<String> =
-        conn.prepare_cached("SELECT MAX(updated_at) FROM open311_requests")?.query_row((), |r| r.get(0))?;
-    let last = last.and_then(|l| DateTime::parse_from_rfc3339(&l).ok()).map(|t| t.with_timezone(&Utc));
-    Ok(match last {
-        Some(l) if l >= now => l + Duration::microseconds(1),
-        _ => now,
-    })
+    let now = Utc::now().timestamp_micros();
+    let micros: i64 = conn
+        .prepare_cached(
+            "UPDATE open311_clock SET micros = CASE WHEN micros >= ?1 THEN micros + 1 ELSE ?1 END
+             WHERE id = 1 RETURNING micros",
+        )?
+        .query_row([now], |r| r.get(0))?;
+    DateTime::from_timestamp_micros(micros)
+        .ok_or_else(|| ApiError::Internal(format!("request clock out of range: {micros}")))
 }
 
 /// 128 random bits as hex: tokens and media ids.
@@ -128,19 +132,29 @@ pub fn insert(
     category: &Category,
     actor: &str,
 ) -> Result<(i64, String), ApiError> {
-    let id: i64 = tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM open311_requests", (), |r| r.get(0))?;
     let token = random_id()?;
+    let attributes = serde_json::to_string(&new.attributes)?;
+    // The stamp last: the clock's row is locked from here to the commit.
     let now = next_stamp(tx)?;
     let at = stamp(now);
     let expected = stamp(now + Duration::hours(category.expected_hours.max(0)));
-    tx.execute(
-        "INSERT INTO open311_requests (id, token, service_code, status, detailed_status, status_notes,
-             department_id, source, description, lat, lon, address, attributes, media_url, email,
-             first_name, last_name, phone, account_id, device_id, requested_at, updated_at, expected_at)
-         VALUES (?1, ?2, ?3, 'open', 'received', NULL, NULL, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,
-             ?14, ?15, ?16, ?17, ?17, ?18)",
+    // The id from the database: PostgreSQL's identity column; on SQLite the largest plus one,
+    // read by the INSERT itself under the file's one writer.
+    let id_column = match tx.backend() {
+        "postgres" => ("", ""),
+        _ => ("id, ", "(SELECT COALESCE(MAX(id), 0) + 1 FROM open311_requests), "),
+    };
+    let id: i64 = tx.query_row(
+        &format!(
+            "INSERT INTO open311_requests ({}token, service_code, status, detailed_status, status_notes,
+                 department_id, source, description, lat, lon, address, attributes, media_url, email,
+                 first_name, last_name, phone, account_id, device_id, requested_at, updated_at, expected_at)
+             VALUES ({}?1, ?2, 'open', 'received', NULL, NULL, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,
+                 ?13, ?14, ?15, ?16, ?16, ?17)
+             RETURNING id",
+            id_column.0, id_column.1
+        ),
         params![
-            id,
             token,
             new.service_code,
             new.source,
@@ -148,7 +162,7 @@ pub fn insert(
             new.lat,
             new.long,
             new.address,
-            serde_json::to_string(&new.attributes)?,
+            attributes,
             new.media_url,
             new.contact.email,
             new.contact.first_name,
@@ -159,6 +173,7 @@ pub fn insert(
             at,
             expected,
         ],
+        |r| r.get(0),
     )?;
     tx.execute(
         "INSERT INTO open311_updates (request_id, seq, action, status, detailed_status, note, department_id,
@@ -270,6 +285,63 @@ pub fn media_ids(conn: &Conn, id: i64) -> Result<Vec<String>, ApiError> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// `?1, ?2, …` for `n` values.
+fn marks(n: usize) -> String {
+    (1..=n).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ")
+}
+
+/// The histories of several requests in one query, each oldest first.
+pub fn updates_of(conn: &Conn, ids: &[i64]) -> Result<HashMap<i64, Vec<UpdateRow>>, ApiError> {
+    let mut out: HashMap<i64, Vec<UpdateRow>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let sql = format!(
+        "SELECT request_id, seq, action, status, detailed_status, note, department_id, actor, created_at
+         FROM open311_updates WHERE request_id IN ({}) ORDER BY request_id, seq",
+        marks(ids.len())
+    );
+    let rows = conn.query_map(&sql, ids.iter().map(|i| SqlValue::Int(*i)).collect::<Vec<_>>(), |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            UpdateRow {
+                seq: r.get(1)?,
+                action: r.get(2)?,
+                status: r.get(3)?,
+                detailed_status: r.get(4)?,
+                note: r.get(5)?,
+                department_id: r.get(6)?,
+                actor: r.get(7)?,
+                created_at: r.get(8)?,
+            },
+        ))
+    })?;
+    for (id, u) in rows {
+        out.entry(id).or_default().push(u);
+    }
+    Ok(out)
+}
+
+/// The first photo of each of several requests that have one, in one query.
+pub fn first_media_of(conn: &Conn, ids: &[i64]) -> Result<HashMap<i64, String>, ApiError> {
+    let mut out = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let sql = format!(
+        "SELECT request_id, id FROM open311_media WHERE request_id IN ({}) ORDER BY request_id, position",
+        marks(ids.len())
+    );
+    let rows: Vec<(i64, String)> =
+        conn.query_map(&sql, ids.iter().map(|i| SqlValue::Int(*i)).collect::<Vec<_>>(), |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+    for (id, media) in rows {
+        out.entry(id).or_insert(media);
+    }
+    Ok(out)
+}
+
 pub fn media(conn: &Conn, media_id: &str) -> Result<Option<(String, Vec<u8>)>, ApiError> {
     Ok(conn
         .prepare_cached("SELECT content_type, bytes FROM open311_media WHERE id = ?1")?
@@ -316,11 +388,18 @@ fn in_list(clauses: &mut Vec<String>, args: &mut Vec<SqlValue>, column: &str, va
 /// The matching rows of one page, and how many match in all. With `updated_after` the oldest
 /// change comes first (a client can page through what changed); otherwise the newest request.
 pub fn list(conn: &Conn, f: &Filter) -> Result<(Vec<RequestRow>, i64), ApiError> {
+    let (rows, total) = list_page(conn, f, None)?;
+    Ok((rows, total.unwrap_or(0)))
+}
+
+/// [`list`], counting at most `cap` matches (`None` for the total when more match). The count is
+/// not made at all when the page itself says it (a short page that is not past the end).
+pub fn list_page(
+    conn: &Conn,
+    f: &Filter,
+    cap: Option<i64>,
+) -> Result<(Vec<RequestRow>, Option<i64>), ApiError> {
     let (filter, mut args) = where_clause(f);
-    let total: i64 =
-        conn.query_row(&format!("SELECT COUNT(*) FROM open311_requests{filter}"), args.clone(), |r| {
-            r.get(0)
-        })?;
     let order = if f.updated_after.is_some() {
         "updated_at ASC, id ASC"
     } else if f.oldest_first {
@@ -330,6 +409,7 @@ pub fn list(conn: &Conn, f: &Filter) -> Result<(Vec<RequestRow>, i64), ApiError>
     };
     let size = f.page_size.max(1) as i64;
     let offset = (f.page.max(1) as i64 - 1) * size;
+    let count_args = args.clone();
     args.push(SqlValue::Int(size));
     args.push(SqlValue::Int(offset));
     let sql = format!(
@@ -337,9 +417,31 @@ pub fn list(conn: &Conn, f: &Filter) -> Result<(Vec<RequestRow>, i64), ApiError>
         args.len() - 1,
         args.len()
     );
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(args.clone(), request_row)?;
-    Ok((rows.collect::<Result<_, _>>()?, total))
+    let rows: Vec<RequestRow> = conn.query_map(&sql, args, request_row)?;
+    let shown = rows.len() as i64;
+    if shown < size && (shown > 0 || offset == 0) {
+        return Ok((rows, Some(offset + shown)));
+    }
+    let total: i64 = match cap {
+        None => {
+            conn.query_row(&format!("SELECT COUNT(*) FROM open311_requests{filter}"), count_args, |r| {
+                r.get(0)
+            })?
+        }
+        Some(cap) => {
+            let mut args = count_args;
+            args.push(SqlValue::Int(cap + 1));
+            conn.query_row(
+                &format!(
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM open311_requests{filter} LIMIT ?{}) AS matching",
+                    args.len()
+                ),
+                args,
+                |r| r.get(0),
+            )?
+        }
+    };
+    Ok((rows, cap.is_none_or(|cap| total <= cap).then_some(total)))
 }
 
 /// The column a count is grouped by (see [`count_by`]).
@@ -441,11 +543,27 @@ impl View<'_> {
 
     /// The public view of a request: no contact field, no attributes, no staff names.
     pub fn public(&self, conn: &Conn, row: &RequestRow) -> Result<ServiceRequest, ApiError> {
-        let category = self.categories.get(&row.service_code);
         let updates = updates(conn, row.id)?;
         let first_photo = media_ids(conn, row.id)?.into_iter().next();
+        Ok(self.shown(row, &updates, first_photo))
+    }
+
+    /// [`View::public`] of a page of requests: their histories and photos in two queries, not
+    /// two per request.
+    pub fn public_many(&self, conn: &Conn, rows: &[RequestRow]) -> Result<Vec<ServiceRequest>, ApiError> {
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let mut updates = updates_of(conn, &ids)?;
+        let mut photos = first_media_of(conn, &ids)?;
+        Ok(rows
+            .iter()
+            .map(|r| self.shown(r, &updates.remove(&r.id).unwrap_or_default(), photos.remove(&r.id)))
+            .collect())
+    }
+
+    fn shown(&self, row: &RequestRow, updates: &[UpdateRow], first_photo: Option<String>) -> ServiceRequest {
+        let category = self.categories.get(&row.service_code);
         let agency = row.department_id.clone().or_else(|| category.map(|c| c.department_id.clone()));
-        Ok(ServiceRequest {
+        ServiceRequest {
             service_request_id: row.id.to_string(),
             status: row.status.clone(),
             status_notes: row.status_notes.clone(),
@@ -479,7 +597,7 @@ impl View<'_> {
                     updated_datetime: u.created_at.clone(),
                 })
                 .collect(),
-        })
+        }
     }
 }
 
@@ -508,15 +626,31 @@ pub fn idempotency_lookup(conn: &Conn, key: &str) -> Result<Option<StoredRespons
         .optional()?)
 }
 
+/// Store the response of a key (an error if the key has one already).
 pub fn idempotency_save(
     tx: &Conn,
     key: &str,
     request_id: i64,
     response: &StoredResponse,
 ) -> Result<(), ApiError> {
-    tx.execute(
+    if !idempotency_try_save(tx, key, request_id, response)? {
+        return Err(ApiError::Internal("Idempotency-Key: stored twice".into()));
+    }
+    Ok(())
+}
+
+/// Store the response of a key; false (and nothing written) when the key already has one, which
+/// another process stored first (on PostgreSQL the insert waits for that one's commit).
+pub fn idempotency_try_save(
+    tx: &Conn,
+    key: &str,
+    request_id: i64,
+    response: &StoredResponse,
+) -> Result<bool, ApiError> {
+    let n = tx.execute(
         "INSERT INTO open311_idempotency (idem_key, body_hash, request_id, status, content_type, body, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (idem_key) DO NOTHING",
         params![
             key,
             response.body_hash,
@@ -527,7 +661,7 @@ pub fn idempotency_save(
             stamp(Utc::now())
         ],
     )?;
-    Ok(())
+    Ok(n == 1)
 }
 
 /// Forget keys older than `keep`; returns how many.
@@ -586,6 +720,9 @@ mod tests {
         let updated =
             plan(&Filter { updated_after: Some("2026-11-30T00:00:00Z".into()), ..Filter::default() });
         assert!(updated.contains("open311_requests_by_updated"), "{updated}");
+        // A list of ids: each found by the primary key, one query for the page.
+        let ids = plan(&Filter { ids: (1..=50).collect(), ..Filter::default() });
+        assert!(ids.contains("(id=?)"), "{ids}");
     }
 
     #[test]
@@ -609,25 +746,68 @@ mod tests {
     }
 
     #[test]
+    fn a_key_is_stored_once_and_the_second_store_is_told() {
+        let conn = db();
+        let response = |body: &str| StoredResponse {
+            body_hash: "h".into(),
+            status: 200,
+            content_type: "application/json".into(),
+            body: body.into(),
+        };
+        conn.execute_batch(
+            "INSERT INTO open311_services (service_code, position, group_id, department_id, expected_hours, doc)
+             VALUES ('x', 0, 'g', 'd', 1, '{}');
+             INSERT INTO open311_requests (id, token, service_code, status, detailed_status, source, attributes,
+                 requested_at, updated_at)
+             VALUES (1, 't', 'x', 'open', 'received', 'app', '{}', 'a', 'a')",
+        )
+        .unwrap();
+        assert!(idempotency_try_save(&conn, "k", 1, &response("first")).unwrap());
+        assert!(!idempotency_try_save(&conn, "k", 1, &response("second")).unwrap());
+        assert!(idempotency_save(&conn, "k", 1, &response("second")).is_err());
+        assert_eq!(idempotency_lookup(&conn, "k").unwrap().unwrap().body, "first");
+    }
+
+    #[test]
     fn stamps_order_as_text_and_only_move_forward() {
         let conn = db();
-        let future = stamp(Utc::now() + Duration::seconds(5));
+        // Migration 012 starts the request clock at the latest stamp stored.
         conn.execute(
             "INSERT INTO open311_services (service_code, position, group_id, department_id, expected_hours, doc)
              VALUES ('x', 0, 'g', 'd', 1, '{}')", (),
         )
         .unwrap();
-        conn.execute(
-            "INSERT INTO open311_requests (id, token, service_code, status, detailed_status, source, attributes,
-                 requested_at, updated_at)
-             VALUES (1, 't', 'x', 'open', 'received', 'app', '{}', ?1, ?1)",
-            [&future],
-        )
-        .unwrap();
-        // A clock behind the newest change still gives a later stamp.
+        let future = stamp(Utc::now() + Duration::seconds(5));
+        for (id, at) in [(1, "2026-01-01T00:00:00Z".to_owned()), (2, future.clone())] {
+            conn.execute(
+                "INSERT INTO open311_requests (id, token, service_code, status, detailed_status, source,
+                     attributes, requested_at, updated_at)
+                 VALUES (?1, ?2, 'x', 'open', 'received', 'app', '{}', ?3, ?3)",
+                params![id, format!("t{id}"), at],
+            )
+            .unwrap();
+        }
+        for m in [
+            include_str!("../../migrations/003_bills_news.sql"),
+            include_str!("../../migrations/004_uploads.sql"),
+            include_str!("../../migrations/005_staff_console.sql"),
+            include_str!("../../migrations/006_staff_tokens.sql"),
+            include_str!("../../migrations/007_channel_intake.sql"),
+            include_str!("../../migrations/008_channel_outbound.sql"),
+            include_str!("../../migrations/009_shared_state.sql"),
+            include_str!("../../migrations/010_request_filter_indexes.sql"),
+            include_str!("../../migrations/012_request_ids.sql"),
+        ] {
+            conn.execute_batch(m).unwrap();
+        }
+        let clock: i64 = conn.query_row("SELECT micros FROM open311_clock", (), |r| r.get(0)).unwrap();
+        assert_eq!(stamp(DateTime::from_timestamp_micros(clock).unwrap()), future);
+        // A clock behind the newest change still gives a later stamp, and each one is later.
         let next = stamp(next_stamp(&conn).unwrap());
         assert!(next > future, "{next} after {future}");
         assert_eq!(next.len(), future.len());
+        let after = stamp(next_stamp(&conn).unwrap());
+        assert!(after > next, "{after} after {next}");
         assert_eq!(parse_time("2026-01-01T02:00:00+02:00").unwrap(), "2026-01-01T00:00:00.000000Z");
     }
 }

@@ -170,6 +170,23 @@ sealed class Strings(val language: String) {
     abstract fun complaintExpected(a1: String): String
     abstract val complaintOverdue: String
     abstract val complaintHistory: String
+    // Resolution feedback and reopening after a complaint is closed (issue 15.2).
+    abstract val feedbackTitle: String
+    abstract val feedbackYes: String
+    abstract val feedbackNo: String
+    abstract val feedbackStars: String
+    abstract fun feedbackStar(n: Int): String
+    abstract val feedbackComment: String
+    abstract val feedbackSend: String
+    abstract fun feedbackGiven(resolved: Boolean, stars: Int): String
+    abstract val followUpQueued: String
+    abstract val followUpSent: String
+    abstract fun followUpRefused(a1: String): String
+    abstract val reopenTitle: String
+    abstract fun reopenUntil(a1: String): String
+    abstract val reopenReason: String
+    abstract val reopenSend: String
+    abstract fun reopenAsked(a1: String): String
     abstract val billsTitle: String
     abstract val billsSaved: String
     abstract fun billsSavedCopy(a1: String): String
