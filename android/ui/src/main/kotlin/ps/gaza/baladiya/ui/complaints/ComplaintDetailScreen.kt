@@ -132,6 +132,7 @@ fun ComplaintDetail(vm: ComplaintDetailModel, onBack: () -> Unit, openEdit: (Str
                 ComplaintState.CANCELLED -> Unit
             }
             if (c.photoCount > 0u && c.state != ComplaintState.CANCELLED) item { PhotoDelivery(c, progress) }
+            if (hasFollowUps(c)) item { FeedbackCard(c, vm::giveFeedback, vm::reopen) }
             item {
                 SectionTitle(strings.complaintDetails)
                 Text(categoryName ?: c.draft.serviceCode, fontWeight = FontWeight.Bold)

@@ -23,6 +23,7 @@ import uniffi.baladiya_core.Complaint
 import uniffi.baladiya_core.ComplaintCategory
 import uniffi.baladiya_core.ComplaintDraft
 import uniffi.baladiya_core.Contact
+import uniffi.baladiya_core.FeedbackDraft
 import uniffi.baladiya_core.GeoPoint
 import uniffi.baladiya_core.UploadProgress
 import uniffi.baladiya_ffi.ApiException
@@ -318,6 +319,8 @@ class ComplaintDetailModel(env: AppEnv, scope: CoroutineScope, val localId: Stri
                 is BaladiyaEvent.ComplaintPhotosSent -> event.localId
                 is BaladiyaEvent.ComplaintNeedsAttention -> event.localId
                 is BaladiyaEvent.ComplaintUpdated -> event.localId
+                is BaladiyaEvent.ComplaintFollowUpSent -> event.localId
+                is BaladiyaEvent.ComplaintFollowUpRefused -> event.localId
                 is BaladiyaEvent.SyncFinished -> localId
                 else -> null
             }
@@ -352,6 +355,24 @@ class ComplaintDetailModel(env: AppEnv, scope: CoroutineScope, val localId: Stri
 
     fun resend() = launchWithClient { c ->
         c.resendComplaint(localId)
+        env.platform.scheduleComplaintFlush()
+        load()
+    }
+
+    /**
+     * Say whether the closed complaint was really solved: written to the outbox (no network),
+     * sent by the next flush, which is asked for at once.
+     */
+    fun giveFeedback(resolved: Boolean, stars: Int, comment: String) = launchWithClient { c ->
+        val text = comment.trim().ifEmpty { null }
+        c.giveComplaintFeedback(localId, FeedbackDraft(resolved = resolved, rating = stars.coerceIn(0, 255).toUByte(), comment = text))
+        env.platform.scheduleComplaintFlush()
+        load()
+    }
+
+    /** Ask to reopen the closed complaint with the reason, through the outbox as feedback is. */
+    fun reopen(reason: String) = launchWithClient { c ->
+        c.reopenComplaint(localId, reason)
         env.platform.scheduleComplaintFlush()
         load()
     }
