@@ -34,6 +34,7 @@ struct ComplaintDetailView: View {
                 }
                 actions(c)
                 if let delivery = model.photoDelivery { photos(delivery) }
+                followUps()
                 Section(L("complaint.details")) {
                     Text(model.categoryName ?? c.draft.serviceCode).bold()
                     Text(FreeText.attributed(c.draft.description))
@@ -85,6 +86,54 @@ struct ComplaintDetailView: View {
         }
         .onAppear { model.start() }
         .onDisappear { model.stop() }
+    }
+
+    /// After the closing (issue 15.2): "was it really solved?" (yes or no, 1 to 5 stars, a
+    /// comment) while the kit offers it, then what was said; reopening with a reason until the 14
+    /// days end. The logic is `ComplaintDetailModel`'s; each star is a button VoiceOver reads as
+    /// "3 of 5 stars".
+    @ViewBuilder
+    private func followUps() -> some View {
+        if model.showsFeedbackCard || model.feedbackText != nil {
+            Section(L("feedback.title")) {
+                if model.showsFeedbackCard {
+                    Picker(L("feedback.title"), selection: Binding(get: { model.resolved }, set: { if let v = $0 { model.choose(resolved: v) } })) {
+                        Text(L("feedback.yes")).tag(Bool?.some(true))
+                        Text(L("feedback.no")).tag(Bool?.some(false))
+                    }
+                    .pickerStyle(.inline)
+                    .labelsHidden()
+                    HStack {
+                        Text(L("feedback.stars")).font(.subheadline)
+                        Spacer()
+                        ForEach(1...5, id: \.self) { n in
+                            Button { model.choose(stars: UInt8(n)) } label: {
+                                Image(systemName: n <= Int(model.stars) ? "star.fill" : "star")
+                                    .frame(minWidth: 44, minHeight: 44)
+                            }
+                            .buttonStyle(.borderless)
+                            .accessibilityLabel(model.starLabel(n))
+                            .accessibilityAddTraits(Int(model.stars) == n ? .isSelected : [])
+                        }
+                    }
+                    TextField(L("feedback.comment"), text: $model.comment, axis: .vertical)
+                    Button(L("feedback.send")) { Task { await model.sendFeedback() } }
+                        .disabled(!model.canSendFeedback)
+                }
+                if let said = model.feedbackText { Text(said).font(.footnote) }
+            }
+        }
+        if model.showsReopen || model.reopenText != nil {
+            Section(L("reopen.title")) {
+                if model.showsReopen {
+                    if let until = model.reopenUntilText { Text(until).font(.footnote) }
+                    TextField(L("reopen.reason"), text: $model.reopenReason, axis: .vertical)
+                    Button(L("reopen.send")) { Task { await model.sendReopen() } }
+                        .disabled(!model.canSendReopen)
+                }
+                if let asked = model.reopenText { Text(asked).font(.footnote) }
+            }
+        }
     }
 
     /// "Sending photo 2 of 3 — 40%" with a bar while bytes move; what waits (for Wi-Fi, or for

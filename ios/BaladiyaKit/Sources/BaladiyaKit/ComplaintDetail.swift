@@ -197,8 +197,8 @@ public final class ComplaintDetailModel: ViewModel {
     public private(set) var resolved: Bool?
     /// Stars chosen, 0 for none yet (1 to 5).
     public private(set) var stars: UInt8 = 0
-    public var comment: String = ""
-    public var reopenReason: String = ""
+    public var comment: String = "" { willSet { willChange() } }
+    public var reopenReason: String = "" { willSet { willChange() } }
 
     public func choose(resolved: Bool) { update { self.resolved = resolved } }
     public func choose(stars: UInt8) { update { self.stars = min(5, stars) } }
