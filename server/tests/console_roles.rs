@@ -565,6 +565,59 @@ async fn the_dashboard_counts_a_period_and_exports_it_without_personal_data() {
     assert_eq!(c.get("/staff/dashboard.csv", None).await.location(), "/staff/login");
 }
 
+/// Issue 15.2: the citizen's feedback and reopening (by the request's own token) reach the
+/// dashboard's satisfaction table, per department and category.
+#[tokio::test]
+async fn the_dashboard_shows_citizens_satisfaction_per_department_and_category() {
+    let c = Console::new();
+    let body = serde_json::json!({
+        "service_code": "water-leak",
+        "source": "phone",
+        "description": "تسرب",
+        "address_string": "شارع عمر المختار",
+        "attributes": { "severity": "steady" },
+    });
+    let req = Request::post("/api/v1/staff/requests")
+        .header(header::AUTHORIZATION, format!("Bearer {STAFF_TOKEN}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    let created: serde_json::Value = serde_json::from_str(&c.send(req).await.body).unwrap();
+    let (id, token) = (created["service_request_id"].as_str().unwrap(), created["token"].as_str().unwrap());
+    let d = c.login("dispatcher").await;
+    for fields in [
+        &[("action", "route"), ("department_id", "water")][..],
+        &[("action", "status"), ("detailed_status", "fixed")][..],
+    ] {
+        assert_eq!(c.act(&d, id, fields).await.status, StatusCode::SEE_OTHER);
+    }
+    let citizen = |action: &str, form: &str| {
+        Request::post(format!("/open311/v2/requests/{id}/{action}.json"))
+            .header(header::HOST, "127.0.0.1:8080")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(form.to_owned()))
+            .unwrap()
+    };
+    let feedback = c.send(citizen("feedback", "resolved=false&rating=2&comment=%D9%84%D8%A7")).await;
+    assert_eq!(feedback.status, StatusCode::CREATED, "{}", feedback.body);
+    let reopened = c.send(citizen("reopen", "reason=%D8%B9%D8%A7%D8%AF")).await;
+    assert_eq!(reopened.status, StatusCode::OK, "{}", reopened.body);
+    assert_eq!(c.detailed_status(id).await, "routed");
+
+    let page = c.get("/staff/dashboard", Some(&d.cookie)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let table = page.body.split("id=\"satisfaction\"").nth(1).expect("the satisfaction table");
+    let table = table.split("</table>").next().unwrap();
+    for cell in ["<td>1</td>", "<td>0%</td>", "<td>2.0 / 5</td>"] {
+        assert!(table.contains(cell), "{cell} in {table}");
+    }
+    // Water's staff see their department's.
+    let w = c.login("water").await;
+    let page = c.get("/staff/dashboard", Some(&w.cookie)).await;
+    assert!(page.body.contains("<td>2.0 / 5</td>"), "{}", page.body);
+}
+
 #[tokio::test]
 async fn the_editor_previews_publishes_and_withdraws_news() {
     let c = Console::new();
