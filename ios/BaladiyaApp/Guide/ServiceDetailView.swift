@@ -92,6 +92,17 @@ struct ServiceDetailView: View {
                         }
                     }
                 }
+                if !page.faqs.isEmpty {
+                    Section(L("service.faqs")) {
+                        ForEach(Array(page.faqs.enumerated()), id: \.offset) { _, faq in
+                            VStack(alignment: .leading, spacing: 4) {
+                                Text(faq.question).bold()
+                                Text(FreeText.attributed(faq.answer))
+                            }
+                            .accessibilityElement(children: .combine)
+                        }
+                    }
+                }
                 Section {
                     Text(L("service.updated", Format.isoDate(s.updatedAt))).font(.caption).foregroundStyle(.secondary)
                 }

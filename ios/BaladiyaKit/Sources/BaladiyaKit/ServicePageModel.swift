@@ -15,6 +15,19 @@ public final class ServicePageModel: ViewModel {
         self.client = client
     }
 
+    /// A question citizens asked about the service, with the municipality's answer, in the app's
+    /// language.
+    public struct FaqRow: Equatable {
+        public let question: String
+        public let answer: String
+    }
+
+    /// The service's published questions, oldest first (as the guide lists them).
+    public var faqs: [FaqRow] {
+        let d = client.display
+        return (service?.faqs ?? []).map { FaqRow(question: d.pick($0.question), answer: d.pick($0.answer)) }
+    }
+
     public func load(service id: String) async {
         do {
             let s = try await client.service(id: id)

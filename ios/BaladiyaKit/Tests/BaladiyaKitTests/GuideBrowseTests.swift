@@ -82,4 +82,45 @@ final class ServicePageTests: ServerTestCase {
         await page.loadViolations(only: one.id)
         XCTAssertEqual(page.violations, [one])
     }
+
+    /// Questions (issue 15.1): asked through the facade in the questions group, answered by a staff
+    /// reply the app reads like a complaint's, and once published on a service, on its page and
+    /// found by the guide search.
+    @MainActor
+    func testAQuestionAnsweredAndPublishedOnItsServicePage() async throws {
+        let question = "هل يمكن دفع رسوم رخصة البناء على أقساط شهرية؟"
+        let answer = "نعم، على ثلاثة أقساط بعد موافقة دائرة الإيرادات."
+        let c = try BaladiyaClient(dataDir: appDir.path, serverUrl: server.url, apiKey: ComplaintTests.demoAppKey)
+        _ = try await c.syncGuide()
+        _ = try await c.refreshComplaintCategories()
+        let kinds = try await c.complaintCategories().filter { $0.code.hasPrefix("question-") }
+        XCTAssertEqual(kinds.count, 3)
+        let draft = ComplaintDraft(
+            serviceCode: "question-service", description: question,
+            attributes: [AttributeAnswer(code: "guide_service", values: ["building-permit"])],
+            location: nil, address: "حي الرمال", contact: nil)
+        let local = try await c.submitComplaint(draft, photos: [])
+        let sent = try await c.flushComplaints()
+        let serverId = try XCTUnwrap(sent.sent.first?.serverId, "\(sent)")
+        let (status, _) = try await server.staffAction(serverId: serverId, ["action": "reply", "note": answer])
+        XCTAssertEqual(status, 200)
+        _ = try await c.refreshComplaints()
+        let asked = try await c.complaint(localId: local)
+        XCTAssertTrue(asked.updates.contains { $0.description == answer }, "the answer reaches the app")
+
+        let page = ServicePageModel(client: c)
+        await page.load(service: "building-permit")
+        XCTAssertEqual(page.faqs, [], "not published yet")
+        let (_, guide) = try await server.get("api/v1/guide")
+        let range = try XCTUnwrap(guide.range(of: #"\{"id":"building-permit".*?"version":\d+\}"#, options: .regularExpression))
+        let faq = #""faqs":[{"question":{"ar":"\#(question)","en":"\#(question)"},"answer":{"ar":"\#(answer)","en":"\#(answer)"}}],"#
+        let edited = String(guide[range]).replacingOccurrences(of: "\"updated_at\":", with: faq + "\"updated_at\":")
+        let (put, body) = try await server.putService(id: "building-permit", json: edited)
+        XCTAssertEqual(put, 200, body)
+        _ = try await c.syncGuide()
+        await page.load(service: "building-permit")
+        XCTAssertEqual(page.faqs, [ServicePageModel.FaqRow(question: question, answer: answer)])
+        let hits = try await c.searchGuide("أقساط شهرية", limit: 5)
+        XCTAssertTrue(hits.contains { $0.id == "building-permit" }, "found by the guide search")
+    }
 }

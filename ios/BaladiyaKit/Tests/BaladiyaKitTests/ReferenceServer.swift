@@ -109,6 +109,17 @@ final class ReferenceServer {
         return try await send(request)
     }
 
+    /// Staff replace a guide service (`PUT /api/v1/staff/guide/services/{id}`, the JSON as the
+    /// guide gives it); returns the HTTP status and the body.
+    func putService(id: String, json: String) async throws -> (Int, String) {
+        var request = URLRequest(url: URL(string: "\(url)api/v1/staff/guide/services/\(id)")!)
+        request.httpMethod = "PUT"
+        request.setValue("Bearer \(ReferenceServer.staffToken)", forHTTPHeaderField: "Authorization")
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = Data(json.utf8)
+        return try await send(request)
+    }
+
     func get(_ path: String) async throws -> (Int, String) {
         try await send(URLRequest(url: URL(string: url + path)!))
     }

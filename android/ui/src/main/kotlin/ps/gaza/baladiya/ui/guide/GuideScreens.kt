@@ -3,6 +3,7 @@ package ps.gaza.baladiya.ui.guide
 import androidx.compose.foundation.clickable
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Column
+import androidx.compose.ui.semantics.semantics
 import androidx.compose.foundation.layout.PaddingValues
 import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.Spacer
@@ -321,6 +322,16 @@ fun ServiceScreen(env: AppEnv, id: String, onBack: () -> Unit) {
                             TextButton(onClick = { platform.openUrl(url) }) { Text(f.title.text()) }
                         } else {
                             Text("• " + f.title.text(), modifier = Modifier.padding(vertical = 4.dp))
+                        }
+                    }
+                }
+                if (s.faqs.isNotEmpty()) {
+                    item { SectionTitle(strings.serviceFaqs) }
+                    // Each question read with its answer, as one thing.
+                    items(s.faqs) { f ->
+                        Column(Modifier.padding(vertical = 6.dp).semantics(mergeDescendants = true) {}) {
+                            Text(f.question.text(), fontWeight = FontWeight.Bold)
+                            Text(f.answer.text())
                         }
                     }
                 }

@@ -69,6 +69,7 @@ sealed class Strings(val language: String) {
     abstract val serviceTime: String
     abstract val serviceChannels: String
     abstract val serviceForms: String
+    abstract val serviceFaqs: String
     abstract fun serviceUpdated(a1: String): String
     abstract val documentOriginal: String
     abstract val documentCopy: String

@@ -64,6 +64,7 @@ object ArStrings : Strings("ar") {
     override val serviceTime = "مدة الإنجاز"
     override val serviceChannels = "أين تقدّم الطلب"
     override val serviceForms = "النماذج"
+    override val serviceFaqs = "أسئلة المواطنين"
     override fun serviceUpdated(a1: String) = "آخر تحديث ${a1}"
     override val documentOriginal = "أصل"
     override val documentCopy = "صورة"

@@ -60,6 +60,7 @@ object EnStrings : Strings("en") {
     override val serviceTime = "Processing time"
     override val serviceChannels = "Where to apply"
     override val serviceForms = "Forms"
+    override val serviceFaqs = "Citizens' questions"
     override fun serviceUpdated(a1: String) = "Last updated ${a1}"
     override val documentOriginal = "Original"
     override val documentCopy = "Copy"

@@ -12,7 +12,9 @@ import androidx.compose.ui.semantics.getOrNull
 import androidx.compose.ui.test.ExperimentalTestApi
 import androidx.compose.ui.test.SkikoComposeUiTest
 import androidx.compose.ui.test.hasContentDescription
+import androidx.compose.ui.test.hasScrollAction
 import androidx.compose.ui.test.hasText
+import androidx.compose.ui.test.performScrollToNode
 import androidx.compose.ui.test.onAllNodesWithTag
 import androidx.compose.ui.test.onFirst
 import androidx.compose.ui.test.onNodeWithText
@@ -66,6 +68,29 @@ class AppBehaviourTest {
         await("the service page", 60_000) {
             onAllNodes(hasText(title)).fetchSemanticsNodes().size >= 2 // the top bar and the heading
         }
+    }
+
+    @Test
+    fun aPublishedQuestionReadsOnItsServicePageWithItsAnswer() = app { m ->
+        val question = "هل تصدر شهادة براءة الذمة لمن عليه متأخرات مقسطة؟"
+        val answer = "نعم، إذا كانت الأقساط مسددة حتى تاريخ الطلب."
+        val json = fx.server.get("api/v1/guide")
+        val service = Regex("""\{"id":"clearance-certificate".*?"version":\d+\}""").find(json)!!.value
+        val faq = """"faqs":[{"question":{"ar":"$question","en":"$question"},"answer":{"ar":"$answer","en":"$answer"}}],"""
+        assertEquals(200, fx.server.putService("clearance-certificate", service.replace("\"updated_at\":", faq + "\"updated_at\":")))
+        runBlocking { fx.app.client.syncGuide() }
+        m.navigator.open(Screen.Service("clearance-certificate"))
+        val title = runBlocking { fx.app.client.service("clearance-certificate") }.title.ar
+        await("the service page", 60_000) {
+            onAllNodes(hasText(title)).fetchSemanticsNodes().isNotEmpty() &&
+                onAllNodes(hasScrollAction()).fetchSemanticsNodes().isNotEmpty()
+        }
+        onNode(hasScrollAction()).performScrollToNode(hasText(question, substring = true))
+        // Under its heading, the question and its answer read as one.
+        await("the question with its answer", 10_000) {
+            onAllNodes(hasText(question, substring = true) and hasText(answer, substring = true)).fetchSemanticsNodes().isNotEmpty()
+        }
+        assertTrue(onAllNodes(hasText(stringsFor("ar").serviceFaqs)).fetchSemanticsNodes().isNotEmpty())
     }
 
     @Test
