@@ -153,8 +153,17 @@ fn check_xml(xml: &str, root: &str, allowed: &[(&str, &[&str])]) -> roxmltree::D
     doc
 }
 
-const SERVICE_FIELDS: &[&str] =
-    &["service_code", "service_name", "description", "metadata", "type", "keywords", "group"];
+const SERVICE_FIELDS: &[&str] = &[
+    "service_code",
+    "service_name",
+    "description",
+    "metadata",
+    "type",
+    "keywords",
+    "group",
+    // extension: the category's service level in hours (issue 15.4)
+    "expected_hours",
+];
 const ATTRIBUTE_FIELDS: &[&str] =
     &["variable", "code", "datatype", "required", "datatype_description", "order", "description", "values"];
 const REQUEST_FIELDS: &[&str] = &[
@@ -216,7 +225,12 @@ async fn services_and_definitions_validate_in_json_and_xml() {
     assert_eq!(suggestions_ar.len(), suggestions_en.len());
     for svc in ar {
         assert!(svc["metadata"].is_boolean() && svc["service_code"].is_string());
+        // The extension `expected_hours`: a whole number of hours, at least 1, on every service.
+        assert!(svc["expected_hours"].as_u64().is_some_and(|h| h >= 1), "{svc}");
     }
+    // The water leak's service level in the sample data is a day.
+    let leak = en.iter().find(|s| s["service_code"] == "water-leak").unwrap();
+    assert_eq!(leak["expected_hours"], 24);
 
     // Every definition validates; together they use every datatype, with values on the lists.
     let mut datatypes = HashSet::new();
@@ -225,6 +239,7 @@ async fn services_and_definitions_validate_in_json_and_xml() {
         let def = s.get_json(&format!("services/{code}.json?locale=en"), 200).await;
         assert_valid(&definition_schema, &def, code);
         assert_eq!(def["service_code"], svc["service_code"]);
+        assert_eq!(def["expected_hours"], svc["expected_hours"], "{code}");
         let attrs = def["attributes"].as_array().unwrap();
         assert_eq!(svc["metadata"], json!(!attrs.is_empty()));
         let orders: Vec<i64> = attrs.iter().map(|a| a["order"].as_i64().unwrap()).collect();
@@ -254,13 +269,17 @@ async fn services_and_definitions_validate_in_json_and_xml() {
     assert_eq!(codes, json_codes);
     let first = doc.root_element().first_element_child().unwrap();
     assert!(matches!(text_of(first, "metadata"), Some("true" | "false")));
+    assert_eq!(
+        text_of(first, "expected_hours"),
+        en[0]["expected_hours"].as_u64().map(|h| h.to_string()).as_deref()
+    );
 
     let xml = s.get("services/water-quality.xml", 200).await;
     let doc = check_xml(
         &xml,
         "service_definition",
         &[
-            ("service_definition", &["service_code", "attributes"]),
+            ("service_definition", &["service_code", "attributes", "expected_hours"]),
             ("attributes", &["attribute"]),
             ("attribute", ATTRIBUTE_FIELDS),
             ("values", &["value"]),

@@ -22,6 +22,11 @@ pub struct Open311Service {
     /// Comma-separated, as the spec says.
     pub keywords: String,
     pub group: String,
+    /// Extension (the municipality's own server only): the category's service level in hours,
+    /// the time within which it aims to deal with a request (`expected_datetime` is the request's
+    /// time plus this). Other servers lack it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_hours: Option<u32>,
 }
 
 /// One value of a list attribute.
@@ -51,6 +56,9 @@ pub struct Attribute {
 pub struct ServiceDefinition {
     pub service_code: String,
     pub attributes: Vec<Attribute>,
+    /// Extension, as on [`Open311Service`]: the category's service level in hours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_hours: Option<u32>,
 }
 
 /// One entry of the request's history (extension; FixMyStreet's `servicerequestupdates`).

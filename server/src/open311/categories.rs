@@ -131,7 +131,13 @@ impl Category {
                 .as_ref()
                 .map(|g| locale.pick(g).to_owned())
                 .unwrap_or_else(|| self.group.clone()),
+            expected_hours: self.service_level_hours(),
         }
+    }
+
+    /// The service level as the extension `expected_hours` gives it (at least 1).
+    pub fn service_level_hours(&self) -> Option<u32> {
+        u32::try_from(self.expected_hours.max(1)).ok()
     }
 
     pub fn to_definition(&self, locale: Locale) -> ServiceDefinition {
@@ -158,7 +164,11 @@ impl Category {
             })
             .collect();
         attributes.sort_by_key(|a| a.order);
-        ServiceDefinition { service_code: self.service_code.clone(), attributes }
+        ServiceDefinition {
+            service_code: self.service_code.clone(),
+            attributes,
+            expected_hours: self.service_level_hours(),
+        }
     }
 
     /// "We aim to deal with it within 2 days" in the locale.

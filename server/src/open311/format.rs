@@ -230,8 +230,11 @@ pub fn services_xml(services: &[Open311Service]) -> String {
             .leaf("metadata", bool_text(s.metadata))
             .leaf("type", &s.kind)
             .leaf("keywords", &s.keywords)
-            .leaf("group", &s.group)
-            .close("service");
+            .leaf("group", &s.group);
+        if let Some(h) = s.expected_hours {
+            x.leaf("expected_hours", &h.to_string()); // extension
+        }
+        x.close("service");
     }
     x.finish("services")
 }
@@ -258,6 +261,9 @@ pub fn definition_xml(d: &ServiceDefinition) -> String {
         x.close("attribute");
     }
     x.close("attributes");
+    if let Some(h) = d.expected_hours {
+        x.leaf("expected_hours", &h.to_string()); // extension
+    }
     x.finish("service_definition")
 }
 
