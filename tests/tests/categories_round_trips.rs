@@ -49,3 +49,47 @@ async fn every_category_and_its_form_come_in_one_request_from_the_municipal_serv
     assert_eq!(leak.iter().map(|a| a.code.as_str()).collect::<Vec<_>>(), codes);
     proxy.stop().await;
 }
+
+/// Issue 15.4: the category's expected time, said before filing. The municipality's server sends
+/// each category's service level (`expected_hours`, an extension); the app caches it with the
+/// category and has it offline, after a restart too. (Against a strict other-city server, which
+/// does not send it, the categories have none: `strict_georeport.rs`.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_category_has_its_expected_time_offline() {
+    let mut server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let url = server.url();
+    let core = complaints_app(dir.path(), &url, Duration::from_secs(10));
+    core.refresh_complaint_categories().await.unwrap();
+
+    let listed: serde_json::Value = baladiya_tests::http_client()
+        .get(format!("{url}open311/v2/services.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let served: Vec<(String, Option<u32>)> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (s["service_code"].as_str().unwrap().to_owned(), s["expected_hours"].as_u64().map(|h| h as u32))
+        })
+        .collect();
+    let cached: Vec<(String, Option<u32>)> =
+        core.complaint_categories().unwrap().into_iter().map(|c| (c.code, c.expected_hours)).collect();
+    assert_eq!(cached, served);
+    assert!(cached.iter().all(|(_, h)| h.is_some_and(|h| h >= 1)), "{cached:?}");
+    drop(core);
+
+    // Offline and after a restart: from the phone's own store.
+    server.stop();
+    let core = complaints_app(dir.path(), &url, Duration::from_secs(10));
+    let hours = |code: &str| {
+        core.complaint_categories().unwrap().into_iter().find(|c| c.code == code).unwrap().expected_hours
+    };
+    // The sample data: a water leak within a day, a damaged road within a week.
+    assert_eq!((hours("water-leak"), hours("road-damage")), (Some(24), Some(168)));
+}

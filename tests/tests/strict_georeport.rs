@@ -105,6 +105,9 @@ async fn categories_and_their_definitions_come_from_a_strict_server() {
         cats.iter().map(|c| (c.code.as_str(), c.name.as_str(), c.has_attributes)).collect::<Vec<_>>(),
         [("101", "Pothole", true), ("102", "Graffiti", false)]
     );
+    // No service level from another city's server (the extension `expected_hours` is ours): the
+    // form says nothing about the time rather than a guess.
+    assert!(cats.iter().all(|c| c.expected_hours.is_none()), "{cats:?}");
     let def = core.complaint_definition("101").unwrap();
     assert_eq!(
         def.iter().map(|a| (a.code.as_str(), a.datatype, a.required, a.variable)).collect::<Vec<_>>(),

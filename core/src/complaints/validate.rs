@@ -249,6 +249,7 @@ mod tests {
             group: "roads".into(),
             keywords: vec![],
             has_attributes: true,
+            expected_hours: Some(12),
         };
         let defs = vec![
             def("pole_number", Datatype::String, true, 1),

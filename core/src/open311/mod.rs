@@ -69,6 +69,12 @@ pub struct ComplaintCategory {
     pub keywords: Vec<String>,
     /// The category has attributes to fill in (`metadata`).
     pub has_attributes: bool,
+    /// Within how many hours the municipality aims to deal with a request of this category, for
+    /// the form to say before filing (the extension `expected_hours` of the municipality's own
+    /// server; `None` from other cities' servers, and for a category cached before it existed,
+    /// until the next refresh of the categories).
+    #[serde(default)]
+    pub expected_hours: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -543,7 +549,14 @@ fn category(s: &Value) -> Option<ComplaintCategory> {
             .map(|k| k.split(',').map(|w| w.trim().to_owned()).filter(|w| !w.is_empty()).collect())
             .unwrap_or_default(),
         has_attributes: flag(s, "metadata").unwrap_or(false),
+        expected_hours: hours(s, "expected_hours"),
     })
+}
+
+/// A whole, positive number of hours (a number or a numeric string); anything else is absent.
+fn hours(s: &Value, key: &str) -> Option<u32> {
+    let h = number(s, key)?;
+    (h.fract() == 0.0 && h >= 1.0 && h <= f64::from(u32::MAX)).then_some(h as u32)
 }
 
 /// A definition's `attributes` list (or a bare list), in their order; an entry without a code is
@@ -587,6 +600,33 @@ mod tests {
             locale: "ar".into(),
         };
         Open311Client::new(config, &HttpSettings::default()).unwrap().with_municipal_server(server_url)
+    }
+
+    #[test]
+    fn a_category_reads_its_expected_hours_when_the_server_sends_them() {
+        let c = |v: Value| category(&v).unwrap().expected_hours;
+        let base = serde_json::json!({"service_code": "water-leak", "service_name": "x", "metadata": true});
+        // The municipality's own server: a number. Servers in the wild might send a string.
+        assert_eq!(c(serde_json::json!({"service_code": "a", "expected_hours": 72})), Some(72));
+        assert_eq!(c(serde_json::json!({"service_code": "a", "expected_hours": "24"})), Some(24));
+        // Another city's server: absent. Nothing that is not a whole number of hours is taken.
+        assert_eq!(c(base), None);
+        for bad in [
+            serde_json::json!(0),
+            serde_json::json!(-3),
+            serde_json::json!(1.5),
+            serde_json::json!("soon"),
+            serde_json::json!(null),
+            serde_json::json!(1e12),
+        ] {
+            assert_eq!(c(serde_json::json!({"service_code": "a", "expected_hours": bad})), None, "{bad}");
+        }
+        // A category cached before the field existed reads back without it.
+        let old: ComplaintCategory = serde_json::from_str(
+            r#"{"code":"a","name":"n","description":"","group":"g","keywords":[],"has_attributes":false}"#,
+        )
+        .unwrap();
+        assert_eq!(old.expected_hours, None);
     }
 
     #[test]
