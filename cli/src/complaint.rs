@@ -6,6 +6,8 @@ use baladiya_core::complaints::{
     AttributeAnswer, Complaint, ComplaintDraft, ComplaintState, Contact, GeoPoint,
 };
 use baladiya_core::Baladiya;
+
+use crate::render::Langs;
 use clap::Subcommand;
 
 #[derive(Subcommand)]
@@ -126,7 +128,43 @@ fn attributes(raw: Vec<String>) -> Result<Vec<AttributeAnswer>, String> {
     Ok(out)
 }
 
-pub async fn run(core: &Baladiya, cmd: ComplaintCommand) -> Result<(), Box<dyn std::error::Error>> {
+/// "within 3 days" / "خلال 3 أيام": the time a category's service level (whole hours) gives,
+/// in days when it is whole days, with Arabic's counted forms (CLDR: one, two, few, many, other).
+fn within(hours: u32, arabic: bool) -> String {
+    let (n, ar, en) = if hours.is_multiple_of(24) {
+        (hours / 24, ["يوم واحد", "يومين", "أيام", "يومًا", "يوم"], "day")
+    } else {
+        (hours, ["ساعة واحدة", "ساعتين", "ساعات", "ساعة", "ساعة"], "hour")
+    };
+    if !arabic {
+        return format!("within {n} {en}{}", if n == 1 { "" } else { "s" });
+    }
+    let counted = match (n, n % 100) {
+        (1, _) => ar[0].to_owned(),
+        (2, _) => ar[1].to_owned(),
+        (_, 3..=10) => format!("{n} {}", ar[2]),
+        (_, 11..=99) => format!("{n} {}", ar[3]),
+        _ => format!("{n} {}", ar[4]),
+    };
+    format!("خلال {counted}")
+}
+
+/// What a category's line adds about its time (the municipality's server says it; other
+/// cities' servers do not, and then nothing is added).
+fn expected_time(hours: Option<u32>, langs: Langs) -> String {
+    let Some(h) = hours else { return String::new() };
+    match langs {
+        Langs::Ar => format!("  — {}", within(h, true)),
+        Langs::En => format!("  — {}", within(h, false)),
+        Langs::Both => format!("  — {} / {}", within(h, true), within(h, false)),
+    }
+}
+
+pub async fn run(
+    core: &Baladiya,
+    cmd: ComplaintCommand,
+    langs: Langs,
+) -> Result<(), Box<dyn std::error::Error>> {
     match cmd {
         ComplaintCommand::Categories { attributes } => {
             match core.refresh_complaint_categories().await {
@@ -134,7 +172,7 @@ pub async fn run(core: &Baladiya, cmd: ComplaintCommand) -> Result<(), Box<dyn s
                 Err(e) => say!("offline copy ({e})"),
             }
             for c in core.complaint_categories()? {
-                say!("{:<28} [{}] {}", c.code, c.group, c.name);
+                say!("{:<28} [{}] {}{}", c.code, c.group, c.name, expected_time(c.expected_hours, langs));
                 if attributes {
                     for a in core.complaint_definition(&c.code)? {
                         let values: Vec<&str> = a.values.iter().map(|v| v.key.as_str()).collect();
@@ -298,7 +336,25 @@ pub async fn run(core: &Baladiya, cmd: ComplaintCommand) -> Result<(), Box<dyn s
 
 #[cfg(test)]
 mod tests {
-    use super::current_status;
+    use super::{current_status, expected_time, within};
+    use crate::render::Langs;
+
+    #[test]
+    fn a_category_says_its_time_in_days_or_hours() {
+        assert_eq!(within(72, true), "خلال 3 أيام");
+        assert_eq!(within(72, false), "within 3 days");
+        assert_eq!((within(24, true).as_str(), within(24, false).as_str()), ("خلال يوم واحد", "within 1 day"));
+        assert_eq!(within(48, true), "خلال يومين");
+        assert_eq!(within(336, true), "خلال 14 يومًا");
+        assert_eq!(within(2400, true), "خلال 100 يوم");
+        assert_eq!(
+            (within(12, true).as_str(), within(12, false).as_str()),
+            ("خلال 12 ساعة", "within 12 hours")
+        );
+        assert_eq!(within(1, false), "within 1 hour");
+        assert_eq!(expected_time(Some(120), Langs::Both), "  — خلال 5 أيام / within 5 days");
+        assert_eq!(expected_time(None, Langs::Both), "");
+    }
 
     #[test]
     fn the_header_follows_the_newest_history_entry() {

@@ -181,7 +181,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     match cli.command {
         Command::Demo => demo::run(cli.lang).await,
         Command::Guide(cmd) => guide(&open(cfg)?, cmd, cli.lang).await,
-        Command::Complaint(cmd) => complaint::run(&open(cfg)?, cmd).await,
+        Command::Complaint(cmd) => complaint::run(&open(cfg)?, cmd, cli.lang).await,
         Command::Feedback { local_id, resolved, stars, comment } => {
             followup::feedback(&open(cfg)?, &local_id, resolved, stars, comment)
         }

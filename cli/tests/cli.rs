@@ -33,7 +33,16 @@ fn errors_status_and_a_closed_pipe() {
     .unwrap();
     let url = server.url();
     let run = |args: &[&str]| baladiya(&url, app_dir.path(), args);
-    assert!(run(&["complaint", "categories"]).status.success());
+    let out = run(&["complaint", "categories"]);
+    assert!(out.status.success());
+    // Each category says within what time the municipality aims to deal with it (issue 15.4).
+    let listed = text(&out.stdout);
+    let leak = listed.lines().find(|l| l.starts_with("water-leak ")).expect("water-leak listed");
+    assert!(leak.ends_with("— خلال يوم واحد / within 1 day"), "{leak}");
+    let out = run(&["--lang", "en", "complaint", "categories"]);
+    let listed = text(&out.stdout);
+    let sewage = listed.lines().find(|l| l.starts_with("sewage-overflow ")).expect("sewage-overflow listed");
+    assert!(sewage.ends_with("— within 12 hours"), "{sewage}");
 
     // A streetlight complaint missing its pole number and its problem: both lines shown.
     let out =
