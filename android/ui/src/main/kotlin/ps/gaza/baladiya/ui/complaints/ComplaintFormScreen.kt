@@ -149,6 +149,16 @@ fun ComplaintForm(vm: ComplaintFormModel, onBack: () -> Unit, onFiled: (String) 
                         f.category?.description?.takeIf { it.isNotBlank() }?.let {
                             Text(it, style = MaterialTheme.typography.bodySmall)
                         }
+                        // Before filing, how soon the municipality aims to deal with it (its own
+                        // server says; another city's does not, and then nothing is said).
+                        f.category?.expectedHours?.let { hours ->
+                            Text(
+                                strings.complaintCategoryWithin(hours.toInt()),
+                                style = MaterialTheme.typography.bodySmall,
+                                color = MaterialTheme.colorScheme.primary,
+                                modifier = Modifier.padding(top = 4.dp).testTag("category-expected"),
+                            )
+                        }
                     }
                     if (f.loadingCategories) CircularProgressIndicator(Modifier.size(24.dp), strokeWidth = 2.dp)
                 }
@@ -410,7 +420,7 @@ private fun CategoryDialog(categories: List<ComplaintCategory>, onPick: (Complai
                 items(categories, key = { it.code }) { c ->
                     ListItem(
                         headlineContent = { Text(c.name) },
-                        supportingContent = c.description.takeIf { it.isNotBlank() }?.let { msg -> @Composable { Text(msg, maxLines = 2, overflow = TextOverflow.Ellipsis, modifier = Modifier.previewText()) } },
+                        supportingContent = categorySupport(c),
                         modifier = Modifier.clickable { onPick(c) },
                     )
                     HorizontalDivider()
@@ -420,6 +430,20 @@ private fun CategoryDialog(categories: List<ComplaintCategory>, onPick: (Complai
         confirmButton = {},
         dismissButton = { TextButton(onClick = onDismiss) { Text(strings.cancel) } },
     )
+}
+
+/** A category's line in the list: its description (two lines at most) and, where the server
+ * gives one, within what time the municipality aims to deal with it. */
+private fun categorySupport(c: ComplaintCategory): (@Composable () -> Unit)? {
+    val description = c.description.takeIf { it.isNotBlank() }
+    val hours = c.expectedHours
+    if (description == null && hours == null) return null
+    return {
+        Column {
+            description?.let { Text(it, maxLines = 2, overflow = TextOverflow.Ellipsis, modifier = Modifier.previewText()) }
+            hours?.let { Text(strings.complaintCategoryWithin(it.toInt()), color = MaterialTheme.colorScheme.primary) }
+        }
+    }
 }
 
 /**

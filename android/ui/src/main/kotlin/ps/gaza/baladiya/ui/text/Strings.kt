@@ -110,6 +110,11 @@ sealed class Strings(val language: String) {
     abstract val complaintCategory: String
     abstract val complaintChooseCategory: String
     abstract val complaintCategoriesMissing: String
+    /**
+     * The chosen category's service level, before filing (issue 15.4): "within 3 days" when
+     * [hours] is whole days, else hours.
+     */
+    abstract fun complaintCategoryWithin(hours: Int): String
     abstract val complaintDescription: String
     abstract val complaintWhere: String
     abstract val complaintUseLocation: String

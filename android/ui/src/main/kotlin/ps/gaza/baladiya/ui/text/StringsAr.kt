@@ -126,6 +126,24 @@ object ArStrings : Strings("ar") {
     override val complaintCategory = "ما موضوعها؟"
     override val complaintChooseCategory = "اختر التصنيف"
     override val complaintCategoriesMissing = "تُنزَّل قائمة التصنيفات مرة واحدة. اتصل بالإنترنت وحاول مجددًا."
+    override fun complaintCategoryWithin(hours: Int): String {
+        val span = if (hours % 24 == 0) {
+            val n = hours / 24
+            when (plural(n)) {
+                Plural.ONE -> "يوم واحد"
+                Plural.TWO -> "يومين"
+                Plural.FEW -> "${num(n)} أيام"
+                Plural.MANY -> "${num(n)} يومًا"
+                else -> "${num(n)} يوم"
+            }
+        } else when (plural(hours)) {
+            Plural.ONE -> "ساعة واحدة"
+            Plural.TWO -> "ساعتين"
+            Plural.FEW -> "${num(hours)} ساعات"
+            else -> "${num(hours)} ساعة"
+        }
+        return "نعمل على معالجة البلاغ خلال $span"
+    }
     override val complaintDescription = "صف المشكلة"
     override val complaintWhere = "أين؟"
     override val complaintUseLocation = "استخدم موقعي"

@@ -110,6 +110,10 @@ object EnStrings : Strings("en") {
     override val complaintCategory = "What is it about?"
     override val complaintChooseCategory = "Choose a category"
     override val complaintCategoriesMissing = "The list of categories is downloaded once. Connect to the internet and try again."
+    override fun complaintCategoryWithin(hours: Int): String {
+        val (n, unit) = if (hours % 24 == 0) hours / 24 to "day" else hours to "hour"
+        return "We aim to deal with it within ${num(n)} $unit" + (if (plural(n) == Plural.ONE) "" else "s")
+    }
     override val complaintDescription = "Describe the problem"
     override val complaintWhere = "Where?"
     override val complaintUseLocation = "Use my location"

@@ -3,13 +3,18 @@ package ps.gaza.baladiya.ui.app
 import androidx.compose.runtime.remember
 import androidx.compose.runtime.rememberCoroutineScope
 import androidx.compose.ui.semantics.SemanticsActions
+import androidx.compose.ui.semantics.SemanticsProperties
 import androidx.compose.ui.test.ExperimentalTestApi
 import androidx.compose.ui.test.SkikoComposeUiTest
 import androidx.compose.ui.test.assert
+import androidx.compose.ui.test.assertTextEquals
+import androidx.compose.ui.test.hasAnyAncestor
 import androidx.compose.ui.test.hasAnyDescendant
+import androidx.compose.ui.test.hasTestTag
 import androidx.compose.ui.test.hasText
 import androidx.compose.ui.test.onNodeWithTag
 import androidx.compose.ui.test.onNodeWithText
+import androidx.compose.ui.test.performClick
 import androidx.compose.ui.test.performScrollTo
 import androidx.compose.ui.test.performTextInput
 import androidx.compose.ui.text.TextLayoutResult
@@ -94,6 +99,40 @@ class ComplaintFormTest {
         val first = layout.getBoundingBox(1).left
         val last = layout.getBoundingBox(typed.length).left
         assertTrue("first group at $first, last at $last", first < last)
+    }
+
+    /** Issue 15.4: before filing, the chosen category says within what time it is dealt with. */
+    @Test
+    fun theChosenCategorySaysItsExpectedTimeBeforeFiling() {
+        val within = { language: String, hours: Int -> stringsFor(language).complaintCategoryWithin(hours) }
+        // The wording: days when whole days, Arabic's counted forms and Arabic-Indic digits.
+        assertEquals("نعمل على معالجة البلاغ خلال ٣ أيام", within("ar", 72))
+        assertEquals("نعمل على معالجة البلاغ خلال يوم واحد", within("ar", 24))
+        assertEquals("نعمل على معالجة البلاغ خلال يومين", within("ar", 48))
+        assertEquals("نعمل على معالجة البلاغ خلال ١٤ يومًا", within("ar", 336))
+        assertEquals("نعمل على معالجة البلاغ خلال ١٢ ساعة", within("ar", 12))
+        assertEquals("We aim to deal with it within 3 days", within("en", 72))
+        assertEquals("We aim to deal with it within 1 day", within("en", 24))
+        assertEquals("We aim to deal with it within 12 hours", within("en", 12))
+        for (language in listOf("ar", "en")) form(language) { vm ->
+            // The water leak (the sample data's service level: a day), as the core cached it.
+            assertEquals(24u, vm.form.value.category?.expectedHours)
+            onNodeWithTag("category-expected", useUnmergedTree = true).assertTextEquals(within(language, 24))
+            // Another category chosen: its own time (a streetlight, 3 days).
+            vm.selectCategory(vm.form.value.categories.first { it.code == "streetlight" })
+            waitForIdle()
+            onNodeWithTag("category-expected", useUnmergedTree = true).assertTextEquals(within(language, 72))
+            // While choosing, each category in the list says its time too (the rows in view).
+            onNodeWithText(vm.form.value.category!!.name).performClick()
+            waitForIdle()
+            val shown = onAllNodes(hasAnyAncestor(hasTestTag("category-list")), useUnmergedTree = true)
+                .fetchSemanticsNodes()
+                .flatMap { it.config.getOrElseNullable(SemanticsProperties.Text) { null }.orEmpty() }
+                .map { it.text }
+            val rows = vm.form.value.categories.filter { it.name in shown }
+            assertTrue("$shown", rows.size >= 3)
+            for (c in rows) assertTrue("${c.code}: $shown", within(language, c.expectedHours!!.toInt()) in shown)
+        }
     }
 
     companion object {
