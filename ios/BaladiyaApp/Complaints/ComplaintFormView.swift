@@ -110,11 +110,14 @@ struct ComplaintFormView: View {
                     VStack(alignment: .leading) {
                         Text(c.name)
                         if !c.description.isEmpty { Text(c.description).font(.caption).foregroundStyle(.secondary) }
+                        if let within = model.expectedTimeText(of: c) { Text(within).font(.caption).foregroundStyle(.secondary) }
                     }
                     .tag(Optional(c.code))
                 }
             }
             .pickerStyle(.navigationLink)
+            // Before filing: within what time the chosen category is dealt with (issue 15.4).
+            if let within = model.expectedTimeText { Text(within).font(.footnote).foregroundStyle(.secondary) }
             if model.loadingCategories { ProgressView() }
             fieldError("service_code")
         }

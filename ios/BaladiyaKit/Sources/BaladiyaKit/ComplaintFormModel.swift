@@ -16,6 +16,17 @@ public final class ComplaintFormModel: ViewModel {
     public private(set) var code: String?
     /// The category's questions and notes, in their order.
     public private(set) var attributes: [AttributeDef] = []
+    /// The chosen category as the core cached it.
+    public var category: ComplaintCategory? { code.flatMap { c in categories.first { $0.code == c } } }
+    /// Before filing, within what time the municipality aims to deal with the chosen category
+    /// ("نعمل على معالجة البلاغ خلال ٣ أيام" / "We aim to deal with it within 3 days"; issue
+    /// 15.4). Nil when its server does not say (other cities' servers).
+    public var expectedTimeText: String? { category.flatMap(expectedTimeText(of:)) }
+
+    /// A category's time as the category list shows it while choosing; nil when not known.
+    public func expectedTimeText(of category: ComplaintCategory) -> String? {
+        category.expectedHours.map { client.display.categoryWithin(hours: $0) }
+    }
     public var answers: [String: [String]] = [:] {
         willSet { willChange() }
         didSet {
@@ -240,5 +251,14 @@ public final class ComplaintFormModel: ViewModel {
         if bannerCounts {
             bannerText = issues.isEmpty ? nil : client.display.plural("form.problems", issues.count)
         }
+    }
+}
+
+extension Display {
+    /// A category's service level in words (issue 15.4): in days when it is whole days, else in
+    /// hours, with Arabic's counted forms and the language's digits.
+    public func categoryWithin(hours: UInt32) -> String {
+        let h = Int(hours)
+        return h % 24 == 0 ? plural("form.category.withinDays", h / 24) : plural("form.category.withinHours", h)
     }
 }

@@ -370,6 +370,13 @@ enum Texts {
         "form.problems": PluralForms(
             ar: ["راجع الحقول المعلَّمة بالأحمر.", "حقل واحد يحتاج إلى تصحيح، وهو معلَّم بالأحمر.", "حقلان يحتاجان إلى تصحيح، وهما معلَّمان بالأحمر.", "%@ حقول تحتاج إلى تصحيح، وهي معلَّمة بالأحمر.", "%@ حقلًا تحتاج إلى تصحيح، وهي معلَّمة بالأحمر.", "%@ حقل تحتاج إلى تصحيح، وهي معلَّمة بالأحمر."],
             en: ["%@ field needs fixing; it is marked in red.", "%@ fields need fixing; they are marked in red."]),
+        // A category's service level before filing (issue 15.4), in days or in hours.
+        "form.category.withinDays": PluralForms(
+            ar: ["نعمل على معالجة البلاغ خلال %@ يوم", "نعمل على معالجة البلاغ خلال يوم واحد", "نعمل على معالجة البلاغ خلال يومين", "نعمل على معالجة البلاغ خلال %@ أيام", "نعمل على معالجة البلاغ خلال %@ يومًا", "نعمل على معالجة البلاغ خلال %@ يوم"],
+            en: ["We aim to deal with it within %@ day", "We aim to deal with it within %@ days"]),
+        "form.category.withinHours": PluralForms(
+            ar: ["نعمل على معالجة البلاغ خلال %@ ساعة", "نعمل على معالجة البلاغ خلال ساعة واحدة", "نعمل على معالجة البلاغ خلال ساعتين", "نعمل على معالجة البلاغ خلال %@ ساعات", "نعمل على معالجة البلاغ خلال %@ ساعة", "نعمل على معالجة البلاغ خلال %@ ساعة"],
+            en: ["We aim to deal with it within %@ hour", "We aim to deal with it within %@ hours"]),
         "settings.bills.count": PluralForms(
             ar: ["لا حسابات محفوظة", "حساب واحد محفوظ", "حسابان محفوظان", "%@ حسابات محفوظة", "%@ حسابًا محفوظًا", "%@ حساب محفوظ"],
             en: ["%@ saved account", "%@ saved accounts"]),

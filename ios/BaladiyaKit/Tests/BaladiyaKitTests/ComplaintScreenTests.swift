@@ -71,6 +71,38 @@ final class ComplaintScreenTests: ServerTestCase {
         XCTAssertEqual(stored.draft.attributes.first { $0.code == "pole_number" }?.values, ["P-١٧"], "a text answer is kept as typed")
     }
 
+    /// Issue 15.4: before filing, the chosen category says within what time it is dealt with, as
+    /// the municipality's server gives it, in the language's digits and counted forms.
+    @MainActor
+    func testTheChosenCategorySaysItsExpectedTimeBeforeFiling() async throws {
+        let c = try client()
+        let form = ComplaintFormModel(client: c)
+        await form.load()
+        XCTAssertNil(form.expectedTimeText, "no category chosen yet")
+        await form.choose("streetlight")
+        XCTAssertEqual(form.category?.expectedHours, 72)
+        XCTAssertEqual(form.expectedTimeText, "نعمل على معالجة البلاغ خلال ٣ أيام")
+        await form.choose("water-leak")
+        XCTAssertEqual(form.expectedTimeText, "نعمل على معالجة البلاغ خلال يوم واحد")
+        // While choosing: every category in the list has its time.
+        XCTAssertTrue(form.categories.allSatisfy { form.expectedTimeText(of: $0) != nil })
+        c.language = .en
+        XCTAssertEqual(form.expectedTimeText, "We aim to deal with it within 1 day")
+        await form.choose("sewage-overflow")
+        XCTAssertEqual(form.expectedTimeText, "We aim to deal with it within 12 hours")
+        await form.choose(nil)
+        XCTAssertNil(form.expectedTimeText)
+
+        // The wording on its own: days when whole days, Arabic's forms, the language's digits.
+        let ar = Display(.ar), en = Display(.en)
+        XCTAssertEqual(ar.categoryWithin(hours: 48), "نعمل على معالجة البلاغ خلال يومين")
+        XCTAssertEqual(ar.categoryWithin(hours: 336), "نعمل على معالجة البلاغ خلال ١٤ يومًا")
+        XCTAssertEqual(ar.categoryWithin(hours: 12), "نعمل على معالجة البلاغ خلال ١٢ ساعة")
+        XCTAssertEqual(ar.categoryWithin(hours: 5), "نعمل على معالجة البلاغ خلال ٥ ساعات")
+        XCTAssertEqual(en.categoryWithin(hours: 72), "We aim to deal with it within 3 days")
+        XCTAssertEqual(en.categoryWithin(hours: 1), "We aim to deal with it within 1 hour")
+    }
+
     @MainActor
     func testAFormInEnglishAndAnErrorThatIsNotAFieldsGoToTheBanner() async throws {
         let c = try client()
