@@ -156,7 +156,7 @@ fn seed(db: &Path, n: u64) -> (Vec<String>, i64) {
             // of four).
             let code = &codes[i as usize % codes.len()];
             let at = start + chrono::Duration::seconds((i * 63_072_000 / n.max(1)) as i64);
-            let closed = (i / codes.len() as u64) % 4 == 0;
+            let closed = (i / codes.len() as u64).is_multiple_of(4);
             let (status, detailed) = if closed { ("closed", "fixed") } else { ("open", "received") };
             let updated = at + chrono::Duration::hours(if closed { 30 } else { 0 });
             let lat = 31.45 + (i % 1500) as f64 * 0.0001;

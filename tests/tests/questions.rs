@@ -59,8 +59,7 @@ async fn a_question_answered_and_published_is_found_in_the_guide_offline() {
     let asker = complaints_app(asker_dir.path(), &base, Duration::from_secs(10));
     asker.refresh_complaint_categories().await.unwrap();
     let categories = asker.complaint_categories().unwrap();
-    let question_kinds: Vec<_> =
-        categories.iter().filter(|c| c.code.starts_with("question-")).collect();
+    let question_kinds: Vec<_> = categories.iter().filter(|c| c.code.starts_with("question-")).collect();
     assert_eq!(question_kinds.len(), 3, "three kinds of question in a group of their own");
     let draft = ComplaintDraft {
         service_code: "question-service".into(),
