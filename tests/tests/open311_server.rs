@@ -1241,3 +1241,55 @@ async fn every_problem_of_a_post_is_reported_at_once() {
     assert_errors(&body, &["attribute[pole_number]: required", "attribute[problem]: required"]);
     assert_eq!(body.as_array().unwrap().len(), 2, "{body}");
 }
+
+/// Our nearby extension (issue 15.3): `lat`, `long` and `radius` (metres, 50 unless given, at
+/// most 500) keep the requests around a point, with the spec's other filters; a half-given point
+/// or a radius out of range is a 400 naming it.
+#[tokio::test(flavor = "multi_thread")]
+async fn requests_near_a_point_are_listed_by_distance_with_the_other_filters() {
+    let s = Server::start();
+    fn leak<'a>(lat: &'a str, long: &'a str) -> Vec<(&'a str, &'a str)> {
+        vec![
+            ("api_key", DEMO_API_KEY),
+            ("service_code", "water-leak"),
+            ("lat", lat),
+            ("long", long),
+            ("attribute[severity]", "steady"),
+            ("description", "تسرب"),
+        ]
+    }
+    // Here, 30 m north, 200 m east (a degree of longitude is ~94.9 km at this latitude).
+    let here = s.create(&leak("31.52", "34.45")).await;
+    let north = s.create(&leak("31.52027", "34.45")).await;
+    let east = s.create(&leak("31.52", "34.45211")).await;
+    let mut pipe = leak("31.52", "34.45");
+    pipe[1] = ("service_code", "sewage-overflow");
+    pipe[4] = ("attribute[severity]", "street");
+    let other_kind = s.create(&pipe).await;
+
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    assert_eq!(
+        sorted(s.ids("lat=31.52&long=34.45&service_code=water-leak").await),
+        sorted(vec![here.clone(), north.clone()]),
+        "50 m unless said"
+    );
+    assert_eq!(s.ids("lat=31.52&long=34.45&radius=300&service_code=water-leak").await.len(), 3);
+    assert_eq!(s.ids("lat=31.52&long=34.45&radius=20").await.len(), 2, "here, of both kinds");
+    assert!(s.ids("lat=31.52&long=34.45&radius=20").await.contains(&other_kind));
+    assert!(s.ids("lat=31.5228&long=34.45&radius=100").await.is_empty(), "300 m north: nothing within 100 m");
+    assert!(s.ids("lat=31.52&long=34.45&status=closed").await.is_empty());
+    assert!(s.ids("lat=31.52&long=34.45&radius=300").await.contains(&east));
+    for bad in [
+        "lat=31.52",
+        "lat=31.52&long=x",
+        "lat=31.52&long=34.45&radius=0",
+        "lat=31.52&long=34.45&radius=501",
+        "lat=95&long=34.45",
+    ] {
+        let resp = s.http.get(s.url(&format!("open311/v2/requests.json?{bad}"))).send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), 400, "{bad}");
+    }
+}

@@ -195,11 +195,48 @@ fn parse_filter(pairs: &[(String, String)], fmt: Format) -> Result<store::Filter
         if f.statuses.iter().any(|s| s != "open" && s != "closed") {
             errors.push("status: open or closed".to_owned());
         }
+        f.near = near(pairs, &mut errors);
     }
     if errors.is_empty() {
         Ok(f)
     } else {
         Err(Failure { format: fmt, status: StatusCode::BAD_REQUEST, descriptions: errors })
+    }
+}
+
+/// The largest radius of the nearby extension, in metres.
+pub const MAX_NEAR_RADIUS_M: f64 = 500.0;
+/// The radius when only a point is given: "the same problem" is this close (issue 15.3).
+pub const DEFAULT_NEAR_RADIUS_M: f64 = 50.0;
+
+/// Our extension: `lat` and `long` (and `radius` in metres, 1 to 500, 50 unless given) keep the
+/// requests around that point — what the app shows before filing, so a citizen can follow a
+/// request already there instead of filing it again. Other cities' servers ignore the parameters.
+fn near(pairs: &[(String, String)], errors: &mut Vec<String>) -> Option<store::Near> {
+    let number = |name: &str| {
+        param(pairs, name).map(|v| submit::ascii_digits(v).parse::<f64>().ok().filter(|n| n.is_finite()))
+    };
+    match (number("lat"), number("long"), number("radius")) {
+        (None, None, None) => None,
+        (Some(Some(lat)), Some(Some(long)), radius)
+            if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&long) =>
+        {
+            match radius {
+                None => Some(store::Near { lat, long, radius_m: DEFAULT_NEAR_RADIUS_M }),
+                Some(Some(r)) if (1.0..=MAX_NEAR_RADIUS_M).contains(&r) => {
+                    Some(store::Near { lat, long, radius_m: r })
+                }
+                Some(_) => {
+                    errors.push(format!("radius: metres, from 1 to {MAX_NEAR_RADIUS_M}"));
+                    None
+                }
+            }
+        }
+        _ => {
+            errors
+                .push("lat, long: a point (degrees) together, with an optional radius in metres".to_owned());
+            None
+        }
     }
 }
 

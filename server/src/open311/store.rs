@@ -367,8 +367,45 @@ pub struct Filter {
     pub overdue_at: Option<String>,
     /// Oldest request first (a department's queue) instead of newest first.
     pub oldest_first: bool,
+    /// Only requests within `radius` metres of the point (`lat`, `long`, `radius`).
+    pub near: Option<Near>,
     pub page: u32,
     pub page_size: u32,
+}
+
+/// A point and a radius in metres (issue 15.3: what is already reported nearby).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Near {
+    pub lat: f64,
+    pub long: f64,
+    pub radius_m: f64,
+}
+
+/// Metres per degree of latitude (and of longitude at the equator).
+const METRES_PER_DEGREE: f64 = 111_320.0;
+
+impl Near {
+    /// The clause: a bounding box (cheap comparisons first), then the distance on the local flat
+    /// approximation (equirectangular; at 50–500 m its error is far below a GPS fix's). Used with
+    /// a category and `status=open`, whose index narrows the rows; no spatial index yet.
+    fn clause(&self, args: &mut Vec<SqlValue>) -> String {
+        let dlat = self.radius_m / METRES_PER_DEGREE;
+        let kx = METRES_PER_DEGREE * self.lat.to_radians().cos().max(0.01);
+        let dlon = self.radius_m / kx;
+        let mut mark = |v: f64| {
+            args.push(SqlValue::Real(v));
+            format!("?{}", args.len())
+        };
+        let (lat, long, kx, r2) =
+            (mark(self.lat), mark(self.long), mark(kx), mark(self.radius_m * self.radius_m));
+        let (lat_lo, lat_hi) = (mark(self.lat - dlat), mark(self.lat + dlat));
+        let (lon_lo, lon_hi) = (mark(self.long - dlon), mark(self.long + dlon));
+        format!(
+            "lat BETWEEN {lat_lo} AND {lat_hi} AND lon BETWEEN {lon_lo} AND {lon_hi} AND \
+             ((lat - {lat}) * {METRES_PER_DEGREE:.1}) * ((lat - {lat}) * {METRES_PER_DEGREE:.1}) + \
+             ((lon - {long}) * {kx}) * ((lon - {long}) * {kx}) <= {r2}"
+        )
+    }
 }
 
 fn in_list(clauses: &mut Vec<String>, args: &mut Vec<SqlValue>, column: &str, values: Vec<SqlValue>) {
@@ -483,6 +520,9 @@ fn where_clause(f: &Filter) -> (String, Vec<SqlValue>) {
     in_list(&mut clauses, &mut args, "source", text(&f.sources));
     if f.unrouted {
         clauses.push("department_id IS NULL".into());
+    }
+    if let Some(near) = &f.near {
+        clauses.push(near.clause(&mut args));
     }
     if let Some(at) = &f.overdue_at {
         args.push(SqlValue::Text(at.clone()));
