@@ -190,15 +190,6 @@ class AppBehaviourTest {
         }
     }
 
-    private fun SemanticsNode.descendants(): List<SemanticsNode> = listOf(this) + children.flatMap { it.descendants() }
-
-    /** What a screen reader says for a node: its description or its text, merged with its children's. */
-    private fun SemanticsNode.labelText(): String {
-        val own = (config.getOrNull(SemanticsProperties.ContentDescription).orEmpty() +
-            config.getOrNull(SemanticsProperties.Text).orEmpty().map { it.text }).joinToString(" ")
-        return own.ifBlank { children.joinToString(" ") { it.labelText() } }
-    }
-
     companion object {
         lateinit var fx: AppFixture
 

@@ -41,6 +41,16 @@ private fun threadDump(): String =
         "\"${thread.name}\" ${thread.state}\n" + stack.take(40).joinToString("\n") { "    at $it" }
     }
 
+/** A node and everything below it. */
+fun SemanticsNode.descendants(): List<SemanticsNode> = listOf(this) + children.flatMap { it.descendants() }
+
+/** What a screen reader says for a node: its description or its text, merged with its children's. */
+fun SemanticsNode.labelText(): String {
+    val own = (config.getOrNull(SemanticsProperties.ContentDescription).orEmpty() +
+        config.getOrNull(SemanticsProperties.Text).orEmpty().map { it.text }).joinToString(" ")
+    return own.ifBlank { children.joinToString(" ") { it.labelText() } }
+}
+
 private fun SemanticsNode.allTexts(): List<String> =
     config.getOrNull(SemanticsProperties.Text).orEmpty().map { it.text } + children.flatMap { it.allTexts() }
 

@@ -133,14 +133,6 @@ class FeedbackReopenScreenTest {
         assertTrue(problems.joinToString("\n"), problems.isEmpty())
     }
 
-    private fun SemanticsNode.descendants(): List<SemanticsNode> = listOf(this) + children.flatMap { it.descendants() }
-
-    private fun SemanticsNode.labelText(): String {
-        val own = (config.getOrNull(SemanticsProperties.ContentDescription).orEmpty() +
-            config.getOrNull(SemanticsProperties.Text).orEmpty().map { it.text }).joinToString(" ")
-        return own.ifBlank { children.joinToString(" ") { it.labelText() } }
-    }
-
     companion object {
         lateinit var fx: AppFixture
 
