@@ -25,6 +25,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (10, include_str!("../migrations/010_request_filter_indexes.sql")),
     (11, include_str!("../migrations/011_feedback_reopen.sql")),
     (12, include_str!("../migrations/012_request_ids.sql")),
+    (13, include_str!("../migrations/013_followers.sql")),
 ];
 
 /// The schema version this server writes: the last migration's.

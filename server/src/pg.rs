@@ -23,6 +23,7 @@ pub(crate) const MIGRATIONS: &[(u32, &str)] = &[
     (10, include_str!("../migrations/postgres/010_request_filter_indexes.sql")),
     (11, include_str!("../migrations/postgres/011_feedback_reopen.sql")),
     (12, include_str!("../migrations/postgres/012_request_ids.sql")),
+    (13, include_str!("../migrations/postgres/013_followers.sql")),
 ];
 
 // Both backends have every version, and only those.

@@ -1293,3 +1293,85 @@ async fn requests_near_a_point_are_listed_by_distance_with_the_other_filters() {
         assert_eq!(resp.status().as_u16(), 400, "{bad}");
     }
 }
+
+/// "This is my problem too" (issue 15.3): another app follows a request with its follower id;
+/// each app counts once however often it asks, the count is public and staff see it, stopping
+/// takes it back; a bad follower, no api_key, an unknown request or an unknown field are refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn citizens_follow_a_request_once_each_and_the_count_is_shown() {
+    let s = Server::start();
+    let id = s
+        .create(&[
+            ("api_key", DEMO_API_KEY),
+            ("service_code", "water-leak"),
+            ("lat", "31.51"),
+            ("long", "34.46"),
+            ("attribute[severity]", "steady"),
+            ("description", "تسرب في الشارع"),
+        ])
+        .await;
+    let before = s.public(&id).await;
+    assert_eq!(before["followers"], 0, "{before}");
+    let follow = |action: &'static str, fields: Vec<(&'static str, &'static str)>, id: String| {
+        let http = s.http.clone();
+        let url = s.url(&format!("open311/v2/requests/{id}/{action}.json"));
+        async move {
+            let resp = http.post(url).form(&fields).send().await.unwrap();
+            let status = resp.status().as_u16();
+            (status, resp.json::<Value>().await.unwrap())
+        }
+    };
+    let app_a = vec![("api_key", DEMO_API_KEY), ("follower", "app-a-0123456789abcdef")];
+    let app_b = vec![("api_key", DEMO_API_KEY), ("follower", "app-b-0123456789abcdef")];
+    let (status, body) = follow("follow", app_a.clone(), id.clone()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body[0]["service_request_id"], id.as_str());
+    assert_eq!(body[0]["followers"], 1);
+    let (_, again) = follow("follow", app_a.clone(), id.clone()).await;
+    assert_eq!(again[0]["followers"], 1, "the same app twice counts once");
+    let (_, b) = follow("follow", app_b.clone(), id.clone()).await;
+    assert_eq!(b[0]["followers"], 2);
+    assert_eq!(s.public(&id).await["followers"], 2, "the count is public");
+    assert_eq!(
+        before["updated_datetime"],
+        s.public(&id).await["updated_datetime"],
+        "following is not a change"
+    );
+    let xml = s
+        .http
+        .get(s.url(&format!("open311/v2/requests/{id}.xml")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(xml.contains("<followers>2</followers>"), "{xml}");
+    let (code, staff) = s.staff_get(DISPATCHER, &format!("api/v1/staff/requests/{id}")).await;
+    assert_eq!(code, 200);
+    assert_eq!(staff["followers"], 2, "staff see it");
+
+    let (_, left) = follow("unfollow", app_a.clone(), id.clone()).await;
+    assert_eq!(left[0]["followers"], 1);
+    let (_, left_again) = follow("unfollow", app_a.clone(), id.clone()).await;
+    assert_eq!(left_again[0]["followers"], 1, "stopping twice takes one back once");
+
+    let refusals = [
+        (vec![("follower", "app-c-0123456789abcdef")], 403, "api_key"),
+        (vec![("api_key", DEMO_API_KEY)], 400, "follower"),
+        (vec![("api_key", DEMO_API_KEY), ("follower", "short")], 400, "follower"),
+        (
+            vec![("api_key", DEMO_API_KEY), ("follower", "app-c-0123456789abcdef"), ("phone", "0599")],
+            400,
+            "phone",
+        ),
+    ];
+    for (fields, want, names) in refusals {
+        let (status, body) = follow("follow", fields, id.clone()).await;
+        assert_eq!(status, want, "{body}");
+        assert!(body[0]["description"].as_str().unwrap().contains(names), "{body}");
+    }
+    let (status, _) = follow("follow", app_b.clone(), "999999".to_owned()).await;
+    assert_eq!(status, 404);
+    assert_eq!(s.public(&id).await["followers"], 1, "refusals changed nothing");
+}

@@ -115,6 +115,9 @@ pub struct ServiceRequest {
     /// Extension: the whole history, oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub servicerequestupdates: Vec<RequestUpdate>,
+    /// Extension: how many citizens follow it ("this is my problem too", issue 15.3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub followers: Option<u32>,
 }
 
 /// `POST /open311/v2/requests.json`: the answer (a one-element array on the wire).

@@ -611,6 +611,8 @@ pub(crate) struct ListRow {
     pub requested_at: String,
     pub expected_at: Option<String>,
     pub overdue: bool,
+    /// Citizens following it besides its reporter.
+    pub followers: i64,
 }
 
 /// Categories and departments by id with their names in `lang`, sorted by name.
@@ -698,6 +700,7 @@ async fn listing(
                     requested_at: r.requested_at.clone(),
                     expected_at: r.expected_at.clone(),
                     overdue: r.status == "open" && r.expected_at.as_deref().is_some_and(|e| e < now.as_str()),
+                    followers: r.followers,
                 })
                 .collect();
             Ok(Listing { rows, total, counts, overdue, categories, departments })

@@ -300,7 +300,10 @@ fn request_table(lang: Lang, l: &Listing, caption: &str) -> Markup {
                         tr.overdue[r.overdue] {
                             td { a href=(format!("/staff/requests/{}", r.id)) { "#" (r.id) } }
                             td { (r.category) }
-                            td.desc { (r.description) }
+                            td.desc {
+                                (r.description)
+                                @if r.followers > 0 { br; small.followers { (lang.t("المتابعون: ", "Followers: ")) (r.followers) } }
+                            }
                             td { (source_label(lang, &r.source)) }
                             td { span class=(format!("badge s-{}", r.detailed_status)) { (status_label(lang, &r.detailed_status)) } }
                             td { @if let Some(d) = &r.department { (d) } @else { "—" } }
@@ -434,6 +437,8 @@ pub fn detail(
                         dt { (lang.t("الموعد المتوقع", "Expected by")) }
                         dd { (when_html(e)) }
                     }
+                    dt { (lang.t("المتابعون", "Followers")) }
+                    dd { (r.followers) " " small { (lang.t("(مواطنون أبلغوا عن المشكلة نفسها فتابعوه)", "(citizens with the same problem who follow it)")) } }
                 }
                 h2 { (lang.t("الوصف", "Description")) }
                 p.description { @if let Some(t) = &r.description { (t) } @else { "—" } }

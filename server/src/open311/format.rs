@@ -287,7 +287,8 @@ pub fn requests_xml(requests: &[ServiceRequest]) -> String {
             .leaf_opt("long", r.long.map(|v| v.to_string()).as_deref())
             .leaf_opt("media_url", r.media_url.as_deref())
             .leaf_opt("detailed_status", r.detailed_status.as_deref())
-            .leaf_opt("source", r.source.as_deref());
+            .leaf_opt("source", r.source.as_deref())
+            .leaf_opt("followers", r.followers.map(|n| n.to_string()).as_deref());
         if !r.servicerequestupdates.is_empty() {
             x.open("servicerequestupdates");
             for u in &r.servicerequestupdates {

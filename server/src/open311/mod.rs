@@ -12,6 +12,7 @@
 //! | `GET /open311/v2/requests.{fmt}` | requests by the spec's filters, `page`, `page_size`, `updated_after` (which also combines with a `service_request_id` list) |
 //! | `GET /open311/v2/requests/{id}.{fmt}` | one request (a one-element array) |
 //! | `POST /open311/v2/requests/{id}/feedback.{fmt}`, `…/reopen.{fmt}` | the citizen's feedback on a closed request, or its reopening (request token; [`followup`]) |
+//! | `POST /open311/v2/requests/{id}/follow.{fmt}`, `…/unfollow.{fmt}` | "this is my problem too": another citizen follows the request (api_key and the app's follower id; [`follow`]) |
 //! | `GET /open311/v2/tokens/{token}.{fmt}` | the id of the request a token was issued for |
 //! | `GET /open311/v2/media/{id}` | a photo sent with a request |
 //! | `OPTIONS`, `POST /open311/v2/uploads`, `HEAD`, `PATCH /open311/v2/uploads/{id}` | a photo uploaded after its request, resumably (tus 1.0: [`uploads`]) |
@@ -21,6 +22,7 @@
 
 pub(crate) mod categories;
 mod extract;
+mod follow;
 pub(crate) mod followup;
 mod format;
 mod idempotency;
@@ -37,8 +39,10 @@ mod uploads;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, RawQuery, State};
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
 use axum::http::HeaderMap;
+use axum::response::Response;
 use axum::routing::{get, on, options, post, MethodFilter};
 use axum::Router;
 
@@ -53,7 +57,7 @@ pub use state::{
 pub use submit::{BoundingBox, GAZA_CITY, SOURCES};
 
 use crate::db::Db;
-use format::Format;
+use format::{Failure, Format};
 
 /// Seed the sample categories (with `demo`), and build the Open311 and staff routes; the state is
 /// shared with the staff console (see [`Open311State::new`]).
@@ -86,7 +90,7 @@ pub(crate) fn router(
     r = r
         .route("/open311/v2/services/{file}", get(public::service_definition))
         .route("/open311/v2/requests/{file}", get(public::get_request))
-        .route("/open311/v2/requests/{id}/{file}", post(followup::post))
+        .route("/open311/v2/requests/{id}/{file}", post(request_action))
         .route("/open311/v2/tokens/{file}", get(public::get_token))
         .route("/open311/v2/media/{id}", get(public::get_media))
         .route("/open311/v2/uploads", options(uploads::options).post(uploads::create))
@@ -100,4 +104,18 @@ pub(crate) fn router(
         .route("/api/v1/staff/intake/{id}/attach", post(intake_api::attach))
         .route("/api/v1/staff/intake/{id}/dismiss", post(intake_api::dismiss));
     Ok((r.with_state(Arc::clone(&state)), state))
+}
+
+/// `POST /open311/v2/requests/{id}/{action}.{fmt}`: following ([`follow`]) or the citizen's word
+/// after a closing ([`followup`]), by the action's name.
+async fn request_action(
+    st: State<Arc<Open311State>>,
+    path: Result<Path<(String, String)>, axum::extract::rejection::PathRejection>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Failure> {
+    match &path {
+        Ok(Path((_, file))) if follow::handles(file) => follow::post(st, path, headers, body).await,
+        _ => followup::post(st, path, headers, body).await,
+    }
 }

@@ -163,6 +163,8 @@ pub struct StaffRequest {
     pub updated_datetime: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expected_datetime: Option<String>,
+    /// Citizens following it ("this is my problem too").
+    pub followers: i64,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub updates: Vec<StaffUpdate>,
 }
@@ -209,6 +211,7 @@ pub(crate) fn staff_view(
         requested_datetime: row.requested_at.clone(),
         updated_datetime: row.updated_at.clone(),
         expected_datetime: row.expected_at.clone(),
+        followers: row.followers,
         updates: updates
             .into_iter()
             .map(|u| StaffUpdate {

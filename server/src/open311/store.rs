@@ -76,11 +76,13 @@ pub struct RequestRow {
     pub requested_at: String,
     pub updated_at: String,
     pub expected_at: Option<String>,
+    /// Citizens following it ([`super::follow`]).
+    pub followers: i64,
 }
 
 const REQUEST_COLUMNS: &str = "id, token, service_code, status, detailed_status, status_notes, department_id,
     source, description, lat, lon, address, attributes, media_url, email, first_name, last_name, phone,
-    account_id, device_id, requested_at, updated_at, expected_at";
+    account_id, device_id, requested_at, updated_at, expected_at, followers";
 
 fn request_row(r: &Row<'_>) -> crate::sql::Result<RequestRow> {
     Ok(RequestRow {
@@ -109,6 +111,7 @@ fn request_row(r: &Row<'_>) -> crate::sql::Result<RequestRow> {
         requested_at: r.get(20)?,
         updated_at: r.get(21)?,
         expected_at: r.get(22)?,
+        followers: r.get(23)?,
     })
 }
 
@@ -617,6 +620,7 @@ impl View<'_> {
             requested_datetime: row.requested_at.clone(),
             updated_datetime: row.updated_at.clone(),
             expected_datetime: row.expected_at.clone(),
+            followers: u32::try_from(row.followers).ok(),
             address: row.address.clone(),
             lat: row.lat,
             long: row.long,
