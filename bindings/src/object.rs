@@ -7,7 +7,9 @@ use std::time::Duration;
 use baladiya_core::api::HttpSettings;
 use baladiya_core::background::SyncSummary;
 use baladiya_core::complaints::flush::ComplaintFlushReport;
+use baladiya_core::complaints::follow::{NearbyCheck, NearbyRequest};
 use baladiya_core::complaints::followup::FeedbackDraft;
+use baladiya_core::complaints::GeoPoint;
 use baladiya_core::wire::{Category, Department, Service, Violation};
 use baladiya_core::{Config, GuideHit, GuideSyncReport, Lang};
 
@@ -246,6 +248,26 @@ impl Baladiya {
     pub async fn send_and_refresh(&self) -> Result<SendAndRefreshReport, ApiError> {
         let core = Arc::clone(&self.core);
         spawn(async move { Ok(core.send_and_refresh().await?) }).await
+    }
+
+    /// Before filing ("this is my problem too"): the open requests of this category already
+    /// reported within 50 m of `location`, nearest first; `Skipped` (file as usual) offline,
+    /// without a location or against a server without the extension. Never throws for the
+    /// network: a failure there is `Skipped { reason: Offline }`.
+    pub async fn nearby_requests(
+        &self,
+        service_code: String,
+        location: Option<GeoPoint>,
+    ) -> Result<NearbyCheck, ApiError> {
+        let core = Arc::clone(&self.core);
+        spawn(async move { Ok(core.nearby_requests(&service_code, location).await) }).await
+    }
+
+    /// Follow a request `nearby_requests` found, instead of filing the same problem again; no
+    /// network needed. It then appears among the complaints (`followed`), its changes raise
+    /// events, and the municipality counts the citizen on the next refresh. Returns its local id.
+    pub fn follow_request(&self, request: NearbyRequest) -> Result<String, ApiError> {
+        guard(|| Ok(self.core.follow_request(&request)?))
     }
 
     /// Bring status changes and replies (each new entry also arrives as an event).

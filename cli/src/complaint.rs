@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use baladiya_core::complaints::follow::{NearbyCheck, NearbyRequest};
 use baladiya_core::complaints::{
     AttributeAnswer, Complaint, ComplaintDraft, ComplaintState, Contact, GeoPoint,
 };
@@ -42,6 +43,28 @@ pub enum ComplaintCommand {
         phone: Option<String>,
         #[arg(long)]
         email: Option<String>,
+    },
+    /// Before filing: the open requests of this category already reported within 50 m of the
+    /// point ("this is my problem too"); skipped offline or against another city's server.
+    Nearby {
+        #[arg(long)]
+        category: String,
+        #[arg(long, allow_negative_numbers = true)]
+        lat: f64,
+        #[arg(long, allow_negative_numbers = true)]
+        long: f64,
+    },
+    /// Follow a request found by `nearby` instead of filing it again (works offline once found;
+    /// its updates then come with `refresh`).
+    Follow {
+        /// The municipality's number of the request, as `nearby` lists it.
+        request: String,
+        #[arg(long)]
+        category: String,
+        #[arg(long, allow_negative_numbers = true)]
+        lat: f64,
+        #[arg(long, allow_negative_numbers = true)]
+        long: f64,
     },
     /// The complaints on this phone.
     List,
@@ -93,7 +116,8 @@ fn state(c: &Complaint) -> String {
         }
         ComplaintState::Queued => "queued".into(),
         ComplaintState::Sent => format!(
-            "sent as #{} — {}",
+            "{} #{} — {}{}",
+            if c.followed { "following" } else { "sent as" },
             c.server_id.as_deref().or(c.token.as_deref()).unwrap_or("?"),
             current_status(
                 c.status.as_deref(),
@@ -103,7 +127,11 @@ fn state(c: &Complaint) -> String {
                     u.status.as_str(),
                     u.detailed_status.as_deref()
                 ))
-            )
+            ),
+            match c.followers {
+                Some(n) if n > 0 => format!(" ({n} following)"),
+                _ => String::new(),
+            }
         ),
         ComplaintState::NeedsAttention => {
             format!("needs attention: {}", lines(c.last_error.as_deref().unwrap_or("")))
@@ -160,6 +188,20 @@ fn expected_time(hours: Option<u32>, langs: Langs) -> String {
     }
 }
 
+/// One request of `complaint nearby`: its number, how far, what, how many follow it.
+fn nearby_line(r: &NearbyRequest) {
+    say!(
+        "{:<8} {:>3} m  {:<12} {}{}  ({} following){}",
+        r.service_request_id,
+        r.distance_m,
+        r.detailed_status.as_deref().unwrap_or("open"),
+        r.service_name,
+        r.description.as_deref().map(|d| format!(" — {d}")).unwrap_or_default(),
+        r.followers,
+        if r.on_this_phone { "  [on this phone]" } else { "" }
+    );
+}
+
 pub async fn run(
     core: &Baladiya,
     cmd: ComplaintCommand,
@@ -213,6 +255,33 @@ pub async fn run(
             let id = core.submit_complaint(draft, &photos)?;
             say!("{id}");
             say!("queued — tracking number {id}; run `baladiya complaint flush` to send now");
+        }
+        ComplaintCommand::Nearby { category, lat, long } => {
+            match core.nearby_requests(&category, Some(GeoPoint { lat, long })).await {
+                NearbyCheck::Found { requests } if requests.is_empty() => {
+                    say!("nothing of this kind reported within 50 m: file it")
+                }
+                NearbyCheck::Found { requests } => requests.iter().for_each(nearby_line),
+                NearbyCheck::Skipped { reason } => say!("nearby step skipped ({reason:?}): file it as usual"),
+            }
+        }
+        ComplaintCommand::Follow { request, category, lat, long } => {
+            let found = match core.nearby_requests(&category, Some(GeoPoint { lat, long })).await {
+                NearbyCheck::Found { requests } => {
+                    requests.into_iter().find(|r| r.service_request_id == request)
+                }
+                NearbyCheck::Skipped { reason } => {
+                    return Err(format!("cannot look nearby now ({reason:?})").into())
+                }
+            };
+            let Some(found) = found else {
+                return Err(
+                    format!("request {request} is not an open {category} within 50 m of that point").into()
+                );
+            };
+            let id = core.follow_request(&found)?;
+            say!("{id}");
+            say!("following request {request} as {id}; its updates come with `baladiya complaint refresh`");
         }
         ComplaintCommand::List => core.complaints()?.iter().for_each(line),
         ComplaintCommand::Show { local_id } => {

@@ -13,11 +13,12 @@ use baladiya_wire::{Category, Department, Service, Violation};
 use crate::api::{ApiClient, HttpSettings};
 use crate::bills::{BillLookup, Bills, SavedAccount};
 use crate::clock::{Clock, SystemClock};
+use crate::complaints::follow::{NearbyCheck, NearbyRequest};
 use crate::complaints::followup::FeedbackDraft;
 use crate::complaints::service::Complaints;
 use crate::complaints::{
     self, flush::ComplaintFlushReport, refresh::RefreshReport, send::SendAndRefreshReport, Area, Complaint,
-    ComplaintDraft, PhotoChoice,
+    ComplaintDraft, GeoPoint, PhotoChoice,
 };
 use crate::error::Result;
 use crate::events::{BaladiyaEvent, Events, Listener};
@@ -308,6 +309,21 @@ impl Baladiya {
     /// not be reached (then the report says why and when the outbox tries again).
     pub async fn send_and_refresh(&self) -> Result<SendAndRefreshReport> {
         self.complaints.send_and_refresh().await
+    }
+
+    /// Before filing: the open requests of this category already reported within 50 m of the
+    /// complaint's point, nearest first, for "this is my problem too"
+    /// ([`crate::complaints::follow`]). Skipped, never an error, offline, without a point or
+    /// against a server without the extension: then file as usual.
+    pub async fn nearby_requests(&self, service_code: &str, point: Option<GeoPoint>) -> NearbyCheck {
+        self.complaints.nearby(service_code, point).await
+    }
+
+    /// Follow a request found nearby instead of filing it again, with no network: it is watched
+    /// from now on like the citizen's own complaints (its changes raise events) and counted by the
+    /// municipality on the next refresh. Returns its local id.
+    pub fn follow_request(&self, request: &NearbyRequest) -> Result<String> {
+        self.complaints.follow(request)
     }
 
     /// Bring status changes and replies for the citizen's sent complaints; raises one event per

@@ -667,6 +667,7 @@ fn remote(id: &str, status: &str, updates: &[(&str, &str)]) -> RemoteRequest {
         status_notes: None,
         updated_datetime: updates.last().map(|_| format!("2026-09-01T10:0{}:00Z", updates.len())),
         expected_datetime: None,
+        followers: None,
         updates: updates
             .iter()
             .enumerate()
@@ -831,6 +832,7 @@ fn closed_remote(id: &str, days_ago: i64) -> RemoteRequest {
         status_notes: None,
         updated_datetime: Some(at(closed + 60 * SECOND)),
         expected_datetime: None,
+        followers: None,
         updates: vec![
             entry(&format!("{id}-1"), "open", "received", closed - 3 * DAY),
             entry(&format!("{id}-2"), "closed", "fixed", closed),

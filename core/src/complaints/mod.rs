@@ -10,6 +10,8 @@
 //! - [`followup`], [`followup_send`]: feedback and reopening after a closing, through the same
 //!   outbox.
 //! - [`refresh`]: bringing status changes and replies of sent complaints.
+//! - [`follow`]: before filing, the open requests of the category already reported nearby, and
+//!   following one of them instead ("this is my problem too").
 //! - [`transport`]: what those three need from an Open311 server, as a trait (the real client,
 //!   or a scripted server in the table tests of `flush_tests.rs`).
 //! - [`categories`]: the cached Open311 categories and definitions.
@@ -21,6 +23,7 @@ pub mod backoff;
 pub mod categories;
 pub mod extensions;
 pub mod flush;
+pub mod follow;
 pub mod followup;
 pub mod followup_send;
 pub mod outbox;
@@ -254,6 +257,11 @@ pub struct Complaint {
     pub reopen_until: Option<i64>,
     /// A reopening asked for the current closing, and where it is.
     pub reopen: Option<followup::ReopenRequest>,
+    /// Someone else's request the citizen follows ("this is my problem too", [`follow`]): watched
+    /// like their own, but not theirs to rate, reopen or add photos to.
+    pub followed: bool,
+    /// How many citizens follow it, as the municipality's server last said.
+    pub followers: Option<u32>,
 }
 
 impl Complaint {

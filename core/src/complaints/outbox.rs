@@ -43,7 +43,7 @@ const COLUMNS: &str =
      (SELECT COUNT(*) FROM complaint_photos p WHERE p.local_id = complaints.local_id),
      (SELECT COUNT(*) FROM complaint_photos p WHERE p.local_id = complaints.local_id AND p.state = 'uploaded'),
      (SELECT COUNT(*) FROM complaint_photos p WHERE p.local_id = complaints.local_id AND p.state = 'refused'),
-     photos_unmetered_only, expected_datetime";
+     photos_unmetered_only, expected_datetime, followed, followers";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<(Complaint, String)> {
     let draft_doc: String = r.get(1)?;
@@ -83,6 +83,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<(Complaint, String)> {
         can_reopen: false,
         reopen_until: None,
         reopen: None,
+        followed: r.get(18)?,
+        followers: r.get::<_, Option<i64>>(19)?.and_then(|n| u32::try_from(n).ok()),
     };
     Ok((complaint, draft_doc))
 }

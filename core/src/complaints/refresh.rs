@@ -102,11 +102,12 @@ pub(super) fn apply(
     r: &RemoteRequest,
     now: i64,
 ) -> Result<Vec<(ComplaintUpdate, bool)>> {
-    let (status, detailed, notes): (Option<String>, Option<String>, Option<String>) = tx.query_row(
-        "SELECT status, detailed_status, status_notes FROM complaints WHERE local_id = ?1",
-        [local_id],
-        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-    )?;
+    let (status, detailed, notes, followed): (Option<String>, Option<String>, Option<String>, bool) = tx
+        .query_row(
+            "SELECT status, detailed_status, status_notes, followed FROM complaints WHERE local_id = ?1",
+            [local_id],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+        )?;
     let mut incoming: Vec<ComplaintUpdate> = r.updates.iter().cloned().map(ComplaintUpdate::from).collect();
     // A server without a history extension: a change of state is an entry of its own.
     let detailed_now = r.detailed_status.clone().or_else(|| detailed.clone().filter(|_| r.status == "open"));
@@ -129,7 +130,9 @@ pub(super) fn apply(
         .exists([local_id])?;
     let mut new: Vec<(ComplaintUpdate, bool)> = Vec::new();
     for (i, u) in incoming.into_iter().enumerate() {
-        let creation = !had_history && i == 0 && !r.updates.is_empty();
+        // The server's record of the creation is no news to the citizen who sent it; to one who
+        // just followed the request, its whole history so far is none either.
+        let creation = !had_history && (followed || i == 0 && !r.updates.is_empty());
         let known = tx
             .prepare_cached("SELECT 1 FROM complaint_updates WHERE local_id = ?1 AND update_id = ?2")?
             .query_row(params![local_id, u.update_id], |_| Ok(()))
@@ -148,7 +151,8 @@ pub(super) fn apply(
     let latest_detailed = new.iter().rev().find_map(|(u, _)| u.detailed_status.clone()).or(detailed_now);
     tx.execute(
         "UPDATE complaints SET status = ?2, detailed_status = COALESCE(?3, detailed_status), status_notes = ?4,
-            updated_datetime = COALESCE(?5, updated_datetime), expected_datetime = COALESCE(?6, expected_datetime)
+            updated_datetime = COALESCE(?5, updated_datetime), expected_datetime = COALESCE(?6, expected_datetime),
+            followers = COALESCE(?7, followers)
          WHERE local_id = ?1",
         params![
             local_id,
@@ -156,7 +160,8 @@ pub(super) fn apply(
             r.detailed_status.clone().or(latest_detailed),
             r.status_notes,
             r.updated_datetime,
-            r.expected_datetime
+            r.expected_datetime,
+            r.followers
         ],
     )?;
     Ok(new)

@@ -247,9 +247,28 @@ impl Complaints {
         super::send::send_and_refresh(self.flush(true, None), || self.refresh()).await
     }
 
-    /// Bring status changes and replies for the citizen's sent complaints; announces each new
-    /// history entry.
+    /// Before filing: the open requests of `service_code` already reported near `point`
+    /// ([`super::follow`]); skipped (never an error) offline, without a point or against a server
+    /// that does not take the extension.
+    pub async fn nearby(
+        &self,
+        service_code: &str,
+        point: Option<super::GeoPoint>,
+    ) -> super::follow::NearbyCheck {
+        super::follow::nearby(&self.store, &self.open311, service_code.trim(), point).await
+    }
+
+    /// Follow a request found nearby instead of filing the same problem again, with no network:
+    /// watched from now on like the citizen's own complaints. Returns its local id.
+    pub fn follow(&self, request: &super::follow::NearbyRequest) -> Result<String> {
+        let now = self.clock.now_ms();
+        self.store.write(|tx| super::follow::follow(tx, request, now))
+    }
+
+    /// Bring status changes and replies for the citizen's sent complaints (and the requests they
+    /// follow, after telling the municipality of new followings); announces each new history entry.
     pub async fn refresh(&self) -> Result<RefreshReport> {
+        super::follow::send_unsent(&self.store, &self.open311).await?;
         let refresh =
             super::refresh::refresh(&self.store, &self.open311, self.clock.as_ref(), &self.announce);
         super::extensions::around(&self.store, &self.open311, refresh).await

@@ -109,6 +109,8 @@ pub struct RemoteRequest {
     pub expected_datetime: Option<String>,
     /// The request's history, where the server keeps one (our extension); oldest first.
     pub updates: Vec<RemoteUpdate>,
+    /// How many citizens follow it (our extension, issue 15.3).
+    pub followers: Option<u32>,
 }
 
 /// One entry of a request's history as the server reports it (`servicerequestupdates`, our
@@ -121,6 +123,22 @@ pub struct RemoteUpdate {
     pub description: String,
     pub media_url: Option<String>,
     pub updated_datetime: String,
+}
+
+/// A request of a nearby list ([`Open311Client::open_requests_near`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NearbyRemote {
+    pub id: String,
+    pub service_code: String,
+    pub service_name: String,
+    pub description: Option<String>,
+    pub address: Option<String>,
+    pub lat: f64,
+    pub long: f64,
+    pub status: String,
+    pub detailed_status: Option<String>,
+    pub requested_datetime: Option<String>,
+    pub followers: Option<u32>,
 }
 
 /// What a POST returned: an id, or only a token to exchange later.
@@ -424,6 +442,62 @@ impl Open311Client {
         resp.json()
     }
 
+    /// Open requests of `service_code` within `radius_m` metres of (`lat`, `long`), from the municipality's
+    /// own server: the request list with our `lat`, `long` and `radius` extension. `None` when this
+    /// server is not asked — another city's (which would ignore the extension and answer its
+    /// newest requests anywhere) or one that refused the extension before.
+    pub async fn open_requests_near(
+        &self,
+        service_code: &str,
+        (lat, long): (f64, f64),
+        radius_m: u32,
+    ) -> Result<Option<Vec<NearbyRemote>>> {
+        const POINT: [&str; 3] = ["lat", "long", "radius"];
+        let refused = |c: &Self| c.refused_extensions().iter().any(|f| POINT.contains(&f.as_str()));
+        if !self.is_municipal_server() || refused(self) {
+            return Ok(None);
+        }
+        let (lat, long, radius) = (lat.to_string(), long.to_string(), radius_m.to_string());
+        let extra = [
+            ("service_code", service_code),
+            ("status", "open"),
+            ("lat", &lat),
+            ("long", &long),
+            ("radius", &radius),
+        ];
+        let v = self.get("requests.json", &extra).await?;
+        // Refused on the way (an older server): the answer is the category's newest, anywhere.
+        if refused(self) {
+            return Ok(None);
+        }
+        Ok(Some(list(&v).into_iter().filter_map(nearby_request).collect()))
+    }
+
+    /// `requests/{id}/follow.json` or `unfollow.json` (our extension): count this app, by its
+    /// `follower` id, among the citizens following request `request_id`. Returns the request as
+    /// the server then shows it. Errors as [`Open311Client::post_request`]'s (a 404 is
+    /// [`Error::Rejected`]).
+    pub async fn post_follow(
+        &self,
+        request_id: &str,
+        follower: &str,
+        follow: bool,
+    ) -> Result<Option<RemoteRequest>> {
+        let action = if follow { "follow" } else { "unfollow" };
+        let path = format!("requests/{}/{action}.json", urlencode(request_id));
+        let mut fields: Vec<FormField> = vec![("follower".into(), follower.to_owned())];
+        if let Some(k) = &self.config.api_key {
+            fields.push(("api_key".into(), k.clone()));
+        }
+        if let Some(j) = &self.config.jurisdiction_id {
+            fields.push(("jurisdiction_id".into(), j.clone()));
+        }
+        let req = self.api.request(Method::POST, &path)?.form(&fields);
+        let resp = self.api.send(req).await?;
+        check_post(&resp)?;
+        Ok(first_request(&resp.json()?))
+    }
+
     /// `tokens/{token}.json`: the request id once the server has assigned one.
     pub async fn resolve_token(&self, token: &str) -> Result<Option<String>> {
         match self.get(&format!("tokens/{}.json", urlencode(token)), &[]).await {
@@ -465,6 +539,31 @@ fn remote_request(r: &Value) -> Option<RemoteRequest> {
         expected_datetime: text(r, "expected_datetime")
             .filter(|t| chrono::DateTime::parse_from_rfc3339(t).is_ok()),
         updates,
+        followers: count(r, "followers"),
+    })
+}
+
+/// A whole, non-negative count (a number or a numeric string); anything else is absent.
+fn count(r: &Value, key: &str) -> Option<u32> {
+    let n = number(r, key)?;
+    (n.fract() == 0.0 && n >= 0.0 && n <= f64::from(u32::MAX)).then_some(n as u32)
+}
+
+/// One request of a nearby list as [`Open311Client::open_requests_near`] reads it; none without an
+/// id or a point.
+fn nearby_request(r: &Value) -> Option<NearbyRemote> {
+    Some(NearbyRemote {
+        id: text(r, "service_request_id")?,
+        service_code: text(r, "service_code").unwrap_or_default(),
+        service_name: text(r, "service_name").unwrap_or_default(),
+        description: text(r, "description"),
+        address: text(r, "address"),
+        lat: number(r, "lat")?,
+        long: number(r, "long")?,
+        status: text(r, "status").unwrap_or_else(|| "open".into()).to_ascii_lowercase(),
+        detailed_status: text(r, "detailed_status"),
+        requested_datetime: text(r, "requested_datetime"),
+        followers: count(r, "followers"),
     })
 }
 

@@ -37,10 +37,11 @@ const MIGRATIONS: &[Migration] = &[
         backfill: None,
     },
     Migration { version: 9, sql: include_str!("../../migrations/009_feedback_reopen.sql"), backfill: None },
+    Migration { version: 10, sql: include_str!("../../migrations/010_followed.sql"), backfill: None },
 ];
 
 /// The schema version this build writes.
-pub const LATEST: u32 = 9;
+pub const LATEST: u32 = 10;
 
 /// Bring the database up to `target` (normally [`LATEST`]). Refuses a database from a newer app,
 /// which would otherwise be silently damaged.
