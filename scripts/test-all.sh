@@ -53,12 +53,13 @@ echo "==> the server on PostgreSQL (scripts/with-postgres.sh)"
 # One cargo invocation over the whole workspace, as above, so that cargo unifies features the same
 # way and reuses the build: `-p baladiya-server` alone would compile the server and its
 # dependencies a second (and the tests crate a third) time, gigabytes more on disk. `--lib` runs
-# every crate's unit tests (the server's are the ones that matter here; the rest take ~30 s).
+# every crate's unit tests (the server's are the ones that matter here; the rest take 30–90 s).
 server_tests=$(for t in server/tests/*.rs; do printf -- '--test %s ' "$(basename "$t" .rs)"; done)
 scripts/with-postgres.sh env BALADIYA_REQUIRE_POSTGRES=1 \
   cargo test --workspace --lib $server_tests --test open311_server --test open311_conformance \
     --test bills_server --test news_server --test uploads_server --test server_limits \
-    --test complaints --test complaints_faults --test bills_news_sync --test staff_console_browser \
+    --test complaints --test complaints_faults --test bills_news_sync --test nearby_follow \
+    --test staff_console_browser \
     2>&1 | tee -a "$log"
 passed=$(grep -Eo '[0-9]+ passed' "$log" | awk '{s+=$1} END {print s+0}')
 failed=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s+=$1} END {print s+0}')
