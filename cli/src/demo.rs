@@ -3,6 +3,7 @@
 
 use std::time::Instant;
 
+use baladiya_core::complaints::follow::NearbyCheck;
 use baladiya_core::complaints::{AttributeAnswer, ComplaintDraft, Contact, GeoPoint};
 use baladiya_core::{Baladiya, BaladiyaEvent, Config, GuideSyncReport};
 use baladiya_server::graph_standin::StandIn;
@@ -227,6 +228,45 @@ async fn bills_and_news(core: &Baladiya, server: &RunningServer) -> Result<(), B
 
 /// Steps 7–10: a complaint filed with no network, sent exactly once when the server is back,
 /// then verified, routed, answered and fixed by staff, each change reaching the citizen.
+/// Step 9's second half: a neighbour 20 m away starts reporting the same leak; the app looks for
+/// what is already reported nearby first, and they follow it instead of filing it again. Their app
+/// (on its own data directory), to hear the fix in step 10.
+async fn neighbour_follows(
+    server: &RunningServer,
+    dir: &std::path::Path,
+) -> Result<Option<Baladiya>, Box<dyn std::error::Error>> {
+    let mut config = Config::new(dir, server.url());
+    config.open311.api_key = Some(DEMO_API_KEY.into());
+    let neighbour = Baladiya::open(config)?;
+    say!("  a neighbour 20 m away starts reporting the same leak; their app looks nearby first:");
+    let here = GeoPoint { lat: 31.52368, long: 34.4422 };
+    let requests = match neighbour.nearby_requests("water-leak", Some(here)).await {
+        NearbyCheck::Found { requests } => requests,
+        NearbyCheck::Skipped { reason } => {
+            say!("    nearby step skipped ({reason:?})");
+            return Ok(None);
+        }
+    };
+    for r in &requests {
+        say!(
+            "    #{} {} m away — {} ({} following)",
+            r.service_request_id,
+            r.distance_m,
+            r.description.as_deref().unwrap_or(&r.service_name),
+            r.followers
+        );
+    }
+    let Some(first) = requests.first() else { return Ok(None) };
+    neighbour.follow_request(first)?;
+    neighbour.refresh_complaints().await?;
+    let counted = neighbour.complaints()?.into_iter().find_map(|c| c.followers).unwrap_or(0);
+    say!(
+        "    «this is my problem too»: they follow #{} instead ({counted} follower)",
+        first.service_request_id
+    );
+    Ok(Some(neighbour))
+}
+
 async fn complaints(
     core: &Baladiya,
     server: RunningServer,
@@ -279,7 +319,7 @@ async fn complaints(
         say!("  a draft outside the city and without severity is refused at once: {e}");
     }
 
-    step("9. The network is back: the queued complaint is sent exactly once");
+    step("9. The network is back: the queued complaint is sent exactly once; a neighbour follows it");
     let server = start_server(server_dir, addr, graph)?;
     let r = core.flush_complaints().await?;
     for s in &r.sent {
@@ -287,6 +327,8 @@ async fn complaints(
     }
     let again = core.flush_complaints().await?;
     say!("  a second flush sends {} more", again.sent.len());
+    let neighbour_dir = tempfile::tempdir()?;
+    let neighbour = neighbour_follows(&server, neighbour_dir.path()).await?;
 
     step("10. The municipality verifies, routes, answers and fixes it");
     let heard = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -318,6 +360,16 @@ async fn complaints(
         say!("    [{}] {}", u.detailed_status.as_deref().unwrap_or(&u.status), u.description);
     }
     core.unsubscribe(sub);
+    if let Some(neighbour) = &neighbour {
+        let r = neighbour.refresh_complaints().await?;
+        let followed = neighbour.complaints()?.into_iter().find(|c| c.followed);
+        say!(
+            "  the neighbour who follows it heard {} updates too; it is now {} with {} follower(s)",
+            r.new_updates,
+            followed.as_ref().and_then(|c| c.detailed_status.as_deref()).unwrap_or("?"),
+            followed.as_ref().and_then(|c| c.followers).unwrap_or(0)
+        );
+    }
     let c = core.complaint(&id)?;
     say!(
         "  {} is now {} ({}) with {} entries in its history",

@@ -157,9 +157,9 @@ fn errors_status_and_a_closed_pipe() {
 /// The README's first command runs the whole story to its end, the WhatsApp round trip included:
 /// the signed message taken, a forged one refused, the request made of the intake item, the
 /// acknowledgement and the reply received by the stand-in Graph API, and the citizen's number
-/// never printed whole.
+/// never printed whole; a neighbour following the leak nearby hears its fix.
 #[test]
-fn the_demo_runs_to_its_end_with_the_whatsapp_round_trip() {
+fn the_demo_runs_to_its_end_with_the_whatsapp_round_trip_and_a_neighbour_following() {
     let out = Command::new(env!("CARGO_BIN_EXE_baladiya")).arg("demo").output().expect("the demo runs");
     let shown = text(&out.stdout);
     assert!(out.status.success(), "{shown}\n{}", text(&out.stderr));
@@ -171,5 +171,9 @@ fn the_demo_runs_to_its_end_with_the_whatsapp_round_trip() {
     assert!(whatsapp.contains("تم استلام بلاغك"), "the acknowledgement came back: {whatsapp}");
     assert!(whatsapp.contains("فريق الإنارة يصل اليوم"), "the reply came back: {whatsapp}");
     assert!(!shown.contains("970599765432"), "the number is shown masked");
+    let nearby = shown.split("━━ 9.").nth(1).and_then(|s| s.split("━━ 11.").next()).unwrap_or("");
+    assert!(nearby.contains("#1 20 m away"), "the neighbour found the leak: {nearby}");
+    assert!(nearby.contains("they follow #1 instead (1 follower)"), "{nearby}");
+    assert!(nearby.contains("the neighbour who follows it heard 4 updates too; it is now fixed"), "{nearby}");
     assert!(shown.trim_end().ends_with("Demo finished."), "{shown}");
 }
