@@ -37,4 +37,14 @@ final class Connectivity: @unchecked Sendable {
             _ = try? await client.flushComplaints()
         }
     }
+
+    /// Send what is queued and bring the answers, now: after following a request (issue 15.3) the
+    /// municipality counts the citizen on a refresh. Offline, the next refresh (pull to refresh,
+    /// the background task) does it.
+    func refreshSoon() {
+        guard let client = AppClient.client else { return }
+        Task.detached(priority: .utility) {
+            _ = try? await client.sendAndRefresh()
+        }
+    }
 }

@@ -23,14 +23,25 @@ struct ComplaintDetailView: View {
             if let c = model.complaint {
                 Section {
                     VStack(alignment: .leading, spacing: 6) {
-                        Text(L("complaint.trackingNumber")).font(.caption).foregroundStyle(.secondary)
+                        Text(model.numberTitle).font(.caption).foregroundStyle(.secondary)
                         HStack {
-                            Text(model.trackingNumber).font(.title2.bold()).textSelection(.enabled)
+                            Text(model.number).font(.title2.bold()).textSelection(.enabled)
                             Spacer()
-                            Button(L("copy")) { UIPasteboard.general.string = c.localId }.buttonStyle(.borderless)
+                            Button(L("copy")) { UIPasteboard.general.string = model.numberToCopy }.buttonStyle(.borderless)
                         }
-                        StateBadge(complaint: c)
+                        HStack {
+                            StateBadge(complaint: c)
+                            if let following = model.followingLabel {
+                                Label(following, systemImage: "person.2.fill").font(.caption).foregroundStyle(Color.accentColor)
+                            }
+                        }
+                        if let followers = model.followersText { Text(followers).font(.footnote).foregroundStyle(.secondary) }
                     }
+                }
+                // Someone else's request the citizen follows (issue 15.3): said so; no edit,
+                // feedback or reopening is offered (the kit's model says none).
+                if let note = model.followedNote {
+                    Section { NoteRow(text: note) }
                 }
                 actions(c)
                 if let delivery = model.photoDelivery { photos(delivery) }
@@ -43,9 +54,13 @@ struct ComplaintDetailView: View {
                         Text(L("complaint.locationSet", AppLanguage.display.coordinates(lat: p.lat, long: p.long)))
                     }
                     if c.photoCount > 0 { Text(Lp("photos.attached", Int(c.photoCount))) }
-                    Text(L(c.draft.contact == nil ? "complaint.sentAnonymously" : "complaint.sentWithContact")).font(.footnote)
-                    Text(L("complaint.created", Format.dateTime(ms: c.createdAt))).font(.footnote)
-                    if let sent = c.sentAt { Text(L("complaint.sentAt", Format.dateTime(ms: sent))).font(.footnote) }
+                    if let since = model.followedSinceText {
+                        Text(since).font(.footnote)
+                    } else {
+                        Text(L(c.draft.contact == nil ? "complaint.sentAnonymously" : "complaint.sentWithContact")).font(.footnote)
+                        Text(L("complaint.created", Format.dateTime(ms: c.createdAt))).font(.footnote)
+                        if let sent = c.sentAt { Text(L("complaint.sentAt", Format.dateTime(ms: sent))).font(.footnote) }
+                    }
                     if let expected = model.expectedText { Text(expected).font(.footnote) }
                     if let overdue = model.overdueText { Text(overdue).font(.footnote).foregroundStyle(.red) }
                 }

@@ -11,6 +11,11 @@ import UIKit
 /// scrolls to the first field and focuses it if it is a text field. With `editing`, the form
 /// changes a complaint still on the phone.
 ///
+/// Before a new complaint with a location is filed, the model looks for the same problem reported
+/// within 50 m (issue 15.3): what it offers comes up in a sheet, a card per request with "This is
+/// my problem too — follow it", and "No, send mine" below them. Following goes back to the list,
+/// where the followed request now is.
+///
 /// (`SwiftUI.Form` is spelled out: the bindings have a `Form` of their own, a service's form.)
 @MainActor
 struct ComplaintFormView: View {
@@ -23,6 +28,9 @@ struct ComplaintFormView: View {
     @State private var previews: [UIImage] = []
     @State private var photoFailed = false
     @State private var pickedDates: [String: Date] = [:]
+    /// What to do once the nearby sheet has finished closing (an alert or a navigation started
+    /// while it is still closing would be lost).
+    @State private var afterNearby: AfterNearby?
     /// The text field with the keyboard, by the field name the core uses (`contact.phone`,
     /// `attribute[meter_number]`, …).
     @FocusState private var focused: String?
@@ -67,6 +75,9 @@ struct ComplaintFormView: View {
                         }
                     }
                     .disabled(model.submitting)
+                    if model.checkingNearby {
+                        Text(L("nearby.checking")).font(.footnote).foregroundStyle(.secondary)
+                    }
                 }
             }
             .onChange(of: model.refusals) { _ in
@@ -87,6 +98,21 @@ struct ComplaintFormView: View {
             Button(L("ok"), role: .cancel) {}
         } message: {
             Text(L("complaint.trackingNumber") + "\n" + Format.tracking(model.filed ?? "") + "\n\n" + L("complaint.filedBody"))
+        }
+        .sheet(
+            isPresented: Binding(
+                get: { !model.nearby.isEmpty || model.following != nil },
+                set: { shown in if !shown { closeNearby() } }
+            ),
+            onDismiss: nearbyClosed
+        ) {
+            NearbyOfferSheet(
+                model: model,
+                onSendMine: {
+                    afterNearby = .sendMine
+                    model.dismissNearby()
+                },
+                onDone: closeNearby)
         }
         .task {
             await model.load()
@@ -344,13 +370,48 @@ struct ComplaintFormView: View {
 
     // MARK: Filing
 
-    private func submit() async {
-        guard await model.submit() != nil else { return } // the model marked what to fix
+    private func submit(mine: Bool = false) async {
+        // "No, send mine" after the nearby offer files without asking again.
+        let filed: String?
+        if mine { filed = await model.sendMine() } else { filed = await model.submit() }
+        guard filed != nil else { return } // the model marked what to fix, or offers requests nearby
         await list.reload()
         // The municipality's answers arrive as notifications: ask now, when it is clear why.
         if model.editing == nil { Notifications.requestAuthorization() }
         // Sent now if there is a network; otherwise as soon as there is one.
         Connectivity.shared.flushSoon()
+    }
+
+    private enum AfterNearby { case sendMine, backToList }
+
+    /// Close the nearby sheet (its close button, a swipe, or OK after following).
+    private func closeNearby() {
+        if model.following != nil {
+            afterNearby = .backToList
+            model.acknowledgeFollowing()
+        } else {
+            model.dismissNearby() // back to the form, nothing filed
+        }
+    }
+
+    /// The sheet has closed: file the citizen's own complaint ("No, send mine"), or, after a
+    /// following, go back to the list (where the followed request now is) and let the
+    /// municipality count the citizen soon.
+    private func nearbyClosed() {
+        let next = afterNearby
+        afterNearby = nil
+        switch next {
+        case .sendMine:
+            Task { await submit(mine: true) }
+        case .backToList:
+            Task { await list.reload() }
+            // Its changes arrive as notifications: ask now, when it is clear why.
+            Notifications.requestAuthorization()
+            Connectivity.shared.refreshSoon()
+            router.complaintsPath = NavigationPath()
+        case nil:
+            break
+        }
     }
 
     /// After the tracking number was shown: the new complaint's page (or back, after an edit).
@@ -362,5 +423,70 @@ struct ComplaintFormView: View {
         } else if !router.complaintsPath.isEmpty {
             router.complaintsPath.removeLast()
         }
+    }
+}
+
+/// The same problem reported nearby (issue 15.3): a card per request (category, number, distance,
+/// status, what was written, followers), each with "This is my problem too — follow it", then "No,
+/// send mine". After a following, what happened and an OK that goes back to the list.
+@MainActor
+private struct NearbyOfferSheet: View {
+    @ObservedObject var model: ComplaintFormModel
+    let onSendMine: () -> Void
+    let onDone: () -> Void
+
+    var body: some View {
+        NavigationStack {
+            List {
+                if let text = model.followingText {
+                    Section {
+                        Label(text, systemImage: "checkmark.circle.fill")
+                        Button(L("ok")) { onDone() }
+                    }
+                } else {
+                    if let banner = model.bannerText {
+                        Section { ErrorRow(text: banner, onDismiss: nil) }
+                    }
+                    Section { Text(L("nearby.intro")).font(.subheadline) }
+                    ForEach(model.nearby) { offer in
+                        Section {
+                            VStack(alignment: .leading, spacing: 4) {
+                                Text(offer.category).font(.headline)
+                                Text(offer.number).font(.caption).foregroundStyle(.secondary)
+                                Label(offer.distance, systemImage: "location")
+                                if let status = offer.status { Text(status).font(.subheadline) }
+                                if let description = offer.description { Text(FreeText.attributed(description)).lineLimit(4) }
+                                if let address = offer.address { Text(address).font(.footnote) }
+                                if let reported = offer.reported { Text(reported).font(.footnote).foregroundStyle(.secondary) }
+                                Text(offer.followers).font(.footnote).foregroundStyle(.secondary)
+                            }
+                            .accessibilityElement(children: .ignore)
+                            .accessibilityLabel(offer.accessibilityLabel)
+                            Button { Task { await model.follow(offer) } } label: {
+                                Label(L("nearby.follow"), systemImage: "person.2.fill").bold()
+                            }
+                            .disabled(model.submitting)
+                            .accessibilityLabel(offer.followLabel)
+                        }
+                    }
+                    Section {
+                        Button(L("nearby.sendMine")) { onSendMine() }
+                            .disabled(model.submitting)
+                            .accessibilityLabel(L("nearby.sendMineLabel"))
+                    }
+                }
+            }
+            .navigationTitle(L(model.following == nil ? "nearby.title" : "nearby.followedTitle"))
+            .navigationBarTitleDisplayMode(.inline)
+            .toolbar {
+                ToolbarItem(placement: .cancellationAction) {
+                    if model.following == nil {
+                        Button { onDone() } label: { Image(systemName: "xmark") }
+                            .accessibilityLabel(L("dismiss"))
+                    }
+                }
+            }
+        }
+        .environment(\.layoutDirection, AppLanguage.isRightToLeft ? .rightToLeft : .leftToRight)
     }
 }

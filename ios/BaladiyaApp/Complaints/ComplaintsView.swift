@@ -32,8 +32,10 @@ struct ComplaintsView: View {
                 Section(Lp("complaints.count", model.complaints.count)) {
                     ForEach(model.complaints, id: \.localId) { c in
                         NavigationLink(value: ComplaintRoute.detail(c.localId)) {
-                            ComplaintRow(complaint: c, categoryName: model.categoryName(c))
+                            ComplaintRow(complaint: c, model: model)
                         }
+                        .accessibilityElement(children: .combine)
+                        .accessibilityLabel(model.accessibilityLabel(c))
                     }
                 }
             }
@@ -56,15 +58,24 @@ struct ComplaintsView: View {
     }
 }
 
+/// A row: the number (a followed request's is the municipality's), category, description, date,
+/// overdue; the status badge; for a request the citizen follows (issue 15.3) "Following" and how
+/// many follow it.
 struct ComplaintRow: View {
     let complaint: Complaint
-    let categoryName: String
+    @ObservedObject var model: ComplaintListModel
 
     var body: some View {
         HStack(alignment: .top) {
             VStack(alignment: .leading, spacing: 3) {
-                Text(Format.tracking(complaint.localId)).font(.caption).foregroundStyle(.secondary)
-                Text(categoryName).font(.headline)
+                Text(model.number(complaint)).font(.caption).foregroundStyle(.secondary)
+                Text(model.categoryName(complaint)).font(.headline)
+                if let following = model.followingLabel(complaint) {
+                    Label(following, systemImage: "person.2.fill").font(.caption).foregroundStyle(Color.accentColor)
+                }
+                if let followers = model.followersText(complaint) {
+                    Text(followers).font(.caption2).foregroundStyle(.secondary)
+                }
                 Text(complaint.draft.description).font(.subheadline).lineLimit(1)
                 Text(Format.dateTime(ms: complaint.createdAt)).font(.caption2).foregroundStyle(.secondary)
                 if complaint.overdue { Text(L("complaint.overdue")).font(.caption2).foregroundStyle(.red) }

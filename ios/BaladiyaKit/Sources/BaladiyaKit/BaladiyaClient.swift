@@ -140,6 +140,29 @@ public final class BaladiyaClient: @unchecked Sendable {
     /// The link's throughput in bytes per second from recent transfers; nil before any.
     public var linkThroughput: UInt64? { inner.linkThroughput() }
 
+    /// "This is my problem too" (issue 15.3): before filing, the open requests of `serviceCode`
+    /// already reported within 50 m of `location`, nearest first, each marked `onThisPhone` when
+    /// it is the citizen's own or one they follow. One small request to the municipality's own
+    /// server. Never throws: without a location, offline, or against a server that does not take
+    /// the extension the step is `.skipped` and the complaint is filed as usual (a failure inside
+    /// the library counts as offline: the step is worth nothing then either).
+    public func nearbyRequests(serviceCode: String, location: GeoPoint?) async -> NearbyCheck {
+        do {
+            return try await inner.nearbyRequests(serviceCode: serviceCode, location: location)
+        } catch {
+            return .skipped(reason: location == nil ? .noLocation : .offline)
+        }
+    }
+
+    /// Follow a request `nearbyRequests` found instead of filing the same problem again. No
+    /// network needed: it appears at once in `complaints()` with `followed` set, its later status
+    /// changes arrive as `.complaintUpdated`, and the municipality counts the citizen on the next
+    /// `refreshComplaints()` / `sendAndRefresh()`. Not theirs to rate or reopen. Returns its local
+    /// id (following the same request again returns the same one).
+    public func followRequest(_ request: NearbyRequest) async throws -> String {
+        try await local { try $0.followRequest(request: request) }
+    }
+
     /// Every complaint on this phone, newest first, with its state and history.
     public func complaints() async throws -> [Complaint] {
         try await local { try $0.complaints() }

@@ -112,6 +112,41 @@ public final class ComplaintDetailModel: ViewModel {
 
     public var trackingNumber: String { client.display.tracking(localId) }
 
+    // MARK: A request the citizen follows (issue 15.3)
+
+    /// Someone else's request the citizen follows: no feedback, no reopening, no edit.
+    public var isFollowed: Bool { complaint?.followed == true }
+
+    /// The header's label: "Tracking number", or "The municipality's request number" for a
+    /// request the citizen follows.
+    public var numberTitle: String {
+        client.display.text(isFollowed ? "complaint.requestNumber" : "complaint.trackingNumber")
+    }
+
+    /// The number shown under `numberTitle`, isolated (the tracking number until loaded).
+    public var number: String { complaint.map { client.display.number($0) } ?? trackingNumber }
+
+    /// What "copy" puts on the pasteboard: the number as typed elsewhere, without isolates.
+    public var numberToCopy: String {
+        if let c = complaint, c.followed, let id = c.serverId { return id }
+        return localId
+    }
+
+    /// "Following" / "متابَع", for a followed request.
+    public var followingLabel: String? { complaint.flatMap(client.display.followingLabel) }
+
+    /// "Someone else reported this request and you follow it…", for a followed request.
+    public var followedNote: String? { isFollowed ? client.display.text("complaint.followedNote") : nil }
+
+    /// "Following since …", for a followed request (when it was followed on this phone).
+    public var followedSinceText: String? {
+        guard let c = complaint, c.followed else { return nil }
+        return client.display.text("complaint.followedSince", client.display.dateTime(ms: c.createdAt))
+    }
+
+    /// "3 citizens follow this", for a followed request and for the citizen's own once followed.
+    public var followersText: String? { complaint.flatMap(client.display.followersText) }
+
     /// "Expected to be dealt with by …", once the municipality has given a date.
     public var expectedText: String? {
         complaint?.expectedDatetime.map { client.display.text("complaint.expected", client.display.rfc3339($0)) }
@@ -204,11 +239,11 @@ public final class ComplaintDetailModel: ViewModel {
     public func choose(stars: UInt8) { update { self.stars = min(5, stars) } }
 
     /// The feedback card is shown (the complaint is closed and nothing was said of this closing).
-    public var showsFeedbackCard: Bool { complaint?.canGiveFeedback == true }
+    public var showsFeedbackCard: Bool { complaint?.canGiveFeedback == true && !isFollowed }
     /// Both answers given: the send button is enabled.
     public var canSendFeedback: Bool { showsFeedbackCard && resolved != nil && (1...5).contains(stars) }
     /// The reopen button is shown (closed less than 14 days ago, not asked yet).
-    public var showsReopen: Bool { complaint?.canReopen == true }
+    public var showsReopen: Bool { complaint?.canReopen == true && !isFollowed }
     /// A reason is typed: the reopen button is enabled.
     public var canSendReopen: Bool { showsReopen && !reopenReason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
 

@@ -6,6 +6,12 @@ import Foundation
 /// tapped (a field's message alone may be far above, out of sight). The view supplies what only
 /// the platform has (the location fix, the photos) and binds the rest.
 ///
+/// Before a new complaint with a location is filed, the open requests of its category reported
+/// within 50 m are looked for (issue 15.3, "this is my problem too"): those not already on this
+/// phone are offered in `nearby`, to `follow(_:)` one instead or `sendMine()`; when the step is
+/// skipped (no location, offline, another city's server) or finds nothing new, the complaint is
+/// filed at once.
+///
 /// With `editing`, the form changes a complaint still on the phone.
 @MainActor
 public final class ComplaintFormModel: ViewModel {
@@ -66,9 +72,24 @@ public final class ComplaintFormModel: ViewModel {
     public private(set) var refusals = 0
     /// The tracking number once filed (or the edited complaint's).
     public private(set) var filed: String?
+    /// While the requests reported nearby are looked for (a spinner by the button).
+    public private(set) var checkingNearby = false
+    /// The open requests of the same category reported near the complaint's point and not on this
+    /// phone yet, nearest first, offered before filing; empty when there is nothing to offer.
+    public private(set) var nearby: [NearbyOffer] = []
+    /// Why the last nearby step was skipped (nil when it ran, or was not needed).
+    public private(set) var nearbySkipped: NearbySkip?
+    /// The local id of the request just followed instead of filing: the app says so and goes back
+    /// to the list, where it now is.
+    public private(set) var following: String?
+    /// The municipality's number of the request just followed, for the confirmation.
+    public private(set) var followingNumber: String?
 
     private let client: BaladiyaClient
     private var keepAnswersFor: String?
+    /// The category and point the citizen was shown requests nearby for and chose to send their
+    /// own: not asked again unless either changes.
+    private var declinedNearby: (code: String, lat: Double, long: Double)?
     /// The banner counts the fields to fix (and so follows them as they are fixed).
     private var bannerCounts = false
 
@@ -176,6 +197,10 @@ public final class ComplaintFormModel: ViewModel {
 
     /// File the complaint (or save the edit) with no network needed. Returns the tracking
     /// number; on a refusal every problem is marked, `focusField` and `bannerText` set.
+    ///
+    /// A new complaint with a location first looks for the same problem reported nearby: when
+    /// requests not on this phone are found they go to `nearby` and nothing is filed yet (nil is
+    /// returned); the citizen then chooses `follow(_:)` or `sendMine()`.
     @discardableResult
     public func submit() async -> String? {
         guard !submitting else { return nil }
@@ -184,8 +209,17 @@ public final class ComplaintFormModel: ViewModel {
             self.issues = []
             self.focusField = nil
             self.bannerText = nil
+            self.nearby = []
+            self.nearbySkipped = nil
         }
         defer { update { self.submitting = false } }
+        if editing == nil {
+            let offers = await lookNearby()
+            if !offers.isEmpty {
+                update { self.nearby = offers }
+                return nil
+            }
+        }
         do {
             let id: String
             if let editing {
@@ -206,6 +240,83 @@ public final class ComplaintFormModel: ViewModel {
     /// After the tracking number was shown.
     public func acknowledgeFiled() {
         update { self.filed = nil }
+    }
+
+    // MARK: The same problem reported nearby (issue 15.3)
+
+    /// "This is my problem too": follow `offer` instead of filing (no network needed; the
+    /// municipality counts the citizen on the next refresh). Returns the followed row's local id,
+    /// also in `following`; on a failure the offer stays and `bannerText` says why.
+    @discardableResult
+    public func follow(_ offer: NearbyOffer) async -> String? {
+        guard !submitting else { return nil }
+        update {
+            self.submitting = true
+            self.bannerText = nil
+        }
+        defer { update { self.submitting = false } }
+        do {
+            let localId = try await client.followRequest(offer.request)
+            update {
+                self.nearby = []
+                self.following = localId
+                self.followingNumber = offer.request.serviceRequestId
+            }
+            return localId
+        } catch {
+            fail(error)
+            return nil
+        }
+    }
+
+    /// "No, send mine": file the citizen's own complaint as usual; the same requests are not
+    /// offered again for this category and point.
+    @discardableResult
+    public func sendMine() async -> String? {
+        if let code, let point = location {
+            declinedNearby = (code, point.lat, point.long)
+        }
+        update { self.nearby = [] }
+        return await submit()
+    }
+
+    /// The offer closed without a choice: back to the form, nothing filed or followed.
+    public func dismissNearby() {
+        update { self.nearby = [] }
+    }
+
+    /// After the following was confirmed.
+    public func acknowledgeFollowing() {
+        update {
+            self.following = nil
+            self.followingNumber = nil
+        }
+    }
+
+    /// "No new complaint was filed. Request 12 is in your list…", for the confirmation.
+    public var followingText: String? {
+        followingNumber.map { client.display.text("nearby.followedBody", client.display.requestNumber($0)) }
+    }
+
+    /// The requests to offer for the form as it is: none without a category or a point, when the
+    /// step is skipped, or for the category and point the citizen already chose to send.
+    private func lookNearby() async -> [NearbyOffer] {
+        guard let code, !code.isEmpty else { return [] }
+        if let point = location, let declined = declinedNearby,
+           declined.code == code, declined.lat == point.lat, declined.long == point.long {
+            return []
+        }
+        update { self.checkingNearby = true }
+        defer { update { self.checkingNearby = false } }
+        switch await client.nearbyRequests(serviceCode: code, location: location) {
+        case let .skipped(reason):
+            update { self.nearbySkipped = reason }
+            return []
+        case let .found(requests):
+            let names = Dictionary(categories.map { ($0.code, $0.name) }, uniquingKeysWith: { first, _ in first })
+            let d = client.display
+            return requests.filter { !$0.onThisPhone }.map { NearbyOffer($0, categoryName: names[$0.serviceCode], display: d) }
+        }
     }
 
     /// Mark what a failure says: every field of a validation error (in the form's order, the
@@ -260,5 +371,51 @@ extension Display {
     public func categoryWithin(hours: UInt32) -> String {
         let h = Int(hours)
         return h % 24 == 0 ? plural("form.category.withinDays", h / 24) : plural("form.category.withinHours", h)
+    }
+}
+
+/// A request someone else reported near the complaint being written, as the offer shows it
+/// (issue 15.3): every text already in the app's language and digits.
+public struct NearbyOffer: Identifiable, Equatable {
+    public var id: String { request.serviceRequestId }
+    /// What `follow(_:)` hands to the library.
+    public let request: NearbyRequest
+    /// "Request 12" / "الطلب ١٢", the number in a left-to-right isolate.
+    public let number: String
+    /// The category's name in the app's language (the server's name if the phone has none).
+    public let category: String
+    /// What the reporter wrote (the server's text), if anything.
+    public let description: String?
+    public let address: String?
+    /// "20 metres away" / "على بُعد ٢٠ مترًا".
+    public let distance: String
+    /// The municipality's status ("Verified" / "تم التحقق"), nil when unknown.
+    public let status: String?
+    /// "Reported 30 Nov 2026, 14:05", nil when the server did not say.
+    public let reported: String?
+    /// "3 citizens follow this" / "يتابعها ٣ مواطنين".
+    public let followers: String
+    /// What a screen reader says for the follow button: "This is my problem too — follow request
+    /// 12, 20 metres away".
+    public let followLabel: String
+    /// The whole card read as one.
+    public let accessibilityLabel: String
+
+    public init(_ request: NearbyRequest, categoryName: String?, display d: Display) {
+        self.request = request
+        number = d.text("nearby.request", d.requestNumber(request.serviceRequestId))
+        category = categoryName ?? request.serviceName
+        let said = request.description?.trimmingCharacters(in: .whitespacesAndNewlines)
+        description = said?.isEmpty == false ? said : nil
+        let place = request.address?.trimmingCharacters(in: .whitespacesAndNewlines)
+        address = place?.isEmpty == false ? place : nil
+        distance = d.distance(metres: request.distanceM)
+        status = d.statusLabel(detailed: request.detailedStatus, status: "open")
+        reported = request.requestedDatetime.map { d.text("nearby.reported", d.rfc3339($0)) }
+        followers = d.followers(Int(request.followers))
+        followLabel = d.text("nearby.followLabel", d.requestNumber(request.serviceRequestId), distance)
+        let separator = d.lang == .ar ? "، " : ", "
+        accessibilityLabel = [number, category, distance, status, description, address, reported, followers]
+            .compactMap { $0 }.joined(separator: separator)
     }
 }

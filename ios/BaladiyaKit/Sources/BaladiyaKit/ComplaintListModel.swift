@@ -79,6 +79,34 @@ public final class ComplaintListModel: ViewModel {
         categoryNames[complaint.draft.serviceCode] ?? complaint.draft.serviceCode
     }
 
+    /// "Following" / "متابَع" on the row of a request the citizen follows (issue 15.3); nil for
+    /// their own complaints.
+    public func followingLabel(_ complaint: Complaint) -> String? {
+        client.display.followingLabel(complaint)
+    }
+
+    /// "3 citizens follow this" / "يتابعها ٣ مواطنين" on a followed row (at least the citizen),
+    /// and on their own once others follow it; nil otherwise.
+    public func followersText(_ complaint: Complaint) -> String? {
+        client.display.followersText(complaint)
+    }
+
+    /// The number a row shows: the tracking number of the citizen's own complaint, the
+    /// municipality's request number of one they follow; isolated.
+    public func number(_ complaint: Complaint) -> String {
+        client.display.number(complaint)
+    }
+
+    /// What a screen reader says for a row, as one: number, category, status, following, followers.
+    public func accessibilityLabel(_ complaint: Complaint) -> String {
+        let d = client.display
+        let parts: [String?] = [
+            d.number(complaint), categoryName(complaint), d.badge(complaint), d.followingLabel(complaint),
+            d.followersText(complaint), complaint.overdue ? d.text("complaint.overdue") : nil,
+        ]
+        return parts.compactMap { $0 }.joined(separator: d.lang == .ar ? "، " : ", ")
+    }
+
     /// Withdraw a complaint still on the phone; a refusal (already sent) becomes `errorText`.
     public func cancel(localId: String) async {
         await perform { try await $0.cancelComplaint(localId: localId) }

@@ -109,6 +109,13 @@ public struct Display {
     /// characters stay as they are; isolated.
     public func tracking(_ text: String) -> String { Self.isolate(text) }
 
+    /// The municipality's number for a request (Open311's `service_request_id`): a number in this
+    /// language's digits, a code with letters (another city's) as it is; isolated.
+    public func requestNumber(_ id: String) -> String {
+        let numeric = !id.isEmpty && id.unicodeScalars.allSatisfy(Digits.isDigit)
+        return Self.isolate(numeric ? digits(id) : id)
+    }
+
     /// A meter reading: a counter, shown without grouping, isolated.
     public func meterReading(_ value: Int64) -> String { Self.isolate(digits(String(value))) }
 

@@ -230,6 +230,24 @@ enum Texts {
         ("complaint.expected", "الموعد المتوقع للمعالجة: %@", "Expected to be dealt with by %@"),
         ("complaint.overdue", "تجاوزت موعدها المتوقع", "Past its expected date"),
         ("complaint.history", "ما قامت به البلدية", "What the municipality did"),
+        // "This is my problem too" (issue 15.3): before filing, the same problem reported nearby.
+        ("nearby.checking", "نبحث عن بلاغات قريبة عن المشكلة نفسها…", "Looking for reports of the same problem nearby…"),
+        ("nearby.title", "مبلَّغ عنها بالقرب منك", "Already reported nearby"),
+        ("nearby.intro", "بلّغ مواطنون عن مشكلة من النوع نفسه على بُعد أمتار من موقعك. إن كانت هي مشكلتك فتابِعها بدل تقديم شكوى جديدة، وسيصلك كل تحديث عليها.", "Citizens have reported a problem of the same kind a few metres from you. If it is yours, follow it instead of filing a new complaint; you will be told of every change."),
+        ("nearby.request", "الطلب %@", "Request %@"),
+        ("nearby.reported", "أُبلغ عنها %@", "Reported %@"),
+        ("nearby.follow", "هذه مشكلتي أيضًا — تابِعها", "This is my problem too — follow it"),
+        ("nearby.followLabel", "هذه مشكلتي أيضًا — تابِع الطلب %1$@، %2$@", "This is my problem too — follow request %1$@, %2$@"),
+        ("nearby.sendMine", "لا، أرسل شكواي", "No, send mine"),
+        ("nearby.sendMineLabel", "لا، ليست هي: أرسل شكواي الجديدة", "No, it is not the same: send my new complaint"),
+        ("nearby.followedTitle", "أنت تتابع الطلب", "You are following it"),
+        ("nearby.followedBody", "لم تُقدَّم شكوى جديدة. الطلب %@ في قائمة شكاواك، وسيصلك كل تحديث عليه، وتعرف البلدية أنك تتابعه.", "No new complaint was filed. Request %@ is in your list of complaints, you will be told of every change, and the municipality knows you follow it."),
+        ("nearby.here", "في المكان نفسه", "At the same spot"),
+        ("followers.none", "لا يتابعها أحد بعد", "No one follows it yet"),
+        ("complaint.following", "متابَع", "Following"),
+        ("complaint.requestNumber", "رقم الطلب لدى البلدية", "The municipality's request number"),
+        ("complaint.followedNote", "قدّم هذا الطلبَ مواطنٌ آخر وأنت تتابعه: يصلك كل تحديث عليه. تقييم المعالجة وإعادة الفتح لمن قدّمه.", "Someone else reported this request and you follow it: you are told of every change. Rating the work and reopening it are for the one who reported it."),
+        ("complaint.followedSince", "تتابعه منذ %@", "Following since %@"),
         ("feedback.title", "هل حُلّت المشكلة فعلاً؟", "Was the problem really solved?"),
         ("feedback.yes", "نعم، حُلّت", "Yes, solved"),
         ("feedback.no", "لا، لم تُحل", "No, not solved"),
@@ -377,6 +395,14 @@ enum Texts {
         "form.category.withinHours": PluralForms(
             ar: ["نعمل على معالجة البلاغ خلال %@ ساعة", "نعمل على معالجة البلاغ خلال ساعة واحدة", "نعمل على معالجة البلاغ خلال ساعتين", "نعمل على معالجة البلاغ خلال %@ ساعات", "نعمل على معالجة البلاغ خلال %@ ساعة", "نعمل على معالجة البلاغ خلال %@ ساعة"],
             en: ["We aim to deal with it within %@ hour", "We aim to deal with it within %@ hours"]),
+        // How far a request reported nearby is (issue 15.3); 0 is "nearby.here" in both languages.
+        "nearby.distance": PluralForms(
+            ar: ["في المكان نفسه", "على بُعد متر واحد", "على بُعد مترين", "على بُعد %@ أمتار", "على بُعد %@ مترًا", "على بُعد %@ متر"],
+            en: ["%@ metre away", "%@ metres away"]),
+        // How many citizens follow a request; 0 is "followers.none" in both languages.
+        "followers.count": PluralForms(
+            ar: ["لا يتابعها أحد بعد", "يتابعها مواطن واحد", "يتابعها مواطنان", "يتابعها %@ مواطنين", "يتابعها %@ مواطنًا", "يتابعها %@ مواطن"],
+            en: ["%@ citizen follows this", "%@ citizens follow this"]),
         "settings.bills.count": PluralForms(
             ar: ["لا حسابات محفوظة", "حساب واحد محفوظ", "حسابان محفوظان", "%@ حسابات محفوظة", "%@ حسابًا محفوظًا", "%@ حساب محفوظ"],
             en: ["%@ saved account", "%@ saved accounts"]),

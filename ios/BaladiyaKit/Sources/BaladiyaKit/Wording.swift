@@ -31,6 +31,40 @@ extension Display {
         return stateLabel(complaint.state)
     }
 
+    // MARK: Following a request someone else reported (issue 15.3)
+
+    /// "Following" / "متابَع": the mark of a request the citizen follows; nil for their own.
+    public func followingLabel(_ complaint: Complaint) -> String? {
+        complaint.followed ? text("complaint.following") : nil
+    }
+
+    /// How far a request reported nearby is: "20 metres away" / "على بُعد ٢٠ مترًا".
+    public func distance(metres: UInt32) -> String {
+        metres == 0 ? text("nearby.here") : plural("nearby.distance", Int(metres))
+    }
+
+    /// "3 citizens follow this" / "يتابعها ٣ مواطنين", with Arabic's counted forms; "No one follows
+    /// it yet" for none.
+    public func followers(_ count: Int) -> String {
+        count <= 0 ? text("followers.none") : plural("followers.count", count)
+    }
+
+    /// A complaint's followers as its row and detail say them: for a request the citizen follows,
+    /// at least the citizen (the municipality counts them on the next refresh); for their own,
+    /// once someone follows it; nil otherwise.
+    public func followersText(_ complaint: Complaint) -> String? {
+        let count = Int(complaint.followers ?? 0)
+        if complaint.followed { return followers(max(count, 1)) }
+        return count > 0 ? followers(count) : nil
+    }
+
+    /// The number a complaint is known by: the tracking number of the citizen's own, the
+    /// municipality's request number of one they follow (its tracking number is the phone's own).
+    public func number(_ complaint: Complaint) -> String {
+        if complaint.followed, let id = complaint.serverId { return requestNumber(id) }
+        return tracking(complaint.localId)
+    }
+
     public func paymentStatus(_ status: PaymentStatus) -> String {
         switch status {
         case .paid: return text("bill.status.paid")
