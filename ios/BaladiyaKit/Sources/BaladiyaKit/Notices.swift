@@ -25,14 +25,28 @@ extension BaladiyaClient {
                 titles[n.item.id] = n.item.title.en
             }
         }
+        // A request the citizen follows (issue 15.3) is named by the municipality's number: the
+        // phone's tracking number of it was never theirs to know.
+        var followed: [String: String] = [:]
+        if summary.notifications.contains(where: { $0.kind == .complaintUpdate }) {
+            for c in (try? await complaints()) ?? [] where c.followed {
+                if let serverId = c.serverId { followed[c.localId] = serverId }
+            }
+        }
         return summary.notifications
             .filter { SettingsModel.allowsNotification($0.kind, store: store) }
             .map { n in
                 let id = d.tracking(n.subjectId)
                 switch n.kind {
                 case .complaintUpdate:
-                    let title = d.statusLabel(detailed: n.detailedStatus, status: nil)
-                        .map { d.text("notify.complaint.status", id, $0) } ?? d.text("notify.complaint.update", id)
+                    let status = d.statusLabel(detailed: n.detailedStatus, status: nil)
+                    let title: String
+                    if let serverId = followed[n.subjectId] {
+                        let number = d.requestNumber(serverId)
+                        title = status.map { d.text("notify.followed.status", number, $0) } ?? d.text("notify.followed.update", number)
+                    } else {
+                        title = status.map { d.text("notify.complaint.status", id, $0) } ?? d.text("notify.complaint.update", id)
+                    }
                     return LocalNotice(id: "complaintUpdate-\(n.subjectId)", title: title, body: FreeText.isolated(n.text),
                                        thread: "complaints", complaintId: n.subjectId, newsId: nil)
                 case .complaintNeedsAttention:

@@ -317,6 +317,8 @@ enum Texts {
         ("news.category.event", "فعالية", "Event"),
         ("notify.complaint.update", "تحديث على الشكوى %@", "Update on complaint %@"),
         ("notify.complaint.status", "الشكوى %1$@: %2$@", "Complaint %1$@: %2$@"),
+        ("notify.followed.update", "تحديث على الطلب %@ الذي تتابعه", "Update on request %@, which you follow"),
+        ("notify.followed.status", "الطلب %1$@ الذي تتابعه: %2$@", "Request %1$@, which you follow: %2$@"),
         ("notify.complaint.refused", "الشكوى %@ تحتاج إلى انتباهك", "Complaint %@ needs your attention"),
         ("notify.importantNews", "خبر مهم من البلدية", "Important news from the municipality"),
         // Validation reasons, worded per field or per kind of problem (never the library's text).

@@ -301,6 +301,43 @@ final class NearbyFollowTests: ServerTestCase {
         XCTAssertFalse(stored.followed)
     }
 
+    /// A background sync's notice of a followed request's change names it by the municipality's
+    /// number and says it is followed; the citizen's own keep their tracking number.
+    @MainActor
+    func testTheNoticeOfAFollowedRequestsChangeNamesItsRequestNumber() async throws {
+        let a = try citizen("a")
+        _ = try await a.refreshComplaintCategories()
+        let ownId = try await a.submitComplaint(ComplaintDraft(
+            serviceCode: "water-leak", description: "تسرب أمام المدرسة",
+            attributes: [AttributeAnswer(code: "severity", values: ["steady"])],
+            location: Self.leakPoint, address: nil, contact: nil))
+        let report = try await a.flushComplaints()
+        let serverId = try XCTUnwrap(report.sent.first { $0.localId == ownId }?.serverId)
+
+        let b = try citizen("b")
+        let check = await b.nearbyRequests(serviceCode: "water-leak", location: Self.neighbour)
+        guard case let .found(requests) = check, let request = requests.first else { return XCTFail("nothing found: \(check)") }
+        let followed = try await b.followRequest(request)
+        let counted = await b.backgroundSync(budget: 20)
+        XCTAssertEqual(counted.errors, [])
+        XCTAssertTrue(counted.notifications.isEmpty, "its history before following is no news: \(counted.notifications)")
+        let (status, body) = try await server.staffAction(
+            serverId: serverId, ["action": "status", "detailed_status": "in_progress", "note": "الفريق في الطريق"])
+        XCTAssertEqual(status, 200, body)
+        let changed = await b.backgroundSync(budget: 20)
+        XCTAssertEqual(changed.errors, [])
+
+        let prefs = MemoryPreferences()
+        let arabic = await b.notices(for: changed, store: prefs)
+        let notice = try XCTUnwrap(arabic.first { $0.complaintId == followed }, "\(changed.notifications)")
+        XCTAssertEqual(notice.title, "الطلب \(Display(.ar).requestNumber(serverId)) الذي تتابعه: قيد المعالجة")
+        XCTAssertEqual(notice.body, "الفريق في الطريق")
+        assertArabicDigitsOnly([notice.title])
+        b.language = .en
+        let english = await b.notices(for: changed, store: prefs)
+        XCTAssertEqual(english.first { $0.complaintId == followed }?.title, "Request \u{2066}\(serverId)\u{2069}, which you follow: In progress")
+    }
+
     /// The words on their own: distances and followers with Arabic's counted forms and the
     /// language's digits, request numbers isolated.
     func testDistancesFollowersAndRequestNumbersInBothLanguages() {
