@@ -188,6 +188,7 @@ const REQUEST_FIELDS: &[&str] = &[
     "detailed_status",
     "source",
     "servicerequestupdates",
+    "followers",
 ];
 const UPDATE_FIELDS: &[&str] =
     &["update_id", "status", "detailed_status", "description", "media_url", "updated_datetime"];
