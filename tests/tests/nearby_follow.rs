@@ -1,7 +1,7 @@
 //! "This is my problem too" (issue 15.3), end to end: the core against the real reference server.
 //! A second citizen about to report a leak finds the one already reported 20 m away, follows it
 //! instead, is counted once by the municipality, and hears its status change; following works
-//! offline and is counted when the network returns; the nearby step is skipped (never an error)
+//! offline and is counted by the first flush when the network returns; the nearby step is skipped (never an error)
 //! without a point, offline, against another city's server and against one that refuses the
 //! extension.
 
@@ -152,9 +152,12 @@ async fn following_works_offline_and_is_counted_when_the_network_returns() {
 
     server.restart(addr);
     let b = app(dir_b.path(), &server.url());
-    b.refresh_complaints().await.expect("refreshed");
+    // What runs when the network comes back is the outbox's flush: it counts the following too.
+    b.flush_complaints().await.expect("flushed");
     assert_eq!(public_followers(&server, &server_id).await, 1);
     assert_eq!(b.complaint(&followed).unwrap().followers, Some(1));
+    b.refresh_complaints().await.expect("refreshed");
+    assert_eq!(public_followers(&server, &server_id).await, 1, "counted once");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -237,7 +237,16 @@ impl Complaints {
             in_flight: &self.in_flight,
             metered: self.metered.load(Ordering::Relaxed),
         };
-        super::extensions::around(&self.store, &self.open311, flusher.run(force, deadline_ms)).await
+        let report =
+            super::extensions::around(&self.store, &self.open311, flusher.run(force, deadline_ms)).await?;
+        // Followings made offline are counted as soon as the network is back, as complaints are
+        // sent; a failure here is left to the next refresh, which sends them too.
+        if report.retry_later.is_none() {
+            if let Err(e) = super::follow::send_unsent(&self.store, &self.open311).await {
+                tracing::debug!(error = %e, "followings not counted yet");
+            }
+        }
+        Ok(report)
     }
 
     /// Send what is queued, then bring the municipality's answers, as [`super::send`] decides:
