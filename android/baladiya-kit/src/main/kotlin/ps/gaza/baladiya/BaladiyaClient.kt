@@ -32,7 +32,10 @@ import uniffi.baladiya_core.FeedbackDraft
 import uniffi.baladiya_wire.Department
 import uniffi.baladiya_ffi.EventListener
 import uniffi.baladiya_core.GuideHit
+import uniffi.baladiya_core.GeoPoint
 import uniffi.baladiya_core.Lang
+import uniffi.baladiya_core.NearbyCheck
+import uniffi.baladiya_core.NearbyRequest
 import uniffi.baladiya_core.GuideSyncReport
 import uniffi.baladiya_core.NewsReport
 import uniffi.baladiya_core.RefreshReport
@@ -185,6 +188,27 @@ class BaladiyaClient private constructor(
 
     /** The link's throughput in bytes per second from recent transfers; null before any. */
     fun linkThroughput(): Long? = inner.linkThroughput()?.toLong()
+
+    /**
+     * Before filing (issue 15.3, "this is my problem too"): the open requests of [serviceCode]
+     * already reported within 50 m of [location], nearest first, each saying whether it is already
+     * on this phone (`onThisPhone`: the citizen's own, or one they follow). Never an error for the
+     * network: [NearbyCheck.Skipped] says why the step was skipped (no point, offline, a server
+     * that does not take the search), and the complaint is then filed as usual. One request on the
+     * library's runtime.
+     */
+    suspend fun nearbyRequests(serviceCode: String, location: GeoPoint?): NearbyCheck =
+        mapped { inner.nearbyRequests(serviceCode, location) }
+
+    /**
+     * Follow a request [nearbyRequests] found instead of filing the same problem again. Needs no
+     * network: it is at once among [complaints] (`followed`, state sent, no token; not the
+     * citizen's to rate or reopen), its status changes arrive as [BaladiyaEvent.ComplaintUpdated],
+     * and the municipality counts the follower on the next [refreshComplaints] or
+     * [sendAndRefresh]. Returns the row's local id (the same one when followed again).
+     */
+    suspend fun followRequest(request: NearbyRequest): String =
+        withContext(io) { mapped { inner.followRequest(request) } }
 
     /** Every complaint on this phone, newest first, with its state and history. */
     suspend fun complaints(): List<Complaint> = withContext(io) { mapped { inner.complaints() } }

@@ -230,6 +230,10 @@ fun ScreenContent(models: AppModels, screen: Screen, settingsBack: Boolean = fal
         Screen.NewComplaint -> ComplaintFormScreen(env, editing = null, onBack = back, onFiled = {
             nav.replace(Screen.Complaint(it))
             models.complaints.reload()
+        }, onFollowed = {
+            // Back to the list, where the followed request now is; the municipality counts it.
+            nav.back()
+            models.complaints.refreshQuietly()
         })
         is Screen.EditComplaint -> ComplaintFormScreen(env, editing = screen.localId, onBack = back, onFiled = { nav.back() })
         is Screen.Complaint -> ComplaintDetailScreen(env, screen.localId, onBack = back, openEdit = {

@@ -86,18 +86,18 @@ fun ComplaintDetail(vm: ComplaintDetailModel, onBack: () -> Unit, openEdit: (Str
             item { ErrorBanner(error, vm::dismissError) }
             val c = complaint ?: return@LazyColumn
             item {
-                Text(strings.complaintTrackingNumber, style = MaterialTheme.typography.labelMedium)
+                val numberLabel = if (c.followed) strings.complaintRequestNumber else strings.complaintTrackingNumber
+                Text(numberLabel, style = MaterialTheme.typography.labelMedium)
                 // The number on a line of its own (VARIES: drawn at random), the copy button below,
                 // so a long number never pushes the button onto another line.
                 Text(
-                    strings.id(c.localId),
+                    strings.id(shownNumber(c)),
                     style = MaterialTheme.typography.headlineSmall,
                     fontWeight = FontWeight.Bold,
                     maxLines = 1,
                     modifier = Modifier.fillMaxWidth().testTag(VARIES),
                 )
-                val label = strings.complaintTrackingNumber
-                TextButton(onClick = { platform.copyToClipboard(label, c.localId) }) { Text(strings.copy) }
+                TextButton(onClick = { platform.copyToClipboard(numberLabel, shownNumber(c)) }) { Text(strings.copy) }
                 Row(verticalAlignment = Alignment.CenterVertically) { StateChip(c) }
             }
             when (c.state) {
@@ -132,7 +132,16 @@ fun ComplaintDetail(vm: ComplaintDetailModel, onBack: () -> Unit, openEdit: (Str
                 ComplaintState.CANCELLED -> Unit
             }
             if (c.photoCount > 0u && c.state != ComplaintState.CANCELLED) item { PhotoDelivery(c, progress) }
-            if (hasFollowUps(c)) item { FeedbackCard(c, vm::giveFeedback, vm::reopen) }
+            // Someone else's request the citizen follows (issue 15.3): said so, with how many
+            // follow it; not theirs to rate or reopen.
+            if (c.followed) {
+                item {
+                    InfoBanner(strings.complaintFollowedNote, Modifier.testTag("followed-note"))
+                    FollowingMark(c)
+                }
+            } else if (hasFollowUps(c)) {
+                item { FeedbackCard(c, vm::giveFeedback, vm::reopen) }
+            }
             item {
                 SectionTitle(strings.complaintDetails)
                 Text(categoryName ?: c.draft.serviceCode, fontWeight = FontWeight.Bold)
@@ -147,12 +156,14 @@ fun ComplaintDetail(vm: ComplaintDetailModel, onBack: () -> Unit, openEdit: (Str
                 if (photos > 0 && c.serverId != null) {
                     Text(strings.photosReceived(c.photosUploaded.toInt(), photos), style = MaterialTheme.typography.bodySmall)
                 }
-                Text(
-                    if (c.draft.contact == null) strings.complaintSentAnonymously else strings.complaintSentWithContact,
-                    style = MaterialTheme.typography.bodySmall,
-                )
-                Text(strings.complaintCreated(strings.dateTime(c.createdAt)), style = MaterialTheme.typography.bodySmall)
-                c.sentAt?.let { Text(strings.complaintSentAt(strings.dateTime(it)), style = MaterialTheme.typography.bodySmall) }
+                if (!c.followed) {
+                    Text(
+                        if (c.draft.contact == null) strings.complaintSentAnonymously else strings.complaintSentWithContact,
+                        style = MaterialTheme.typography.bodySmall,
+                    )
+                    Text(strings.complaintCreated(strings.dateTime(c.createdAt)), style = MaterialTheme.typography.bodySmall)
+                    c.sentAt?.let { Text(strings.complaintSentAt(strings.dateTime(it)), style = MaterialTheme.typography.bodySmall) }
+                }
                 c.expectedDatetime?.let { Text(strings.complaintExpected(strings.rfc3339(it)), style = MaterialTheme.typography.bodySmall) }
                 if (c.overdue) OverdueMark()
             }

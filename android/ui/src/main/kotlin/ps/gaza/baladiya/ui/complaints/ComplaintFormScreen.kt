@@ -87,12 +87,25 @@ import ps.gaza.baladiya.ui.common.validationText
 import uniffi.baladiya_core.AttributeDef
 import uniffi.baladiya_core.ComplaintCategory
 import uniffi.baladiya_core.Datatype
+import uniffi.baladiya_core.NearbyRequest
+import androidx.compose.foundation.layout.PaddingValues
+import androidx.compose.ui.semantics.contentDescription
+import androidx.compose.ui.semantics.semantics
+import androidx.compose.ui.text.style.TextAlign
+import ps.gaza.baladiya.ui.common.statusLabel
+import ps.gaza.baladiya.ui.common.writtenText
 
 @Composable
-fun ComplaintFormScreen(env: AppEnv, editing: String?, onBack: () -> Unit, onFiled: (String) -> Unit) {
+fun ComplaintFormScreen(
+    env: AppEnv,
+    editing: String?,
+    onBack: () -> Unit,
+    onFiled: (String) -> Unit,
+    onFollowed: (String) -> Unit = {},
+) {
     val modelScope = rememberCoroutineScope()
     val vm = remember(editing) { ComplaintFormModel(env, modelScope, editing) }
-    ComplaintForm(vm, onBack, onFiled)
+    ComplaintForm(vm, onBack, onFiled, onFollowed)
 }
 
 /**
@@ -101,10 +114,24 @@ fun ComplaintFormScreen(env: AppEnv, editing: String?, onBack: () -> Unit, onFil
  * button says how many answers need fixing (the citizen's finger is on the button, not above).
  */
 @Composable
-fun ComplaintForm(vm: ComplaintFormModel, onBack: () -> Unit, onFiled: (String) -> Unit) {
+fun ComplaintForm(
+    vm: ComplaintFormModel,
+    onBack: () -> Unit,
+    onFiled: (String) -> Unit,
+    onFollowed: (String) -> Unit = {},
+) {
     val f by vm.form.collectAsState()
     val filed by vm.filed.collectAsState()
     val error by vm.error.collectAsState()
+    val nearby by vm.nearby.collectAsState()
+    val followed by vm.followed.collectAsState()
+    followed?.let { id -> LaunchedEffect(id) { onFollowed(id) } }
+    // Already reported nearby (issue 15.3): offered instead of the form until the citizen
+    // follows one or sends theirs; back returns to the form as it was.
+    if (nearby.isNotEmpty()) {
+        NearbyOffer(vm, nearby)
+        return
+    }
     val s = strings
     val problems = validationProblems(error)
     fun errorFor(field: String): String? = problems.firstOrNull { it.first == field }?.let { s.validationText(it.first, it.second) }
@@ -487,5 +514,65 @@ private fun SwitchRow(label: String, help: String, checked: Boolean, onChange: (
             Text(help, style = MaterialTheme.typography.bodySmall)
         }
         Switch(checked = checked, onCheckedChange = null)
+    }
+}
+
+/**
+ * "Already reported nearby": the open requests of the same category within 50 m, nearest first,
+ * each with what it is, how far, where the municipality stands and how many follow it, and a
+ * button to follow it instead of filing; below them, "No, send mine" files the complaint as
+ * written. Each follow button says to a screen reader which request it follows.
+ */
+@Composable
+fun NearbyOffer(vm: ComplaintFormModel, requests: List<NearbyRequest>) {
+    val following by vm.following.collectAsState()
+    val error by vm.error.collectAsState()
+    ScreenScaffold(title = strings.nearbyTitle, onBack = vm::closeNearby) { padding ->
+        LazyColumn(
+            Modifier.padding(padding).fillMaxSize().testTag("nearby-offer"),
+            contentPadding = PaddingValues(16.dp),
+            verticalArrangement = Arrangement.spacedBy(12.dp),
+        ) {
+            item { ErrorBanner(error, vm::dismissError) }
+            item { Text(strings.nearbyIntro, style = MaterialTheme.typography.bodyMedium) }
+            items(requests, key = { it.serviceRequestId }) { r -> NearbyCard(r, enabled = !following) { vm.follow(r) } }
+            item {
+                Column(verticalArrangement = Arrangement.spacedBy(4.dp)) {
+                    Text(strings.nearbySendMineHelp, style = MaterialTheme.typography.bodySmall)
+                    OutlinedButton(
+                        onClick = vm::sendMine,
+                        enabled = !following,
+                        modifier = Modifier.fillMaxWidth().heightIn(min = 48.dp).testTag("nearby-send-mine"),
+                    ) { Text(strings.nearbySendMine) }
+                }
+            }
+        }
+    }
+}
+
+@Composable
+private fun NearbyCard(r: NearbyRequest, enabled: Boolean, onFollow: () -> Unit) {
+    val s = strings
+    val distance = s.nearbyDistance(r.distanceM.toInt())
+    OutlinedCard(Modifier.fillMaxWidth().testTag("nearby-request")) {
+        Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
+            Text(r.serviceName, style = MaterialTheme.typography.titleMedium, fontWeight = FontWeight.Bold)
+            // The municipality's number, left to right in its isolate.
+            Text(s.nearbyRequestNumber(s.id(r.serviceRequestId)), style = MaterialTheme.typography.labelMedium)
+            r.description?.takeIf { it.isNotBlank() }?.let {
+                Text(it, style = writtenText(), maxLines = 4, overflow = TextOverflow.Ellipsis, modifier = Modifier.previewText())
+            }
+            r.address?.takeIf { it.isNotBlank() }?.let { Text(s.complaintAddressValue(it), style = MaterialTheme.typography.bodySmall) }
+            Text(distance, color = MaterialTheme.colorScheme.primary, modifier = Modifier.testTag("nearby-distance"))
+            s.statusLabel(r.detailedStatus, "open")?.let { Text(it, style = MaterialTheme.typography.bodySmall) }
+            Text(s.nearbyFollowers(r.followers.toInt()), style = MaterialTheme.typography.bodySmall)
+            val label = s.nearbyFollowLabel(r.serviceName, distance)
+            Button(
+                onClick = onFollow,
+                enabled = enabled,
+                modifier = Modifier.fillMaxWidth().heightIn(min = 48.dp).padding(top = 4.dp)
+                    .semantics { contentDescription = label }.testTag("nearby-follow"),
+            ) { Text(s.nearbyFollow, textAlign = TextAlign.Center) }
+        }
     }
 }

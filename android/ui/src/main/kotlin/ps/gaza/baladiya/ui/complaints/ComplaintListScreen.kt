@@ -109,17 +109,35 @@ fun ComplaintListScreen(vm: ComplaintsModel, openNew: () -> Unit, openComplaint:
 @Composable
 private fun ComplaintRow(c: Complaint, categoryName: String?, onClick: () -> Unit) {
     ListItem(
-        overlineContent = { Text(strings.id(c.localId), modifier = Modifier.fillMaxWidth().testTag(VARIES)) },
+        // A followed request goes by the municipality's number (its local one means nothing).
+        overlineContent = { Text(strings.id(shownNumber(c)), modifier = Modifier.fillMaxWidth().testTag(VARIES)) },
         headlineContent = { Text(categoryName ?: c.draft.serviceCode) },
         supportingContent = {
             Column {
                 Text(c.draft.description, maxLines = 1, overflow = TextOverflow.Ellipsis, modifier = Modifier.previewText())
                 Text(strings.dateTime(c.createdAt), style = MaterialTheme.typography.bodySmall)
+                if (c.followed) FollowingMark(c)
                 if (c.overdue) OverdueMark()
             }
         },
         trailingContent = { StateChip(c) },
         modifier = Modifier.clickable(onClick = onClick),
+    )
+}
+
+/** The number to show for a complaint: the municipality's for a followed request, else the tracking number. */
+fun shownNumber(c: Complaint): String = if (c.followed) c.serverId ?: c.localId else c.localId
+
+/** "Following · 3 citizens follow this": a request reported by someone else that the citizen follows. */
+@Composable
+fun FollowingMark(c: Complaint) {
+    val s = strings
+    val text = listOfNotNull(s.complaintFollowing, c.followers?.let { s.nearbyFollowers(it.toInt()) }).joinToString(" · ")
+    Text(
+        text,
+        style = MaterialTheme.typography.labelMedium,
+        color = MaterialTheme.colorScheme.primary,
+        modifier = Modifier.testTag("following-mark"),
     )
 }
 

@@ -25,6 +25,8 @@ import uniffi.baladiya_core.ComplaintDraft
 import uniffi.baladiya_core.Contact
 import uniffi.baladiya_core.FeedbackDraft
 import uniffi.baladiya_core.GeoPoint
+import uniffi.baladiya_core.NearbyCheck
+import uniffi.baladiya_core.NearbyRequest
 import uniffi.baladiya_core.UploadProgress
 import uniffi.baladiya_ffi.ApiException
 
@@ -95,6 +97,18 @@ class ComplaintsModel(env: AppEnv, scope: CoroutineScope) : ScreenModel(env, sco
         }
     }
 
+    /**
+     * Bring the municipality's answers without a word when it cannot be reached: after the citizen
+     * followed a request, so that it counts them now (offline, the next refresh does).
+     */
+    fun refreshQuietly() = launchWithClient { c ->
+        try {
+            c.refreshComplaints()
+        } catch (e: BaladiyaException) {
+            // Offline or refused: the refresh button and the background sync try again.
+        }
+        reload()
+    }
 }
 
 /**
@@ -240,7 +254,82 @@ class ComplaintFormModel(env: AppEnv, scope: CoroutineScope, private val editing
 
     fun removePhoto(index: Int) = _form.update { it.copy(photos = it.photos.filterIndexed { i, _ -> i != index }) }
 
+    /**
+     * Requests of the same category already reported within 50 m of the complaint's point and not
+     * on this phone (issue 15.3), offered before filing; empty while there is nothing to offer.
+     */
+    private val _nearby = MutableStateFlow<List<NearbyRequest>>(emptyList())
+    val nearby: StateFlow<List<NearbyRequest>> = _nearby.asStateFlow()
+
+    /** A follow under way (the offer's buttons wait). */
+    private val _following = MutableStateFlow(false)
+    val following: StateFlow<Boolean> = _following.asStateFlow()
+
+    /** The local id of the request followed instead of filing. */
+    private val _followed = MutableStateFlow<String?>(null)
+    val followed: StateFlow<String?> = _followed.asStateFlow()
+
+    /**
+     * The send button. A new complaint with a point first asks what is already reported nearby:
+     * requests found that are not on this phone are offered ([nearby]); nothing found, or the
+     * step skipped (no network, another city's server), files at once as before. Editing, or no
+     * category or point yet, files at once too.
+     */
     fun submit() {
+        val f = _form.value
+        if (f.submitting) return
+        val code = f.category?.code
+        val point = f.location
+        if (editing != null || code == null || point == null) return file()
+        dismissError()
+        _form.update { it.copy(submitting = true) }
+        launchWithClient { c ->
+            val offered = try {
+                when (val check = c.nearbyRequests(code, point)) {
+                    is NearbyCheck.Found -> check.requests.filterNot { it.onThisPhone }
+                    is NearbyCheck.Skipped -> emptyList()
+                }
+            } catch (e: BaladiyaException) {
+                // Never for the network; whatever else went wrong must not stop the filing.
+                emptyList()
+            }
+            _form.update { it.copy(submitting = false) }
+            if (offered.isEmpty()) file() else _nearby.value = offered
+        }
+    }
+
+    /** "No, send mine": file the complaint as written. */
+    fun sendMine() {
+        _nearby.value = emptyList()
+        file()
+    }
+
+    /** Back from the offer to the form, nothing filed. */
+    fun closeNearby() {
+        _nearby.value = emptyList()
+    }
+
+    /**
+     * "This is my problem too": follow [request] instead of filing (no network needed). The
+     * municipality counts the follower on the next refresh ([ComplaintsModel.refreshQuietly]).
+     */
+    fun follow(request: NearbyRequest) {
+        if (_following.value) return
+        _following.value = true
+        dismissError()
+        launchWithClient { c ->
+            try {
+                // Counted by the municipality on the next refresh (the list asks for one).
+                val localId = c.followRequest(request)
+                _nearby.value = emptyList()
+                _followed.value = localId
+            } finally {
+                _following.value = false
+            }
+        }
+    }
+
+    private fun file() {
         val f = _form.value
         if (f.submitting) return
         val draft = ComplaintDraft(

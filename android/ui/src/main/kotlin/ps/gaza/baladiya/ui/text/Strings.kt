@@ -176,6 +176,23 @@ sealed class Strings(val language: String) {
     abstract fun complaintExpected(a1: String): String
     abstract val complaintOverdue: String
     abstract val complaintHistory: String
+    // "This is my problem too" (issue 15.3): requests already reported near the complaint's point.
+    abstract val nearbyTitle: String
+    abstract val nearbyIntro: String
+    /** [metres] from the complaint's point, in whole metres. */
+    abstract fun nearbyDistance(metres: Int): String
+    /** [n] citizens already follow the request. */
+    abstract fun nearbyFollowers(n: Int): String
+    abstract fun nearbyRequestNumber(a1: String): String
+    abstract val nearbyFollow: String
+    /** The follow button as a screen reader says it: which request ([what], [distance]). */
+    abstract fun nearbyFollowLabel(what: String, distance: String): String
+    abstract val nearbySendMine: String
+    abstract val nearbySendMineHelp: String
+    /** A followed request in the list: the mark, and the count with it. */
+    abstract val complaintFollowing: String
+    abstract val complaintFollowedNote: String
+    abstract val complaintRequestNumber: String
     // Resolution feedback and reopening after a complaint is closed (issue 15.2).
     abstract val feedbackTitle: String
     abstract val feedbackYes: String

@@ -183,6 +183,26 @@ object EnStrings : Strings("en") {
     override fun complaintExpected(a1: String) = "Expected to be dealt with by ${a1}"
     override val complaintOverdue = "Past its expected date"
     override val complaintHistory = "What the municipality did"
+    override val nearbyTitle = "Already reported nearby"
+    override val nearbyIntro = "Citizens have already reported a problem of this kind near you. If it is yours, follow it instead of filing a new complaint: you hear what happens to it, and the municipality knows it affects one more citizen."
+    override fun nearbyDistance(metres: Int) = when {
+        metres == 0 -> "At the same spot"
+        plural(metres) == Plural.ONE -> "${num(metres)} metre away"
+        else -> "${num(metres)} metres away"
+    }
+    override fun nearbyFollowers(n: Int) = when {
+        n == 0 -> "No one follows this yet"
+        plural(n) == Plural.ONE -> "${num(n)} citizen follows this"
+        else -> "${num(n)} citizens follow this"
+    }
+    override fun nearbyRequestNumber(a1: String) = "Request ${a1}"
+    override val nearbyFollow = "This is my problem too — follow it"
+    override fun nearbyFollowLabel(what: String, distance: String) = "This is my problem too, follow: ${what}, ${distance}"
+    override val nearbySendMine = "No, send mine"
+    override val nearbySendMineHelp = "A different problem? Your complaint is sent as you wrote it."
+    override val complaintFollowing = "Following"
+    override val complaintFollowedNote = "You follow this request, reported by another citizen. You hear what the municipality does about it."
+    override val complaintRequestNumber = "The municipality's request number"
     override val feedbackTitle = "Was the problem really solved?"
     override val feedbackYes = "Yes, solved"
     override val feedbackNo = "No, not solved"
