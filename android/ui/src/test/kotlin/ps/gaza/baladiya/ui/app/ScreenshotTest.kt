@@ -28,6 +28,10 @@ import ps.gaza.baladiya.ui.test.GoldenTolerance
 import ps.gaza.baladiya.ui.test.assertGolden
 import ps.gaza.baladiya.ui.test.capture
 import ps.gaza.baladiya.ui.test.runScreenTest
+import ps.gaza.baladiya.ui.test.openTestClient
+import uniffi.baladiya_core.AttributeAnswer
+import uniffi.baladiya_core.ComplaintDraft
+import uniffi.baladiya_core.GeoPoint
 import java.util.TimeZone
 
 /**
@@ -246,6 +250,44 @@ class ScreenshotTest {
         }
     }
 
+    /**
+     * Issue 15.3: sending a complaint where another citizen already reported the same kind of
+     * problem 20 m away — the offer to follow it instead (Arabic, phone).
+     */
+    @Test
+    fun nearbyOffer() {
+        val here = nearbyReport
+        val before = fx.platform.location
+        try {
+            stable("nearby_offer/ar_phone") {
+                runBlocking { fx.env.followLanguage("ar") }
+                runScreenTest(Size.PHONE.w, Size.PHONE.h) {
+                    lateinit var vm: ComplaintFormModel
+                    setContent {
+                        val scope = rememberCoroutineScope()
+                        vm = remember { ComplaintFormModel(fx.env, scope, null) }
+                        AppSurface("ar", fx.platform) { ComplaintForm(vm, onBack = {}, onFiled = {}) }
+                    }
+                    await("categories", 60_000) { vm.form.value.categories.isNotEmpty() }
+                    vm.selectCategory(vm.form.value.categories.first { it.code == "water-leak" })
+                    await("questions", 60_000) { vm.form.value.attributes.isNotEmpty() }
+                    vm.setAnswer("severity", listOf("steady"))
+                    vm.setDescription("الماء يتسرب من الرصيف")
+                    fx.platform.location = here
+                    vm.locate()
+                    await("the point", 60_000) { vm.form.value.location == here }
+                    vm.submit()
+                    await("the offer", 60_000) { vm.nearby.value.isNotEmpty() }
+                    settle()
+                    assertNothingCut()
+                    capture() to variesBounds()
+                }
+            }
+        } finally {
+            fx.platform.location = before
+        }
+    }
+
     companion object {
         /**
          * Up to 0.5% of the pixels may differ: read marks and the like follow the order the suite
@@ -254,6 +296,32 @@ class ScreenshotTest {
         val APP_TOLERANCE = GoldenTolerance(maxDifferentFraction = 0.005)
 
         lateinit var fx: AppFixture
+
+        /**
+         * Another citizen (another data directory) reports a leak away from the fixture's, once;
+         * the point 20 m north of it, where the citizen of the [nearbyOffer] shot stands.
+         */
+        val nearbyReport: GeoPoint by lazy {
+            val at = GeoPoint(lat = 31.5300, long = 34.4600)
+            openTestClient(fx.server, sync = false).use { other ->
+                runBlocking {
+                    other.client.refreshComplaintCategories()
+                    other.client.submitComplaint(
+                        ComplaintDraft(
+                            serviceCode = "water-leak",
+                            description = "تسرب مياه عند مدخل العمارة، والماء يجري في الشارع منذ الصباح",
+                            attributes = listOf(AttributeAnswer("severity", listOf("steady"))),
+                            location = at,
+                            address = "شارع عمر المختار، قرب دوار الساحة",
+                            contact = null,
+                        ),
+                        emptyList(),
+                    )
+                    check(other.client.flushComplaints().sent.size == 1)
+                }
+            }
+            GeoPoint(lat = at.lat + 0.00018, long = at.long)
+        }
 
         @JvmStatic
         @BeforeClass
