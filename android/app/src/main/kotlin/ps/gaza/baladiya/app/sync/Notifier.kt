@@ -13,6 +13,7 @@ import androidx.core.app.NotificationCompat
 import androidx.core.app.NotificationManagerCompat
 import androidx.core.content.ContextCompat
 import ps.gaza.baladiya.BaladiyaClient
+import ps.gaza.baladiya.BaladiyaException
 import ps.gaza.baladiya.app.AppLocale
 import ps.gaza.baladiya.app.MainActivity
 import ps.gaza.baladiya.app.R
@@ -21,6 +22,7 @@ import ps.gaza.baladiya.ui.NotifyKind
 import ps.gaza.baladiya.ui.common.id
 import ps.gaza.baladiya.ui.common.statusLabel
 import ps.gaza.baladiya.ui.stringsFor
+import ps.gaza.baladiya.ui.complaints.shownNumber
 import uniffi.baladiya_core.NotificationKind
 import uniffi.baladiya_core.Notification as BaladiyaNotification
 
@@ -73,7 +75,13 @@ object Notifier {
                 NotificationKind.COMPLAINT_UPDATE -> {
                     channel = CHANNEL_COMPLAINTS
                     val status = strings.statusLabel(n.detailedStatus, null)
-                    val id = strings.id(n.subjectId)
+                    // A request the citizen follows (issue 15.3) goes by the municipality's number, as in the list.
+                    val number = try {
+                        shownNumber(client.complaint(n.subjectId))
+                    } catch (e: BaladiyaException) {
+                        n.subjectId
+                    }
+                    val id = strings.id(number)
                     title = if (status != null) {
                         ctx.getString(R.string.notify_complaint_status, id, status)
                     } else {
