@@ -127,6 +127,8 @@ class OfflineTest {
         await("shown as received", 60_000) {
             onAllNodes(hasText(s.statusReceived)).fetchSemanticsNodes().isNotEmpty()
         }
+        // The states above change while the refresh still runs: its report clears the notice.
+        await("the refresh finished", 60_000) { !m.complaints.sending.value }
         assertEquals(null, m.complaints.retryAt.value)
         assertEquals(null, m.complaints.error.value)
     }
