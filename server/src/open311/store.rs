@@ -82,6 +82,9 @@ const REQUEST_COLUMNS: &str = "id, token, service_code, status, detailed_status,
     source, description, lat, lon, address, attributes, media_url, email, first_name, last_name, phone,
     account_id, device_id, requested_at, updated_at, expected_at";
 
+/// How many columns [`REQUEST_COLUMNS`] names (what follows them is at this index).
+const REQUEST_COLUMN_COUNT: usize = 23;
+
 fn request_row(r: &Row<'_>) -> crate::sql::Result<RequestRow> {
     Ok(RequestRow {
         id: r.get(0)?,
@@ -290,56 +293,62 @@ fn marks(n: usize) -> String {
     (1..=n).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ")
 }
 
-/// The histories of several requests in one query, each oldest first.
-pub fn updates_of(conn: &Conn, ids: &[i64]) -> Result<HashMap<i64, Vec<UpdateRow>>, ApiError> {
-    let mut out: HashMap<i64, Vec<UpdateRow>> = HashMap::new();
+/// The histories of several requests (each oldest first) and the first photo of each that has
+/// one, in one statement (one plan and one round trip on PostgreSQL, where each statement is
+/// planned for its values): the history rows and the photo rows one after the other, told apart by
+/// the first column.
+pub fn updates_and_first_media_of(
+    conn: &Conn,
+    ids: &[i64],
+) -> Result<(HashMap<i64, Vec<UpdateRow>>, HashMap<i64, String>), ApiError> {
+    let (mut updates, mut photos): (HashMap<i64, Vec<UpdateRow>>, HashMap<i64, String>) = Default::default();
     if ids.is_empty() {
-        return Ok(out);
+        return Ok((updates, photos));
     }
+    let marks = marks(ids.len());
+    // The photo rows: seq is the position, action the media id.
     let sql = format!(
-        "SELECT request_id, seq, action, status, detailed_status, note, department_id, actor, created_at
-         FROM open311_updates WHERE request_id IN ({}) ORDER BY request_id, seq",
-        marks(ids.len())
+        "SELECT CAST(0 AS BIGINT) AS part, request_id, seq, action, status, detailed_status, note,
+                department_id, actor, created_at
+         FROM open311_updates WHERE request_id IN ({marks})
+         UNION ALL
+         SELECT CAST(1 AS BIGINT), request_id, position, id, NULL, NULL, NULL, NULL, NULL, NULL
+         FROM open311_media WHERE request_id IN ({marks})
+         ORDER BY 1, 2, 3"
     );
+    enum Part {
+        Update(UpdateRow),
+        Photo(String),
+    }
     let rows = conn.query_map(&sql, ids.iter().map(|i| SqlValue::Int(*i)).collect::<Vec<_>>(), |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            UpdateRow {
-                seq: r.get(1)?,
-                action: r.get(2)?,
-                status: r.get(3)?,
-                detailed_status: r.get(4)?,
-                note: r.get(5)?,
-                department_id: r.get(6)?,
-                actor: r.get(7)?,
-                created_at: r.get(8)?,
-            },
-        ))
+        let id = r.get::<_, i64>(1)?;
+        Ok(if r.get::<_, i64>(0)? == 0 {
+            (
+                id,
+                Part::Update(UpdateRow {
+                    seq: r.get(2)?,
+                    action: r.get(3)?,
+                    status: r.get(4)?,
+                    detailed_status: r.get(5)?,
+                    note: r.get(6)?,
+                    department_id: r.get(7)?,
+                    actor: r.get(8)?,
+                    created_at: r.get(9)?,
+                }),
+            )
+        } else {
+            (id, Part::Photo(r.get(3)?))
+        })
     })?;
-    for (id, u) in rows {
-        out.entry(id).or_default().push(u);
+    for (id, part) in rows {
+        match part {
+            Part::Update(u) => updates.entry(id).or_default().push(u),
+            Part::Photo(media) => {
+                photos.entry(id).or_insert(media);
+            }
+        }
     }
-    Ok(out)
-}
-
-/// The first photo of each of several requests that have one, in one query.
-pub fn first_media_of(conn: &Conn, ids: &[i64]) -> Result<HashMap<i64, String>, ApiError> {
-    let mut out = HashMap::new();
-    if ids.is_empty() {
-        return Ok(out);
-    }
-    let sql = format!(
-        "SELECT request_id, id FROM open311_media WHERE request_id IN ({}) ORDER BY request_id, position",
-        marks(ids.len())
-    );
-    let rows: Vec<(i64, String)> =
-        conn.query_map(&sql, ids.iter().map(|i| SqlValue::Int(*i)).collect::<Vec<_>>(), |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?;
-    for (id, media) in rows {
-        out.entry(id).or_insert(media);
-    }
-    Ok(out)
+    Ok((updates, photos))
 }
 
 pub fn media(conn: &Conn, media_id: &str) -> Result<Option<(String, Vec<u8>)>, ApiError> {
@@ -429,8 +438,10 @@ pub fn list(conn: &Conn, f: &Filter) -> Result<(Vec<RequestRow>, i64), ApiError>
     Ok((rows, total.unwrap_or(0)))
 }
 
-/// [`list`], counting at most `cap` matches (`None` for the total when more match). The count is
-/// not made at all when the page itself says it (a short page that is not past the end).
+/// [`list`], counting at most `cap` matches (`None` for the total when more match). The count is a
+/// subquery of the page's own statement (one statement, one plan, one round trip: on PostgreSQL
+/// each is planned for its values), evaluated once; a short page would have told it anyway, and
+/// its count is as small. Only a page past the end counts on its own.
 pub fn list_page(
     conn: &Conn,
     f: &Filter,
@@ -447,17 +458,34 @@ pub fn list_page(
     let size = f.page_size.max(1) as i64;
     let offset = (f.page.max(1) as i64 - 1) * size;
     let count_args = args.clone();
+    let count = match cap {
+        None => format!("SELECT COUNT(*) FROM open311_requests{filter}"),
+        Some(cap) => {
+            args.push(SqlValue::Int(cap + 1));
+            format!(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM open311_requests{filter} LIMIT ?{}) AS matching",
+                args.len()
+            )
+        }
+    };
     args.push(SqlValue::Int(size));
     args.push(SqlValue::Int(offset));
     let sql = format!(
-        "SELECT {REQUEST_COLUMNS} FROM open311_requests{filter} ORDER BY {order} LIMIT ?{} OFFSET ?{}",
+        "SELECT {REQUEST_COLUMNS}, ({count}) AS matching FROM open311_requests{filter}
+         ORDER BY {order} LIMIT ?{} OFFSET ?{}",
         args.len() - 1,
         args.len()
     );
-    let rows: Vec<RequestRow> = conn.query_map(&sql, args, request_row)?;
+    let counted: Vec<(RequestRow, i64)> =
+        conn.query_map(&sql, args, |r| Ok((request_row(r)?, r.get(REQUEST_COLUMN_COUNT)?)))?;
+    let total = counted.first().map(|(_, n)| *n);
+    let rows: Vec<RequestRow> = counted.into_iter().map(|(row, _)| row).collect();
     let shown = rows.len() as i64;
     if shown < size && (shown > 0 || offset == 0) {
         return Ok((rows, Some(offset + shown)));
+    }
+    if let Some(total) = total {
+        return Ok((rows, cap.is_none_or(|cap| total <= cap).then_some(total)));
     }
     let total: i64 = match cap {
         None => {
@@ -588,12 +616,11 @@ impl View<'_> {
         Ok(self.shown(row, &updates, first_photo))
     }
 
-    /// [`View::public`] of a page of requests: their histories and photos in two queries, not
-    /// two per request.
+    /// [`View::public`] of a page of requests: their histories and photos in one query, not two
+    /// per request.
     pub fn public_many(&self, conn: &Conn, rows: &[RequestRow]) -> Result<Vec<ServiceRequest>, ApiError> {
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        let mut updates = updates_of(conn, &ids)?;
-        let mut photos = first_media_of(conn, &ids)?;
+        let (mut updates, mut photos) = updates_and_first_media_of(conn, &ids)?;
         Ok(rows
             .iter()
             .map(|r| self.shown(r, &updates.remove(&r.id).unwrap_or_default(), photos.remove(&r.id)))
