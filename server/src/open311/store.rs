@@ -293,15 +293,15 @@ fn marks(n: usize) -> String {
     (1..=n).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ")
 }
 
+/// Histories by request id (each oldest first), and the first photo of each request that has one.
+pub type HistoriesAndPhotos = (HashMap<i64, Vec<UpdateRow>>, HashMap<i64, String>);
+
 /// The histories of several requests (each oldest first) and the first photo of each that has
 /// one, in one statement (one plan and one round trip on PostgreSQL, where each statement is
 /// planned for its values): the history rows and the photo rows one after the other, told apart by
 /// the first column.
-pub fn updates_and_first_media_of(
-    conn: &Conn,
-    ids: &[i64],
-) -> Result<(HashMap<i64, Vec<UpdateRow>>, HashMap<i64, String>), ApiError> {
-    let (mut updates, mut photos): (HashMap<i64, Vec<UpdateRow>>, HashMap<i64, String>) = Default::default();
+pub fn updates_and_first_media_of(conn: &Conn, ids: &[i64]) -> Result<HistoriesAndPhotos, ApiError> {
+    let (mut updates, mut photos): HistoriesAndPhotos = Default::default();
     if ids.is_empty() {
         return Ok((updates, photos));
     }
