@@ -82,9 +82,6 @@ const REQUEST_COLUMNS: &str = "id, token, service_code, status, detailed_status,
     source, description, lat, lon, address, attributes, media_url, email, first_name, last_name, phone,
     account_id, device_id, requested_at, updated_at, expected_at";
 
-/// How many columns [`REQUEST_COLUMNS`] names (what follows them is at this index).
-const REQUEST_COLUMN_COUNT: usize = 23;
-
 fn request_row(r: &Row<'_>) -> crate::sql::Result<RequestRow> {
     Ok(RequestRow {
         id: r.get(0)?,
@@ -438,10 +435,8 @@ pub fn list(conn: &Conn, f: &Filter) -> Result<(Vec<RequestRow>, i64), ApiError>
     Ok((rows, total.unwrap_or(0)))
 }
 
-/// [`list`], counting at most `cap` matches (`None` for the total when more match). The count is a
-/// subquery of the page's own statement (one statement, one plan, one round trip: on PostgreSQL
-/// each is planned for its values), evaluated once; a short page would have told it anyway, and
-/// its count is as small. Only a page past the end counts on its own.
+/// [`list`], counting at most `cap` matches (`None` for the total when more match). The count is
+/// not made at all when the page itself says it (a short page that is not past the end).
 pub fn list_page(
     conn: &Conn,
     f: &Filter,
@@ -458,34 +453,17 @@ pub fn list_page(
     let size = f.page_size.max(1) as i64;
     let offset = (f.page.max(1) as i64 - 1) * size;
     let count_args = args.clone();
-    let count = match cap {
-        None => format!("SELECT COUNT(*) FROM open311_requests{filter}"),
-        Some(cap) => {
-            args.push(SqlValue::Int(cap + 1));
-            format!(
-                "SELECT COUNT(*) FROM (SELECT 1 FROM open311_requests{filter} LIMIT ?{}) AS matching",
-                args.len()
-            )
-        }
-    };
     args.push(SqlValue::Int(size));
     args.push(SqlValue::Int(offset));
     let sql = format!(
-        "SELECT {REQUEST_COLUMNS}, ({count}) AS matching FROM open311_requests{filter}
-         ORDER BY {order} LIMIT ?{} OFFSET ?{}",
+        "SELECT {REQUEST_COLUMNS} FROM open311_requests{filter} ORDER BY {order} LIMIT ?{} OFFSET ?{}",
         args.len() - 1,
         args.len()
     );
-    let counted: Vec<(RequestRow, i64)> =
-        conn.query_map(&sql, args, |r| Ok((request_row(r)?, r.get(REQUEST_COLUMN_COUNT)?)))?;
-    let total = counted.first().map(|(_, n)| *n);
-    let rows: Vec<RequestRow> = counted.into_iter().map(|(row, _)| row).collect();
+    let rows: Vec<RequestRow> = conn.query_map(&sql, args, request_row)?;
     let shown = rows.len() as i64;
     if shown < size && (shown > 0 || offset == 0) {
         return Ok((rows, Some(offset + shown)));
-    }
-    if let Some(total) = total {
-        return Ok((rows, cap.is_none_or(|cap| total <= cap).then_some(total)));
     }
     let total: i64 = match cap {
         None => {
