@@ -58,7 +58,8 @@ server_tests=$(for t in server/tests/*.rs; do printf -- '--test %s ' "$(basename
 scripts/with-postgres.sh env BALADIYA_REQUIRE_POSTGRES=1 \
   cargo test --workspace --lib $server_tests --test open311_server --test open311_conformance \
     --test bills_server --test news_server --test uploads_server --test server_limits \
-    --test complaints --test complaints_faults --test bills_news_sync --test nearby_follow \
+    --test complaints --test complaints_faults --test outbox_round_robin --test bills_news_sync \
+    --test nearby_follow \
     --test staff_console_browser \
     2>&1 | tee -a "$log"
 passed=$(grep -Eo '[0-9]+ passed' "$log" | awk '{s+=$1} END {print s+0}')

@@ -9,6 +9,10 @@
 //!   BALADIYA_SERVER_BIN=target/release/baladiya-server \
 //!     cargo bench -p baladiya-tests --bench server_load -- [--requests N] [--seconds S] [--clients C] [--processes P]
 //!       [--only NAME…] (only the endpoints whose name contains NAME; repeatable)
+//!       [--rounds R] (every endpoint R times over, on the same seeded database)
+//! To compare two builds under the same load, on one seeded database: BALADIYA_SERVER_BIN_B=PATH
+//! (another server binary of the same schema) runs the endpoints with each binary in turn, A B A B…
+//! for R rounds, the servers restarted between them (read-only endpoints only, e.g. `--only list`).
 //! and on PostgreSQL, under a throwaway cluster (`--postgres` reads BALADIYA_TEST_POSTGRES_URL):
 //!   BALADIYA_SERVER_BIN=… scripts/with-postgres.sh cargo bench -p baladiya-tests --bench server_load -- --postgres
 //! Without BALADIYA_SERVER_BIN the server runs inside this process (SQLite, one process, memory
@@ -36,13 +40,21 @@ struct Args {
     clients: usize,
     processes: usize,
     postgres: bool,
+    rounds: u64,
     /// Only the endpoints whose name contains one of these (all without).
     only: Vec<String>,
 }
 
 fn args() -> Args {
-    let mut a =
-        Args { requests: 1_000_000, seconds: 5, clients: 8, processes: 1, postgres: false, only: Vec::new() };
+    let mut a = Args {
+        requests: 1_000_000,
+        seconds: 5,
+        clients: 8,
+        processes: 1,
+        postgres: false,
+        rounds: 1,
+        only: Vec::new(),
+    };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().and_then(|v| v.parse::<u64>().ok());
@@ -52,6 +64,7 @@ fn args() -> Args {
             "--clients" => a.clients = value().map(|v| v.max(1) as usize).unwrap_or(a.clients),
             "--processes" => a.processes = value().map(|v| v.max(1) as usize).unwrap_or(a.processes),
             "--postgres" => a.postgres = true,
+            "--rounds" => a.rounds = value().unwrap_or(a.rounds).max(1),
             "--only" => a.only.extend(it.next()),
             _ => {} // cargo bench passes --bench
         }
@@ -417,7 +430,7 @@ fn main() {
         }
         _ => seed(&data_dir.join("server.db"), a.requests),
     };
-    let servers: Vec<Server> = match &bin {
+    let mut servers: Vec<Server> = match &bin {
         Some(bin) => {
             addrs.iter().map(|&addr| start_process(bin, &data_dir, postgres.as_deref(), addr)).collect()
         }
@@ -586,13 +599,37 @@ fn main() {
         },
         if postgres.is_some() { "PostgreSQL" } else { "SQLite" }
     );
-    println!("| endpoint | requests/s | p50 ms | p99 ms | failed |\n| --- | --- | --- | --- | --- |");
-    for (name, make, ok) in scenarios {
-        if !a.only.is_empty() && !a.only.iter().any(|o| name.contains(o.as_str())) {
-            continue;
+    // With a second binary, each round runs both, A then B, the servers restarted in between.
+    let other: Option<PathBuf> = std::env::var_os("BALADIYA_SERVER_BIN_B").map(PathBuf::from);
+    if other.is_some() && bin.is_none() {
+        panic!("BALADIYA_SERVER_BIN_B compares with BALADIYA_SERVER_BIN: set both");
+    }
+    let builds: Vec<(&str, Option<&PathBuf>)> = match &other {
+        Some(b) => vec![("A", bin.as_ref()), ("B", Some(b))],
+        None => vec![("", bin.as_ref())],
+    };
+    for round in 0..a.rounds {
+        for (k, (label, build)) in builds.iter().enumerate() {
+            if let (Some(build), true) = (build, other.is_some() && (round > 0 || k > 0)) {
+                drop(std::mem::take(&mut servers));
+                servers = addrs
+                    .iter()
+                    .map(|&addr| start_process(build, &data_dir, postgres.as_deref(), addr))
+                    .collect();
+            }
+            if a.rounds > 1 || other.is_some() {
+                let path = build.map(|b| b.display().to_string()).unwrap_or_default();
+                println!("\nround {} {label} {path}", round + 1);
+            }
+            println!("| endpoint | requests/s | p50 ms | p99 ms | failed |\n| --- | --- | --- | --- | --- |");
+            for (name, make, ok) in &scenarios {
+                if !a.only.is_empty() && !a.only.iter().any(|o| name.contains(o.as_str())) {
+                    continue;
+                }
+                let mut f = rt.block_on(drive(name, a.clients, a.seconds, Arc::clone(make), *ok));
+                println!("{}", f.row());
+            }
         }
-        let mut f = rt.block_on(drive(name, a.clients, a.seconds, make, ok));
-        println!("{}", f.row());
     }
     for (i, mib) in servers.iter().filter_map(|s| s.pid().and_then(resident_mib)).enumerate() {
         println!("server process {} resident memory after the run: {mib:.1} MiB", i + 1);

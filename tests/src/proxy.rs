@@ -11,6 +11,10 @@
 //! proxy never sleeps to get its timing right: it acts when bytes have arrived, and the only sleep
 //! is the one a [`Fault::Delay`] asks for.
 //!
+//! **Round-robin** ([`FaultProxy::start_round_robin`]): several upstreams (server processes on one
+//! database), each forwarded request to the next in turn, as a load balancer without health checks
+//! would; one that is down answers 502 through the proxy until the client tries again.
+//!
 //! **Link mode** ([`FaultProxy::start_link`]) shapes bytes instead of requests: a slow mobile link
 //! of a [`Link`]'s rate and delay, whose connections are cut on a schedule, and which can be made
 //! to stall ([`FaultProxy::set_stalled`]). Bytes are relayed as they come (a request is not read
@@ -32,7 +36,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -233,6 +237,8 @@ pub struct ProxyStats {
     pub link_down: u64,
     /// Link mode: connections cut by the schedule.
     pub cuts: u64,
+    /// Requests forwarded (whole) to each upstream, by its index ([`FaultProxy::start_round_robin`]).
+    pub forwarded_to: Vec<u64>,
 }
 
 impl ProxyStats {
@@ -268,6 +274,9 @@ impl ProxyStats {
 
 struct Shared {
     upstream: SocketAddr,
+    /// Where requests go, in turn (`[upstream]` unless round-robin).
+    upstreams: Vec<SocketAddr>,
+    turn: AtomicUsize,
     plan: Mutex<FaultPlan>,
     stats: Mutex<ProxyStats>,
     /// Link mode: nothing crosses while set.
@@ -316,6 +325,21 @@ impl FaultProxy {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared::new(upstream, plan));
+        let (stop, stopping) = watch::channel(false);
+        let (finished, done) = oneshot::channel();
+        tokio::spawn(accept_loop(listener, Arc::clone(&shared), stopping, finished));
+        Ok(FaultProxy { addr, shared, stop, done: Some(done), thread: None })
+    }
+
+    /// Start on the current tokio runtime in front of several upstreams: each request goes to the
+    /// next one in turn (a new connection each time), whether or not it is up.
+    pub async fn start_round_robin(upstreams: Vec<SocketAddr>, plan: FaultPlan) -> std::io::Result<Self> {
+        if upstreams.is_empty() {
+            return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "no upstream"));
+        }
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared::round_robin(upstreams, plan));
         let (stop, stopping) = watch::channel(false);
         let (finished, done) = oneshot::channel();
         tokio::spawn(accept_loop(listener, Arc::clone(&shared), stopping, finished));
@@ -439,8 +463,14 @@ impl Drop for FaultProxy {
 
 impl Shared {
     fn new(upstream: SocketAddr, plan: FaultPlan) -> Self {
+        Self::round_robin(vec![upstream], plan)
+    }
+
+    fn round_robin(upstreams: Vec<SocketAddr>, plan: FaultPlan) -> Self {
         Shared {
-            upstream,
+            upstream: upstreams[0],
+            upstreams,
+            turn: AtomicUsize::new(0),
             plan: Mutex::new(plan),
             stats: Mutex::new(ProxyStats::default()),
             stalled: AtomicBool::new(false),
@@ -758,13 +788,21 @@ async fn answer_from_upstream(shared: &Shared, request: &Request) -> Vec<u8> {
 
 /// Send the request upstream on a new connection and read the whole answer.
 async fn forward(shared: &Shared, request: &Request) -> std::io::Result<Response> {
+    let turn = shared.turn.fetch_add(1, Ordering::Relaxed) % shared.upstreams.len();
     let result = async {
-        let mut upstream = TcpStream::connect(shared.upstream).await?;
+        let mut upstream = TcpStream::connect(shared.upstreams[turn]).await?;
         let _ = upstream.set_nodelay(true);
         upstream.write_all(&request.head).await?;
         upstream.write_all(&request.body).await?;
         upstream.flush().await?;
-        shared.stats().forwarded += 1;
+        {
+            let mut stats = shared.stats();
+            stats.forwarded += 1;
+            if stats.forwarded_to.len() < shared.upstreams.len() {
+                stats.forwarded_to.resize(shared.upstreams.len(), 0);
+            }
+            stats.forwarded_to[turn] += 1;
+        }
         let mut conn = Conn::new(upstream);
         read_response(&mut conn, request.is_head).await
     }

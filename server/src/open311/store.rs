@@ -293,56 +293,62 @@ fn marks(n: usize) -> String {
     (1..=n).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ")
 }
 
-/// The histories of several requests in one query, each oldest first.
-pub fn updates_of(conn: &Conn, ids: &[i64]) -> Result<HashMap<i64, Vec<UpdateRow>>, ApiError> {
-    let mut out: HashMap<i64, Vec<UpdateRow>> = HashMap::new();
-    if ids.is_empty() {
-        return Ok(out);
-    }
-    let sql = format!(
-        "SELECT request_id, seq, action, status, detailed_status, note, department_id, actor, created_at
-         FROM open311_updates WHERE request_id IN ({}) ORDER BY request_id, seq",
-        marks(ids.len())
-    );
-    let rows = conn.query_map(&sql, ids.iter().map(|i| SqlValue::Int(*i)).collect::<Vec<_>>(), |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            UpdateRow {
-                seq: r.get(1)?,
-                action: r.get(2)?,
-                status: r.get(3)?,
-                detailed_status: r.get(4)?,
-                note: r.get(5)?,
-                department_id: r.get(6)?,
-                actor: r.get(7)?,
-                created_at: r.get(8)?,
-            },
-        ))
-    })?;
-    for (id, u) in rows {
-        out.entry(id).or_default().push(u);
-    }
-    Ok(out)
-}
+/// Histories by request id (each oldest first), and the first photo of each request that has one.
+pub type HistoriesAndPhotos = (HashMap<i64, Vec<UpdateRow>>, HashMap<i64, String>);
 
-/// The first photo of each of several requests that have one, in one query.
-pub fn first_media_of(conn: &Conn, ids: &[i64]) -> Result<HashMap<i64, String>, ApiError> {
-    let mut out = HashMap::new();
+/// The histories of several requests (each oldest first) and the first photo of each that has
+/// one, in one statement (one plan and one round trip on PostgreSQL, where each statement is
+/// planned for its values): the history rows and the photo rows one after the other, told apart by
+/// the first column.
+pub fn updates_and_first_media_of(conn: &Conn, ids: &[i64]) -> Result<HistoriesAndPhotos, ApiError> {
+    let (mut updates, mut photos): HistoriesAndPhotos = Default::default();
     if ids.is_empty() {
-        return Ok(out);
+        return Ok((updates, photos));
     }
+    let marks = marks(ids.len());
+    // The photo rows: seq is the position, action the media id.
     let sql = format!(
-        "SELECT request_id, id FROM open311_media WHERE request_id IN ({}) ORDER BY request_id, position",
-        marks(ids.len())
+        "SELECT CAST(0 AS BIGINT) AS part, request_id, seq, action, status, detailed_status, note,
+                department_id, actor, created_at
+         FROM open311_updates WHERE request_id IN ({marks})
+         UNION ALL
+         SELECT CAST(1 AS BIGINT), request_id, position, id, NULL, NULL, NULL, NULL, NULL, NULL
+         FROM open311_media WHERE request_id IN ({marks})
+         ORDER BY 1, 2, 3"
     );
-    let rows: Vec<(i64, String)> =
-        conn.query_map(&sql, ids.iter().map(|i| SqlValue::Int(*i)).collect::<Vec<_>>(), |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?;
-    for (id, media) in rows {
-        out.entry(id).or_insert(media);
+    enum Part {
+        Update(UpdateRow),
+        Photo(String),
     }
-    Ok(out)
+    let rows = conn.query_map(&sql, ids.iter().map(|i| SqlValue::Int(*i)).collect::<Vec<_>>(), |r| {
+        let id = r.get::<_, i64>(1)?;
+        Ok(if r.get::<_, i64>(0)? == 0 {
+            (
+                id,
+                Part::Update(UpdateRow {
+                    seq: r.get(2)?,
+                    action: r.get(3)?,
+                    status: r.get(4)?,
+                    detailed_status: r.get(5)?,
+                    note: r.get(6)?,
+                    department_id: r.get(7)?,
+                    actor: r.get(8)?,
+                    created_at: r.get(9)?,
+                }),
+            )
+        } else {
+            (id, Part::Photo(r.get(3)?))
+        })
+    })?;
+    for (id, part) in rows {
+        match part {
+            Part::Update(u) => updates.entry(id).or_default().push(u),
+            Part::Photo(media) => {
+                photos.entry(id).or_insert(media);
+            }
+        }
+    }
+    Ok((updates, photos))
 }
 
 pub fn media(conn: &Conn, media_id: &str) -> Result<Option<(String, Vec<u8>)>, ApiError> {
@@ -591,12 +597,11 @@ impl View<'_> {
         Ok(self.shown(row, &updates, first_photo))
     }
 
-    /// [`View::public`] of a page of requests: their histories and photos in two queries, not
-    /// two per request.
+    /// [`View::public`] of a page of requests: their histories and photos in one query, not two
+    /// per request.
     pub fn public_many(&self, conn: &Conn, rows: &[RequestRow]) -> Result<Vec<ServiceRequest>, ApiError> {
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        let mut updates = updates_of(conn, &ids)?;
-        let mut photos = first_media_of(conn, &ids)?;
+        let (mut updates, mut photos) = updates_and_first_media_of(conn, &ids)?;
         Ok(rows
             .iter()
             .map(|r| self.shown(r, &updates.remove(&r.id).unwrap_or_default(), photos.remove(&r.id)))
