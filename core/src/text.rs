@@ -66,6 +66,14 @@ impl Token {
     }
 }
 
+/// Whether a folded char is kept as it is rather than lowered: ASCII (folded already) and the
+/// Arabic block (uncased) without asking Unicode's tables, which at the core's opt-level "z" is a
+/// call per char of every word searched or highlighted; anything else unless it is upper-case.
+#[inline(always)]
+fn kept_as_is(c: char) -> bool {
+    c.is_ascii() || matches!(c, '\u{0600}'..='\u{06FF}') || !c.is_uppercase()
+}
+
 /// Call `f` with each folded token of `text` in turn. The token is reused between calls, so a
 /// long text costs no allocation per word.
 pub fn for_each_token(text: &str, mut f: impl FnMut(&Token)) {
@@ -87,7 +95,7 @@ pub fn for_each_token(text: &str, mut f: impl FnMut(&Token)) {
                 }
             }
             Fold::Char(folded) => {
-                if folded.is_ascii() || !folded.is_uppercase() {
+                if kept_as_is(folded) {
                     token.text.push(folded);
                     token.origin.push(at..end);
                 } else {
@@ -128,7 +136,7 @@ pub fn for_each_word(text: &str, mut f: impl FnMut(&str, Range<usize>)) {
                     start = at;
                 }
                 end = at + c.len_utf8();
-                if folded.is_ascii() || !folded.is_uppercase() {
+                if kept_as_is(folded) {
                     word.push(folded);
                 } else {
                     word.extend(folded.to_lowercase());
@@ -232,6 +240,14 @@ pub fn ascii_digits(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kept_as_is_agrees_with_unicode() {
+        // The Arabic block is skipped without asking Unicode: it must hold no upper-case letter.
+        for c in ('\u{0500}'..='\u{0800}').chain('A'..='z').chain(['É', 'é', 'Σ', 'σ']) {
+            assert_eq!(kept_as_is(c), c.is_ascii() || !c.is_uppercase(), "{c:?}");
+        }
+    }
 
     #[test]
     fn folds_arabic_variants() {

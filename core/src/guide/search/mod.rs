@@ -97,10 +97,18 @@ impl SearchHit {
     /// The language to show this hit in: the app's, unless the query matched only the other
     /// language's text (an English word typed in the Arabic app shows the English title, marked).
     pub fn display_lang(&self, preferred: Lang) -> Lang {
-        let matched = |lang| self.highlights.iter().any(|h| h.lang == lang);
+        // One plain loop: the core is built at opt-level "z", where closures given to iterator
+        // adapters stay calls (this and `shown` run for every hit of every search).
+        let (mut ar, mut en) = (false, false);
+        for h in &self.highlights {
+            match h.lang {
+                Lang::Ar => ar = true,
+                Lang::En => en = true,
+            }
+        }
         match preferred {
-            Lang::Ar if !matched(Lang::Ar) && matched(Lang::En) => Lang::En,
-            Lang::En if !matched(Lang::En) && matched(Lang::Ar) => Lang::Ar,
+            Lang::Ar if !ar && en => Lang::En,
+            Lang::En if !en && ar => Lang::Ar,
             _ => preferred,
         }
     }
@@ -108,14 +116,15 @@ impl SearchHit {
     /// This hit in one language (see [`SearchHit::display_lang`]), for a result row.
     pub fn shown(self, preferred: Lang) -> ShownHit {
         let lang = self.display_lang(preferred);
-        let spans = |field| {
-            self.highlights
-                .iter()
-                .filter(|h| h.field == field && h.lang == lang)
-                .map(|h| h.range.clone())
-                .collect()
-        };
-        let (title_highlights, summary_highlights) = (spans(HitField::Title), spans(HitField::Summary));
+        let (mut title_highlights, mut summary_highlights) = (Vec::new(), Vec::new());
+        for h in &self.highlights {
+            if h.lang == lang {
+                match h.field {
+                    HitField::Title => title_highlights.push(h.range.clone()),
+                    HitField::Summary => summary_highlights.push(h.range.clone()),
+                }
+            }
+        }
         let pick = |text: Localized| if lang == Lang::Ar { text.ar } else { text.en };
         ShownHit {
             kind: self.kind,
@@ -383,7 +392,10 @@ fn shown_highlights(
     let mut ranges = Vec::new();
     for (i, (field, lang)) in SHOWN.into_iter().enumerate() {
         mark(i, shown_text(title, summary, (field, lang)), &mut ranges);
-        highlights.extend(ranges.drain(..).map(|range| Highlight { field, lang, range }));
+        for range in &ranges {
+            highlights.push(Highlight { field, lang, range: range.clone() });
+        }
+        ranges.clear();
     }
     highlights
 }

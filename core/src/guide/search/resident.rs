@@ -28,8 +28,25 @@ struct Posting {
 }
 
 impl Posting {
+    // Always inlined: at the core's opt-level "z" it would otherwise be a call per posting.
+    #[inline(always)]
     fn in_columns(&self, columns: &[usize]) -> bool {
-        columns.iter().any(|&c| self.count[c] > 0)
+        for &c in columns {
+            if self.count[c] > 0 {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// The posting's count weighted by column, over `columns` (BM25's frequency).
+    #[inline(always)]
+    fn weighted(&self, columns: &[usize]) -> f64 {
+        let mut freq = 0.0;
+        for &c in columns {
+            freq += WEIGHTS[c] * f64::from(self.count[c]);
+        }
+        freq
     }
 }
 
@@ -247,24 +264,33 @@ impl Index {
             words_found.fill(0);
             last_word.fill(usize::MAX);
             score.fill(0.0);
+            // Plain loops (not filter/map/sum adapters, whose closures opt-level "z" leaves as calls).
             for (word, postings) in &phrases {
-                let hits = postings.iter().filter(|p| p.in_columns(columns)).count();
+                let mut hits = 0;
+                for p in postings.iter() {
+                    hits += usize::from(p.in_columns(columns));
+                }
                 let idf = bm25_idf(n, hits);
-                for p in postings.iter().filter(|p| p.in_columns(columns)) {
+                for p in postings.iter() {
+                    if !p.in_columns(columns) {
+                        continue;
+                    }
                     let d = p.doc as usize;
                     if last_word[d] != *word {
                         last_word[d] = *word;
                         words_found[d] += 1;
                     }
-                    let freq: f64 = columns.iter().map(|&c| WEIGHTS[c] * f64::from(p.count[c])).sum();
+                    let freq = p.weighted(columns);
                     score[d] += bm25_term(idf, freq, f64::from(self.docs[d].tokens), self.avg_tokens);
                 }
             }
             // FTS5's sign: the best row has the lowest score.
-            let hits: Vec<(usize, f64)> = (0..n)
-                .filter(|&d| words_found[d] == words.len() && !taken[d])
-                .map(|d| (d, -score[d]))
-                .collect();
+            let mut hits: Vec<(usize, f64)> = Vec::new();
+            for d in 0..n {
+                if words_found[d] == words.len() && !taken[d] {
+                    hits.push((d, -score[d]));
+                }
+            }
             let mut found: Vec<usize> = best_window(hits, limit).collect();
             // Stable: equal lengths keep their BM25 order.
             found.sort_by_key(|&d| self.docs[d].title_words);
@@ -303,17 +329,24 @@ impl Index {
 
 /// The first form of a shown word that a query term matches (in the order the FTS5 engine's
 /// highlighter tries them): the chars it skips, and the prefix length when only a prefix matched.
+///
+/// Plain loops rather than `find_map` over `flatten`: the core is built at opt-level "z", where the
+/// adapters' closures are not inlined, and this runs for every shown word of every hit (a third of
+/// the Rust side's extra time at "z" went to the flatten closure alone; README, "Bindings round
+/// trip").
 fn matched(word: &ShownWord, words: &[Vec<Resolved>]) -> Option<(usize, Option<usize>)> {
-    word.forms.iter().find_map(|&(skip, entry)| {
+    for &(skip, entry) in &*word.forms {
         let entry = entry as usize;
-        words.iter().flatten().find_map(|t| {
-            if t.exact == Some(entry) {
-                Some((usize::from(skip), None))
-            } else if t.prefix_chars.is_some() && t.covered.contains(&entry) {
-                Some((usize::from(skip), t.prefix_chars))
-            } else {
-                None
+        for terms in words {
+            for t in terms {
+                if t.exact == Some(entry) {
+                    return Some((usize::from(skip), None));
+                }
+                if t.prefix_chars.is_some() && t.covered.start <= entry && entry < t.covered.end {
+                    return Some((usize::from(skip), t.prefix_chars));
+                }
             }
-        })
-    })
+        }
+    }
+    None
 }

@@ -32,26 +32,30 @@ pub struct GuideHit {
 /// Byte ranges of `text` as UTF-16 spans, in one pass over the text however many ranges there
 /// are (the search gives them sorted; any others are still converted, counting from the start
 /// again). A boundary inside a character counts the characters that start before it.
+///
+/// Counted on the bytes, not the chars: every byte that starts a character is one UTF-16 unit,
+/// and a four-byte character (lead byte 0xF0 and up) is two. The core is built at opt-level "z",
+/// where `char_indices` is a call per character (README, "Bindings round trip").
 fn utf16_spans(text: &str, ranges: &[std::ops::Range<usize>]) -> Vec<TextSpan> {
-    let mut chars = text.char_indices().peekable();
+    let bytes = text.as_bytes();
     let (mut byte, mut unit) = (0usize, 0u32);
     let mut at = |target: usize| -> u32 {
+        let target = target.min(bytes.len());
         if target < byte {
             // Out of order: count from the start again.
-            chars = text.char_indices().peekable();
             (byte, unit) = (0, 0);
         }
-        while let Some(&(i, c)) = chars.peek() {
-            if i >= target {
-                break;
-            }
-            unit += c.len_utf16() as u32;
-            byte = i + c.len_utf8();
-            chars.next();
+        for &b in &bytes[byte..target] {
+            unit += u32::from(b & 0xC0 != 0x80) + u32::from(b >= 0xF0);
         }
+        byte = target;
         unit
     };
-    ranges.iter().map(|r| TextSpan { start: at(r.start), end: at(r.end) }).collect()
+    let mut spans = Vec::with_capacity(ranges.len());
+    for r in ranges {
+        spans.push(TextSpan { start: at(r.start), end: at(r.end) });
+    }
+    spans
 }
 
 impl From<ShownHit> for GuideHit {
@@ -95,6 +99,16 @@ mod tests {
         let odd = [words[3].clone(), words[0].clone(), 4..4, 0..text.len()];
         let got: Vec<(u32, u32)> = utf16_spans(text, &odd).iter().map(|s| (s.start, s.end)).collect();
         assert_eq!(got, naive(text, &odd));
+        // A boundary inside a character counts that character (it starts before the boundary):
+        // an Arabic letter is two bytes and one unit, the emoji four bytes and two units.
+        let inside = |b: usize| utf16_spans(text, std::slice::from_ref(&(0..b)))[0].end;
+        let before = |b: usize| text[..b].encode_utf16().count() as u32;
+        assert_eq!((inside(1), inside(2), inside(3)), (1, 1, 2));
+        let emoji = text.find('🏗').unwrap();
+        assert_eq!(inside(emoji + 1), before(emoji) + 2);
+        assert_eq!(inside(emoji + 4), inside(emoji + 1));
+        // Past the end counts the whole text.
+        assert_eq!(inside(text.len() + 5), before(text.len()));
         // The emoji takes two UTF-16 units (a surrogate pair) and its variation selector one.
         assert_eq!(
             utf16_spans(text, &[words[2].clone()])[0].end - utf16_spans(text, &[words[2].clone()])[0].start,
