@@ -260,7 +260,7 @@ impl Baladiya {
         location: Option<GeoPoint>,
     ) -> Result<NearbyCheck, ApiError> {
         let core = Arc::clone(&self.core);
-        spawn(async move { Ok(core.nearby_requests(&service_code, location).await) }).await
+        spawn(async move { Ok(core.nearby_requests(&service_code, location).await?) }).await
     }
 
     /// Follow a request `nearby_requests` found, instead of filing the same problem again; no

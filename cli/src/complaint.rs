@@ -54,8 +54,8 @@ pub enum ComplaintCommand {
         #[arg(long, allow_negative_numbers = true)]
         long: f64,
     },
-    /// Follow a request found by `nearby` instead of filing it again (works offline once found;
-    /// its updates then come with `refresh`).
+    /// Follow a request `nearby` lists instead of filing it again (it is looked up nearby again,
+    /// so this needs the network; its updates then come with `refresh`).
     Follow {
         /// The municipality's number of the request, as `nearby` lists it.
         request: String,
@@ -257,7 +257,7 @@ pub async fn run(
             say!("queued — tracking number {id}; run `baladiya complaint flush` to send now");
         }
         ComplaintCommand::Nearby { category, lat, long } => {
-            match core.nearby_requests(&category, Some(GeoPoint { lat, long })).await {
+            match core.nearby_requests(&category, Some(GeoPoint { lat, long })).await? {
                 NearbyCheck::Found { requests } if requests.is_empty() => {
                     say!("nothing of this kind reported within 50 m: file it")
                 }
@@ -266,7 +266,7 @@ pub async fn run(
             }
         }
         ComplaintCommand::Follow { request, category, lat, long } => {
-            let found = match core.nearby_requests(&category, Some(GeoPoint { lat, long })).await {
+            let found = match core.nearby_requests(&category, Some(GeoPoint { lat, long })).await? {
                 NearbyCheck::Found { requests } => {
                     requests.into_iter().find(|r| r.service_request_id == request)
                 }

@@ -240,7 +240,7 @@ async fn neighbour_follows(
     let neighbour = Baladiya::open(config)?;
     say!("  a neighbour 20 m away starts reporting the same leak; their app looks nearby first:");
     let here = GeoPoint { lat: 31.52368, long: 34.4422 };
-    let requests = match neighbour.nearby_requests("water-leak", Some(here)).await {
+    let requests = match neighbour.nearby_requests("water-leak", Some(here)).await? {
         NearbyCheck::Found { requests } => requests,
         NearbyCheck::Skipped { reason } => {
             say!("    nearby step skipped ({reason:?})");

@@ -8,3 +8,7 @@ ALTER TABLE complaints ADD COLUMN followed INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE complaints ADD COLUMN follow_sent INTEGER NOT NULL DEFAULT 0;
 -- How many citizens follow the request, as the server last said (its `followers` extension).
 ALTER TABLE complaints ADD COLUMN followers INTEGER;
+-- The request's `updated_datetime` when it was followed (the server's clock, not the phone's):
+-- its history up to then is no news to the follower, what came after is, even when the first
+-- refresh only happens later (followed offline).
+ALTER TABLE complaints ADD COLUMN followed_at TEXT;

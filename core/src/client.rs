@@ -313,9 +313,10 @@ impl Baladiya {
 
     /// Before filing: the open requests of this category already reported within 50 m of the
     /// complaint's point, nearest first, for "this is my problem too"
-    /// ([`crate::complaints::follow`]). Skipped, never an error, offline, without a point or
-    /// against a server without the extension: then file as usual.
-    pub async fn nearby_requests(&self, service_code: &str, point: Option<GeoPoint>) -> NearbyCheck {
+    /// ([`crate::complaints::follow`]). Skipped, never an error for the network, offline (or
+    /// after 4 s), without a point inside the municipality or against a server without the
+    /// extension: then file as usual. Errors only for the phone's store.
+    pub async fn nearby_requests(&self, service_code: &str, point: Option<GeoPoint>) -> Result<NearbyCheck> {
         self.complaints.nearby(service_code, point).await
     }
 

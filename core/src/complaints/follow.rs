@@ -13,12 +13,18 @@
 //!   state `sent` with the server's id, so the refresh watches it like the citizen's own and
 //!   announces its changes (its history before the following is not news). The municipality is
 //!   told on the next refresh (`POST requests/{id}/follow`, idempotent per app), to count it.
-//! - The app's follower id is random, made once and kept in `complaint_meta`: nothing that names
-//!   the citizen goes with it.
+//! - What the app sends as its follower is SHA-256 of a random secret (made once, kept in
+//!   `complaint_meta`) and the request's number: nothing names the citizen, each app counts once
+//!   per request, and two requests followed by one app cannot be linked by the server.
+//! - The citizen waits at most [`NEARBY_WAIT`] for the step; a point outside the municipality (or
+//!   not a number) is not asked about.
+
+use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use sha2::{Digest, Sha256};
 
-use super::{outbox, ComplaintDraft, GeoPoint};
+use super::{outbox, Area, ComplaintDraft, GeoPoint};
 use crate::error::{Error, Result};
 use crate::open311::{NearbyRemote, Open311Client};
 use crate::store::Store;
@@ -42,6 +48,9 @@ pub struct NearbyRequest {
     pub distance_m: u32,
     pub detailed_status: Option<String>,
     pub requested_datetime: Option<String>,
+    /// When it last changed (the server's clock): what changes after the citizen follows it is
+    /// news to them.
+    pub updated_datetime: Option<String>,
     /// Citizens already following it.
     pub followers: u32,
     /// Already on this phone: the citizen's own complaint, or one they follow.
@@ -82,32 +91,36 @@ pub fn distance_m(a: GeoPoint, b: GeoPoint) -> f64 {
     (x * x + y * y).sqrt() * EARTH_M
 }
 
-/// Ask the server for the open requests of `service_code` around `point` and keep those really
+/// The longest the citizen waits for the nearby step before the complaint is filed as usual: on a
+/// stalled 2G link the client's own timeouts (tens of seconds) are too long to hold a form.
+pub const NEARBY_WAIT: Duration = Duration::from_secs(4);
+
+/// Ask the server for the open requests of `service_code` around `point` (a point inside `area`;
+/// any other is not asked about: the complaint's own check refuses it) and keep those really
 /// within the radius, nearest first, each marked when it is already on this phone.
 pub async fn nearby(
     store: &Store,
     client: &Open311Client,
+    area: &Area,
     service_code: &str,
     point: Option<GeoPoint>,
-) -> NearbyCheck {
-    let Some(point) = point else {
-        return NearbyCheck::Skipped { reason: NearbySkip::NoLocation };
+) -> Result<NearbyCheck> {
+    let Some(point) = point.filter(|p| p.lat.is_finite() && p.long.is_finite() && area.contains(*p)) else {
+        return Ok(NearbyCheck::Skipped { reason: NearbySkip::NoLocation });
     };
-    let listed = match client.open_requests_near(service_code, (point.lat, point.long), NEARBY_RADIUS_M).await
-    {
-        Ok(Some(listed)) => listed,
-        Ok(None) | Err(Error::Rejected { .. }) => {
-            return NearbyCheck::Skipped { reason: NearbySkip::NotSupported }
+    let asked = client.open_requests_near(service_code, (point.lat, point.long), NEARBY_RADIUS_M);
+    let listed = match tokio::time::timeout(NEARBY_WAIT, asked).await {
+        Ok(Ok(Some(listed))) => listed,
+        Ok(Ok(None) | Err(Error::Rejected { .. })) => {
+            return Ok(NearbyCheck::Skipped { reason: NearbySkip::NotSupported })
         }
-        Err(_) => return NearbyCheck::Skipped { reason: NearbySkip::Offline },
+        Ok(Err(_)) | Err(_) => return Ok(NearbyCheck::Skipped { reason: NearbySkip::Offline }),
     };
-    let here: Vec<String> = store
-        .read(|c| {
-            Ok(c.prepare_cached("SELECT server_id FROM complaints WHERE server_id IS NOT NULL")?
-                .query_map([], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?)
-        })
-        .unwrap_or_default();
+    let here: Vec<String> = store.read(|c| {
+        Ok(c.prepare_cached("SELECT server_id FROM complaints WHERE server_id IS NOT NULL")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?)
+    })?;
     let mut found: Vec<NearbyRequest> = listed
         .into_iter()
         .filter(|r| r.status == "open" && r.service_code == service_code)
@@ -118,7 +131,7 @@ pub async fn nearby(
         })
         .collect();
     found.sort_by_key(|r| r.distance_m);
-    NearbyCheck::Found { requests: found }
+    Ok(NearbyCheck::Found { requests: found })
 }
 
 fn shown(r: NearbyRemote, location: GeoPoint, distance: f64, here: &[String]) -> NearbyRequest {
@@ -133,6 +146,7 @@ fn shown(r: NearbyRemote, location: GeoPoint, distance: f64, here: &[String]) ->
         distance_m: distance.round() as u32,
         detailed_status: r.detailed_status,
         requested_datetime: r.requested_datetime,
+        updated_datetime: r.updated_datetime,
         followers: r.followers.unwrap_or(0),
     }
 }
@@ -140,6 +154,13 @@ fn shown(r: NearbyRemote, location: GeoPoint, distance: f64, here: &[String]) ->
 /// Follow `request` (from [`nearby`]) with no network: a `followed` row the refresh watches.
 /// Returns its local id; following a request already on this phone returns that row's.
 pub fn follow(tx: &Transaction<'_>, request: &NearbyRequest, now: i64) -> Result<String> {
+    let id = &request.service_request_id;
+    if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        return Err(Error::validation("service_request_id", "not a request number"));
+    }
+    if !(request.location.lat.is_finite() && request.location.long.is_finite()) {
+        return Err(Error::validation("location", "not a point"));
+    }
     let known: Option<String> = tx
         .query_row(
             "SELECT local_id FROM complaints WHERE server_id = ?1 AND state = 'sent'",
@@ -161,15 +182,35 @@ pub fn follow(tx: &Transaction<'_>, request: &NearbyRequest, now: i64) -> Result
     let local_id = outbox::insert(tx, &draft, &[], now)?;
     tx.execute(
         "UPDATE complaints SET state = 'sent', followed = 1, server_id = ?2, status = 'open',
-             detailed_status = ?3, followers = ?4, sent_at = ?5
+             detailed_status = ?3, followers = ?4, sent_at = ?5, followed_at = ?6
          WHERE local_id = ?1",
-        params![local_id, request.service_request_id, request.detailed_status, request.followers, now],
+        params![
+            local_id,
+            request.service_request_id,
+            request.detailed_status,
+            // The citizen is one of them now; the server's own count replaces this when it answers.
+            request.followers.saturating_add(1),
+            now,
+            request.updated_datetime
+        ],
     )?;
     Ok(local_id)
 }
 
-/// This app's follower id, made on first use.
-fn follower_id(store: &Store) -> Result<String> {
+/// What this app says to follow `request_id`: SHA-256 of its secret (made once, on first use) and
+/// the request, so the server counts each app once per request but cannot tell that two requests
+/// are followed by the same app (all within 50 m of where its citizen was: a trail of places).
+fn follower_for(secret: &str, request_id: &str) -> String {
+    let digest = Sha256::new()
+        .chain_update(secret.as_bytes())
+        .chain_update(b"\0")
+        .chain_update(request_id.as_bytes())
+        .finalize();
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// This app's follower secret, made on first use.
+fn follower_secret(store: &Store) -> Result<String> {
     store.write(|tx| {
         let known: Option<String> = tx
             .query_row("SELECT value FROM complaint_meta WHERE key = ?1", [FOLLOWER_KEY], |r| r.get(0))
@@ -193,23 +234,26 @@ fn unsent(conn: &Connection) -> Result<Vec<(String, String)>> {
         .collect::<rusqlite::Result<_>>()?)
 }
 
-/// Tell the municipality of the followings it has not counted yet. A refusal (the request is gone,
-/// or the server does not take following) is final for that row; a transient failure stops here
-/// and the next refresh tries again. Returns how many were counted.
+/// Tell the municipality of the followings it has not counted yet. A refusal that names the
+/// request or the endpoint (400, 404, 410) is final for that row; anything else stops here and
+/// the next flush or refresh tries again. Returns how many were counted.
 pub async fn send_unsent(store: &Store, client: &Open311Client) -> Result<u32> {
     let pending = store.read(unsent)?;
     if pending.is_empty() || !client.is_municipal_server() {
         return Ok(0);
     }
-    let follower = follower_id(store)?;
+    let secret = follower_secret(store)?;
     let mut counted = 0;
     for (local_id, server_id) in pending {
+        let follower = follower_for(&secret, &server_id);
         let followers = match client.post_follow(&server_id, &follower, true).await {
             Ok(shown) => {
                 counted += 1;
                 shown.and_then(|r| r.followers)
             }
-            Err(Error::Rejected { .. }) => None,
+            // Final: the request is gone, or the server does not take following. Anything else
+            // (a key being rotated, a proxy's 403) is tried again on the next refresh.
+            Err(Error::Rejected { status: 400 | 404 | 410, .. }) => None,
             Err(e) => return Err(e),
         };
         store.write(|tx| {
@@ -226,6 +270,16 @@ pub async fn send_unsent(store: &Store, client: &Open311Client) -> Result<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_follower_differs_per_request_and_stays_the_same_for_one() {
+        let a = follower_for("secret", "12");
+        assert_eq!(a, follower_for("secret", "12"));
+        assert_ne!(a, follower_for("secret", "13"));
+        assert_ne!(a, follower_for("other", "12"));
+        assert_eq!(a.len(), 64);
+        assert!(a.bytes().all(|b| b.is_ascii_hexdigit()));
+    }
 
     #[test]
     fn distances_near_gaza_are_right_to_a_metre() {

@@ -1,9 +1,11 @@
 //! Bringing the status changes and replies of the citizen's own sent complaints. Only the requests
 //! still open (or closed in the last week) are asked for, by the spec's `service_request_id` list
 //! (up to 50 per call). The municipality's own server is also sent `updated_after` and answers only
-//! those changed since the oldest last-known update; any other server gets the plain spec and
-//! answers every listed request, whose state is compared with what the phone has. Every new
-//! history entry raises one event.
+//! those changed since the oldest last-known update (and at least every 12 hours every one in
+//! full, for what changes without changing `updated_datetime`: the followers count); any other
+//! server gets the plain spec and answers every listed request, whose state is compared with what
+//! the phone has. Every new history entry raises one event. The citizen's own complaints and the
+//! requests they follow are watched alike.
 
 use rusqlite::{params, OptionalExtension, Transaction};
 
@@ -18,6 +20,11 @@ use crate::store::Store;
 const IDS_PER_CALL: usize = 50;
 /// Closed complaints are still watched this long (a reopened one, a late reply).
 const WATCH_CLOSED_MS: i64 = 7 * 24 * 3600 * 1000;
+/// At least this often every watched request is asked for in full, without `updated_after`: what
+/// changes a request without changing its `updated_datetime` (how many citizens follow it) is
+/// seen then.
+const FULL_REFRESH_MS: i64 = 12 * 3600 * 1000;
+const LAST_FULL_KEY: &str = "last_full_refresh_ms";
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
@@ -61,13 +68,21 @@ pub async fn refresh<T: Open311Transport>(
         .collect::<Result<_, _>>()?)
     })?;
     let mut report = RefreshReport { checked: watched.len() as u32, ..Default::default() };
+    let last_full: Option<i64> = store.read(|c| {
+        Ok(c.prepare_cached("SELECT value FROM complaint_meta WHERE key = ?1")?
+            .query_row([LAST_FULL_KEY], |r| r.get::<_, String>(0))
+            .optional()?
+            .and_then(|v| v.parse().ok()))
+    })?;
+    let full = last_full.is_none_or(|at| now - at >= FULL_REFRESH_MS || at > now);
     for chunk in watched.chunks(IDS_PER_CALL) {
         // Everything changed after the oldest state we know of; unknown → ask for all of them.
         let updated_after = chunk
             .iter()
             .map(|w| w.updated_datetime.clone())
             .collect::<Option<Vec<_>>>()
-            .and_then(|v| v.into_iter().min());
+            .and_then(|v| v.into_iter().min())
+            .filter(|_| !full);
         let ids: Vec<String> = chunk.iter().map(|w| w.server_id.clone()).collect();
         let remote = client.requests(&ids, updated_after.as_deref()).await?;
         let mut raised = Vec::new();
@@ -90,6 +105,16 @@ pub async fn refresh<T: Open311Transport>(
             }
         }
     }
+    if full && !watched.is_empty() {
+        store.write(|tx| {
+            tx.execute(
+                "INSERT INTO complaint_meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![LAST_FULL_KEY, now.to_string()],
+            )?;
+            Ok(())
+        })?;
+    }
     Ok(report)
 }
 
@@ -102,12 +127,12 @@ pub(super) fn apply(
     r: &RemoteRequest,
     now: i64,
 ) -> Result<Vec<(ComplaintUpdate, bool)>> {
-    let (status, detailed, notes, followed): (Option<String>, Option<String>, Option<String>, bool) = tx
-        .query_row(
-            "SELECT status, detailed_status, status_notes, followed FROM complaints WHERE local_id = ?1",
-            [local_id],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
-        )?;
+    type Known = (Option<String>, Option<String>, Option<String>, bool, Option<String>);
+    let (status, detailed, notes, followed, followed_at): Known = tx.query_row(
+        "SELECT status, detailed_status, status_notes, followed, followed_at FROM complaints WHERE local_id = ?1",
+        [local_id],
+        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?)),
+    )?;
     let mut incoming: Vec<ComplaintUpdate> = r.updates.iter().cloned().map(ComplaintUpdate::from).collect();
     // A server without a history extension: a change of state is an entry of its own.
     let detailed_now = r.detailed_status.clone().or_else(|| detailed.clone().filter(|_| r.status == "open"));
@@ -131,8 +156,13 @@ pub(super) fn apply(
     let mut new: Vec<(ComplaintUpdate, bool)> = Vec::new();
     for (i, u) in incoming.into_iter().enumerate() {
         // The server's record of the creation is no news to the citizen who sent it; to one who
-        // just followed the request, its whole history so far is none either.
-        let creation = !had_history && (followed || i == 0 && !r.updates.is_empty());
+        // followed the request, its history up to the following is none either (judged on the
+        // server's clock; without it, the whole first history).
+        let creation = if followed {
+            !had_history && followed_at.as_deref().is_none_or(|at| !after(&u.updated_datetime, at))
+        } else {
+            !had_history && i == 0 && !r.updates.is_empty()
+        };
         let known = tx
             .prepare_cached("SELECT 1 FROM complaint_updates WHERE local_id = ?1 AND update_id = ?2")?
             .query_row(params![local_id, u.update_id], |_| Ok(()))
@@ -165,6 +195,12 @@ pub(super) fn apply(
         ],
     )?;
     Ok(new)
+}
+
+/// Whether RFC 3339 time `a` is later than `b` (an unreadable one is not).
+fn after(a: &str, b: &str) -> bool {
+    let at = |t: &str| chrono::DateTime::parse_from_rfc3339(t).ok();
+    matches!((at(a), at(b)), (Some(a), Some(b)) if a > b)
 }
 
 /// Servers that answer a POST with a token assign the id later: ask for it.

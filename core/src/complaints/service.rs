@@ -263,8 +263,12 @@ impl Complaints {
         &self,
         service_code: &str,
         point: Option<super::GeoPoint>,
-    ) -> super::follow::NearbyCheck {
-        super::follow::nearby(&self.store, &self.open311, service_code.trim(), point).await
+    ) -> Result<super::follow::NearbyCheck> {
+        // Within `around`: the refused extensions remembered in the store are known before asking,
+        // and one refused now is remembered for the next start.
+        let nearby =
+            super::follow::nearby(&self.store, &self.open311, &self.area, service_code.trim(), point);
+        super::extensions::around(&self.store, &self.open311, nearby).await
     }
 
     /// Follow a request found nearby instead of filing the same problem again, with no network:
@@ -277,7 +281,10 @@ impl Complaints {
     /// Bring status changes and replies for the citizen's sent complaints (and the requests they
     /// follow, after telling the municipality of new followings); announces each new history entry.
     pub async fn refresh(&self) -> Result<RefreshReport> {
-        super::follow::send_unsent(&self.store, &self.open311).await?;
+        // A following the server will not count now must not hold back the complaints' answers.
+        if let Err(e) = super::follow::send_unsent(&self.store, &self.open311).await {
+            tracing::debug!(error = %e, "followings not counted yet");
+        }
         let refresh =
             super::refresh::refresh(&self.store, &self.open311, self.clock.as_ref(), &self.announce);
         super::extensions::around(&self.store, &self.open311, refresh).await

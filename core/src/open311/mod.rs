@@ -138,6 +138,7 @@ pub struct NearbyRemote {
     pub status: String,
     pub detailed_status: Option<String>,
     pub requested_datetime: Option<String>,
+    pub updated_datetime: Option<String>,
     pub followers: Option<u32>,
 }
 
@@ -563,6 +564,7 @@ fn nearby_request(r: &Value) -> Option<NearbyRemote> {
         status: text(r, "status").unwrap_or_else(|| "open".into()).to_ascii_lowercase(),
         detailed_status: text(r, "detailed_status"),
         requested_datetime: text(r, "requested_datetime"),
+        updated_datetime: text(r, "updated_datetime"),
         followers: count(r, "followers"),
     })
 }

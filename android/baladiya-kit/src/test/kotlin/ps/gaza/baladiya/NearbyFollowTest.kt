@@ -64,7 +64,7 @@ class NearbyFollowTest : ServerTest() {
             assertTrue(found(a.nearbyRequests("water-leak", neighbour)).single().onThisPhone)
             sent.serverId!!
         }
-        assertEquals(0, publicFollowers(serverId) ?: 0)
+        assertEquals(0, publicFollowers(serverId))
 
         // Citizen B: another phone (another data directory).
         val dirB = Files.createTempDirectory("baladiya-app-b-")
@@ -99,7 +99,7 @@ class NearbyFollowTest : ServerTest() {
                 assertNull(row.token)
                 assertFalse(row.canGiveFeedback)
                 assertFalse(row.canReopen)
-                assertEquals(0, publicFollowers(serverId) ?: 0, "not counted before the refresh")
+                assertEquals(0, publicFollowers(serverId), "not counted before the refresh")
 
                 // The refresh tells the municipality, which counts B once.
                 b.refreshComplaints()

@@ -566,7 +566,8 @@ private fun NearbyCard(r: NearbyRequest, enabled: Boolean, onFollow: () -> Unit)
             Text(distance, color = MaterialTheme.colorScheme.primary, modifier = Modifier.testTag("nearby-distance"))
             s.statusLabel(r.detailedStatus, "open")?.let { Text(it, style = MaterialTheme.typography.bodySmall) }
             Text(s.nearbyFollowers(r.followers.toInt()), style = MaterialTheme.typography.bodySmall)
-            val label = s.nearbyFollowLabel(r.serviceName, distance)
+            // Named by its number: two requests of one category at one distance must not sound alike.
+            val label = s.nearbyFollowLabel(s.nearbyRequestNumber(s.id(r.serviceRequestId)), distance)
             Button(
                 onClick = onFollow,
                 enabled = enabled,

@@ -109,6 +109,7 @@ class NearbyFollowScreenTest {
         // Every control of the offer says what it does; the follow button which request it follows.
         val follow = onNodeWithTag("nearby-follow").fetchSemanticsNode().labelText()
         assertTrue(follow, follow.contains("هذه مشكلتي أيضًا، تابِع") && follow.contains(s.nearbyDistance(20)))
+        assertTrue(follow, follow.contains(s.nearbyRequestNumber(s.id(otherServerId))))
         val offer = onNodeWithTag("nearby-offer", useUnmergedTree = true).fetchSemanticsNode()
         for (n in offer.descendants()) {
             if (n.config.getOrNull(SemanticsActions.OnClick) != null) assertTrue("a control without a label", n.labelText().isNotBlank())
