@@ -7,8 +7,9 @@
 //! | `POST /open311/v2/requests/{id}/follow.{fmt}` | follow it: `api_key`, `follower` → `200` and the request (a one-element array, as `GET requests/{id}`) with its `followers` count |
 //! | `POST /open311/v2/requests/{id}/unfollow.{fmt}` | stop following it: the same fields and answer |
 //!
-//! `follower` is the random id an app made for itself at install (16 to 128 letters, digits, `-`
-//! or `_`); the server keeps only its SHA-256, to count each app once: following twice, or
+//! `follower` is an opaque id of the following app, 16 to 128 letters, digits, `-` or `_` (the
+//! core sends SHA-256 of its own secret and the request's number, so one app's followings cannot
+//! be linked); the server keeps only its SHA-256, to count each app once per request: following twice, or
 //! stopping twice, changes nothing and answers the same (so a retry after a lost answer is
 //! harmless, with no `Idempotency-Key`). Nothing names the citizen. The follower's updates come
 //! the way a reporter's do: the app asks for the request (`GET requests/{id}` or the list's
