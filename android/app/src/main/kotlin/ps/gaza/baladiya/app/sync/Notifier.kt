@@ -75,17 +75,20 @@ object Notifier {
                 NotificationKind.COMPLAINT_UPDATE -> {
                     channel = CHANNEL_COMPLAINTS
                     val status = strings.statusLabel(n.detailedStatus, null)
-                    // A request the citizen follows (issue 15.3) goes by the municipality's number, as in the list.
-                    val number = try {
-                        shownNumber(client.complaint(n.subjectId))
+                    // A request the citizen follows (issue 15.3) goes by the municipality's number, as in
+                    // the list, and is not called their complaint.
+                    val complaint = try {
+                        client.complaint(n.subjectId)
                     } catch (e: BaladiyaException) {
-                        n.subjectId
+                        null
                     }
-                    val id = strings.id(number)
-                    title = if (status != null) {
-                        ctx.getString(R.string.notify_complaint_status, id, status)
-                    } else {
-                        ctx.getString(R.string.notify_complaint_update, id)
+                    val followed = complaint?.followed == true
+                    val id = strings.id(complaint?.let { shownNumber(it) } ?: n.subjectId)
+                    title = when {
+                        status != null && followed -> ctx.getString(R.string.notify_followed_status, id, status)
+                        status != null -> ctx.getString(R.string.notify_complaint_status, id, status)
+                        followed -> ctx.getString(R.string.notify_followed_update, id)
+                        else -> ctx.getString(R.string.notify_complaint_update, id)
                     }
                     body = n.text
                     extra = MainActivity.EXTRA_COMPLAINT to n.subjectId
