@@ -426,14 +426,16 @@ class ComplaintDetailModel(env: AppEnv, scope: CoroutineScope, val localId: Stri
 
     fun load() = launchWithClient { c ->
         val complaint = c.complaint(localId)
-        // Everything on the server (or refused): nothing is moving any more.
-        if (complaint.photosUploaded + complaint.photosRefused >= complaint.photoCount && complaint.serverId != null) {
-            _progress.value = null
-        }
-        _complaint.value = complaint
-        _categoryName.value = c.complaintCategories().firstOrNull { it.code == complaint.draft.serviceCode }?.name
+        val categoryName = c.complaintCategories().firstOrNull { it.code == complaint.draft.serviceCode }?.name
         // The definition is cached with the categories; without it the answers show as typed.
         val definition = runCatching { c.complaintDefinition(complaint.draft.serviceCode) }.getOrDefault(emptyList())
+        // Everything read first, then shown at once (no suspension between these on the UI
+        // thread): the complaint never appears without its answers (a test caught that under load).
+        if (complaint.photosUploaded + complaint.photosRefused >= complaint.photoCount && complaint.serverId != null) {
+            _progress.value = null // everything on the server (or refused): nothing is moving any more
+        }
+        _complaint.value = complaint
+        _categoryName.value = categoryName
         _answers.value = answerRows(complaint.draft.attributes, definition)
     }
 
