@@ -23,7 +23,6 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
@@ -41,30 +40,17 @@ pub const MAX_BODY_BYTES: usize = 4 * 1024;
 /// The fields it takes.
 const FIELDS: &[&str] = &["api_key", "jurisdiction_id", "follower", "locale"];
 
-/// Is `file` (`follow.json`, `unfollow.xml`, …) this module's?
-pub(super) fn handles(file: &str) -> bool {
-    let stem = file.rsplit_once('.').map_or(file, |(s, _)| s);
-    matches!(stem, "follow" | "unfollow")
-}
-
-/// `POST /open311/v2/requests/{id}/{follow,unfollow}.{fmt}`
+/// `POST /open311/v2/requests/{id}/{follow,unfollow}.{fmt}`, its path read by the router
+/// ([`super::request_action`]).
 pub(super) async fn post(
-    State(st): State<Arc<Open311State>>,
-    path: Result<Path<(String, String)>, axum::extract::rejection::PathRejection>,
+    st: Arc<Open311State>,
+    id: i64,
+    follow: bool,
+    fmt: Format,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Failure> {
-    let Ok(Path((id, file))) = path else {
-        return Err(Failure::not_found(Format::Json, "path: not an endpoint of this server"));
-    };
-    let (stem, fmt) = Format::split(&file)?;
-    let follow = match stem {
-        "follow" => true,
-        "unfollow" => false,
-        _ => return Err(Failure::not_found(fmt, "path: follow or unfollow")),
-    };
     let not_found = || Failure::not_found(fmt, "service_request_id: not found");
-    let id = store::parse_id(&id).ok_or_else(not_found)?;
     if body.len() > MAX_BODY_BYTES {
         return Err(Failure::new(fmt, StatusCode::PAYLOAD_TOO_LARGE, "body: too large"));
     }
@@ -146,13 +132,5 @@ mod tests {
         assert!(!valid_follower(&"a".repeat(129)));
         assert!(!valid_follower("0123456789abcdef+"));
         assert!(!valid_follower("٠١٢٣٤٥٦٧٨٩٠١٢٣٤٥٦٧"));
-    }
-
-    #[test]
-    fn only_follow_and_unfollow_are_handled_here() {
-        assert!(handles("follow.json"));
-        assert!(handles("unfollow.xml"));
-        assert!(!handles("feedback.json"));
-        assert!(!handles("followers.json"));
     }
 }

@@ -31,7 +31,6 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, Utc};
@@ -69,28 +68,21 @@ pub struct FeedbackAnswer {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Action {
+pub(super) enum Action {
     Feedback,
     Reopen,
 }
 
-/// `POST /open311/v2/requests/{id}/{action}.{fmt}`
+/// `POST /open311/v2/requests/{id}/{action}.{fmt}`, its path read by the router
+/// ([`super::request_action`]).
 pub(super) async fn post(
-    State(st): State<Arc<Open311State>>,
-    path: Result<Path<(String, String)>, axum::extract::rejection::PathRejection>,
+    st: Arc<Open311State>,
+    id: i64,
+    action: Action,
+    fmt: Format,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Failure> {
-    let Ok(Path((id, file))) = path else {
-        return Err(Failure::not_found(Format::Json, "path: not an endpoint of this server"));
-    };
-    let (stem, fmt) = Format::split(&file)?;
-    let action = match stem {
-        "feedback" => Action::Feedback,
-        "reopen" => Action::Reopen,
-        _ => return Err(Failure::not_found(fmt, "path: feedback or reopen")),
-    };
-    let id = store::parse_id(&id).ok_or_else(|| Failure::not_found(fmt, "service_request_id: not found"))?;
     let token = bearer(&headers, fmt)?;
     let key = idempotency::key(&headers).map_err(|m| Failure::bad(fmt, m))?;
     if body.len() > MAX_BODY_BYTES {

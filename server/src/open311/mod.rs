@@ -106,16 +106,24 @@ pub(crate) fn router(
     Ok((r.with_state(Arc::clone(&state)), state))
 }
 
-/// `POST /open311/v2/requests/{id}/{action}.{fmt}`: following ([`follow`]) or the citizen's word
-/// after a closing ([`followup`]), by the action's name.
+/// `POST /open311/v2/requests/{id}/{action}.{fmt}`: the path read once — the format, the request
+/// id, the action — then following ([`follow`]) or the citizen's word after a closing
+/// ([`followup`]).
 async fn request_action(
-    st: State<Arc<Open311State>>,
+    State(st): State<Arc<Open311State>>,
     path: Result<Path<(String, String)>, axum::extract::rejection::PathRejection>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Failure> {
-    match &path {
-        Ok(Path((_, file))) if follow::handles(file) => follow::post(st, path, headers, body).await,
-        _ => followup::post(st, path, headers, body).await,
+    let Ok(Path((id, file))) = path else {
+        return Err(Failure::not_found(Format::Json, "path: not an endpoint of this server"));
+    };
+    let (action, fmt) = Format::split(&file)?;
+    let id = store::parse_id(&id).ok_or_else(|| Failure::not_found(fmt, "service_request_id: not found"))?;
+    match action {
+        "follow" | "unfollow" => follow::post(st, id, action == "follow", fmt, headers, body).await,
+        "feedback" => followup::post(st, id, followup::Action::Feedback, fmt, headers, body).await,
+        "reopen" => followup::post(st, id, followup::Action::Reopen, fmt, headers, body).await,
+        _ => Err(Failure::not_found(fmt, "path: feedback or reopen, follow or unfollow")),
     }
 }
